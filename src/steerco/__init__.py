@@ -1,0 +1,3 @@
+"""steerco: strategy execution computed from evidence."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,23 @@
+"""All ORM models; importing this module registers every table on `Base.metadata`."""
+
+from steerco.db.base import Base
+from steerco.db.models.audit import AuditEntry
+from steerco.db.models.finance import BudgetLine, BudgetPlan, LedgerEntry
+from steerco.db.models.governance import Decision, Escalation, Review, Rule
+from steerco.db.models.initiatives import (
+    Dependency,
+    Initiative,
+    InitiativeMetric,
+    Milestone,
+    PlannedBenefit,
+)
+from steerco.db.models.metrics import CausalLink, Measurement, Metric, MetricObjective, PlanPoint
+from steerco.db.models.org import Membership, OrgUnit, Person, Workspace
+from steerco.db.models.strategy import Alignment, Objective, Theme
+
+__all__ = [
+    "Alignment", "AuditEntry", "Base", "BudgetLine", "BudgetPlan", "CausalLink", "Decision",
+    "Dependency", "Escalation", "Initiative", "InitiativeMetric", "LedgerEntry", "Measurement",
+    "Membership", "Metric", "MetricObjective", "Milestone", "Objective", "OrgUnit", "Person",
+    "PlanPoint", "PlannedBenefit", "Review", "Rule", "Theme", "Workspace",
+]

@@ -1,0 +1,88 @@
+"""Rules that turn signals into escalations, decisions that close them, and reviews."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from steerco.db.base import Base, Entity, str_enum
+from steerco.db.enums import DecisionKind, EscalationState, ReviewKind
+
+
+class Rule(Entity, Base):
+    """When a signal of `signal_kind` at or above `min_severity` fires, escalate it.
+
+    `ladder_days` lists the grace days at each rung: owner → manager → org-unit head →
+    steering committee.
+    """
+
+    __tablename__ = "rules"
+    name: Mapped[str] = mapped_column(String(200))
+    signal_kind: Mapped[str] = mapped_column(String(64))
+    min_severity: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    metric_id: Mapped[int | None] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    objective_id: Mapped[int | None] = mapped_column(
+        ForeignKey("objectives.id", ondelete="CASCADE"))
+    org_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("org_units.id", ondelete="CASCADE"))
+    ladder_days: Mapped[list[int]] = mapped_column(JSON, default=lambda: [3, 7, 14])
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    __table_args__ = (Index("ix_rules_ws_signal", "workspace_id", "signal_kind"),)
+
+
+class Escalation(Entity, Base):
+    """A breach climbing the ladder until someone records a decision."""
+
+    __tablename__ = "escalations"
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("rules.id", ondelete="SET NULL"))
+    signal_kind: Mapped[str] = mapped_column(String(64))
+    subject_kind: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text)
+    rung: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    state: Mapped[EscalationState] = mapped_column(
+        str_enum(EscalationState, "escalation_state"), default=EscalationState.OPEN)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (
+        Index("ix_escalations_ws_state", "workspace_id", "state"),
+        Index("ix_escalations_ws_subject", "workspace_id", "subject_kind", "subject_id"),
+        Index("ix_escalations_ws_assignee", "workspace_id", "assignee_id"),
+    )
+
+
+class Review(Entity, Base):
+    """A governance meeting on a cadence, with its generated agenda."""
+
+    __tablename__ = "reviews"
+    kind: Mapped[ReviewKind] = mapped_column(str_enum(ReviewKind, "review_kind"))
+    title: Mapped[str] = mapped_column(String(300))
+    scheduled_for: Mapped[dt.date] = mapped_column(Date)
+    held_on: Mapped[dt.date | None] = mapped_column(Date)
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    org_unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("org_units.id", ondelete="SET NULL"))
+    agenda: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    __table_args__ = (Index("ix_reviews_ws_scheduled", "workspace_id", "scheduled_for"),)
+
+
+class Decision(Entity, Base):
+    """What was decided about a breach, by whom and why; resolves its escalation."""
+
+    __tablename__ = "decisions"
+    kind: Mapped[DecisionKind] = mapped_column(str_enum(DecisionKind, "decision_kind"))
+    rationale: Mapped[str] = mapped_column(Text)
+    escalation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalations.id", ondelete="SET NULL"))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"))
+    subject_kind: Mapped[str | None] = mapped_column(String(32))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    __table_args__ = (Index("ix_decisions_ws_escalation", "workspace_id", "escalation_id"),)

@@ -1,0 +1,60 @@
+"""Public ids: a short type prefix and the row's integer key, e.g. `obj_42`.
+
+Integer keys keep bulk loads and the engine's dense arrays fast; the prefix makes an id
+self-describing, so "the owner you gave is a team, not a person" is an answerable error
+and an id pasted into the wrong field is caught instead of silently matching a row of
+another table.
+"""
+
+from __future__ import annotations
+
+from steerco.kit.errors import FieldError, ValidationFailed
+
+PREFIXES: dict[str, str] = {
+    "workspace": "ws",
+    "org_unit": "org",
+    "person": "per",
+    "theme": "thm",
+    "objective": "obj",
+    "metric": "met",
+    "measurement": "mea",
+    "causal_link": "cau",
+    "initiative": "ini",
+    "milestone": "mil",
+    "dependency": "dep",
+    "budget_line": "bud",
+    "ledger_entry": "led",
+    "benefit": "ben",
+    "rule": "rul",
+    "escalation": "esc",
+    "decision": "dec",
+    "review": "rev",
+}
+KINDS: dict[str, str] = {v: k for k, v in PREFIXES.items()}
+
+
+def format_id(kind: str, key: int) -> str:
+    """Return the public id of row `key` of entity `kind`."""
+    return f"{PREFIXES[kind]}_{key}"
+
+
+def parse_any(value: object, field: str) -> tuple[str, int]:
+    """Parse a public id of any kind into (kind, key); refuse malformed ids."""
+    if isinstance(value, str):
+        prefix, sep, rest = value.partition("_")
+        if sep and prefix in KINDS and rest.isdigit():
+            return KINDS[prefix], int(rest)
+    raise ValidationFailed(FieldError(field, f"{value!r} is not a steerco id (like 'per_12')",
+                                      value))
+
+
+def parse_id(value: object, kind: str, field: str) -> int:
+    """Parse a public id that must be of `kind`; name the kind it really is otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    got, key = parse_any(value, field)
+    if got != kind:
+        raise ValidationFailed(FieldError(
+            field, f"must be a {kind.replace('_', ' ')}, got a {got.replace('_', ' ')} "
+                   f"({value})", value))
+    return key
