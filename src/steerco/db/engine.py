@@ -2,7 +2,8 @@
 
 SQLite gets WAL (readers never block the writer), a busy timeout (writers wait instead of
 failing at once), enforced foreign keys, and BEGIN IMMEDIATE for write transactions so two
-writers cannot both read-then-upgrade and deadlock.
+writers cannot both read-then-upgrade and deadlock. Read-only sessions begin DEFERRED, so
+readers never queue behind a writer.
 """
 
 from __future__ import annotations
@@ -44,13 +45,16 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: Engine, readonly: bool = False) -> sessionmaker[Session]:
+    """Sessions for writing (SQLite: BEGIN IMMEDIATE) or, with readonly, for reading."""
+    bind = engine if readonly else engine.execution_options(sqlite_begin="IMMEDIATE")
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @contextmanager

@@ -48,6 +48,12 @@ def parse_any(value: object, field: str) -> tuple[str, int]:
                                       value))
 
 
+def article(kind: str) -> str:
+    """'a person', 'an org unit': the kind with its indefinite article, for messages."""
+    words = kind.replace("_", " ")
+    return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+
+
 def parse_id(value: object, kind: str, field: str) -> int:
     """Parse a public id that must be of `kind`; name the kind it really is otherwise."""
     if isinstance(value, int) and not isinstance(value, bool):
@@ -55,6 +61,5 @@ def parse_id(value: object, kind: str, field: str) -> int:
     got, key = parse_any(value, field)
     if got != kind:
         raise ValidationFailed(FieldError(
-            field, f"must be a {kind.replace('_', ' ')}, got a {got.replace('_', ' ')} "
-                   f"({value})", value))
+            field, f"must be {article(kind)}, got {article(got)} ({value})", value))
     return key

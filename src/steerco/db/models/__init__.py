@@ -21,3 +21,6 @@ __all__ = [
     "Membership", "Metric", "MetricObjective", "Milestone", "Objective", "OrgUnit", "Person",
     "PlanPoint", "PlannedBenefit", "Review", "Rule", "Theme", "Workspace",
 ]
+
+# Registers the flush listeners that write the audit log for every session.
+from steerco.db import audit as _audit  # noqa: E402,F401  (needs the models above)

@@ -1,0 +1,63 @@
+# steerco: two commands do all the set-up.  `make run` serves the demo; `make test` tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test test-pg lint bench bench-quick demo-xl clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run    install what is missing, load the demo on first run, serve on :8000"
+	@echo "make test   install dev tools, run ruff, mypy, import-linter and the test suite"
+	@echo "make bench  run every benchmark (results in bench/results/, summary in bench/README.md)"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "steerco needs Python 3.11 or newer ($(PYTHON) is older); set PYTHON=python3.x"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Each stamp records that the matching lock file is installed; it is redone when the
+# lock (or the package metadata) changes.
+$(VENV)/.run.stamp: requirements/run.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r requirements/run.lock
+	$(BIN)/pip install -q --no-deps -e .
+	@touch $@
+
+$(VENV)/.dev.stamp: requirements/dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r requirements/dev.lock
+	$(BIN)/pip install -q --no-deps -e .
+	@touch $@ $(VENV)/.run.stamp
+
+$(VENV)/.bench.stamp: requirements/bench.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -r requirements/bench.lock
+	$(BIN)/pip install -q --no-deps -e .
+	@touch $@ $(VENV)/.dev.stamp $(VENV)/.run.stamp
+
+run: $(VENV)/.run.stamp
+	$(BIN)/steerco demo --size s --if-missing
+	$(BIN)/steerco serve
+
+lint: $(VENV)/.dev.stamp
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
+
+# The database-backed tests again, on PostgreSQL (STEERCO_TEST_POSTGRES_URL must name a
+# database on a running server; .ci/run makes one).
+test-pg: $(VENV)/.dev.stamp
+	@test -n "$$STEERCO_TEST_POSTGRES_URL" || { echo "set STEERCO_TEST_POSTGRES_URL"; exit 1; }
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --ignore=tests/core
+
+bench: $(VENV)/.bench.stamp
+	$(BIN)/python -m bench.run_all
+
+bench-quick: $(VENV)/.bench.stamp
+	$(BIN)/python -m bench.run_all --quick
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

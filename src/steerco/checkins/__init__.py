@@ -1,0 +1,1 @@
+"""Check-ins: append-only measurements with evidence."""

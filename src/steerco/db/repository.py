@@ -1,0 +1,92 @@
+"""The one base repository: every query is scoped to a workspace here, not per endpoint.
+
+Domain repositories subclass it and add their own queries; nothing outside a repository
+builds SQL. A row of another workspace is indistinguishable from a missing row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from steerco.kit.errors import FieldError, NotFound, ValidationFailed
+from steerco.kit.ids import format_id
+
+T = TypeVar("T")
+
+
+class Repository(Generic[T]):
+    """Tenant-scoped access to one model."""
+
+    model: ClassVar[type[Any]]
+    kind: ClassVar[str]
+
+    def __init__(self, session: Session, workspace_id: int) -> None:
+        self.session = session
+        self.workspace_id = workspace_id
+
+    def scoped(self) -> Select[Any]:
+        """SELECT of this model restricted to the workspace."""
+        return select(self.model).where(self.model.workspace_id == self.workspace_id)
+
+    def find(self, key: int) -> T | None:
+        """Return the row with this key in the workspace, or None."""
+        row = self.session.get(self.model, key)
+        if row is None or row.workspace_id != self.workspace_id:
+            return None
+        return row  # type: ignore[no-any-return]
+
+    def get(self, key: int) -> T:
+        """Return the row with this key in the workspace or raise NotFound."""
+        row = self.find(key)
+        if row is None:
+            raise NotFound(self.kind.replace("_", " "), format_id(self.kind, key))
+        return row
+
+    def require(self, key: int, field: str) -> T:
+        """Like get, but a missing row is a refused field (it came from the request)."""
+        row = self.find(key)
+        if row is None:
+            raise ValidationFailed(FieldError(
+                field, f"no {self.kind.replace('_', ' ')} {format_id(self.kind, key)} in this "
+                       "workspace", format_id(self.kind, key)))
+        return row
+
+    def add(self, row: T) -> T:
+        """Stage a new row (flushed so its key is known; the boundary commits)."""
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def list(self, limit: int = 100, after: int | None = None) -> Sequence[T]:
+        """Rows in key order, `limit` at a time after key `after` (cursor pagination)."""
+        q = self.scoped().order_by(self.model.id).limit(limit)
+        if after is not None:
+            q = q.where(self.model.id > after)
+        return self.session.scalars(q).all()
+
+    def count(self) -> int:
+        return int(self.session.scalar(
+            select(func.count()).select_from(self.model)
+            .where(self.model.workspace_id == self.workspace_id)) or 0)
+
+
+def entity_counts(session: Session, workspace_id: int | None = None) -> dict[str, int]:
+    """Row count of every entity table (plural names), in one workspace or in all."""
+    from steerco.db.models import Base, Workspace
+
+    out: dict[str, int] = {}
+    for table in Base.metadata.sorted_tables:
+        if table.name in ("alembic_version",):
+            continue
+        q = select(func.count()).select_from(table)
+        if workspace_id is not None:
+            if table.name == Workspace.__tablename__:
+                q = q.where(table.c.id == workspace_id)
+            else:
+                q = q.where(table.c.workspace_id == workspace_id)
+        out[table.name] = int(session.scalar(q) or 0)
+    return dict(sorted(out.items()))

@@ -1,0 +1,1 @@
+"""Cross-team dependencies between milestones and initiatives."""

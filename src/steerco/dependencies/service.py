@@ -1,0 +1,74 @@
+"""Declare cross-team dependencies; refuse ones that would close a cycle (never commits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from steerco.db.models import Dependency
+from steerco.dependencies.repository import DependencyRepository, Node
+from steerco.dependencies.schemas import DependencyCreate
+from steerco.initiatives.repository import InitiativeRepository, MilestoneRepository
+from steerco.kit.errors import CycleRefused, FieldError, ValidationFailed
+from steerco.kit.ids import article, format_id, parse_any
+from steerco.kit.validation import parse
+
+
+def _node(session: Session, workspace_id: int, ref: str, field: str) -> Node:
+    kind, key = parse_any(ref, field)
+    if kind == "milestone":
+        MilestoneRepository(session, workspace_id).require(key, field)
+    elif kind == "initiative":
+        InitiativeRepository(session, workspace_id).require(key, field)
+    else:
+        raise ValidationFailed(FieldError(
+            field, f"must be a milestone or an initiative, got {article(kind)} ({ref})",
+            ref))
+    return kind, key
+
+
+def _path(repo: DependencyRepository, start: Node, goal: Node) -> list[Node] | None:
+    """Dependency path from start down to goal, breadth-first, one query per level."""
+    came_from: dict[Node, Node] = {start: start}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for prov, cons in repo.successors(frontier):
+            if cons in came_from:
+                continue
+            came_from[cons] = prov
+            if cons == goal:
+                path = [goal]
+                while path[-1] != start:
+                    path.append(came_from[path[-1]])
+                return path[::-1]
+            nxt.append(cons)
+        frontier = nxt
+    return None
+
+
+def create_dependency(session: Session, workspace_id: int,
+                      data: DependencyCreate | dict[str, Any]) -> Dependency:
+    """Declare that `consumer` needs `provider`; a cycle is refused with its path."""
+    body = parse(DependencyCreate, data)
+    prov = _node(session, workspace_id, body.provider, "provider")
+    cons = _node(session, workspace_id, body.consumer, "consumer")
+    if prov == cons:
+        raise CycleRefused("consumer", [format_id(*prov)] * 2)
+    repo = DependencyRepository(session, workspace_id)
+    back = _path(repo, cons, prov)
+    if back is not None:
+        raise CycleRefused("consumer", [format_id(*n) for n in [prov, *back]])
+    dep = Dependency(workspace_id=workspace_id, dep_type=body.dep_type,
+                     lag_days=body.lag_days, need_date=body.need_date,
+                     committed_date=body.committed_date, note=body.note)
+    if prov[0] == "milestone":
+        dep.provider_milestone_id = prov[1]
+    else:
+        dep.provider_initiative_id = prov[1]
+    if cons[0] == "milestone":
+        dep.consumer_milestone_id = cons[1]
+    else:
+        dep.consumer_initiative_id = cons[1]
+    return repo.add(dep)

@@ -1,0 +1,1 @@
+"""Budget lines, planned amounts and ledger actuals."""

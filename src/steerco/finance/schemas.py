@@ -1,0 +1,43 @@
+"""Request schemas of the finance domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field, field_validator
+
+from steerco.db.enums import BudgetKind, Source
+from steerco.kit.schema import Finite, Name, Ref, Strict
+
+
+def _first_of_month(v: dt.date) -> dt.date:
+    if v.day != 1:
+        raise ValueError(f"a period is the first day of a month, got {v}")
+    return v
+
+
+class PeriodAmount(Strict):
+    period: dt.date
+    amount: Finite
+    _period = field_validator("period")(_first_of_month)
+
+
+class BudgetLineCreate(Strict):
+    code: str = Field(min_length=1, max_length=64)
+    name: Name
+    kind: BudgetKind = BudgetKind.OPEX
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    org_unit_id: Ref | None = None
+    initiative_id: Ref | None = None
+    controller_id: Ref | None = None
+    plan: list[PeriodAmount] = Field(default_factory=list)
+
+
+class LedgerEntryCreate(Strict):
+    budget_line_id: Ref
+    period: dt.date
+    amount: Finite
+    posted_on: dt.date
+    reference: str | None = Field(default=None, max_length=200)
+    source: Source = Source.IMPORT
+    _period = field_validator("period")(_first_of_month)

@@ -1,0 +1,54 @@
+"""Use-cases of the finance domain (never commits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from steerco.db.models import BudgetLine, BudgetPlan, LedgerEntry
+from steerco.finance.repository import BudgetLineRepository, LedgerRepository
+from steerco.finance.schemas import BudgetLineCreate, LedgerEntryCreate
+from steerco.kit.errors import FieldError, ValidationFailed
+from steerco.kit.ids import parse_id
+from steerco.kit.validation import parse
+from steerco.org.service import optional_org_unit, optional_person
+
+
+def create_budget_line(session: Session, workspace_id: int,
+                       data: BudgetLineCreate | dict[str, Any]) -> BudgetLine:
+    """Add a budget line (unique code) with its planned amount per period."""
+    body = parse(BudgetLineCreate, data)
+    repo = BudgetLineRepository(session, workspace_id)
+    if repo.by_code(body.code) is not None:
+        raise ValidationFailed(FieldError("code", f"budget line {body.code} already exists",
+                                          body.code))
+    periods = [p.period for p in body.plan]
+    if len(set(periods)) != len(periods):
+        raise ValidationFailed(FieldError("plan", "each period may appear once", None))
+    unit = optional_org_unit(session, workspace_id, body.org_unit_id, "org_unit_id")
+    controller = optional_person(session, workspace_id, body.controller_id, "controller_id")
+    initiative_id = None
+    if body.initiative_id is not None:
+        from steerco.initiatives.service import get_initiative  # the two domains refer to
+        initiative_id = get_initiative(session, workspace_id, body.initiative_id).id  # each other
+    line = repo.add(BudgetLine(
+        workspace_id=workspace_id, code=body.code, name=body.name, kind=body.kind,
+        currency=body.currency, org_unit_id=unit.id if unit else None,
+        initiative_id=initiative_id, controller_id=controller.id if controller else None))
+    session.add_all(BudgetPlan(workspace_id=workspace_id, budget_line_id=line.id,
+                               period=p.period, amount=p.amount) for p in body.plan)
+    session.flush()
+    return line
+
+
+def post_ledger_entry(session: Session, workspace_id: int,
+                      data: LedgerEntryCreate | dict[str, Any]) -> LedgerEntry:
+    """Append an actual to a budget line of this workspace."""
+    body = parse(LedgerEntryCreate, data)
+    line = BudgetLineRepository(session, workspace_id).require(
+        parse_id(body.budget_line_id, "budget_line", "budget_line_id"), "budget_line_id")
+    return LedgerRepository(session, workspace_id).add(LedgerEntry(
+        workspace_id=workspace_id, budget_line_id=line.id, period=body.period,
+        amount=body.amount, posted_on=body.posted_on, reference=body.reference,
+        source=body.source))

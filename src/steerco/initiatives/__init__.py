@@ -1,0 +1,1 @@
+"""Initiatives, milestones, planned benefits and the stage gate."""

@@ -1,0 +1,1 @@
+"""Metrics (KPIs and key results), plans and causal links."""

@@ -1,0 +1,78 @@
+"""Request schemas of the metrics domain."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field, model_validator
+
+from steerco.db.enums import (
+    Cadence,
+    Direction,
+    IndicatorType,
+    MetricKind,
+    Source,
+    ToleranceMode,
+)
+from steerco.kit.schema import Finite, Name, Ref, Strict, Weight
+
+
+class PlanPointIn(Strict):
+    on: dt.date
+    value: Finite
+
+
+class ObjectiveLink(Strict):
+    objective_id: Ref
+    weight: Weight = 1.0
+
+
+def check_plan_order(points: list[PlanPointIn], field: str = "plan") -> None:
+    """Plan points must be strictly increasing in date; say which one is out of order."""
+    for i in range(1, len(points)):
+        if points[i].on <= points[i - 1].on:
+            raise ValueError(
+                f"{field}.{i}.on {points[i].on} is not after {field}.{i - 1}.on "
+                f"{points[i - 1].on}: plan points must be in date order without repeats")
+
+
+class MetricCreate(Strict):
+    name: Name
+    kind: MetricKind = MetricKind.KEY_RESULT
+    unit: str = Field(min_length=1, max_length=32)
+    direction: Direction
+    baseline_value: Finite
+    baseline_date: dt.date
+    target_value: Finite
+    target_date: dt.date
+    tolerance: float | None = Field(default=None, ge=0)
+    tolerance_mode: ToleranceMode = ToleranceMode.RELATIVE
+    indicator: IndicatorType = IndicatorType.LAGGING
+    cadence: Cadence = Cadence.MONTHLY
+    owner_id: Ref
+    source: Source = Source.MANUAL
+    description: str | None = None
+    objectives: list[ObjectiveLink] = Field(default_factory=list)
+    plan: list[PlanPointIn] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates_and_plan(self) -> MetricCreate:
+        if self.target_date <= self.baseline_date:
+            raise ValueError(f"target_date {self.target_date} must be after baseline_date "
+                             f"{self.baseline_date}")
+        check_plan_order(self.plan)
+        return self
+
+
+class CausalLinkCreate(Strict):
+    driver_id: Ref
+    driven_id: Ref
+    sign: int = Field(description="+1 when the driver moves the driven metric the same way")
+    lag_days: int = Field(default=0, ge=0, le=3660)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _sign(self) -> CausalLinkCreate:
+        if self.sign not in (-1, 1):
+            raise ValueError(f"sign must be +1 or -1, got {self.sign}")
+        return self

@@ -1,0 +1,91 @@
+"""Use-cases of the metrics domain (never commits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.orm import Session
+
+from steerco.db.models import CausalLink, Metric, MetricObjective
+from steerco.kit.errors import FieldError, ValidationFailed
+from steerco.kit.ids import format_id, parse_id
+from steerco.kit.schema import Ref
+from steerco.kit.validation import field_errors, parse
+from steerco.metrics.repository import CausalLinkRepository, MetricRepository
+from steerco.metrics.schemas import (
+    CausalLinkCreate,
+    MetricCreate,
+    PlanPointIn,
+    check_plan_order,
+)
+from steerco.objectives.repository import ObjectiveRepository
+from steerco.org.service import require_person
+
+
+def get_metric(session: Session, workspace_id: int, ref: Ref, field: str = "metric_id") -> Metric:
+    """Resolve a metric of this workspace, naming the field when it is not one."""
+    return MetricRepository(session, workspace_id).require(parse_id(ref, "metric", field), field)
+
+
+def create_metric(session: Session, workspace_id: int,
+                  data: MetricCreate | dict[str, Any]) -> Metric:
+    """Add a KPI or key result with one accountable person, its plan and objective links."""
+    body = parse(MetricCreate, data)
+    owner = require_person(session, workspace_id, body.owner_id, "owner_id")
+    objectives = ObjectiveRepository(session, workspace_id)
+    links: list[tuple[int, float]] = []
+    for i, link in enumerate(body.objectives):
+        field = f"objectives.{i}.objective_id"
+        obj = objectives.require(parse_id(link.objective_id, "objective", field), field)
+        if any(k == obj.id for k, _ in links):
+            raise ValidationFailed(FieldError(field, "objective listed twice", link.objective_id))
+        links.append((obj.id, link.weight))
+    repo = MetricRepository(session, workspace_id)
+    metric = repo.add(Metric(
+        workspace_id=workspace_id, name=body.name, kind=body.kind, unit=body.unit,
+        direction=body.direction, baseline_value=body.baseline_value,
+        baseline_date=body.baseline_date, target_value=body.target_value,
+        target_date=body.target_date, tolerance=body.tolerance,
+        tolerance_mode=body.tolerance_mode, indicator=body.indicator, cadence=body.cadence,
+        owner_id=owner.id, source=body.source, description=body.description))
+    session.add_all(MetricObjective(workspace_id=workspace_id, metric_id=metric.id,
+                                    objective_id=k, weight=w) for k, w in links)
+    if body.plan:
+        repo.replace_plan(metric.id, [(p.on, p.value) for p in body.plan])
+    session.flush()
+    return metric
+
+
+_PLAN = TypeAdapter(list[PlanPointIn])
+
+
+def set_plan(session: Session, workspace_id: int, metric_ref: Ref, points: Any) -> Metric:
+    """Replace a metric's explicit plan; refuse points out of date order."""
+    metric = get_metric(session, workspace_id, metric_ref)
+    try:
+        plan = _PLAN.validate_python(points)
+    except ValidationError as exc:
+        raise ValidationFailed([FieldError(f"plan.{e.field}", e.message, e.value)
+                                for e in field_errors(exc)]) from None
+    try:
+        check_plan_order(plan)
+    except ValueError as exc:
+        raise ValidationFailed(FieldError("plan", str(exc), None)) from None
+    MetricRepository(session, workspace_id).replace_plan(
+        metric.id, [(p.on, p.value) for p in plan])
+    return metric
+
+
+def add_causal_link(session: Session, workspace_id: int,
+                    data: CausalLinkCreate | dict[str, Any]) -> CausalLink:
+    """Record that one metric drives another (the driver tree)."""
+    body = parse(CausalLinkCreate, data)
+    driver = get_metric(session, workspace_id, body.driver_id, "driver_id")
+    driven = get_metric(session, workspace_id, body.driven_id, "driven_id")
+    if driver.id == driven.id:
+        raise ValidationFailed(FieldError("driven_id", "a metric cannot drive itself",
+                                          format_id("metric", driven.id)))
+    return CausalLinkRepository(session, workspace_id).add(CausalLink(
+        workspace_id=workspace_id, driver_id=driver.id, driven_id=driven.id, sign=body.sign,
+        lag_days=body.lag_days, note=body.note))

@@ -1,0 +1,1 @@
+"""Themes, objectives and their alignment."""

@@ -1,0 +1,105 @@
+"""Use-cases of the objectives domain (never commits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from steerco.db.models import Alignment, Objective, Theme
+from steerco.kit.errors import CycleRefused, FieldError, ValidationFailed
+from steerco.kit.ids import format_id, parse_id
+from steerco.kit.validation import parse
+from steerco.objectives.repository import ObjectiveRepository, ThemeRepository
+from steerco.objectives.schemas import ObjectiveCreate, ThemeCreate
+from steerco.org.service import optional_org_unit, optional_person, require_person
+
+
+def create_theme(session: Session, workspace_id: int,
+                 data: ThemeCreate | dict[str, Any]) -> Theme:
+    """Add a strategic theme."""
+    body = parse(ThemeCreate, data)
+    owner = optional_person(session, workspace_id, body.owner_id, "owner_id")
+    theme = Theme(workspace_id=workspace_id, name=body.name, description=body.description,
+                  owner_id=owner.id if owner else None, active=body.active)
+    return ThemeRepository(session, workspace_id).add(theme)
+
+
+def create_objective(session: Session, workspace_id: int,
+                     data: ObjectiveCreate | dict[str, Any]) -> Objective:
+    """Add an objective and align it to its parents (all checked before any write)."""
+    body = parse(ObjectiveCreate, data)
+    repo = ObjectiveRepository(session, workspace_id)
+    owner = require_person(session, workspace_id, body.owner_id, "owner_id")
+    unit = optional_org_unit(session, workspace_id, body.org_unit_id, "org_unit_id")
+    theme = None
+    if body.theme_id is not None:
+        theme = ThemeRepository(session, workspace_id).require(
+            parse_id(body.theme_id, "theme", "theme_id"), "theme_id")
+    parents: list[tuple[Objective, float]] = []
+    seen: set[int] = set()
+    for i, link in enumerate(body.parents):
+        field = f"parents.{i}.objective_id"
+        parent = repo.require(parse_id(link.objective_id, "objective", field), field)
+        if parent.id in seen:
+            raise ValidationFailed(FieldError(field, f"{format_id('objective', parent.id)} "
+                                                     "is listed twice", link.objective_id))
+        seen.add(parent.id)
+        parents.append((parent, link.weight))
+    obj = repo.add(Objective(
+        workspace_id=workspace_id, title=body.title, description=body.description,
+        period_start=body.period_start, period_end=body.period_end, level=body.level,
+        perspective=body.perspective, owner_id=owner.id,
+        org_unit_id=unit.id if unit else None, theme_id=theme.id if theme else None))
+    for parent, weight in parents:
+        session.add(Alignment(workspace_id=workspace_id, child_id=obj.id, parent_id=parent.id,
+                              weight=weight))
+    session.flush()
+    return obj
+
+
+def _path_up(repo: ObjectiveRepository, start: int, goal: int) -> list[int] | None:
+    """Alignment path from `start` up to `goal`, or None (breadth-first, one query a level)."""
+    came_from: dict[int, int] = {start: start}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for child, parent in repo.parents_of(frontier):
+            if parent in came_from:
+                continue
+            came_from[parent] = child
+            if parent == goal:
+                path = [goal]
+                while path[-1] != start:
+                    path.append(came_from[path[-1]])
+                return path[::-1]
+            nxt.append(parent)
+        frontier = nxt
+    return None
+
+
+def align(session: Session, workspace_id: int, child_ref: Any, parent_ref: Any,
+          weight: float = 1.0) -> Alignment:
+    """Align child under parent; refuse a self-link or one that would close a cycle."""
+    repo = ObjectiveRepository(session, workspace_id)
+    child = repo.require(parse_id(child_ref, "objective", "child_id"), "child_id")
+    parent = repo.require(parse_id(parent_ref, "objective", "parent_id"), "parent_id")
+    if not (0 < weight <= 1000):
+        raise ValidationFailed(FieldError("weight", "must be > 0 and ≤ 1000", weight))
+    if child.id == parent.id:
+        raise CycleRefused("parent_id", [format_id("objective", child.id)] * 2)
+    # The new edge child → parent closes a cycle iff child is already above parent.
+    path = _path_up(repo, parent.id, child.id)
+    if path is not None:
+        ids = [format_id("objective", k) for k in [child.id, *path]]
+        raise CycleRefused("parent_id", ids)
+    existing = repo.alignment(child.id, parent.id)
+    if existing is not None:
+        existing.weight = weight
+        session.flush()
+        return existing
+    link = Alignment(workspace_id=workspace_id, child_id=child.id, parent_id=parent.id,
+                     weight=weight)
+    session.add(link)
+    session.flush()
+    return link

@@ -1,0 +1,1 @@
+"""Workspaces, the org tree and people."""

@@ -1,0 +1,72 @@
+"""Use-cases of the org domain. Services validate, stage and flush; they never commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from steerco.db.models import OrgUnit, Person, Workspace
+from steerco.kit.errors import FieldError, ValidationFailed
+from steerco.kit.ids import parse_id
+from steerco.kit.schema import Ref
+from steerco.kit.validation import parse
+from steerco.org.repository import OrgUnitRepository, PersonRepository, WorkspaceRepository
+from steerco.org.schemas import OrgUnitCreate, PersonCreate, WorkspaceCreate
+
+
+def create_workspace(session: Session, data: WorkspaceCreate | dict[str, Any]) -> Workspace:
+    """Create a tenant; the slug must be unused."""
+    body = parse(WorkspaceCreate, data)
+    if WorkspaceRepository(session).by_slug(body.slug) is not None:
+        raise ValidationFailed(FieldError("slug", f"workspace '{body.slug}' already exists",
+                                          body.slug))
+    ws = Workspace(slug=body.slug, name=body.name)
+    session.add(ws)
+    session.flush()
+    return ws
+
+
+def require_person(session: Session, workspace_id: int, ref: Ref, field: str) -> Person:
+    """Resolve an accountable person; a team, a missing or a foreign id is refused."""
+    return PersonRepository(session, workspace_id).require(parse_id(ref, "person", field), field)
+
+
+def optional_person(session: Session, workspace_id: int, ref: Ref | None,
+                    field: str) -> Person | None:
+    return None if ref is None else require_person(session, workspace_id, ref, field)
+
+
+def optional_org_unit(session: Session, workspace_id: int, ref: Ref | None,
+                      field: str) -> OrgUnit | None:
+    if ref is None:
+        return None
+    return OrgUnitRepository(session, workspace_id).require(parse_id(ref, "org_unit", field),
+                                                           field)
+
+
+def create_org_unit(session: Session, workspace_id: int,
+                    data: OrgUnitCreate | dict[str, Any]) -> OrgUnit:
+    """Add a unit under its parent (the tree cannot get a cycle: the unit is new)."""
+    body = parse(OrgUnitCreate, data)
+    parent = optional_org_unit(session, workspace_id, body.parent_id, "parent_id")
+    head = optional_person(session, workspace_id, body.head_id, "head_id")
+    unit = OrgUnit(workspace_id=workspace_id, name=body.name, kind=body.kind, code=body.code,
+                   parent_id=parent.id if parent else None, head_id=head.id if head else None)
+    return OrgUnitRepository(session, workspace_id).add(unit)
+
+
+def create_person(session: Session, workspace_id: int,
+                  data: PersonCreate | dict[str, Any]) -> Person:
+    """Add a person; e-mail addresses are unique within a workspace."""
+    body = parse(PersonCreate, data)
+    people = PersonRepository(session, workspace_id)
+    if people.by_email(body.email) is not None:
+        raise ValidationFailed(FieldError("email", f"{body.email} is already a person here",
+                                          body.email))
+    manager = optional_person(session, workspace_id, body.manager_id, "manager_id")
+    unit = optional_org_unit(session, workspace_id, body.org_unit_id, "org_unit_id")
+    person = Person(workspace_id=workspace_id, name=body.name, email=body.email,
+                    title=body.title, manager_id=manager.id if manager else None,
+                    org_unit_id=unit.id if unit else None)
+    return people.add(person)

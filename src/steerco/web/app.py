@@ -1,0 +1,42 @@
+"""The app factory: one FastAPI application for the API and (later) the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, text
+
+from steerco import __version__
+from steerco.db.engine import make_engine
+from steerco.db.migrate import current
+from steerco.web import errors
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """Build the application around `engine` (default: from STEERCO_DATABASE_URL)."""
+    engine = engine or make_engine()
+    app = FastAPI(title="steerco", version=__version__,
+                  openapi_url="/api/openapi.json", docs_url="/docs", redoc_url=None,
+                  description="Strategy execution computed from evidence.")
+    app.state.engine = engine
+    errors.install(app)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and database check")
+    def healthz() -> JSONResponse:
+        body: dict[str, Any] = {"status": "ok", "version": __version__}
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            body["database"] = engine.url.get_backend_name()
+            body["schema"] = current(engine)
+        except Exception as exc:  # the check's whole point is to report, not raise
+            body.update(status="error", detail=f"database unreachable: {type(exc).__name__}")
+            return JSONResponse(body, status_code=503)
+        if body["schema"] is None:
+            body.update(status="error", detail="database not migrated: run steerco db upgrade")
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
+
+    return app
