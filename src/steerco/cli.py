@@ -170,6 +170,142 @@ def info(
     out.print(table)
 
 
+def _resolve_workspace(session, slug: str | None) -> int:  # type: ignore[no-untyped-def]
+    """The workspace named by --workspace, or the only one there is."""
+    from steerco.org.repository import WorkspaceRepository
+
+    if slug is not None:
+        found = _workspace_id(session, slug)
+        assert found is not None
+        return found
+    all_ws = WorkspaceRepository(session).all()
+    if not all_ws:
+        fail("the database has no workspace yet: run `steerco demo` to load one")
+    if len(all_ws) > 1:
+        fail("several workspaces exist; pick one with --workspace "
+             f"({', '.join(w.slug for w in all_ws)})")
+    return all_ws[0].id
+
+
+def _as_of(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"--as-of must be a date like 2026-11-22, got '{value}'")
+
+
+@app.command()
+def recompute(
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Evaluate as of this date.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Rebuild the engine's snapshot and recompute every forecast and status."""
+    import time
+
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from sqlalchemy.orm import Session
+
+    from steerco.core.evidence import evaluate
+    from steerco.evidence.service import EngineState, counts_by_status, load_snapshot
+    from steerco.kit.dates import to_day
+
+    day = _as_of(as_of)
+    engine = _engine()
+    timings: dict[str, float] = {}
+    with Session(engine) as session, Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+            console=err, transient=True, disable=as_json) as bar:
+        wid = _resolve_workspace(session, workspace)
+        t = bar.add_task("reading the workspace into the snapshot", total=None)
+        t0 = time.perf_counter()
+        snap = load_snapshot(session, wid)
+        timings["snapshot_s"] = round(time.perf_counter() - t0, 3)
+        bar.update(t, description=f"forecasting {snap.metrics.n:,} metrics and rolling up")
+        t0 = time.perf_counter()
+        ev = evaluate(snap, to_day(day))
+        timings["recompute_s"] = round(time.perf_counter() - t0, 3)
+    import threading
+
+    counts = counts_by_status(EngineState(snap, ev, threading.Lock()))
+    result = {"as_of": day.isoformat(), "metrics": snap.metrics.n,
+              "objectives": int(snap.objective_ids.shape[0]),
+              "measurements": int(snap.history.days.shape[0]), **timings, "status": counts}
+    if as_json:
+        print(json.dumps(result))
+        return
+    out.print(f"recomputed {snap.metrics.n:,} metrics and {result['objectives']:,} "
+              f"objectives as of {day} (snapshot {timings['snapshot_s']} s, "
+              f"recompute {timings['recompute_s']} s)")
+    table = Table("status", "metrics", "objectives")
+    for name in counts["metrics"]:
+        table.add_row(name, f"{counts['metrics'][name]:,}", f"{counts['objectives'][name]:,}")
+    out.print(table)
+
+
+STATUS_STYLE = {"on_track": "green", "achieved": "green", "at_risk": "yellow",
+                "off_track": "red", "missed": "red", "stale": "magenta", "no_data": "dim"}
+
+
+@app.command()
+def status(
+    objective: Annotated[str | None, typer.Option(
+        help="Start at this objective (obj_42); default: the top objectives.")] = None,
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    depth: Annotated[int, typer.Option(help="Levels of child objectives to show.")] = 2,
+    as_of: Annotated[str | None, typer.Option(help="Evaluate as of this date.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a tree.")] = False,
+) -> None:
+    """Show objectives with their computed status, reasons and metrics."""
+    from rich.tree import Tree
+    from sqlalchemy.orm import Session
+
+    from steerco.evidence.service import CACHE, status_tree
+    from steerco.kit.ids import parse_id
+
+    day = _as_of(as_of)
+    if depth < 0:
+        fail(f"--depth must be 0 or more, got {depth}")
+    engine = _engine()
+    with Session(engine) as session:
+        wid = _resolve_workspace(session, workspace)
+        key = None
+        if objective is not None:
+            key = parse_id(objective, "objective", "--objective")
+        st = CACHE.state(session, wid, day)
+        tree = status_tree(session, wid, st, key, depth)
+        if key is not None and not tree:
+            fail(f"no objective {objective} in this workspace")
+    if as_json:
+        print(json.dumps(tree))
+        return
+
+    def label(status_name: str, text: str) -> str:
+        style = STATUS_STYLE.get(status_name, "")
+        return f"[{style}]{status_name.replace('_', ' ')}[/] {text}"
+
+    root = Tree(f"[bold]status as of {day}[/]")
+
+    def add(parent: Tree, node: dict) -> None:  # type: ignore[type-arg]
+        pct = "" if node["progress"] is None else f" · {node['progress']:.0%}"
+        worst = "; ".join(f"{w['reason'].lower()} ({w['metric_id']})" for w in node["worst"])
+        branch = parent.add(label(node["status"], f"[bold]{node['title']}[/] "
+                                  f"[dim]{node['id']}{pct}[/]" + (f" — {worst}" if worst else "")))
+        for m in node["metrics"]:
+            branch.add(label(m["status"], f"{m['name']} [dim]{m['id']}[/] — {m['explanation']}"))
+        for c in node["children"]:
+            add(branch, c)
+        hidden = node["child_count"] - len(node["children"])
+        if hidden > 0:
+            branch.add(f"[dim]… {hidden} child objectives (use --objective or --depth)[/]")
+
+    for node in tree:
+        add(root, node)
+    out.print(root)
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,

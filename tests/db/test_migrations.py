@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from steerco.db.engine import make_engine
-from steerco.db.migrate import current, downgrade, upgrade
+from steerco.db.migrate import current, downgrade, head_revision, upgrade
 from steerco.db.models import Base
 
 
@@ -29,7 +29,7 @@ def test_migrations_run_from_empty_to_head_and_back_to_empty(database_url, tmp_p
     assert current(eng) is None
     assert set(inspect(eng).get_table_names()) <= {"alembic_version"}
     upgrade(eng)
-    assert current(eng) == "0001"
+    assert current(eng) == head_revision()
     tables = set(inspect(eng).get_table_names())
     assert set(Base.metadata.tables) <= tables
     downgrade(eng, "base")

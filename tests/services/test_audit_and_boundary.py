@@ -59,9 +59,8 @@ def test_a_stale_write_is_refused_by_the_version(engine):
 
 def test_the_unit_of_work_rolls_back_everything_when_a_step_is_refused(engine):
     factory = make_sessionmaker(engine)
-    with pytest.raises(ValidationFailed):
-        with unit_of_work(factory) as s:
-            create_workspace(s, {"slug": "half-done", "name": "Half"})
-            create_workspace(s, {"slug": "half-done", "name": "Twice"})
+    with pytest.raises(ValidationFailed), unit_of_work(factory) as s:
+        create_workspace(s, {"slug": "half-done", "name": "Half"})
+        create_workspace(s, {"slug": "half-done", "name": "Twice"})
     with Session(engine) as s:
         assert s.scalar(select(Workspace).where(Workspace.slug == "half-done")) is None

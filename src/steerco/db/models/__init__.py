@@ -11,16 +11,24 @@ from steerco.db.models.initiatives import (
     Milestone,
     PlannedBenefit,
 )
-from steerco.db.models.metrics import CausalLink, Measurement, Metric, MetricObjective, PlanPoint
+from steerco.db.models.metrics import (
+    CausalLink,
+    ForecastRecord,
+    Measurement,
+    Metric,
+    MetricObjective,
+    PlanPoint,
+)
 from steerco.db.models.org import Membership, OrgUnit, Person, Workspace
 from steerco.db.models.strategy import Alignment, Objective, Theme
 
 __all__ = [
     "Alignment", "AuditEntry", "Base", "BudgetLine", "BudgetPlan", "CausalLink", "Decision",
-    "Dependency", "Escalation", "Initiative", "InitiativeMetric", "LedgerEntry", "Measurement",
+    "Dependency", "Escalation", "ForecastRecord", "Initiative", "InitiativeMetric",
+    "LedgerEntry", "Measurement",
     "Membership", "Metric", "MetricObjective", "Milestone", "Objective", "OrgUnit", "Person",
     "PlanPoint", "PlannedBenefit", "Review", "Rule", "Theme", "Workspace",
 ]
 
 # Registers the flush listeners that write the audit log for every session.
-from steerco.db import audit as _audit  # noqa: E402,F401  (needs the models above)
+from steerco.db import audit as _audit  # noqa: F401  (needs the models above)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -121,4 +122,26 @@ class CausalLink(Entity, Base):
         CheckConstraint("driver_id <> driven_id", name="not_self"),
         Index("ix_causal_links_ws_driven", "workspace_id", "driven_id"),
         Index("ix_causal_links_ws_driver", "workspace_id", "driver_id"),
+    )
+
+
+class ForecastRecord(Keyed, Tenant, Base):
+    """A forecast as issued on a review date, kept so its accuracy can be judged later."""
+
+    __tablename__ = "forecasts"
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    issued_on: Mapped[dt.date] = mapped_column(Date)
+    target_date: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float | None] = mapped_column(Float)
+    lower80: Mapped[float | None] = mapped_column(Float)
+    upper80: Mapped[float | None] = mapped_column(Float)
+    lower95: Mapped[float | None] = mapped_column(Float)
+    upper95: Mapped[float | None] = mapped_column(Float)
+    p_hit: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"))
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "metric_id", "issued_on",
+                         name="uq_forecasts_ws_metric_issued"),
+        Index("ix_forecasts_ws_issued", "workspace_id", "issued_on"),
     )

@@ -1,0 +1,243 @@
+"""The forecasting pipeline on one block of series (see `steerco.core.forecast`).
+
+Per series, on the last `window` columns of its history:
+1. log transform when every observation is positive (business KPIs and M4 series grow
+   and swing in proportion to their level; a log makes both additive);
+2. M4's autocorrelation test at the season length; when it passes, a classical
+   decomposition gives a seasonal component, so a December peak is not read as trend;
+3. three exponential-smoothing methods — SES, Theta (SES with drift) and damped Holt —
+   each fitted by a parameter grid on the seasonally adjusted series and, for seasonal
+   series, also on the unadjusted one: up to six candidates;
+4. a true rolling-origin holdout: the seasonal component and states are recomputed on
+   the history cut `o·h` steps back (o = 1, 2), the candidates forecast the cut part,
+   and each series combines its two best candidates weighted by 1 / holdout MAE
+   (selection alone is noisy; a fixed average ignores that series differ);
+5. intervals from the combination's own multi-step errors at each horizon: in-sample
+   rolling-origin errors over the last ERROR_ORIGINS origins plus the holdout errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from steerco.core import forecast_methods as fm
+from steerco.core.forecast_methods import BoolArray, FloatArray, IntArray
+
+SES_ALPHAS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+DAMPED_ALPHAS = (0.05, 0.15, 0.3, 0.6, 0.9)
+DAMPED_BETA_FRACTIONS = (0.02, 0.1, 0.3)  # beta as a fraction of alpha, so beta ≤ alpha
+DAMPED_PHIS = (0.85, 0.93, 0.98)
+N_METHODS = 3  # SES, Theta, damped Holt
+HOLDOUT_ORIGINS = 2
+#: A candidate is only judged on a holdout cut that leaves at least this many points.
+MIN_FIT_POINTS = 8
+#: In-sample forecast origins whose multi-step errors size the intervals.
+ERROR_ORIGINS = 104
+
+
+def _grid() -> tuple[FloatArray, FloatArray, FloatArray, list[slice]]:
+    a = np.array(SES_ALPHAS)
+    da, db, dp = np.meshgrid(np.array(DAMPED_ALPHAS), np.array(DAMPED_BETA_FRACTIONS),
+                             np.array(DAMPED_PHIS), indexing="ij")
+    alpha = np.r_[a, a, da.ravel()]
+    beta = np.r_[np.zeros(2 * a.size), (da * db).ravel()]
+    phi = np.r_[np.ones(2 * a.size), dp.ravel()]
+    fams = [slice(0, a.size), slice(a.size, 2 * a.size), slice(2 * a.size, alpha.size)]
+    return alpha, beta, phi, fams
+
+
+@dataclass(frozen=True)
+class Params:
+    """Chosen smoothing parameters per row and method (n × 3 each)."""
+
+    alpha: FloatArray
+    beta: FloatArray
+    phi: FloatArray
+    drift: FloatArray
+
+
+def fit_params(za: FloatArray, first: IntArray) -> Params:
+    """Pick, per row and method, the grid point with the least one-step squared error."""
+    n = za.shape[0]
+    alpha, beta, phi, fams = _grid()
+    slope = fm.ols_slope(za, first)
+    drift = np.zeros((n, alpha.size))
+    drift[:, fams[1]] = 0.5 * slope[:, None]  # Theta: SES plus half the linear trend
+    sse = fm.smooth_grid(za, first, alpha, beta, phi, drift)
+    out = {k: np.empty((n, N_METHODS)) for k in ("alpha", "beta", "phi")}
+    for i, fam in enumerate(fams):
+        j = np.argmin(sse[:, fam], axis=1) + fam.start
+        out["alpha"][:, i] = alpha[j]
+        out["beta"][:, i] = beta[j]
+        out["phi"][:, i] = phi[j]
+    d = np.zeros((n, N_METHODS))
+    d[:, 1] = 0.5 * slope
+    return Params(out["alpha"], out["beta"], out["phi"], d)
+
+
+def _concat(a: Params, b: Params) -> Params:
+    return Params(*(np.concatenate([getattr(a, f), getattr(b, f)], axis=1)
+                    for f in ("alpha", "beta", "phi", "drift")))
+
+
+def _path(level: FloatArray, trend: FloatArray, p: Params, h: int) -> FloatArray:
+    """k-step forecasts (… × h) from states (n × C [× origins]) for k = 1 … h."""
+    ds = fm.damp_sums(p.phi, h)  # n × C × h
+    k = np.arange(1, h + 1, dtype=np.float64)
+    if level.ndim == 2:
+        return level[..., None] + ds * trend[..., None] + k * p.drift[..., None]
+    raise ValueError("states must be n × C")
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    """Forecast of one block on the modelling scale (log for `log_rows`)."""
+
+    center: FloatArray  # n × h
+    scale: FloatArray  # n × h, sd on the modelling scale (NaN when unknown)
+    log_rows: BoolArray
+    seasonal: BoolArray
+
+
+def _adjusted(z: FloatArray, first: IntArray, m: int, seasonal: BoolArray,
+              cycles: int) -> tuple[FloatArray, FloatArray]:
+    comp = fm.seasonal_component(z, first, m, seasonal, cycles)
+    if m <= 1:
+        return z, comp
+    return z - comp[:, np.arange(z.shape[1]) % m], comp
+
+
+def _future(comp: FloatArray, t_len: int, m: int, h: int) -> FloatArray:
+    if m <= 1:
+        return np.zeros((comp.shape[0], h))
+    return comp[:, (t_len + np.arange(h)) % m]
+
+
+def _candidates(z: FloatArray, first: IntArray, m: int, seasonal: BoolArray,
+                params: Params, h: int, cycles: int, keep: int,
+                ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Forecasts of all candidates from the end of `z` (n × C × h), plus kept states.
+
+    Candidates 0–2 use the unadjusted series, 3–5 the seasonally adjusted one (identical
+    to 0–2 for non-seasonal rows). Returns (forecasts, levels, trends), states n × C × keep.
+    """
+    za, comp = _adjusted(z, first, m, seasonal, cycles)
+    zz = np.concatenate([np.repeat(z[:, None, :], N_METHODS, axis=1),
+                         np.repeat(za[:, None, :], N_METHODS, axis=1)], axis=1)
+    lv, tr = fm.smooth_states(zz, first, params.alpha, params.beta, params.phi,
+                                    params.drift, keep)
+    fc = _path(lv[:, :, -1], tr[:, :, -1], params, h)
+    fc[:, N_METHODS:, :] += _future(comp, z.shape[1], m, h)[:, None, :]
+    return fc, lv, tr
+
+
+def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int) -> BlockResult:
+    """Forecast a left-NaN-padded block (n × T) h steps ahead; see the module docstring."""
+    n = y.shape[0]
+    filled = fm.fill(y)
+    t_all = y.shape[1]
+    cut = max(t_all - window, 0)
+    z = filled.z[:, cut:]
+    first = np.maximum(filled.first - cut, 0)
+    t_len = z.shape[1]
+    span = np.where(filled.n_obs > 0, t_len - first, 0)
+    # Carried-forward values count too: a row is logged only if all it shows is positive.
+    log_rows = (filled.n_obs > 0) & np.all(z > 0, axis=1)
+    z = np.where(log_rows[:, None], np.log(np.where(log_rows[:, None], z, 1.0)), z)
+    seasonal = fm.seasonal_test(z, first, m) if m > 1 else np.zeros(n, dtype=bool)
+
+    za, _ = _adjusted(z, first, m, seasonal, cycles)
+    p_plain = fit_params(z, first)
+    p_seas = p_plain
+    if seasonal.any():
+        rows = np.flatnonzero(seasonal)
+        sub = fit_params(za[rows], first[rows])
+        p_seas = Params(*(getattr(p_plain, f).copy() for f in ("alpha", "beta", "phi", "drift")))
+        for f in ("alpha", "beta", "phi", "drift"):
+            getattr(p_seas, f)[rows] = getattr(sub, f)
+    params = _concat(p_plain, p_seas)
+    n_cand = 2 * N_METHODS
+
+    keep = h + ERROR_ORIGINS
+    fc, lv, tr = _candidates(z, first, m, seasonal, params, h, cycles, keep)
+
+    # True holdout: cut o·h steps, refit the seasonal component and the states (with the
+    # grid's parameters), forecast the cut part and compare on the original scale.
+    abs_err = np.zeros((n, n_cand))
+    n_err = np.zeros(n)
+    hold_err: list[FloatArray] = []
+    for o in range(1, HOLDOUT_ORIGINS + 1):
+        end = t_len - o * h
+        if end < MIN_FIT_POINTS:
+            break
+        zc = z[:, :end]
+        fc_o, _, _ = _candidates(zc, np.minimum(first, end - 1), m, seasonal, params, h,
+                                 cycles, 1)
+        actual = z[:, end:end + h]
+        usable = (end - first) >= MIN_FIT_POINTS
+        lev_f = np.where(log_rows[:, None, None], np.exp(np.minimum(fc_o, 700.0)), fc_o)
+        lev_a = np.where(log_rows[:, None], np.exp(actual), actual)
+        err = np.abs(lev_a[:, None, :] - lev_f).sum(axis=2)
+        abs_err += np.where(usable[:, None], err, 0.0)
+        n_err += np.where(usable, h, 0)
+        hold_err.append(np.where(usable[:, None, None], actual[:, None, :] - fc_o, np.nan))
+
+    # Weights: the two best candidates by holdout MAE, weighted by 1 / MAE. Without a
+    # usable holdout (short series), an equal mix of the three plain methods.
+    mae = abs_err / np.maximum(n_err, 1)[:, None]
+    mae[~seasonal, N_METHODS:] = np.inf  # duplicates of the plain candidates
+    rank = np.argsort(np.argsort(mae, axis=1), axis=1)
+    w = np.where(rank < 2, 1.0 / np.maximum(mae, 1e-12), 0.0)
+    w = np.where(np.isfinite(w), w, 0.0)
+    fallback = np.zeros(n_cand)
+    fallback[:N_METHODS] = 1.0
+    no_hold = (n_err == 0) | (w.sum(axis=1) <= 0)
+    w = np.where(no_hold[:, None], fallback, w)
+    w /= w.sum(axis=1, keepdims=True)
+    center = np.einsum("nc,nch->nh", w, fc)
+
+    # Spread of the combination at each horizon: the RMS of its multi-step errors from the
+    # last ERROR_ORIGINS in-sample origins (states kept at columns t_len − keep …) pooled
+    # with its holdout errors. Many origins matter: a spread estimated from a handful of
+    # errors is noisy, and noise in the spread shows up as under-coverage.
+    # The weights sum to 1, so the combination's error is (weighted target) − (weighted
+    # forecast), and both collapse over candidates before the per-horizon loop.
+    ds_all = fm.damp_sums(params.phi, h)  # n × C × h
+    w_seas = w[:, N_METHODS:].sum(axis=1, keepdims=True)
+    tgt = (1.0 - w_seas) * z + w_seas * za
+    wl = np.einsum("nc,ncq->nq", w, lv)
+    wdrift = np.einsum("nc,nc->n", w, params.drift)[:, None]
+    # At most three candidates carry weight (two best, or the three plain methods), so the
+    # trend term only needs those three: gather them once instead of summing six.
+    top = np.argsort(-w, axis=1)[:, :N_METHODS]
+    w3 = np.take_along_axis(w, top, axis=1)
+    tr3 = np.take_along_axis(tr, top[:, :, None], axis=1)
+    ds3 = np.take_along_axis(ds_all, top[:, :, None], axis=1)
+    scale = np.full((n, h), np.nan)
+    for k in range(1, h + 1):
+        lo = keep - k - ERROR_ORIGINS  # the last origins with a k-step target
+        q = np.arange(lo, keep - k)
+        ocol = t_len - keep + q
+        wds = w3 * ds3[:, :, k - 1]
+        wt = sum(wds[:, j, None] * tr3[:, j, lo:keep - k] for j in range(N_METHODS))
+        e = tgt[:, np.maximum(ocol + k, 0)] - (wl[:, lo:keep - k] + wt + k * wdrift)
+        e = np.where((ocol[None, :] - first[:, None]) >= 2, e, np.nan)
+        hs = [np.einsum("nc,nc->n", w, he[:, :, k - 1])[:, None] for he in hold_err]
+        s = np.concatenate([e, *hs], axis=1)
+        cnt = np.sum(~np.isnan(s), axis=1)
+        msq = np.nansum(s * s, axis=1) / np.maximum(cnt, 1)
+        scale[:, k - 1] = np.where(cnt >= 3, np.sqrt(msq), np.nan)
+    # Too few error samples: fall back to a random walk's sd, sqrt(k) · RMS step.
+    steps = np.diff(z, axis=1)
+    inside = np.arange(1, t_len)[None, :] > first[:, None]
+    with np.errstate(invalid="ignore"):
+        rms = np.sqrt(np.sum(np.where(inside, steps * steps, 0.0), axis=1)
+                      / np.maximum(span - 1, 1))
+    rw = rms[:, None] * np.sqrt(np.arange(1, h + 1))
+    scale = np.where(np.isnan(scale), rw, scale)
+    scale = np.fmax.accumulate(scale, axis=1)  # uncertainty never shrinks with horizon
+    scale = np.where((span >= 2)[:, None], scale, np.nan)
+    center = np.where((span >= 1)[:, None], center, np.nan)
+    return BlockResult(center=center, scale=scale, log_rows=log_rows, seasonal=seasonal)

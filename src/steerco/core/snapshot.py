@@ -1,0 +1,231 @@
+"""The workspace as columnar arrays: the frozen input of every engine computation.
+
+Rows are dense indices 0..n-1; `*_ids` map them back to database keys (sorted, so a key
+finds its row by binary search). Measurement histories are ragged (CSR) arrays with
+superseded rows already removed. The snapshot is derived state: the database is the
+source of truth and the snapshot can be rebuilt from it at any time.
+
+New check-ins do not rebuild the ragged arrays (10M rows): they go into a small per-row
+overlay (`extra`) that `history_of` merges, and `compact` folds the overlay in when a full
+recompute runs anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from steerco.core.plan import PlanSet, default_plans
+from steerco.core.rollup import RollupGraph, build_graph
+from steerco.kit.dates import NO_DAY
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+Int8Array = npt.NDArray[np.int8]
+
+#: Season length (steps per year) by cadence in days: yearly seasonality is what
+#: business KPIs have (a December peak), so a weekly metric's season is 52 steps.
+SEASON_BY_CADENCE = {7: 52, 30: 12, 91: 4}
+
+
+def rows_of(ids: IntArray, keys: npt.ArrayLike) -> IntArray:
+    """Row index of each key in the sorted `ids` (-1 for unknown keys)."""
+    k = np.asarray(keys, dtype=np.int64).ravel()
+    if ids.size == 0:
+        return np.full(k.shape, -1, dtype=np.int64)
+    pos = np.clip(np.searchsorted(ids, k), 0, ids.size - 1)
+    return np.where(ids[pos] == k, pos, -1).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """One entry per metric, in `ids` order."""
+
+    ids: IntArray
+    direction: Int8Array
+    baseline_value: FloatArray
+    baseline_day: IntArray
+    target_value: FloatArray
+    target_day: IntArray
+    tolerance: FloatArray  # NaN: none set
+    tolerance_kind: Int8Array  # core.plan.ToleranceKind
+    cadence_days: IntArray
+    owner: IntArray  # person key
+
+    @property
+    def n(self) -> int:
+        return int(self.ids.shape[0])
+
+
+@dataclass(frozen=True)
+class History:
+    """Measurement histories: row i is `days/values/confidence[offsets[i]:offsets[i+1]]`,
+    sorted by day (then by insertion)."""
+
+    offsets: IntArray
+    days: IntArray
+    values: FloatArray
+    confidence: FloatArray
+
+    @staticmethod
+    def build(row: npt.ArrayLike, day: npt.ArrayLike, value: npt.ArrayLike,
+              confidence: npt.ArrayLike, n: int) -> History:
+        """Group flat (row, day, value, confidence) arrays into CSR, dropping bad rows."""
+        r = np.asarray(row, dtype=np.int64)
+        d = np.asarray(day, dtype=np.int64)
+        v = np.asarray(value, dtype=np.float64)
+        c = np.asarray(confidence, dtype=np.float64)
+        ok = (r >= 0) & (r < n) & (d != NO_DAY) & np.isfinite(v)
+        if not ok.all():
+            r, d, v, c = r[ok], d[ok], v[ok], c[ok]
+        # Rows arrive sorted by (metric, day) from the database: skip the sort then.
+        if r.size > 1 and not (np.all(np.diff(r) >= 0) and _days_sorted(r, d)):
+            order = np.lexsort((d, r))
+            r, d, v, c = r[order], d[order], v[order], c[order]
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(r, minlength=n), out=offsets[1:])
+        return History(offsets, d, v, c)
+
+
+def _days_sorted(r: IntArray, d: IntArray) -> bool:
+    same = r[1:] == r[:-1]
+    return bool(np.all(d[1:][same] >= d[:-1][same]))
+
+
+@dataclass(frozen=True)
+class Benefits:
+    """Planned metric impacts of initiatives: `amount` lands on `metric` row at `day`."""
+
+    metric: IntArray
+    day: IntArray
+    amount: FloatArray
+    initiative: IntArray  # initiative key
+
+    @staticmethod
+    def empty() -> Benefits:
+        e = np.zeros(0, dtype=np.int64)
+        return Benefits(e, e.copy(), np.zeros(0), e.copy())
+
+
+@dataclass
+class Snapshot:
+    """A workspace's metrics, evidence, plans, objective graph and planned benefits."""
+
+    metrics: Metrics
+    history: History
+    plans: PlanSet
+    objective_ids: IntArray
+    graph: RollupGraph
+    benefits: Benefits
+    #: Largest measurement key included; newer rows are patched in by the caller.
+    high_water: int = 0
+    #: Check-ins since the build, per row: (day, value, confidence).
+    extra: dict[int, list[tuple[int, float, float]]] = field(default_factory=dict)
+    #: Rows whose whole history was reloaded since the build (after a correction).
+    override: dict[int, tuple[IntArray, FloatArray, FloatArray]] = field(default_factory=dict)
+
+    def history_of(self, row: int) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Days, values and confidences of one row, overlay included, sorted by day."""
+        if row in self.override:
+            d, v, c = self.override[row]
+        else:
+            lo, hi = self.history.offsets[row], self.history.offsets[row + 1]
+            d, v, c = (self.history.days[lo:hi], self.history.values[lo:hi],
+                       self.history.confidence[lo:hi])
+        more = self.extra.get(row)
+        if more:
+            d = np.concatenate([d, np.array([m[0] for m in more], dtype=np.int64)])
+            v = np.concatenate([v, np.array([m[1] for m in more])])
+            c = np.concatenate([c, np.array([m[2] for m in more])])
+            order = np.argsort(d, kind="stable")
+            d, v, c = d[order], v[order], c[order]
+        return d, v, c
+
+    def add_measurement(self, row: int, day: int, value: float, confidence: float,
+                        key: int) -> None:
+        """Record a new check-in of `row` (key = its measurement key)."""
+        self.extra.setdefault(row, []).append((int(day), float(value), float(confidence)))
+        self.high_water = max(self.high_water, int(key))
+
+    def replace_history(self, row: int, days: IntArray, values: FloatArray,
+                        confidence: FloatArray) -> None:
+        """Replace one row's whole history (e.g. reloaded after a correction)."""
+        self.override[row] = (days, values, confidence)
+        self.extra.pop(row, None)
+
+    def compact(self) -> None:
+        """Fold the overlays into the ragged arrays (done before a full recompute)."""
+        if not self.extra and not self.override:
+            return
+        h = self.history
+        rows = np.repeat(np.arange(self.metrics.n), np.diff(h.offsets))
+        if self.override:
+            keep = ~np.isin(rows, np.fromiter(self.override, dtype=np.int64))
+            rows = rows[keep]
+            h = History(h.offsets, h.days[keep], h.values[keep], h.confidence[keep])
+        add = [(r, *m) for r, ms in self.extra.items() for m in ms]
+        add += [(r, int(d[i]), float(v[i]), float(c[i]))
+                for r, (d, v, c) in self.override.items() for i in range(d.shape[0])]
+        r2 = np.array([a[0] for a in add], dtype=np.int64)
+        d2 = np.array([a[1] for a in add], dtype=np.int64)
+        v2 = np.array([a[2] for a in add])
+        c2 = np.array([a[3] for a in add])
+        self.history = History.build(np.concatenate([rows, r2]), np.concatenate([h.days, d2]),
+                                     np.concatenate([h.values, v2]),
+                                     np.concatenate([h.confidence, c2]), self.metrics.n)
+        self.extra = {}
+        self.override = {}
+
+
+def build_snapshot(metrics: Metrics, measurement_metric: npt.ArrayLike,
+                   measurement_day: npt.ArrayLike, measurement_value: npt.ArrayLike,
+                   measurement_confidence: npt.ArrayLike, measurement_key: npt.ArrayLike,
+                   measurement_supersedes: npt.ArrayLike,
+                   plan_metric: npt.ArrayLike, plan_day: npt.ArrayLike,
+                   plan_value: npt.ArrayLike, objective_ids: npt.ArrayLike,
+                   align_child: npt.ArrayLike, align_parent: npt.ArrayLike,
+                   align_weight: npt.ArrayLike, contrib_metric: npt.ArrayLike,
+                   contrib_objective: npt.ArrayLike, contrib_weight: npt.ArrayLike,
+                   benefits: Benefits | None = None) -> Snapshot:
+    """Assemble a snapshot from flat arrays of database keys.
+
+    Contract: metric, objective and measurement references are database keys (mapped to
+    rows here; unknown keys are dropped). A measurement named by another's `supersedes`
+    (key, -1 = none) is left out: the correction replaces it. Metrics with explicit plan
+    points use them; the others get the default linear plan from baseline to target.
+    """
+    mkey = np.asarray(measurement_key, dtype=np.int64)
+    sup = np.asarray(measurement_supersedes, dtype=np.int64)
+    keep = np.ones(mkey.shape[0], dtype=bool)
+    superseded = sup[sup >= 0]
+    if superseded.size:
+        keep = ~np.isin(mkey, superseded)
+    mrow = rows_of(metrics.ids, np.asarray(measurement_metric)[keep])
+    history = History.build(mrow, np.asarray(measurement_day)[keep],
+                            np.asarray(measurement_value, dtype=np.float64)[keep],
+                            np.asarray(measurement_confidence, dtype=np.float64)[keep],
+                            metrics.n)
+    prow = rows_of(metrics.ids, plan_metric)
+    explicit = np.zeros(metrics.n, dtype=bool)
+    explicit[prow[prow >= 0]] = True
+    dflt = default_plans(metrics.direction, metrics.baseline_value, metrics.baseline_day,
+                         metrics.target_value, metrics.target_day)
+    drow = np.repeat(np.arange(metrics.n), dflt.counts)
+    use = ~explicit[drow]
+    plans = PlanSet.from_points(np.concatenate([prow, drow[use]]),
+                                np.concatenate([np.asarray(plan_day, dtype=np.int64),
+                                                dflt.days[use]]),
+                                np.concatenate([np.asarray(plan_value, dtype=np.float64),
+                                                dflt.values[use]]), metrics.n)
+    oids = np.asarray(objective_ids, dtype=np.int64)
+    order = np.argsort(oids)
+    oids = oids[order]
+    graph = build_graph(oids.shape[0], metrics.n, rows_of(oids, align_child),
+                        rows_of(oids, align_parent), align_weight,
+                        rows_of(metrics.ids, contrib_metric),
+                        rows_of(oids, contrib_objective), contrib_weight)
+    return Snapshot(metrics=metrics, history=history, plans=plans, objective_ids=oids,
+                    graph=graph, benefits=benefits or Benefits.empty(),
+                    high_water=int(mkey.max()) if mkey.size else 0)

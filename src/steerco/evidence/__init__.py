@@ -1,0 +1,1 @@
+"""The evidence engine wired to the database: snapshot, recompute, status, check-ins."""

@@ -1,0 +1,100 @@
+"""Forecast history: store the forecasts issued at a review, judge them when actuals arrive.
+
+A company learns whose forecasts to trust only if yesterday's forecasts are kept: each
+review date stores every metric's forecast at its target date; once that date has passed
+the forecast meets its actual, and the errors are summarised by horizon the way CBO
+publishes its projection errors (n, mean error, mean absolute error, RMSE).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from steerco.core.accuracy import accuracy_by_horizon, forecast_errors, horizons, periods_of_days
+from steerco.core.evidence import actual_at
+from steerco.core.snapshot import rows_of
+from steerco.evidence.repository import SnapshotRepository
+from steerco.evidence.service import STATUS_NAMES, EngineState
+from steerco.kit.dates import from_day
+from steerco.kit.ids import format_id
+
+
+def _f(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def record_forecasts(session: Session, workspace_id: int, st: EngineState,
+                     review_id: int | None = None) -> int:
+    """Store every metric's current forecast as issued on the evaluation date.
+
+    Recording twice on the same date replaces that date's records (idempotent).
+    """
+    ev, snap = st.evaluation, st.snapshot
+    issued = from_day(ev.as_of)
+    mr = ev.metrics
+    rows = []
+    for i in range(snap.metrics.n):
+        rows.append({
+            "workspace_id": workspace_id, "metric_id": int(snap.metrics.ids[i]),
+            "issued_on": issued, "target_date": from_day(int(snap.metrics.target_day[i])),
+            "value": _f(mr.forecast[i]), "lower80": _f(mr.lower80[i]),
+            "upper80": _f(mr.upper80[i]), "lower95": _f(mr.lower95[i]),
+            "upper95": _f(mr.upper95[i]), "p_hit": _f(mr.p_hit[i]),
+            "status": STATUS_NAMES[int(mr.status.status[i])], "review_id": review_id})
+    repo = SnapshotRepository(session, workspace_id)
+    repo.delete_forecasts(issued)
+    repo.insert_forecasts(rows)
+    return len(rows)
+
+
+def _table(t: Any, key: str | None = None, fmt: Any = str) -> list[dict[str, Any]]:
+    out = []
+    for i in range(t.horizon.shape[0]):
+        row: dict[str, Any] = {"horizon_months": int(t.horizon[i]), "n": int(t.n[i]),
+                               "mean_error": round(float(t.mean_error[i]), 4),
+                               "mean_abs_error": round(float(t.mean_abs_error[i]), 4),
+                               "rmse": round(float(t.rmse[i]), 4)}
+        if key is not None:
+            row[key] = fmt(int(t.groups[i, 0]))
+        out.append(row)
+    return out
+
+
+def accuracy_report(session: Session, workspace_id: int, st: EngineState,
+                    up_to: dt.date) -> dict[str, Any]:
+    """Accuracy by horizon (in months) per metric, per owner and overall.
+
+    Errors are forecast − actual; per metric in the metric's unit, per owner and overall
+    in percent of the actual (units differ between metrics). The actual of a target date
+    is the last evidence on or before it, at most one cadence old.
+    """
+    repo = SnapshotRepository(session, workspace_id)
+    metric, issued, target, value, owner = repo.due_forecasts(up_to)
+    snap = st.snapshot
+    rows = rows_of(snap.metrics.ids, metric)
+    known = rows >= 0
+    metric, issued, target, value, owner, rows = (
+        a[known] for a in (metric, issued, target, value, owner, rows))
+    measured = actual_at(snap, rows, target, snap.metrics.cadence_days[rows])
+    ok = np.isfinite(measured)
+    metric, issued, target, value, owner = (a[ok] for a in (metric, issued, target, value,
+                                                             owner))
+    actual = measured[ok]
+    h = horizons(periods_of_days(issued, "month"), periods_of_days(target, "month"), first=0)
+    err = forecast_errors(value, actual)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = np.where(actual != 0, forecast_errors(value, actual, scale=np.abs(actual)),
+                       np.nan)
+    fin = np.isfinite(pct)
+    return {
+        "forecasts_judged": int(ok.sum()),
+        "overall": _table(accuracy_by_horizon(h[fin], pct[fin])),
+        "per_owner": _table(accuracy_by_horizon(h[fin], pct[fin], groups=[owner[fin]]),
+                            "owner_id", lambda k: format_id("person", k)),
+        "per_metric": _table(accuracy_by_horizon(h, err, groups=[metric]), "metric_id",
+                             lambda k: format_id("metric", k)),
+    }

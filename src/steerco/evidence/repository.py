@@ -1,0 +1,172 @@
+"""Bulk reads that build the engine's snapshot: whole columns, not ORM objects.
+
+Ten million measurements cannot go through the ORM (objects cost ~1 µs each just to
+create), so these queries select plain columns, let the database turn dates into day
+numbers, and pour the rows into numpy arrays chunk by chunk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, Integer, cast, delete, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from steerco.db.enums import CADENCE_DAYS, BenefitKind, Cadence, Direction, ToleranceMode
+from steerco.db.models import (
+    Alignment,
+    ForecastRecord,
+    Measurement,
+    Metric,
+    MetricObjective,
+    Objective,
+    PlannedBenefit,
+    PlanPoint,
+)
+
+CHUNK = 200_000
+DIRECTION_CODE = {d.value: i for i, d in enumerate(Direction)}
+TOLERANCE_CODE = {None: 0, ToleranceMode.RELATIVE.value: 1, ToleranceMode.ABSOLUTE.value: 2}
+CADENCE_CODE = {c.value: CADENCE_DAYS[c] for c in Cadence}
+
+
+def day_number(session: Session, column: Any) -> ColumnElement[int]:
+    """SQL for a DATE column as days since 1970-01-01, on either database."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.julianday(column) - 2440587.5, Integer)
+    return column - literal("1970-01-01").cast(column.type)  # type: ignore[no-any-return]
+
+
+def _columns(session: Session, stmt: Any, dtypes: list[Any]) -> list[npt.NDArray[Any]]:
+    """Run `stmt` and return one numpy array per selected column (None → NaN / -1)."""
+    parts: list[list[npt.NDArray[Any]]] = [[] for _ in dtypes]
+    result = session.execute(stmt.execution_options(yield_per=CHUNK))
+    for chunk in result.partitions(CHUNK):
+        cols = list(zip(*chunk, strict=True)) if chunk else [() for _ in dtypes]
+        for i, (col, dt) in enumerate(zip(cols, dtypes, strict=True)):
+            if dt is float:
+                parts[i].append(np.array([np.nan if v is None else v for v in col]
+                                         if None in col else col, dtype=np.float64))
+            elif dt is int:
+                parts[i].append(np.array([-1 if v is None else v for v in col]
+                                         if None in col else col, dtype=np.int64))
+            else:
+                parts[i].append(np.array(col, dtype=object))
+    out = []
+    for p, dt in zip(parts, dtypes, strict=True):
+        if p:
+            out.append(np.concatenate(p))
+        else:
+            out.append(np.zeros(0, dtype=np.float64 if dt is float else
+                                np.int64 if dt is int else object))
+    return out
+
+
+class SnapshotRepository:
+    """Every query that builds or patches a workspace's snapshot."""
+
+    def __init__(self, session: Session, workspace_id: int) -> None:
+        self.session = session
+        self.workspace_id = workspace_id
+
+    def metrics(self) -> dict[str, npt.NDArray[Any]]:
+        dn = day_number(self.session, Metric.baseline_date)
+        tn = day_number(self.session, Metric.target_date)
+        stmt = select(Metric.id, Metric.direction, Metric.baseline_value, dn,
+                      Metric.target_value, tn, Metric.tolerance, Metric.tolerance_mode,
+                      Metric.cadence, Metric.owner_id).where(
+            Metric.workspace_id == self.workspace_id).order_by(Metric.id)
+        rows = self.session.execute(stmt).tuples().all()
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 10
+
+        def code(values: Any, table: dict[Any, int]) -> npt.NDArray[np.int64]:
+            return np.array([table[getattr(v, "value", v)] for v in values], dtype=np.int64)
+
+        tol = np.array([np.nan if v is None else v for v in cols[6]], dtype=np.float64)
+        kinds = [None if t is None else m for t, m in zip(cols[6], cols[7], strict=True)]
+        return {
+            "ids": np.array(cols[0], dtype=np.int64),
+            "direction": code(cols[1], DIRECTION_CODE).astype(np.int8),
+            "baseline_value": np.array(cols[2], dtype=np.float64),
+            "baseline_day": np.array(cols[3], dtype=np.int64),
+            "target_value": np.array(cols[4], dtype=np.float64),
+            "target_day": np.array(cols[5], dtype=np.int64),
+            "tolerance": tol,
+            "tolerance_kind": code(kinds, TOLERANCE_CODE).astype(np.int8),
+            "cadence_days": code(cols[8], CADENCE_CODE),
+            "owner": np.array(cols[9], dtype=np.int64),
+        }
+
+    def measurements(self, after_key: int = 0) -> list[npt.NDArray[Any]]:
+        """(metric, day, value, confidence, key, supersedes) of every measurement."""
+        m = Measurement
+        stmt = select(m.metric_id, day_number(self.session, m.as_of), m.value, m.confidence,
+                      m.id, m.supersedes_id).where(m.workspace_id == self.workspace_id)
+        if after_key:
+            stmt = stmt.where(m.id > after_key)
+        # Ordered like the index so the snapshot need not sort 10M rows.
+        stmt = stmt.order_by(m.metric_id, m.as_of, m.id)
+        return _columns(self.session, stmt, [int, int, float, float, int, int])
+
+    def plan_points(self) -> list[npt.NDArray[Any]]:
+        p = PlanPoint
+        stmt = select(p.metric_id, day_number(self.session, p.on), p.value).where(
+            p.workspace_id == self.workspace_id)
+        return _columns(self.session, stmt, [int, int, float])
+
+    def objective_ids(self) -> npt.NDArray[np.int64]:
+        stmt = select(Objective.id).where(Objective.workspace_id == self.workspace_id,
+                                          Objective.archived.is_(False))
+        return _columns(self.session, stmt, [int])[0]
+
+    def alignments(self) -> list[npt.NDArray[Any]]:
+        a = Alignment
+        return _columns(self.session, select(a.child_id, a.parent_id, a.weight).where(
+            a.workspace_id == self.workspace_id), [int, int, float])
+
+    def contributions(self) -> list[npt.NDArray[Any]]:
+        c = MetricObjective
+        return _columns(self.session, select(c.metric_id, c.objective_id, c.weight).where(
+            c.workspace_id == self.workspace_id), [int, int, float])
+
+    def metric_benefits(self) -> list[npt.NDArray[Any]]:
+        b = PlannedBenefit
+        stmt = select(b.metric_id, day_number(self.session, b.due_date), b.amount,
+                      b.initiative_id).where(b.workspace_id == self.workspace_id,
+                                             b.kind == BenefitKind.METRIC_IMPACT)
+        return _columns(self.session, stmt, [int, int, float, int])
+
+    def objective_titles(self, keys: list[int]) -> dict[int, str]:
+        rows = self.session.execute(select(Objective.id, Objective.title).where(
+            Objective.workspace_id == self.workspace_id, Objective.id.in_(keys)))
+        return {k: t for k, t in rows}
+
+    def metric_labels(self, keys: list[int]) -> dict[int, tuple[str, str]]:
+        rows = self.session.execute(select(Metric.id, Metric.name, Metric.unit).where(
+            Metric.workspace_id == self.workspace_id, Metric.id.in_(keys)))
+        return {k: (n, u) for k, n, u in rows}
+
+    def delete_forecasts(self, issued_on: Any) -> None:
+        self.session.execute(delete(ForecastRecord).where(
+            ForecastRecord.workspace_id == self.workspace_id,
+            ForecastRecord.issued_on == issued_on))
+
+    def insert_forecasts(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(ForecastRecord), rows)
+
+    def due_forecasts(self, up_to: Any) -> list[npt.NDArray[Any]]:
+        """(metric, issued day, target day, value, owner) of forecasts whose target passed."""
+        f = ForecastRecord
+        stmt = select(f.metric_id, day_number(self.session, f.issued_on),
+                      day_number(self.session, f.target_date), f.value, Metric.owner_id).join(
+            Metric, Metric.id == f.metric_id).where(
+            f.workspace_id == self.workspace_id, f.target_date <= up_to, f.value.is_not(None))
+        return _columns(self.session, stmt, [int, int, int, float, int])
+
+    def issue_dates(self) -> list[Any]:
+        f = ForecastRecord
+        return list(self.session.scalars(select(f.issued_on).where(
+            f.workspace_id == self.workspace_id).distinct().order_by(f.issued_on)))

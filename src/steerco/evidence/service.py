@@ -1,0 +1,248 @@
+"""Build a workspace's snapshot, evaluate it, keep it current, and describe the results.
+
+The evaluated snapshot of each workspace is cached per process (`EngineCache`). It is
+derived state: it is rebuilt on first use, and before every read it catches up with
+measurements committed since (by any process) through one indexed query on
+`measurements.id > high_water`, so several app processes stay consistent without talking
+to each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from steerco.checkins.repository import MeasurementRepository
+from steerco.core.evidence import Evaluation, checkin, checkin_reevaluate, evaluate
+from steerco.core.rollup import ObjectiveReason, worst_reasons
+from steerco.core.snapshot import Benefits, Metrics, Snapshot, build_snapshot, rows_of
+from steerco.core.status import (
+    Status,
+    StatusInputs,
+    StatusResult,
+    explain_metric,
+    reason_names,
+)
+from steerco.evidence.repository import SnapshotRepository
+from steerco.kit import clock
+from steerco.kit.dates import NO_DAY, from_day, to_day
+from steerco.kit.ids import format_id
+
+STATUS_NAMES = [s.name.lower() for s in Status]
+
+
+def load_snapshot(session: Session, workspace_id: int) -> Snapshot:
+    """Read a workspace from the database into a fresh snapshot."""
+    repo = SnapshotRepository(session, workspace_id)
+    metrics = Metrics(**repo.metrics())
+    mm, md, mv, mc, mk, ms = repo.measurements()
+    pm, pd, pv = repo.plan_points()
+    ac, ap, aw = repo.alignments()
+    cm, co, cw = repo.contributions()
+    bm, bd, ba, bi = repo.metric_benefits()
+    brow = rows_of(metrics.ids, bm)
+    ok = brow >= 0
+    benefits = Benefits(brow[ok], bd[ok], ba[ok], bi[ok])
+    return build_snapshot(metrics, mm, md, mv, mc, mk, ms, pm, pd, pv,
+                          repo.objective_ids(), ac, ap, aw, cm, co, cw, benefits)
+
+
+@dataclass
+class EngineState:
+    snapshot: Snapshot
+    evaluation: Evaluation
+    lock: threading.Lock
+
+
+class EngineCache:
+    """Per-process evaluated snapshots, keyed by workspace."""
+
+    def __init__(self) -> None:
+        self._states: dict[tuple[str, int], EngineState] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._states.clear()
+
+    def state(self, session: Session, workspace_id: int,
+              as_of: dt.date | None = None) -> EngineState:
+        """The workspace's evaluation, rebuilt when missing or on a new day, then caught up."""
+        bind = session.get_bind()
+        key = (str(bind.engine.url), workspace_id)
+        day = to_day(as_of or clock.today())
+        with self._lock:
+            st = self._states.get(key)
+            if st is None or st.evaluation.as_of != day:
+                snap = load_snapshot(session, workspace_id)
+                st = EngineState(snap, evaluate(snap, day), threading.Lock())
+                self._states[key] = st
+        catch_up(session, workspace_id, st)
+        return st
+
+
+def catch_up(session: Session, workspace_id: int, st: EngineState) -> set[int]:
+    """Apply measurements committed since the snapshot; return changed objective rows."""
+    repo = SnapshotRepository(session, workspace_id)
+    with st.lock:
+        mm, md, mv, mc, mk, ms = repo.measurements(after_key=st.snapshot.high_water)
+        changed: set[int] = set()
+        snap = st.snapshot
+        for i in np.argsort(mk):
+            row = int(rows_of(snap.metrics.ids, [mm[i]])[0])
+            if row < 0:  # a metric created after the snapshot: rebuild lazily next day
+                snap.high_water = max(snap.high_water, int(mk[i]))
+                continue
+            if ms[i] >= 0:
+                # A correction: reload the metric's history (the superseded row goes).
+                _reload_row(session, workspace_id, snap, row)
+                snap.high_water = max(snap.high_water, int(mk[i]))
+                changed |= checkin_reevaluate(snap, st.evaluation, row)
+            else:
+                changed |= checkin(snap, st.evaluation, row, int(md[i]), float(mv[i]),
+                                   float(mc[i]), int(mk[i]))
+        return changed
+
+
+def _reload_row(session: Session, workspace_id: int, snap: Snapshot, row: int) -> None:
+    hist = MeasurementRepository(session, workspace_id).history(int(snap.metrics.ids[row]))
+    superseded = {h.supersedes_id for h in hist if h.supersedes_id is not None}
+    live = [h for h in hist if h.id not in superseded]
+    snap.replace_history(row, np.array([to_day(h.as_of) for h in live], dtype=np.int64),
+                         np.array([h.value for h in live], dtype=np.float64),
+                         np.array([np.nan if h.confidence is None else h.confidence
+                                   for h in live], dtype=np.float64))
+
+
+CACHE = EngineCache()
+
+
+def _day(n: int) -> str | None:
+    return None if n == NO_DAY else from_day(int(n)).isoformat()
+
+
+def _num(x: float) -> float | None:
+    return None if not np.isfinite(x) else round(float(x), 6)
+
+
+def metric_view(st: EngineState, row: int, unit: str = "") -> dict[str, Any]:
+    """Everything the engine says about one metric, as plain JSON-able values."""
+    snap, mr = st.snapshot, st.evaluation.metrics
+    s = mr.status
+    m = snap.metrics
+    inputs = StatusInputs.of(
+        m.direction[[row]], m.target_value[[row]], target_day=m.target_day[[row]],
+        last_value=mr.last_value[[row]], last_day=mr.last_day[[row]],
+        cadence_days=m.cadence_days[[row]], p_hit=mr.p_hit[[row]],
+        forecast_value=mr.forecast[[row]])
+    one = StatusResult(s.status[[row]], s.reasons[[row]], s.deciding[[row]],
+                       s.age_days[[row]], s.variance_abs[[row]], s.variance_rel[[row]],
+                       s.tolerance[[row]])
+    return {
+        "id": format_id("metric", int(m.ids[row])),
+        "status": STATUS_NAMES[int(s.status[row])],
+        "reasons": reason_names(int(s.reasons[row])),
+        "explanation": explain_metric(inputs, one, 0, unit),
+        "last_value": _num(mr.last_value[row]), "last_as_of": _day(int(mr.last_day[row])),
+        "forecast": _num(mr.forecast[row]),
+        "interval80": [_num(mr.lower80[row]), _num(mr.upper80[row])],
+        "interval95": [_num(mr.lower95[row]), _num(mr.upper95[row])],
+        "p_hit": _num(mr.p_hit[row]), "plan_value": _num(mr.plan_value[row]),
+        "progress": _num(mr.progress[row]), "owner_confidence": _num(mr.confidence[row]),
+        "target_value": _num(m.target_value[row]), "target_date": _day(int(m.target_day[row])),
+    }
+
+
+def objective_view(st: EngineState, orow: int) -> dict[str, Any]:
+    """The rolled-up status of one objective with its worst reasons."""
+    o = st.evaluation.objectives
+    snap = st.snapshot
+    worst = [{"reason": name, "metric_id": format_id("metric", int(snap.metrics.ids[m]))}
+             for name, m in worst_reasons(o, orow) if m >= 0]
+    flags = [str(f.name).lower() for f in ObjectiveReason
+             if f.value and int(o.reasons[orow]) & f]
+    return {
+        "id": format_id("objective", int(snap.objective_ids[orow])),
+        "status": STATUS_NAMES[int(o.status[orow])],
+        "progress": _num(o.progress[orow]), "coverage": _num(o.coverage[orow]),
+        "reasons": flags, "worst": worst,
+    }
+
+
+def counts_by_status(st: EngineState) -> dict[str, dict[str, int]]:
+    """How many metrics and objectives are in each status."""
+    def count(a: np.ndarray[Any, Any]) -> dict[str, int]:
+        c = np.bincount(a.astype(np.int64), minlength=len(Status))
+        return {STATUS_NAMES[i]: int(c[i]) for i in range(len(Status))}
+    return {"metrics": count(st.evaluation.metrics.status.status),
+            "objectives": count(st.evaluation.objectives.status)}
+
+
+
+
+def status_tree(session: Session, workspace_id: int, st: EngineState,
+                objective: int | None = None, depth: int = 2,
+                max_children: int = 50) -> list[dict[str, Any]]:
+    """Objectives with their computed status, reasons, metrics and child objectives.
+
+    Starts at `objective` (a key) or at every top objective (aligned to nothing) and goes
+    `depth` levels down; each node lists at most `max_children` children, worst first.
+    """
+    snap, g = st.snapshot, st.snapshot.graph
+    if objective is not None:
+        start = rows_of(snap.objective_ids, [objective])
+        roots = [int(r) for r in start if r >= 0]
+    else:
+        has_parent = np.diff(g.up_obj_ptr) > 0
+        roots = [int(r) for r in np.flatnonzero(~has_parent)]
+    severity = {int(Status.MISSED): 0, int(Status.OFF_TRACK): 1, int(Status.STALE): 2,
+                int(Status.AT_RISK): 3, int(Status.NO_DATA): 4, int(Status.ON_TRACK): 5,
+                int(Status.ACHIEVED): 6}
+    o_status = st.evaluation.objectives.status
+    m_status = st.evaluation.metrics.status.status
+
+    def worst_first(rows: list[int], status: np.ndarray[Any, Any]) -> list[int]:
+        return sorted(rows, key=lambda r: (severity.get(int(status[r]), 9), r))
+
+    # Pass 1: which objectives and metrics the tree shows (so names load in 2 queries).
+    shown: list[tuple[int, int]] = []
+
+    def visit(orow: int, level: int) -> None:
+        shown.append((orow, level))
+        if level < depth:
+            kids = g.in_obj_child[g.in_obj_ptr[orow]:g.in_obj_ptr[orow + 1]]
+            for k in worst_first([int(k) for k in kids], o_status)[:max_children]:
+                visit(k, level + 1)
+
+    tops = worst_first(roots, o_status)[:max_children]
+    for r in tops:
+        visit(r, 0)
+    repo = SnapshotRepository(session, workspace_id)
+    orows = sorted({r for r, _ in shown})
+    mrows = sorted({int(m) for r in orows
+                    for m in g.in_met_metric[g.in_met_ptr[r]:g.in_met_ptr[r + 1]]})
+    titles = repo.objective_titles([int(snap.objective_ids[r]) for r in orows])
+    labels = repo.metric_labels([int(snap.metrics.ids[m]) for m in mrows])
+
+    # Pass 2: build the nested views.
+    def build(orow: int, level: int) -> dict[str, Any]:
+        view = objective_view(st, orow)
+        view["title"] = titles.get(int(snap.objective_ids[orow]), "")
+        mets = [int(m) for m in g.in_met_metric[g.in_met_ptr[orow]:g.in_met_ptr[orow + 1]]]
+        view["metrics"] = []
+        for m in worst_first(mets, m_status):
+            name, unit = labels.get(int(snap.metrics.ids[m]), ("", ""))
+            view["metrics"].append({"name": name, "unit": unit, **metric_view(st, m, unit)})
+        kids = [int(k) for k in g.in_obj_child[g.in_obj_ptr[orow]:g.in_obj_ptr[orow + 1]]]
+        view["child_count"] = len(kids)
+        view["children"] = ([build(k, level + 1)
+                             for k in worst_first(kids, o_status)[:max_children]]
+                            if level < depth else [])
+        return view
+
+    return [build(r, 0) for r in tops]
