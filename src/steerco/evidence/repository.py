@@ -39,7 +39,7 @@ def day_number(session: Session, column: Any) -> ColumnElement[int]:
     return column - literal("1970-01-01").cast(column.type)  # type: ignore[no-any-return]
 
 
-def _columns(session: Session, stmt: Any, dtypes: list[Any]) -> list[npt.NDArray[Any]]:
+def columns(session: Session, stmt: Any, dtypes: list[Any]) -> list[npt.NDArray[Any]]:
     """Run `stmt` and return one numpy array per selected column (None → NaN / -1)."""
     parts: list[list[npt.NDArray[Any]]] = [[] for _ in dtypes]
     result = session.execute(stmt.execution_options(yield_per=CHUNK))
@@ -108,27 +108,27 @@ class SnapshotRepository:
             stmt = stmt.where(m.id > after_key)
         # Ordered like the index so the snapshot need not sort 10M rows.
         stmt = stmt.order_by(m.metric_id, m.as_of, m.id)
-        return _columns(self.session, stmt, [int, int, float, float, int, int])
+        return columns(self.session, stmt, [int, int, float, float, int, int])
 
     def plan_points(self) -> list[npt.NDArray[Any]]:
         p = PlanPoint
         stmt = select(p.metric_id, day_number(self.session, p.on), p.value).where(
             p.workspace_id == self.workspace_id)
-        return _columns(self.session, stmt, [int, int, float])
+        return columns(self.session, stmt, [int, int, float])
 
     def objective_ids(self) -> npt.NDArray[np.int64]:
         stmt = select(Objective.id).where(Objective.workspace_id == self.workspace_id,
                                           Objective.archived.is_(False))
-        return _columns(self.session, stmt, [int])[0]
+        return columns(self.session, stmt, [int])[0]
 
     def alignments(self) -> list[npt.NDArray[Any]]:
         a = Alignment
-        return _columns(self.session, select(a.child_id, a.parent_id, a.weight).where(
+        return columns(self.session, select(a.child_id, a.parent_id, a.weight).where(
             a.workspace_id == self.workspace_id), [int, int, float])
 
     def contributions(self) -> list[npt.NDArray[Any]]:
         c = MetricObjective
-        return _columns(self.session, select(c.metric_id, c.objective_id, c.weight).where(
+        return columns(self.session, select(c.metric_id, c.objective_id, c.weight).where(
             c.workspace_id == self.workspace_id), [int, int, float])
 
     def metric_benefits(self) -> list[npt.NDArray[Any]]:
@@ -136,7 +136,7 @@ class SnapshotRepository:
         stmt = select(b.metric_id, day_number(self.session, b.due_date), b.amount,
                       b.initiative_id).where(b.workspace_id == self.workspace_id,
                                              b.kind == BenefitKind.METRIC_IMPACT)
-        return _columns(self.session, stmt, [int, int, float, int])
+        return columns(self.session, stmt, [int, int, float, int])
 
     def objective_titles(self, keys: list[int]) -> dict[int, str]:
         rows = self.session.execute(select(Objective.id, Objective.title).where(
@@ -164,7 +164,7 @@ class SnapshotRepository:
                       day_number(self.session, f.target_date), f.value, Metric.owner_id).join(
             Metric, Metric.id == f.metric_id).where(
             f.workspace_id == self.workspace_id, f.target_date <= up_to, f.value.is_not(None))
-        return _columns(self.session, stmt, [int, int, int, float, int])
+        return columns(self.session, stmt, [int, int, int, float, int])
 
     def issue_dates(self) -> list[Any]:
         f = ForecastRecord
