@@ -78,7 +78,7 @@ class SnapshotRepository:
                       Metric.target_value, tn, Metric.tolerance, Metric.tolerance_mode,
                       Metric.cadence, Metric.owner_id).where(
             Metric.workspace_id == self.workspace_id).order_by(Metric.id)
-        rows = self.session.execute(stmt).tuples().all()
+        rows = self.session.execute(stmt).all()
         cols = list(zip(*rows, strict=True)) if rows else [()] * 10
 
         def code(values: Any, table: dict[Any, int]) -> npt.NDArray[np.int64]:

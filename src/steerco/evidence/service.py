@@ -162,7 +162,9 @@ def objective_view(st: EngineState, orow: int) -> dict[str, Any]:
     """The rolled-up status of one objective with its worst reasons."""
     o = st.evaluation.objectives
     snap = st.snapshot
-    worst = [{"reason": name, "metric_id": format_id("metric", int(snap.metrics.ids[m]))}
+    m_status = st.evaluation.metrics.status.status
+    worst = [{"reason": name, "metric_id": format_id("metric", int(snap.metrics.ids[m])),
+              "status": STATUS_NAMES[int(m_status[m])]}
              for name, m in worst_reasons(o, orow) if m >= 0]
     flags = [str(f.name).lower() for f in ObjectiveReason
              if f.value and int(o.reasons[orow]) & f]

@@ -1,0 +1,5 @@
+"""`python -m steerco` runs the CLI."""
+
+from steerco.cli import main
+
+main()

@@ -1,0 +1,97 @@
+"""The command line as a user meets it: help everywhere, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["demo"],
+            ["info"], ["serve"], ["recompute"], ["status"]]
+
+
+def steerco(*args: str, db: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "STEERCO_DATABASE_URL": f"sqlite:///{db}", "COLUMNS": "120"}
+    env.pop("STEERCO_DEBUG", None)
+    proc = subprocess.run([sys.executable, "-m", "steerco", *args], env=env, text=True,
+                          capture_output=True, timeout=120)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "cli.db"
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "steerco")
+def test_every_command_has_help(cmd, db):
+    proc = steerco(*cmd, "--help", db=db, check=True)
+    assert "Usage" in proc.stdout
+
+
+def test_a_mistyped_command_suggests_the_right_one(db):
+    proc = steerco("demoo", db=db)
+    assert proc.returncode == 2
+    assert "Did you mean 'demo'?" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_info_on_an_empty_database_says_what_to_do_in_one_line(db):
+    proc = steerco("info", db=db)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        "error: the database is not migrated yet: run `steerco db upgrade` (or `steerco demo`)"]
+
+
+def test_info_json_has_a_count_for_every_entity_after_upgrade(db):
+    steerco("db", "upgrade", db=db, check=True)
+    counts = json.loads(steerco("info", "--json", db=db, check=True).stdout)
+    for key in ("org_units", "people", "themes", "objectives", "metrics", "measurements",
+                "initiatives", "milestones", "dependencies", "budget_lines", "ledger_entries"):
+        assert counts[key] == 0
+
+
+def test_an_unknown_workspace_is_one_line_naming_the_known_ones(db):
+    steerco("db", "upgrade", db=db, check=True)
+    proc = steerco("info", "--workspace", "nope", db=db)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "error: no workspace 'nope'; known: none yet (run steerco demo)"
+
+
+def test_status_without_any_workspace_explains_how_to_get_one(db):
+    steerco("db", "upgrade", db=db, check=True)
+    proc = steerco("status", db=db)
+    assert proc.returncode == 1
+    assert "run `steerco demo`" in proc.stderr
+
+
+def test_a_bad_size_or_date_is_refused_before_anything_is_written(db):
+    proc = steerco("demo", "--size", "huge", db=db)
+    assert proc.returncode == 1 and "--size must be one of s, m, l, xl" in proc.stderr
+    proc = steerco("demo", "--as-of", "22/11/2026", db=db)
+    assert proc.returncode == 1 and "--as-of must be a date" in proc.stderr
+    assert not db.exists() or "no workspace" in steerco("info", "--workspace", "demo",
+                                                        db=db).stderr
+
+
+def test_downgrade_needs_confirmation(db):
+    steerco("db", "upgrade", db=db, check=True)
+    proc = steerco("db", "downgrade", db=db)
+    assert proc.returncode == 1 and "pass --yes" in proc.stderr
+    steerco("db", "downgrade", "--yes", db=db, check=True)
+    assert "not migrated" in steerco("db", "current", db=db, check=True).stdout
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path):
+    env = {**os.environ, "STEERCO_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/x"}
+    proc = subprocess.run([sys.executable, "-m", "steerco", "info"], env=env, text=True,
+                          capture_output=True, timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: database:")

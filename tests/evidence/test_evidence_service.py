@@ -1,0 +1,129 @@
+"""The evidence engine on stored data: snapshot, statuses, check-ins and forecast history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from steerco.checkins.service import check_in
+from steerco.evidence.history import accuracy_report, record_forecasts
+from steerco.evidence.service import EngineCache, load_snapshot, status_tree
+from tests.factories import world
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def weekly(w, metric, start: dt.date, values, **kw):
+    for i, v in enumerate(values):
+        check_in(w.session, w.wid, {"metric_id": metric.id, "value": float(v),
+                                    "as_of": (start + dt.timedelta(days=7 * i)).isoformat(),
+                                    **kw}, today=AS_OF)
+
+
+def build(session):
+    w = world(session)
+    top = w.objective("Grow the business")
+    obj = w.objective("Win in retail", level="business_unit",
+                      parents=[{"objective_id": top.id}])
+    good = w.metric("Orders", cadence="weekly", baseline_value=100, target_value=200,
+                    baseline_date="2026-01-01", target_date="2026-12-31",
+                    objectives=[{"objective_id": obj.id}])
+    bad = w.metric("Margin", cadence="weekly", baseline_value=100, target_value=200,
+                   baseline_date="2026-01-01", target_date="2026-12-31",
+                   objectives=[{"objective_id": obj.id}])
+    empty = w.metric("NPS", cadence="monthly", objectives=[{"objective_id": top.id}])
+    weeks = 26
+    weekly(w, good, dt.date(2026, 1, 1), np.linspace(196, 210, weeks))
+    weekly(w, bad, dt.date(2026, 1, 1), np.linspace(100, 102, weeks))
+    session.flush()
+    return w, top, obj, good, bad, empty
+
+
+def test_the_snapshot_holds_every_metric_its_evidence_and_the_objective_graph(session):
+    w, top, obj, good, bad, empty = build(session)
+    snap = load_snapshot(session, w.wid)
+    assert list(snap.metrics.ids) == sorted([good.id, bad.id, empty.id])
+    assert np.diff(snap.history.offsets).tolist() == [26, 26, 0]
+    assert sorted(snap.objective_ids.tolist()) == sorted([top.id, obj.id])
+
+
+def test_statuses_are_computed_from_evidence_and_roll_up_with_reasons(session):
+    w, top, obj, good, bad, empty = build(session)
+    st = EngineCache().state(session, w.wid, AS_OF)
+    tree = status_tree(session, w.wid, st)
+    assert [n["title"] for n in tree] == ["Grow the business"]
+    by_name = {m["name"]: m for n in tree for c in n["children"] for m in c["metrics"]}
+    assert by_name["Orders"]["status"] == "on_track"
+    assert by_name["Margin"]["status"] == "off_track"
+    assert by_name["Margin"]["p_hit"] < 0.05
+    assert "Forecast" in by_name["Margin"]["explanation"]
+    assert "target 200" in by_name["Margin"]["explanation"]
+    nps = tree[0]["metrics"][0]
+    assert nps["name"] == "NPS" and nps["status"] == "no_data"
+    retail = tree[0]["children"][0]
+    assert retail["status"] in ("at_risk", "off_track")
+    # The worst metric below travels up with the reason that decided its status.
+    assert retail["worst"][0] == {"reason": "p_hit_low", "metric_id": f"met_{bad.id}",
+                                  "status": "off_track"}
+
+
+def test_a_check_in_updates_its_metric_and_ancestors_on_the_next_read(session):
+    w, top, obj, good, bad, empty = build(session)
+    cache = EngineCache()
+    st = cache.state(session, w.wid, AS_OF)
+    before = status_tree(session, w.wid, st)
+    assert before[0]["metrics"][0]["status"] == "no_data"
+    check_in(session, w.wid, {"metric_id": empty.id, "value": 150.0,
+                              "as_of": "2026-06-29"}, today=AS_OF)
+    session.flush()
+    st2 = cache.state(session, w.wid, AS_OF)
+    assert st2 is st  # patched in place, not rebuilt
+    after = status_tree(session, w.wid, st2)
+    nps = after[0]["metrics"][0]
+    assert nps["status"] != "no_data" and nps["last_value"] == 150.0
+    full = EngineCache().state(session, w.wid, AS_OF)
+    assert np.array_equal(full.evaluation.objectives.status, st2.evaluation.objectives.status)
+    np.testing.assert_allclose(full.evaluation.metrics.p_hit, st2.evaluation.metrics.p_hit,
+                               equal_nan=True)
+
+
+def test_a_correction_replaces_the_value_it_supersedes(session):
+    w, top, obj, good, bad, empty = build(session)
+    first = check_in(session, w.wid, {"metric_id": empty.id, "value": 10.0,
+                                      "as_of": "2026-06-29"}, today=AS_OF)
+    session.flush()
+    cache = EngineCache()
+    st = cache.state(session, w.wid, AS_OF)
+    row = int(np.flatnonzero(st.snapshot.metrics.ids == empty.id)[0])
+    assert st.evaluation.metrics.last_value[row] == 10.0
+    check_in(session, w.wid, {"metric_id": empty.id, "value": 99.0, "as_of": "2026-06-29",
+                              "supersedes_id": first.id}, today=AS_OF)
+    session.flush()
+    st = cache.state(session, w.wid, AS_OF)
+    assert st.evaluation.metrics.last_value[row] == 99.0
+    d, v, _ = st.snapshot.history_of(row)
+    assert v.tolist() == [99.0]
+
+
+def test_recorded_forecasts_are_judged_by_horizon_once_actuals_arrive(session):
+    w, top, obj, good, bad, empty = build(session)
+    # Forecasts issued on 30 June for targets on 31 December, judged with December data.
+    st = EngineCache().state(session, w.wid, AS_OF)
+    assert record_forecasts(session, w.wid, st) == 3
+    assert record_forecasts(session, w.wid, st) == 3  # idempotent per issue date
+    later = dt.date(2027, 1, 5)
+    check_in(session, w.wid, {"metric_id": good.id, "value": 190.0, "as_of": "2026-12-30"},
+             today=later)
+    check_in(session, w.wid, {"metric_id": bad.id, "value": 105.0, "as_of": "2026-12-30"},
+             today=later)
+    session.flush()
+    st_late = EngineCache().state(session, w.wid, later)
+    report = accuracy_report(session, w.wid, st_late, later)
+    assert report["forecasts_judged"] == 2
+    assert [r["horizon_months"] for r in report["overall"]] == [6]
+    assert report["overall"][0]["n"] == 2
+    per_metric = {r["metric_id"]: r for r in report["per_metric"]}
+    fc = st.evaluation.metrics.forecast
+    row_bad = int(np.flatnonzero(st.snapshot.metrics.ids == bad.id)[0])
+    assert per_metric[f"met_{bad.id}"]["mean_error"] == round(float(fc[row_bad]) - 105.0, 4)
