@@ -10,12 +10,17 @@ import datetime as dt
 import json
 import os
 import sys
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
 
 from steerco import __version__
 from steerco.kit.errors import SteercoError
@@ -36,13 +41,13 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     from steerco.db.engine import make_engine
 
     return make_engine()
 
 
-def _workspace_id(session, slug: str | None) -> int | None:  # type: ignore[no-untyped-def]
+def _workspace_id(session: Session, slug: str | None) -> int | None:
     from steerco.org.repository import WorkspaceRepository
 
     repo = WorkspaceRepository(session)
@@ -132,7 +137,7 @@ def demo(
     with Progress(TextColumn("{task.description:<18}"), BarColumn(), TextColumn(
             "{task.completed:>12,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
             console=err, transient=False) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(table: str, done: int, total: int) -> None:
             if table not in tasks:
@@ -170,7 +175,7 @@ def info(
     out.print(table)
 
 
-def _resolve_workspace(session, slug: str | None) -> int:  # type: ignore[no-untyped-def]
+def _resolve_workspace(session: Session, slug: str | None) -> int:
     """The workspace named by --workspace, or the only one there is."""
     from steerco.org.repository import WorkspaceRepository
 
@@ -209,7 +214,7 @@ def recompute(
     from sqlalchemy.orm import Session
 
     from steerco.core.evidence import evaluate
-    from steerco.evidence.service import EngineState, counts_by_status, load_snapshot
+    from steerco.evidence.service import WORKERS, EngineState, counts_by_status, load_snapshot
     from steerco.kit.dates import to_day
 
     day = _as_of(as_of)
@@ -225,7 +230,7 @@ def recompute(
         timings["snapshot_s"] = round(time.perf_counter() - t0, 3)
         bar.update(t, description=f"forecasting {snap.metrics.n:,} metrics and rolling up")
         t0 = time.perf_counter()
-        ev = evaluate(snap, to_day(day))
+        ev = evaluate(snap, to_day(day), workers=WORKERS)
         timings["recompute_s"] = round(time.perf_counter() - t0, 3)
     import threading
 

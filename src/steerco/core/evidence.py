@@ -62,7 +62,8 @@ def _season(cadence: int) -> int:
 
 
 def _forecast_rows(snap: Snapshot, rows: IntArray, lo: IntArray, hi: IntArray,
-                   days: IntArray, values: FloatArray, as_of: int) -> dict[str, FloatArray]:
+                   days: IntArray, values: FloatArray, as_of: int,
+                   workers: int = 1) -> dict[str, FloatArray]:
     """Forecast `rows` to their target dates; row k's history is days/values[lo[k]:hi[k]].
 
     Rows are grouped by cadence: each group shares one regular grid and season length.
@@ -85,7 +86,7 @@ def _forecast_rows(snap: Snapshot, rows: IntArray, lo: IntArray, hi: IntArray,
         r = rows[sel]
         step = steps_until(as_of, m.target_day[r], c)
         h = int(min(max(int(step.max()) if step.size else 1, 1), MAX_HORIZON))
-        fc = forecast(grid, season_length=_season(c), horizon=h)
+        fc = forecast(grid, season_length=_season(c), horizon=h, workers=workers)
         if ben.metric.size:
             # Planned benefits still to come shift the forecast from their arrival on.
             pos = np.full(m.n, -1, dtype=np.int64)
@@ -118,7 +119,7 @@ def _ranges(starts: IntArray, stops: IntArray) -> IntArray:
 def evaluate_rows(snap: Snapshot, rows: IntArray, as_of: int,
                   settings: StatusSettings = StatusSettings(),
                   histories: tuple[IntArray, IntArray, IntArray, FloatArray, FloatArray]
-                  | None = None) -> MetricResults:
+                  | None = None, workers: int = 1) -> MetricResults:
     """Evaluate the given snapshot rows at `as_of` (see `evaluate`).
 
     `histories` = (lo, hi, days, values, confidence) overrides where each row's evidence
@@ -141,7 +142,7 @@ def evaluate_rows(snap: Snapshot, rows: IntArray, as_of: int,
     cut = _last_at_or_before(lo, hi, days, as_of)
     ok = cut >= 0
     last_value[ok], last_day[ok], confidence[ok] = values[cut[ok]], days[cut[ok]], conf[cut[ok]]
-    fc = _forecast_rows(snap, rows, lo, hi, days, values, as_of)
+    fc = _forecast_rows(snap, rows, lo, hi, days, values, as_of, workers)
     plan_v = plan_values(snap.plans, rows, np.where(last_day == NO_DAY, as_of, last_day))
     band = tolerance_band(m.tolerance_kind[rows], m.tolerance[rows], plan_v)
     prog = progress(m.direction[rows], m.baseline_value[rows], m.target_value[rows],
@@ -198,16 +199,19 @@ def actual_at(snap: Snapshot, rows: npt.ArrayLike, day: npt.ArrayLike,
 
 
 def evaluate(snap: Snapshot, as_of: int, settings: StatusSettings = StatusSettings(),
-             rollup_settings: RollupSettings = RollupSettings()) -> Evaluation:
+             rollup_settings: RollupSettings = RollupSettings(),
+             workers: int = 1) -> Evaluation:
     """Evaluate every metric at `as_of` and roll the results up to every objective.
 
     Contract: `as_of` is a day number; evidence dated after it is ignored. Metrics with no
     evidence are `no_data`; each metric's forecast is taken at its target date (through
     the planned benefits still to come) and P(hit) from the forecast's law there.
+    `workers` threads share the forecasting (numpy releases the GIL); results do not
+    depend on it.
     """
     snap.compact()
     rows = np.arange(snap.metrics.n, dtype=np.int64)
-    res = evaluate_rows(snap, rows, as_of, settings)
+    res = evaluate_rows(snap, rows, as_of, settings, workers=workers)
     state = rollup(snap.graph, res.progress, res.status.status, res.status.deciding,
                    rollup_settings)
     return Evaluation(as_of=as_of, metrics=res, objectives=state)

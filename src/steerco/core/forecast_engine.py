@@ -178,7 +178,9 @@ def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int) -> B
         actual = z[:, end:end + h]
         usable = (end - first) >= MIN_FIT_POINTS
         lev_f = np.where(log_rows[:, None, None], np.exp(np.minimum(fc_o, 700.0)), fc_o)
-        lev_a = np.where(log_rows[:, None], np.exp(actual), actual)
+        # exp only where the row is on the log scale: elsewhere it would overflow.
+        lev_a = np.where(log_rows[:, None], np.exp(np.where(log_rows[:, None], actual, 0.0)),
+                         actual)
         err = np.abs(lev_a[:, None, :] - lev_f).sum(axis=2)
         abs_err += np.where(usable[:, None], err, 0.0)
         n_err += np.where(usable, h, 0)

@@ -10,6 +10,7 @@ to each other.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,8 @@ from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.ids import format_id
 
 STATUS_NAMES = [s.name.lower() for s in Status]
+#: Threads for a full recompute: the forecaster's numpy work releases the GIL.
+WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
 def load_snapshot(session: Session, workspace_id: int) -> Snapshot:
@@ -80,7 +83,8 @@ class EngineCache:
             st = self._states.get(key)
             if st is None or st.evaluation.as_of != day:
                 snap = load_snapshot(session, workspace_id)
-                st = EngineState(snap, evaluate(snap, day), threading.Lock())
+                st = EngineState(snap, evaluate(snap, day, workers=WORKERS),
+                                 threading.Lock())
                 self._states[key] = st
         catch_up(session, workspace_id, st)
         return st
