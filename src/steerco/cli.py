@@ -29,6 +29,9 @@ app = typer.Typer(help="steerco: strategy execution computed from evidence.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Create and migrate the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+forecasts_app = typer.Typer(help="Forecast history: record at a review, judge accuracy.",
+                            no_args_is_help=True)
+app.add_typer(forecasts_app, name="forecasts")
 out = Console()
 err = Console(stderr=True)
 
@@ -177,8 +180,12 @@ def info(
 
 def _resolve_workspace(session: Session, slug: str | None) -> int:
     """The workspace named by --workspace, or the only one there is."""
+    from sqlalchemy import inspect
+
     from steerco.org.repository import WorkspaceRepository
 
+    if not inspect(session.connection()).has_table("workspaces"):
+        fail("the database is not migrated yet: run `steerco db upgrade` (or `steerco demo`)")
     if slug is not None:
         found = _workspace_id(session, slug)
         assert found is not None
@@ -309,6 +316,95 @@ def status(
     for node in tree:
         add(root, node)
     out.print(root)
+
+
+@forecasts_app.command("record")
+def forecasts_record(
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Issue date (default today).")] = None,
+) -> None:
+    """Store every metric's current forecast as issued today (do this at each review)."""
+    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.evidence.history import record_forecasts
+    from steerco.evidence.service import CACHE
+
+    day = _as_of(as_of)
+    with unit_of_work(make_sessionmaker(_engine())) as session:
+        wid = _resolve_workspace(session, workspace)
+        n = record_forecasts(session, wid, CACHE.state(session, wid, day))
+    out.print(f"recorded {n:,} forecasts issued on {day}")
+
+
+@forecasts_app.command("accuracy")
+def forecasts_accuracy(
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Judge forecasts due by this date.")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Accuracy of recorded forecasts by horizon: overall, per owner and per metric."""
+    from sqlalchemy.orm import Session
+
+    from steerco.evidence.history import accuracy_report
+    from steerco.evidence.service import CACHE
+
+    day = _as_of(as_of)
+    with Session(_engine()) as session:
+        wid = _resolve_workspace(session, workspace)
+        report = accuracy_report(session, wid, CACHE.state(session, wid, day), day)
+    if as_json:
+        print(json.dumps(report))
+        return
+    if not report["forecasts_judged"]:
+        out.print("no recorded forecast has reached its target date yet "
+                  "(record them at each review: steerco forecasts record)")
+        return
+    table = Table("horizon (months)", "n", "mean error %", "mean abs error %", "RMSE %",
+                  title=f"{report['forecasts_judged']:,} forecasts judged")
+    for r in report["overall"]:
+        table.add_row(str(r["horizon_months"]), f"{r['n']:,}", f"{r['mean_error']:.2f}",
+                      f"{r['mean_abs_error']:.2f}", f"{r['rmse']:.2f}")
+    out.print(table)
+
+
+@forecasts_app.command("changes")
+def forecasts_changes(
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Compare as of this date.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """What moved since the last recorded review: statuses, forecasts, P(hit)."""
+    from sqlalchemy.orm import Session
+
+    from steerco.evidence.history import changes_since_last_review
+    from steerco.evidence.service import CACHE
+
+    day = _as_of(as_of)
+    with Session(_engine()) as session:
+        wid = _resolve_workspace(session, workspace)
+        report = changes_since_last_review(session, wid, CACHE.state(session, wid, day))
+    if as_json:
+        print(json.dumps(report))
+        return
+    if report["since"] is None:
+        out.print("no review recorded yet: run `steerco forecasts record` at a review")
+        return
+    worse = sum(c["worse"] for c in report["changes"])
+    out.print(f"since {report['since']}: {len(report['changes']):,} metrics moved, "
+              f"{worse:,} of them worse")
+    def num(x: float | None) -> str:
+        return "—" if x is None else f"{x:,.4g}"
+
+    def pct(x: float | None) -> str:
+        return "—" if x is None else f"{x:.0%}"
+
+    for c in report["changes"][:50]:
+        out.print(f"  {'▼' if c['worse'] else ' '} {c['metric_id']}: {c['status_before']} → "
+                  f"{c['status_now']}, forecast {num(c['forecast_before'])} → "
+                  f"{num(c['forecast_now'])}, P(hit) {pct(c['p_hit_before'])} → "
+                  f"{pct(c['p_hit_now'])}", highlight=False)
+    if len(report["changes"]) > 50:
+        out.print(f"  … and {len(report['changes']) - 50:,} more (--json lists all)")
 
 
 @app.command()

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["demo"],
-            ["info"], ["serve"], ["recompute"], ["status"]]
+            ["info"], ["serve"], ["recompute"], ["status"], ["forecasts"],
+            ["forecasts", "record"], ["forecasts", "accuracy"], ["forecasts", "changes"]]
 
 
 def steerco(*args: str, db: Path, check: bool = False) -> subprocess.CompletedProcess[str]:

@@ -7,7 +7,11 @@ import datetime as dt
 import numpy as np
 
 from steerco.checkins.service import check_in
-from steerco.evidence.history import accuracy_report, record_forecasts
+from steerco.evidence.history import (
+    accuracy_report,
+    changes_since_last_review,
+    record_forecasts,
+)
 from steerco.evidence.service import EngineCache, load_snapshot, status_tree
 from tests.factories import world
 
@@ -127,3 +131,28 @@ def test_recorded_forecasts_are_judged_by_horizon_once_actuals_arrive(session):
     fc = st.evaluation.metrics.forecast
     row_bad = int(np.flatnonzero(st.snapshot.metrics.ids == bad.id)[0])
     assert per_metric[f"met_{bad.id}"]["mean_error"] == round(float(fc[row_bad]) - 105.0, 4)
+
+
+def test_what_changed_since_the_last_review_lists_moved_statuses_worst_first(session):
+    w, top, obj, good, bad, empty = build(session)
+    review_day = dt.date(2026, 6, 1)
+    st_then = EngineCache().state(session, w.wid, review_day)
+    record_forecasts(session, w.wid, st_then)
+    # After the review the good metric collapses: its status must show as worsened.
+    weekly(w, good, dt.date(2026, 6, 4), [150, 120, 100, 90])
+    session.flush()
+    st_now = EngineCache().state(session, w.wid, AS_OF)
+    report = changes_since_last_review(session, w.wid, st_now)
+    assert report["since"] == "2026-06-01"
+    first = report["changes"][0]
+    assert first["metric_id"] == f"met_{good.id}" and first["worse"] is True
+    assert first["status_now"] in ("off_track", "at_risk")
+    assert first["forecast_now"] < first["forecast_before"]
+    untouched = [c for c in report["changes"] if c["metric_id"] == f"met_{empty.id}"]
+    assert untouched == []
+
+
+def test_without_a_recorded_review_nothing_is_reported_as_changed(session):
+    w, *_ = build(session)
+    st = EngineCache().state(session, w.wid, AS_OF)
+    assert changes_since_last_review(session, w.wid, st) == {"since": None, "changes": []}

@@ -98,3 +98,45 @@ def accuracy_report(session: Session, workspace_id: int, st: EngineState,
         "per_metric": _table(accuracy_by_horizon(h, err, groups=[metric]), "metric_id",
                              lambda k: format_id("metric", k)),
     }
+
+
+def changes_since_last_review(session: Session, workspace_id: int, st: EngineState,
+                              min_forecast_change: float = 0.05,
+                              min_p_hit_change: float = 0.15) -> dict[str, Any]:
+    """What moved since the latest recorded forecasts: statuses, forecasts and P(hit).
+
+    A metric is listed when its status changed, its forecast moved by at least
+    `min_forecast_change` (relative), or its P(hit) by at least `min_p_hit_change`.
+    Worsened statuses come first. Without any recorded review, `since` is None.
+    """
+    repo = SnapshotRepository(session, workspace_id)
+    today = from_day(st.evaluation.as_of)
+    dates = [d for d in repo.issue_dates() if d < today] or repo.issue_dates()
+    if not dates:
+        return {"since": None, "changes": []}
+    since = dates[-1]
+    metric, value, p_hit, status = repo.forecasts_issued_on(since)
+    snap, mr = st.snapshot, st.evaluation.metrics
+    rows = rows_of(snap.metrics.ids, metric)
+    ok = rows >= 0
+    metric, value, p_hit, status, rows = (a[ok] for a in (metric, value, p_hit, status, rows))
+    now_v, now_p = mr.forecast[rows], mr.p_hit[rows]
+    now_s = mr.status.status[rows].astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.abs(now_v - value) / np.maximum(np.abs(value), 1e-12)
+    moved = (now_s != status) | (np.nan_to_num(rel) >= min_forecast_change) | (
+        np.nan_to_num(np.abs(now_p - p_hit)) >= min_p_hit_change)
+    severity = {0: 0, 5: 0, 1: 1, 3: 1, 4: 1, 2: 2, 6: 2}  # on_track … missed
+    out = []
+    for i in np.flatnonzero(moved):
+        was, now = int(status[i]), int(now_s[i])
+        out.append({
+            "metric_id": format_id("metric", int(metric[i])),
+            "status_before": STATUS_NAMES[was] if 0 <= was < len(STATUS_NAMES) else None,
+            "status_now": STATUS_NAMES[now],
+            "worse": severity.get(now, 1) > severity.get(was, 1),
+            "forecast_before": _f(value[i]), "forecast_now": _f(now_v[i]),
+            "p_hit_before": _f(p_hit[i]), "p_hit_now": _f(now_p[i]),
+        })
+    out.sort(key=lambda c: (not c["worse"], c["metric_id"]))
+    return {"since": since.isoformat(), "changes": out}

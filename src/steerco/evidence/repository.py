@@ -12,9 +12,20 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, Integer, cast, delete, func, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
 
+from steerco.core.status import Status
 from steerco.db.enums import CADENCE_DAYS, BenefitKind, Cadence, Direction, ToleranceMode
 from steerco.db.models import (
     Alignment,
@@ -28,6 +39,8 @@ from steerco.db.models import (
 )
 
 CHUNK = 200_000
+#: Status names in the engine's code order (core.status.Status).
+_STATUS_ORDER = [s.name.lower() for s in Status]
 _CURSORS = itertools.count()
 DIRECTION_CODE = {d.value: i for i, d in enumerate(Direction)}
 TOLERANCE_CODE = {None: 0, ToleranceMode.RELATIVE.value: 1, ToleranceMode.ABSOLUTE.value: 2}
@@ -181,15 +194,28 @@ class SnapshotRepository:
             self.session.execute(insert(ForecastRecord), rows)
 
     def due_forecasts(self, up_to: Any) -> list[npt.NDArray[Any]]:
-        """(metric, issued day, target day, value, owner) of forecasts whose target passed."""
+        """(metric, issued day, target day, value, owner) of forecasts whose target passed.
+
+        Records issued on or after their target date were no forecasts and are skipped.
+        """
         f = ForecastRecord
         stmt = select(f.metric_id, day_number(self.session, f.issued_on),
                       day_number(self.session, f.target_date), f.value, Metric.owner_id).join(
             Metric, Metric.id == f.metric_id).where(
-            f.workspace_id == self.workspace_id, f.target_date <= up_to, f.value.is_not(None))
+            f.workspace_id == self.workspace_id, f.target_date <= up_to,
+            f.target_date > f.issued_on, f.value.is_not(None))
         return columns(self.session, stmt, [int, int, int, float, int])
 
     def issue_dates(self) -> list[Any]:
         f = ForecastRecord
         return list(self.session.scalars(select(f.issued_on).where(
             f.workspace_id == self.workspace_id).distinct().order_by(f.issued_on)))
+
+    def forecasts_issued_on(self, issued_on: Any) -> list[npt.NDArray[Any]]:
+        """(metric, value, p_hit, status code) of the forecasts issued on one date."""
+        f = ForecastRecord
+        status = case({name: i for i, name in enumerate(_STATUS_ORDER)}, value=f.status,
+                      else_=-1)
+        stmt = select(f.metric_id, f.value, f.p_hit, status).where(
+            f.workspace_id == self.workspace_id, f.issued_on == issued_on)
+        return columns(self.session, stmt, [int, float, float, int])

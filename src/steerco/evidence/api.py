@@ -1,0 +1,177 @@
+"""JSON routes of the engine's outputs: status with reasons, forecasts, accuracy.
+
+The engine evaluates a per-process cached snapshot of the workspace (caught up with
+every committed measurement before each read), so these answers are cheap after the
+first. An entity created after the snapshot was built triggers one rebuild.
+"""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from steerco.core.snapshot import rows_of
+from steerco.evidence import service as engine
+from steerco.evidence.history import accuracy_report
+from steerco.metrics.repository import MetricRepository
+from steerco.objectives.repository import ObjectiveRepository
+from steerco.web.auth import Reader
+from steerco.web.items import IdPath
+from steerco.web.rest import READ_ERRORS, path_key
+
+router = APIRouter(tags=["engine"])
+AsOf = Annotated[dt.date | None, Query(
+    ge=dt.date(1971, 1, 1), le=dt.date(2199, 12, 31),
+    description="Evaluate as of this date (default: today, UTC)")]
+
+
+class MetricStatus(BaseModel):
+    id: str
+    status: str = Field(description="on_track, at_risk, off_track, stale, no_data, achieved "
+                                    "or missed")
+    reasons: list[str]
+    explanation: str
+    last_value: float | None
+    last_as_of: str | None
+    forecast: float | None = Field(description="Point forecast at the target date")
+    interval80: list[float | None]
+    interval95: list[float | None]
+    p_hit: float | None = Field(description="Probability that the target is met")
+    plan_value: float | None
+    progress: float | None
+    owner_confidence: float | None
+    target_value: float | None
+    target_date: str | None
+
+
+class WorstReason(BaseModel):
+    reason: str
+    metric_id: str
+
+
+class ObjectiveStatus(BaseModel):
+    id: str
+    status: str
+    progress: float | None
+    coverage: float | None
+    reasons: list[str]
+    worst: list[WorstReason]
+
+
+class NamedMetricStatus(MetricStatus):
+    name: str
+    unit: str
+
+
+class StatusNode(ObjectiveStatus):
+    title: str
+    metrics: list[NamedMetricStatus]
+    child_count: int
+    children: list["StatusNode"]
+
+
+class StatusCounts(BaseModel):
+    metrics: dict[str, int]
+    objectives: dict[str, int]
+
+
+class AccuracyRow(BaseModel):
+    horizon_months: int
+    n: int
+    mean_error: float | None
+    mean_abs_error: float | None
+    rmse: float | None
+    owner_id: str | None = None
+    metric_id: str | None = None
+
+
+class AccuracyReport(BaseModel):
+    forecasts_judged: int
+    overall: list[AccuracyRow]
+    per_owner: list[AccuracyRow]
+    per_metric: list[AccuracyRow]
+
+
+def _state(s: Session, ws: int, as_of: dt.date | None) -> engine.EngineState:
+    return engine.CACHE.state(s, ws, as_of)
+
+
+def _rebuild(s: Session, ws: int) -> None:
+    # The cache rebuilds a workspace on a new day; an entity newer than the snapshot
+    # needs it now. (EngineCache has no per-workspace invalidation yet.)
+    key = (str(s.get_bind().engine.url), ws)
+    with engine.CACHE._lock:
+        engine.CACHE._states.pop(key, None)
+
+
+def _row(s: Session, ws: int, as_of: dt.date | None, ids_of: Any,
+         key: int) -> tuple[engine.EngineState, int]:
+    st = _state(s, ws, as_of)
+    row = int(rows_of(ids_of(st), [key])[0])
+    if row < 0:
+        _rebuild(s, ws)
+        st = _state(s, ws, as_of)
+        row = int(rows_of(ids_of(st), [key])[0])
+    return st, row
+
+
+@router.get("/metrics/{id}/forecast", response_model=MetricStatus, responses=READ_ERRORS,
+            summary="A metric's status with reasons, forecast, intervals and P(hit)")
+def metric_forecast(id: IdPath, ctx: Reader, as_of: AsOf = None) -> dict[str, Any]:
+    key = path_key(id, "metric")
+    with ctx.read() as s:
+        metric = MetricRepository(s, ctx.ws).get(key)
+        st, row = _row(s, ctx.ws, as_of, lambda st: st.snapshot.metrics.ids, key)
+        if row < 0:
+            from steerco.kit.errors import NotFound
+            raise NotFound("metric", id)
+        return engine.metric_view(st, row, metric.unit)
+
+
+@router.get("/objectives/{id}/status", response_model=ObjectiveStatus,
+            responses=READ_ERRORS,
+            summary="An objective's computed status with its worst reasons")
+def objective_status(id: IdPath, ctx: Reader, as_of: AsOf = None) -> dict[str, Any]:
+    key = path_key(id, "objective")
+    with ctx.read() as s:
+        ObjectiveRepository(s, ctx.ws).get(key)
+        st, row = _row(s, ctx.ws, as_of, lambda st: st.snapshot.objective_ids, key)
+        if row < 0:
+            from steerco.kit.errors import NotFound
+            raise NotFound("objective", id)
+        return engine.objective_view(st, row)
+
+
+@router.get("/status/tree", response_model=list[StatusNode], responses=READ_ERRORS,
+            summary="The status tree: objectives with metrics and children, worst first")
+def status_tree(ctx: Reader, as_of: AsOf = None,
+                objective_id: Annotated[str | None, Query(max_length=40)] = None,
+                depth: Annotated[int, Query(ge=0, le=6)] = 2,
+                max_children: Annotated[int, Query(ge=1, le=200)] = 50,
+                ) -> list[dict[str, Any]]:
+    with ctx.read() as s:
+        key = None
+        if objective_id is not None:
+            key = path_key(objective_id, "objective", "objective_id")
+            ObjectiveRepository(s, ctx.ws).get(key)
+            st, _ = _row(s, ctx.ws, as_of, lambda st: st.snapshot.objective_ids, key)
+        else:
+            st = _state(s, ctx.ws, as_of)
+        return engine.status_tree(s, ctx.ws, st, key, depth, max_children)
+
+
+@router.get("/status/counts", response_model=StatusCounts, responses=READ_ERRORS,
+            summary="How many metrics and objectives are in each status")
+def status_counts(ctx: Reader, as_of: AsOf = None) -> dict[str, Any]:
+    with ctx.read() as s:
+        return engine.counts_by_status(_state(s, ctx.ws, as_of))
+
+
+@router.get("/forecasts/accuracy", response_model=AccuracyReport, responses=READ_ERRORS,
+            summary="How accurate stored forecasts were, by horizon, owner and metric")
+def forecast_accuracy(ctx: Reader, up_to: AsOf = None) -> dict[str, Any]:
+    with ctx.read() as s:
+        st = _state(s, ctx.ws, None)
+        return accuracy_report(s, ctx.ws, st, up_to or dt.date.today())
