@@ -10,19 +10,21 @@ import datetime as dt
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
-    from sqlalchemy import Engine
-    from sqlalchemy.orm import Session
 
 from steerco import __version__
+from steerco.cli_common import as_of as parse_as_of
+from steerco.cli_common import engine as open_engine
+from steerco.cli_common import err, fail, out, resolve_workspace, workspace_id
+from steerco.findings.cli import findings as findings_command
+from steerco.findings.cli import whatif as whatif_command
 from steerco.kit.errors import SteercoError
 
 app = typer.Typer(help="steerco: strategy execution computed from evidence.",
@@ -32,35 +34,17 @@ app.add_typer(db_app, name="db")
 forecasts_app = typer.Typer(help="Forecast history: record at a review, judge accuracy.",
                             no_args_is_help=True)
 app.add_typer(forecasts_app, name="forecasts")
-out = Console()
-err = Console(stderr=True)
 
 SIZES = ("s", "m", "l", "xl")
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    """Print one line to stderr and exit."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
-def _engine() -> Engine:
-    from steerco.db.engine import make_engine
-
-    return make_engine()
 
 
-def _workspace_id(session: Session, slug: str | None) -> int | None:
-    from steerco.org.repository import WorkspaceRepository
 
-    repo = WorkspaceRepository(session)
-    if slug is None:
-        return None
-    ws = repo.by_slug(slug)
-    if ws is None:
-        known = ", ".join(w.slug for w in repo.all()) or "none yet (run steerco demo)"
-        fail(f"no workspace '{slug}'; known: {known}")
-    return ws.id
+
+
 
 
 @app.callback()
@@ -76,7 +60,7 @@ def db_upgrade(revision: Annotated[str, typer.Option(help="Target revision.")] =
     """Migrate the database (STEERCO_DATABASE_URL) up to the newest schema."""
     from steerco.db.migrate import current, upgrade
 
-    engine = _engine()
+    engine = open_engine()
     upgrade(engine, revision)
     out.print(f"database at revision {current(engine)} ({engine.url.get_backend_name()})")
 
@@ -91,7 +75,7 @@ def db_downgrade(
 
     if not yes:
         fail("downgrading drops tables and their data; pass --yes to confirm")
-    engine = _engine()
+    engine = open_engine()
     downgrade(engine, revision)
     out.print(f"database at revision {current(engine) or 'base (empty)'}")
 
@@ -101,7 +85,7 @@ def db_current() -> None:
     """Print the schema revision of the database."""
     from steerco.db.migrate import current
 
-    out.print(current(_engine()) or "not migrated (run: steerco db upgrade)")
+    out.print(current(open_engine()) or "not migrated (run: steerco db upgrade)")
 
 
 @app.command()
@@ -127,7 +111,7 @@ def demo(
         day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     except ValueError:
         fail(f"--as-of must be a date like 2026-11-22, got '{as_of}'")
-    engine = _engine()
+    engine = open_engine()
     upgrade(engine)
     from sqlalchemy.orm import Session
 
@@ -164,11 +148,11 @@ def info(
     from steerco.db.migrate import current
     from steerco.db.repository import entity_counts
 
-    engine = _engine()
+    engine = open_engine()
     if current(engine) is None:
         fail("the database is not migrated yet: run `steerco db upgrade` (or `steerco demo`)")
     with Session(engine) as session:
-        counts = entity_counts(session, _workspace_id(session, workspace))
+        counts = entity_counts(session, workspace_id(session, workspace))
     if as_json:
         print(json.dumps(counts))
         return
@@ -178,34 +162,10 @@ def info(
     out.print(table)
 
 
-def _resolve_workspace(session: Session, slug: str | None) -> int:
-    """The workspace named by --workspace, or the only one there is."""
-    from sqlalchemy import inspect
-
-    from steerco.org.repository import WorkspaceRepository
-
-    if not inspect(session.connection()).has_table("workspaces"):
-        fail("the database is not migrated yet: run `steerco db upgrade` (or `steerco demo`)")
-    if slug is not None:
-        found = _workspace_id(session, slug)
-        assert found is not None
-        return found
-    all_ws = WorkspaceRepository(session).all()
-    if not all_ws:
-        fail("the database has no workspace yet: run `steerco demo` to load one")
-    if len(all_ws) > 1:
-        fail("several workspaces exist; pick one with --workspace "
-             f"({', '.join(w.slug for w in all_ws)})")
-    return all_ws[0].id
 
 
-def _as_of(value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        fail(f"--as-of must be a date like 2026-11-22, got '{value}'")
+
+
 
 
 @app.command()
@@ -224,13 +184,13 @@ def recompute(
     from steerco.evidence.service import WORKERS, EngineState, counts_by_status, load_snapshot
     from steerco.kit.dates import to_day
 
-    day = _as_of(as_of)
-    engine = _engine()
+    day = parse_as_of(as_of)
+    engine = open_engine()
     timings: dict[str, float] = {}
     with Session(engine) as session, Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
             console=err, transient=True, disable=as_json) as bar:
-        wid = _resolve_workspace(session, workspace)
+        wid = resolve_workspace(session, workspace)
         t = bar.add_task("reading the workspace into the snapshot", total=None)
         t0 = time.perf_counter()
         snap = load_snapshot(session, wid)
@@ -277,12 +237,12 @@ def status(
     from steerco.evidence.service import CACHE, status_tree
     from steerco.kit.ids import parse_id
 
-    day = _as_of(as_of)
+    day = parse_as_of(as_of)
     if depth < 0:
         fail(f"--depth must be 0 or more, got {depth}")
-    engine = _engine()
+    engine = open_engine()
     with Session(engine) as session:
-        wid = _resolve_workspace(session, workspace)
+        wid = resolve_workspace(session, workspace)
         key = None
         if objective is not None:
             key = parse_id(objective, "objective", "--objective")
@@ -328,9 +288,9 @@ def forecasts_record(
     from steerco.evidence.history import record_forecasts
     from steerco.evidence.service import CACHE
 
-    day = _as_of(as_of)
-    with unit_of_work(make_sessionmaker(_engine())) as session:
-        wid = _resolve_workspace(session, workspace)
+    day = parse_as_of(as_of)
+    with unit_of_work(make_sessionmaker(open_engine())) as session:
+        wid = resolve_workspace(session, workspace)
         n = record_forecasts(session, wid, CACHE.state(session, wid, day))
     out.print(f"recorded {n:,} forecasts issued on {day}")
 
@@ -348,9 +308,9 @@ def forecasts_accuracy(
     from steerco.evidence.history import accuracy_report
     from steerco.evidence.service import CACHE
 
-    day = _as_of(as_of)
-    with Session(_engine()) as session:
-        wid = _resolve_workspace(session, workspace)
+    day = parse_as_of(as_of)
+    with Session(open_engine()) as session:
+        wid = resolve_workspace(session, workspace)
         report = accuracy_report(session, wid, CACHE.state(session, wid, day), day)
     if as_json:
         print(json.dumps(report))
@@ -379,9 +339,9 @@ def forecasts_changes(
     from steerco.evidence.history import changes_since_last_review
     from steerco.evidence.service import CACHE
 
-    day = _as_of(as_of)
-    with Session(_engine()) as session:
-        wid = _resolve_workspace(session, workspace)
+    day = parse_as_of(as_of)
+    with Session(open_engine()) as session:
+        wid = resolve_workspace(session, workspace)
         report = changes_since_last_review(session, wid, CACHE.state(session, wid, day))
     if as_json:
         print(json.dumps(report))
@@ -420,7 +380,7 @@ def serve(
     from steerco.settings import get_settings
 
     settings = get_settings()
-    upgrade(_engine())
+    upgrade(open_engine())
     uvicorn.run("steerco.web.main:app", host=host or settings.host,
                 port=port or settings.port, workers=workers, log_level="info")
 
@@ -444,3 +404,7 @@ def main() -> None:
         err.print(f"[bold red]error:[/] database: {type(exc).__name__}: "
                   f"{str(exc).splitlines()[0]}", highlight=False)
         sys.exit(1)
+
+
+app.command("findings")(findings_command)
+app.command("whatif")(whatif_command)

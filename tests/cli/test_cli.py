@@ -12,7 +12,8 @@ import pytest
 
 COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["demo"],
             ["info"], ["serve"], ["recompute"], ["status"], ["forecasts"],
-            ["forecasts", "record"], ["forecasts", "accuracy"], ["forecasts", "changes"]]
+            ["forecasts", "record"], ["forecasts", "accuracy"], ["forecasts", "changes"],
+            ["findings"], ["whatif"]]
 
 
 def steerco(*args: str, db: Path, check: bool = False) -> subprocess.CompletedProcess[str]:

@@ -28,6 +28,10 @@ IntArray = npt.NDArray[np.int64]
 YEARS_OF_HISTORY = 3
 #: Longest forecast horizon in steps; targets further out use the last step's law.
 MAX_HORIZON = 156
+#: Holdout span per cadence (steps) that picks each metric's method combination: a
+#: quarter of weekly steps, half a year of monthly ones, a year of quarters. Fixed, so a
+#: metric's forecast does not depend on which other metrics share the batch.
+HOLDOUT_BY_CADENCE = {7: 13, 30: 6, 91: 4}
 
 
 @dataclass
@@ -86,12 +90,15 @@ def _forecast_rows(snap: Snapshot, rows: IntArray, lo: IntArray, hi: IntArray,
         r = rows[sel]
         step = steps_until(as_of, m.target_day[r], c)
         h = int(min(max(int(step.max()) if step.size else 1, 1), MAX_HORIZON))
-        fc = forecast(grid, season_length=_season(c), horizon=h, workers=workers)
+        fc = forecast(grid, season_length=_season(c), horizon=h, workers=workers,
+                      holdout=HOLDOUT_BY_CADENCE.get(c, max(1, 91 // c)))
         if ben.metric.size:
-            # Planned benefits still to come shift the forecast from their arrival on.
+            # Planned benefits still to come shift the forecast from their arrival on;
+            # only those arriving by the metric's own target date can move its outcome.
             pos = np.full(m.n, -1, dtype=np.int64)
             pos[r] = np.arange(r.size)
             b = (pos[ben.metric] >= 0) & (ben.day > as_of)
+            b[b] &= ben.day[b] <= m.target_day[ben.metric[b]]
             if b.any():
                 fc = add_contributions(fc, pos[ben.metric[b]],
                                        steps_until(as_of, ben.day[b], c), ben.amount[b])
@@ -167,6 +174,8 @@ def _last_at_or_before(lo: IntArray, hi: IntArray, days: IntArray,
     cut = np.broadcast_to(np.asarray(as_of, dtype=np.int64), lo.shape)
     out: IntArray = np.where(hi > lo, hi - 1, -1).astype(np.int64)
     has = out >= 0
+    if not has.any():
+        return out
     late = np.flatnonzero(has & (days[np.maximum(out, 0)] > cut))
     if late.size:
         # Rows with evidence after their as_of: one binary search over a (row, day)

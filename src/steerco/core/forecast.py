@@ -89,7 +89,7 @@ def _default_window(season_length: int) -> int:
 
 def forecast(history: npt.ArrayLike, season_length: int = 1, horizon: int = 1, *,
              window: int | None = None, seasonal_cycles: int = 3,
-             workers: int = 1) -> Forecast:
+             workers: int = 1, holdout: int | None = None) -> Forecast:
     """Forecast every row of `history` `horizon` steps past its last column.
 
     Contract:
@@ -105,6 +105,10 @@ def forecast(history: npt.ArrayLike, season_length: int = 1, horizon: int = 1, *
       flat forecast with NaN spread; constant rows give zero-width intervals; n = 0 or
       horizon = 0 give empty arrays. `workers` > 1 runs blocks of rows in threads (numpy
       releases the GIL, so blocks run in parallel); results do not depend on it.
+    - `holdout` is how many steps each of the holdout cuts that choose a row's method
+      combination spans (default: `horizon`, as in M4). Give it explicitly and the
+      forecast at step k no longer depends on `horizon` ≥ k, nor on which other rows
+      share the call — what a service needs when one metric is re-forecast alone.
     """
     y = np.asarray(history, dtype=np.float64)
     if y.ndim == 1:
@@ -119,9 +123,10 @@ def forecast(history: npt.ArrayLike, season_length: int = 1, horizon: int = 1, *
         none = np.zeros(n, dtype=bool)
         return Forecast(e, e, e, e, e, e, e, e, none, none)
     win = _default_window(m) if window is None else max(int(window), 2)
+    hold = h if holdout is None else max(int(holdout), 1)
 
     def run(lo: int) -> BlockResult:
-        return forecast_block(y[lo:lo + BLOCK_ROWS], m, h, win, seasonal_cycles)
+        return forecast_block(y[lo:lo + BLOCK_ROWS], m, h, win, seasonal_cycles, hold)
 
     starts = range(0, n, BLOCK_ROWS)
     if workers > 1 and n > BLOCK_ROWS:

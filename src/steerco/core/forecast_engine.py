@@ -133,8 +133,14 @@ def _candidates(z: FloatArray, first: IntArray, m: int, seasonal: BoolArray,
     return fc, lv, tr
 
 
-def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int) -> BlockResult:
-    """Forecast a left-NaN-padded block (n × T) h steps ahead; see the module docstring."""
+def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int,
+                   holdout: int | None = None) -> BlockResult:
+    """Forecast a left-NaN-padded block (n × T) h steps ahead; see the module docstring.
+
+    The holdout cuts span `holdout` steps (default h); nothing else depends on h, so with
+    a fixed holdout the forecast at step k is the same for every h ≥ k.
+    """
+    hl = h if holdout is None else holdout
     n = y.shape[0]
     filled = fm.fill(y)
     t_all = y.shape[1]
@@ -163,19 +169,19 @@ def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int) -> B
     keep = h + ERROR_ORIGINS
     fc, lv, tr = _candidates(z, first, m, seasonal, params, h, cycles, keep)
 
-    # True holdout: cut o·h steps, refit the seasonal component and the states (with the
+    # True holdout: cut o·hl steps, refit the seasonal component and the states (with the
     # grid's parameters), forecast the cut part and compare on the original scale.
     abs_err = np.zeros((n, n_cand))
     n_err = np.zeros(n)
     hold_err: list[FloatArray] = []
     for o in range(1, HOLDOUT_ORIGINS + 1):
-        end = t_len - o * h
+        end = t_len - o * hl
         if end < MIN_FIT_POINTS:
             break
         zc = z[:, :end]
-        fc_o, _, _ = _candidates(zc, np.minimum(first, end - 1), m, seasonal, params, h,
+        fc_o, _, _ = _candidates(zc, np.minimum(first, end - 1), m, seasonal, params, hl,
                                  cycles, 1)
-        actual = z[:, end:end + h]
+        actual = z[:, end:end + hl]
         usable = (end - first) >= MIN_FIT_POINTS
         lev_f = np.where(log_rows[:, None, None], np.exp(np.minimum(fc_o, 700.0)), fc_o)
         # exp only where the row is on the log scale: elsewhere it would overflow.
@@ -183,7 +189,7 @@ def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int) -> B
                          actual)
         err = np.abs(lev_a[:, None, :] - lev_f).sum(axis=2)
         abs_err += np.where(usable[:, None], err, 0.0)
-        n_err += np.where(usable, h, 0)
+        n_err += np.where(usable, hl, 0)
         hold_err.append(np.where(usable[:, None, None], actual[:, None, :] - fc_o, np.nan))
 
     # Weights: the two best candidates by holdout MAE, weighted by 1 / MAE. Without a
@@ -226,7 +232,8 @@ def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int) -> B
         wt = sum(wds[:, j, None] * tr3[:, j, lo:keep - k] for j in range(N_METHODS))
         e = tgt[:, np.maximum(ocol + k, 0)] - (wl[:, lo:keep - k] + wt + k * wdrift)
         e = np.where((ocol[None, :] - first[:, None]) >= 2, e, np.nan)
-        hs = [np.einsum("nc,nc->n", w, he[:, :, k - 1])[:, None] for he in hold_err]
+        hs = [np.einsum("nc,nc->n", w, he[:, :, k - 1])[:, None] for he in hold_err
+              if k <= he.shape[2]]
         s = np.concatenate([e, *hs], axis=1)
         cnt = np.sum(~np.isnan(s), axis=1)
         msq = np.nansum(s * s, axis=1) / np.maximum(cnt, 1)

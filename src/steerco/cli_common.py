@@ -1,0 +1,75 @@
+"""Helpers every `steerco` command shares: consoles, one-line failures, the database.
+
+A separate module so command modules of other packages (e.g. steerco.findings.cli) can use
+them without importing the main CLI, which imports them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line to stderr and exit."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def engine() -> Engine:
+    from steerco.db.engine import make_engine
+
+    return make_engine()
+
+
+def workspace_id(session: Session, slug: str | None) -> int | None:
+    from steerco.org.repository import WorkspaceRepository
+
+    repo = WorkspaceRepository(session)
+    if slug is None:
+        return None
+    ws = repo.by_slug(slug)
+    if ws is None:
+        known = ", ".join(w.slug for w in repo.all()) or "none yet (run steerco demo)"
+        fail(f"no workspace '{slug}'; known: {known}")
+    return ws.id
+
+
+def resolve_workspace(session: Session, slug: str | None) -> int:
+    """The workspace named by --workspace, or the only one there is."""
+    from sqlalchemy import inspect
+
+    from steerco.org.repository import WorkspaceRepository
+
+    if not inspect(session.connection()).has_table("workspaces"):
+        fail("the database is not migrated yet: run `steerco db upgrade` (or `steerco demo`)")
+    if slug is not None:
+        found = workspace_id(session, slug)
+        assert found is not None
+        return found
+    all_ws = WorkspaceRepository(session).all()
+    if not all_ws:
+        fail("the database has no workspace yet: run `steerco demo` to load one")
+    if len(all_ws) > 1:
+        fail("several workspaces exist; pick one with --workspace "
+             f"({', '.join(w.slug for w in all_ws)})")
+    return all_ws[0].id
+
+
+def as_of(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"--as-of must be a date like 2026-11-22, got '{value}'")

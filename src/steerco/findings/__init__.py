@@ -1,0 +1,1 @@
+"""Signals, hygiene findings and what-ifs over a workspace (the interdependency engine)."""

@@ -1,0 +1,399 @@
+"""Signals, hygiene and what-ifs over a workspace: load columns → core → plain JSON.
+
+Nothing here writes. `load_model` reads the workspace once (the evaluated snapshot comes
+from the evidence engine's cache) and builds the schedule; `run_findings` runs every
+signal and hygiene rule on it; `whatif` answers "X slips N days" / "Y is stopped" from a
+baseline kept per workspace and day (rebuilt when the work or its benefits changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from steerco.core import benefits as cb
+from steerco.core import hygiene as hy
+from steerco.core import signals as sg
+from steerco.core import workgraph as wgm
+from steerco.core.causal import CausalLinks, CausalSettings, causal_findings, check_links
+from steerco.core.evidence import Evaluation
+from steerco.core.finding import Finding, FindingBatch
+from steerco.core.impact import Impact, ImpactBase, prepare
+from steerco.core.impact import run as run_impact
+from steerco.core.orgtree import Org
+from steerco.core.outcome_signals import InitiativeLinks, cross_team_conflicts, green_dashboard
+from steerco.core.schedule import NEVER, Schedule
+from steerco.core.snapshot import Snapshot, rows_of
+from steerco.evidence.service import CACHE, STATUS_NAMES
+from steerco.findings.repository import FindingsRepository
+from steerco.kit.dates import NO_DAY, from_day, to_day
+from steerco.kit.errors import FieldError, ValidationFailed
+from steerco.kit.ids import format_id, parse_any
+
+#: Every finding kind, signals first.
+SIGNAL_KINDS = ("stale_metric", "stale_milestone", "stale_dependency", "stale_initiative",
+                "reality_gap", "green_dashboard", "cross_team_conflict",
+                "causal_link_not_holding", "benefit_leakage", "earned_value",
+                "broken_dependency", "critical_path_slip", "dependency_cycle")
+HYGIENE_KINDS = ("too_many_themes", "too_many_key_results", "ownership",
+                 "untrackable_initiative", "initiative_moves_no_metric",
+                 "metric_without_tolerance", "noise_metric", "objective_without_initiative")
+KINDS = SIGNAL_KINDS + HYGIENE_KINDS
+CLOSED_STAGE = 5
+
+
+@dataclass
+class Model:
+    """Everything signals, hygiene and what-ifs read, for one workspace at one day."""
+
+    workspace_id: int
+    as_of: int
+    snap: Snapshot
+    ev: Evaluation
+    wg: wgm.WorkGraph
+    org: Org
+    strategy: hy.Strategy
+    rules: hy.Rules
+    links: hy.Links
+    budget: cb.Budget
+    savings: cb.Savings
+    causal: CausalLinks
+    leading: np.ndarray[Any, Any]
+    stage: np.ndarray[Any, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+    _schedule: Schedule | None = None
+
+    @property
+    def schedule(self) -> Schedule:
+        """The workspace's schedule (computed on first use)."""
+        if self._schedule is None:
+            t = time.perf_counter()
+            self._schedule = wgm.run(self.wg)
+            self.timings["schedule_s"] = round(time.perf_counter() - t, 3)
+        return self._schedule
+
+
+def load_model(session: Session, workspace_id: int, as_of: dt.date) -> Model:
+    """Read the workspace into a `Model` (the evaluation comes from the engine cache)."""
+    t0 = time.perf_counter()
+    st = CACHE.state(session, workspace_id, as_of)
+    with st.lock:
+        st.snapshot.compact()
+    snap, ev = st.snapshot, st.evaluation
+    t1 = time.perf_counter()
+    repo = FindingsRepository(session, workspace_id)
+    day = to_day(as_of)
+    ms = wgm.Milestones(*repo.milestones())
+    (iid, owner, sponsor, ctrl, unit, start, due, pct, declared, stopped, stage, kind,
+     upd) = repo.initiatives()
+    closed = (stage == CLOSED_STAGE) | (pct >= 1.0)
+    ini = wgm.Initiatives(iid, owner, sponsor, ctrl, unit, start, due, pct, declared,
+                          stopped, closed, kind, upd)
+    d = repo.dependencies()
+    deps = wgm.Dependencies(
+        ids=d[0], provider_kind=np.where(d[1] >= 0, wgm.MILESTONE, wgm.INITIATIVE),
+        provider=np.where(d[1] >= 0, d[1], d[2]),
+        consumer_kind=np.where(d[3] >= 0, wgm.MILESTONE, wgm.INITIATIVE),
+        consumer=np.where(d[3] >= 0, d[3], d[4]), dep_type=d[5], lag=d[6], need_day=d[7],
+        committed_day=d[8])
+    wg = wgm.build(ms, ini, deps, day)
+    pid, punit, pmgr, pact = repo.people()
+    uid, uparent, uhead = repo.org_units()
+    org = Org(uid, uparent, uhead, pid, punit, pmgr, pact == 1)
+    tid, tact, towner = repo.themes()
+    oid, oowner = repo.objective_owners()
+    orow = rows_of(snap.objective_ids, oid)
+    o_owner = np.full(snap.objective_ids.shape[0], -1, dtype=np.int64)
+    o_owner[orow[orow >= 0]] = oowner[orow >= 0]
+    mid, kr, lead = repo.metric_info()
+    mrow = rows_of(snap.metrics.ids, mid)
+    key_result = np.zeros(snap.metrics.n, dtype=bool)
+    leading = np.zeros(snap.metrics.n, dtype=bool)
+    key_result[mrow[mrow >= 0]] = kr[mrow >= 0]
+    leading[mrow[mrow >= 0]] = lead[mrow >= 0]
+    strategy = hy.Strategy(tid, tact == 1, towner, snap.objective_ids, o_owner, snap.graph,
+                           snap.metrics.ids, snap.metrics.owner, key_result,
+                           snap.metrics.tolerance, org.unit_of(snap.metrics.owner))
+    rk, rm, ro, ru, ract = repo.rules()
+    rules = hy.Rules(rk.astype(str), rm, ro, ru, ract)
+    li, lm = repo.initiative_metrics()
+    bid, bini, bsav, bmet, bline, bamt, bday, breal = repo.benefits()
+    lid, lini, lctrl = repo.budget_lines()
+    links = hy.Links(li, lm, bini[~bsav], bmet[~bsav], bini[bsav], lini[lini >= 0])
+    pl, pd, pa = repo.budget_plans()
+    ll, ld, la = repo.ledger()
+    budget = cb.Budget(lid, lini, lctrl, pl, pd, pa, ll, ld, la)
+    savings = cb.Savings(bid[bsav], bini[bsav], bline[bsav], bamt[bsav], bday[bsav],
+                         breal[bsav])
+    cid, cdrv, cdvn, csign, clag = repo.causal_links()
+    causal = CausalLinks(cid, rows_of(snap.metrics.ids, cdrv), rows_of(snap.metrics.ids, cdvn),
+                         csign, clag)
+    t2 = time.perf_counter()
+    return Model(workspace_id, day, snap, ev, wg, org, strategy, rules, links, budget, savings,
+                 causal, leading, stage,
+                 timings={"evaluation_s": round(t1 - t0, 3), "load_s": round(t2 - t1, 3)})
+
+
+def _initiative_links(m: Model) -> InitiativeLinks:
+    sched = m.schedule
+    ini = m.wg.initiatives
+    node = m.wg.initiative_node(np.arange(ini.n))
+    ef = sched.early_finish[node] if ini.n else np.zeros(0, dtype=np.int64)
+    open_ = ~ini.closed
+    late = (ini.due_day != NO_DAY) & (ef > ini.due_day)
+    green = open_ & ~ini.stopped & (ini.due_day != NO_DAY) & ~late
+    red = open_ & (ini.stopped | late)
+    irow = rows_of(ini.ids, np.concatenate([m.links.link_initiative,
+                                            m.links.impact_initiative]))
+    mrow = rows_of(m.snap.metrics.ids, np.concatenate([m.links.link_metric,
+                                                       m.links.impact_metric]))
+    pair = np.unique(np.stack([irow, mrow]), axis=1) if irow.size else np.zeros((2, 0),
+                                                                                np.int64)
+    return InitiativeLinks(pair[0], pair[1], green, red)
+
+
+def run_findings(m: Model, kinds: Iterable[str] | None = None) -> list[FindingBatch]:
+    """Run the signals and hygiene rules of ``kinds`` (all by default) over the model."""
+    want = set(KINDS if kinds is None else kinds)
+    wg, snap, ev, as_of = m.wg, m.snap, m.ev, m.as_of
+    out: list[FindingBatch] = []
+
+    def on(*names: str) -> bool:
+        return bool(want.intersection(names))
+
+    if on("stale_metric"):
+        out.append(sg.stale_metrics(snap, ev))
+    if on("stale_milestone"):
+        out.append(sg.stale_milestones(wg))
+    if on("stale_dependency"):
+        out.append(sg.stale_dependencies(wg))
+    if on("stale_initiative"):
+        out.append(sg.stale_initiatives(wg))
+    if on("reality_gap"):
+        out.append(sg.reality_gaps(snap, ev))
+    if on("green_dashboard"):
+        out.append(green_dashboard(snap, ev, m.leading, m.causal, _initiative_links(m)))
+    if on("cross_team_conflict"):
+        out.append(cross_team_conflicts(snap, as_of, m.causal, m.strategy.metric_unit, m.org))
+    if on("causal_link_not_holding"):
+        test = check_links(snap, m.causal, as_of, CausalSettings())
+        out.append(causal_findings(snap, m.causal, test))
+    if on("benefit_leakage"):
+        lk = cb.leakage(m.budget, m.savings, as_of)
+        out.append(cb.leakage_findings(m.budget, m.savings, lk, wg.initiatives))
+    if on("earned_value"):
+        evs = cb.earned_value(wg.initiatives, wg.milestones, m.budget, as_of)
+        out.append(cb.earned_value_findings(wg.initiatives, evs))
+    if on("broken_dependency"):
+        out.append(sg.broken_dependencies(wg, m.schedule))
+    if on("critical_path_slip"):
+        out.append(sg.critical_slips(wg, m.schedule))
+    if on("dependency_cycle"):
+        out.append(sg.cycles(wg, m.schedule))
+    if on("too_many_themes", "too_many_key_results"):
+        out.extend(hy.focus(m.strategy, m.org, m.workspace_id))
+    if on("ownership"):
+        out.extend(hy.ownership(m.strategy, wg.initiatives, wg.milestones, m.org))
+    if on("untrackable_initiative", "initiative_moves_no_metric"):
+        out.extend(hy.trackability(wg.initiatives, m.links, m.stage))
+    if on("metric_without_tolerance", "noise_metric"):
+        out.extend(hy.metric_hygiene(m.strategy, m.rules, m.org))
+    if on("objective_without_initiative"):
+        out.append(hy.objectives_without_initiatives(m.strategy, wg.initiatives, m.links))
+    return [b for b in out if b.kind in want]
+
+
+# --- JSON ---------------------------------------------------------------------------------
+
+#: Evidence fields that hold a key of this kind (shown as public ids).
+EVIDENCE_KEYS = {"initiative": "initiative", "budget_line": "budget_line", "driver": "metric",
+                 "driven": "metric", "owner": "person", "provider_owner": "person",
+                 "consumer_owner": "person", "driver_unit": "org_unit",
+                 "driven_unit": "org_unit", "common_unit": "org_unit"}
+
+
+def _pid(kind: str, key: Any) -> str | None:
+    return None if key is None or int(key) < 0 else format_id(kind, int(key))
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """One finding as plain JSON with public ids."""
+    ev = dict(f.evidence)
+    for k, kind in EVIDENCE_KEYS.items():
+        if k in ev:
+            ev[k] = _pid(kind, ev[k])
+    for end in ("provider", "consumer"):
+        if end in ev:
+            ev[end] = _pid(ev.pop(f"{end}_kind") or "milestone", ev[end])
+    subject_kind = f.subject_kind
+    return {"kind": f.kind, "severity": f.severity, "severity_name": f.severity_name,
+            "subject": {"kind": subject_kind, "id": _pid(subject_kind, f.subject)},
+            "person_id": _pid("person", f.person), "explanation": f.explanation,
+            "evidence": ev}
+
+
+def findings(session: Session, workspace_id: int, as_of: dt.date,
+             kind: str | None = None) -> list[dict[str, Any]]:
+    """Every finding of the workspace (or of one kind), worst first, as JSON."""
+    if kind is not None and kind not in KINDS:
+        raise ValidationFailed(FieldError("kind", f"unknown finding kind '{kind}'; one of "
+                                                  f"{', '.join(KINDS)}", kind))
+    m = load_model(session, workspace_id, as_of)
+    out = [finding_json(f) for b in run_findings(m, None if kind is None else [kind])
+           for f in b.rows()]
+    out.sort(key=lambda f: (-f["severity"], KINDS.index(f["kind"])))
+    return out
+
+
+# --- what-if ------------------------------------------------------------------------------
+
+_BASES: dict[tuple[str, int, int], tuple[tuple[Any, ...], ImpactBase, Model]] = {}
+_LOCK = threading.Lock()
+
+
+def clear() -> None:
+    """Forget every cached what-if baseline."""
+    with _LOCK:
+        _BASES.clear()
+
+
+def baseline(session: Session, workspace_id: int, as_of: dt.date) -> tuple[ImpactBase, Model]:
+    """The what-if baseline of a workspace and day, rebuilt when its work changed."""
+    repo = FindingsRepository(session, workspace_id)
+    fp = repo.fingerprint()
+    key = (str(session.get_bind().engine.url), workspace_id, to_day(as_of))
+    with _LOCK:
+        hit = _BASES.get(key)
+    st = CACHE.state(session, workspace_id, as_of)
+    if hit is not None and hit[0] == fp and hit[1].evaluation is st.evaluation:
+        return hit[1], hit[2]
+    m = load_model(session, workspace_id, as_of)
+    base = prepare(m.wg, m.schedule, m.snap, m.ev)
+    with _LOCK:
+        _BASES[key] = (fp, base, m)
+    return base, m
+
+
+def parse_slip(text: str) -> tuple[str, int, int]:
+    """Parse "mil_12:14" into (kind, key, days); refuse anything else in one line."""
+    ref, sep, days = text.rpartition(":")
+    if not sep or not ref:
+        raise ValidationFailed(FieldError("slip", f"'{text}' must be ID:DAYS like mil_12:14",
+                                          text))
+    try:
+        n = int(days)
+    except ValueError:
+        raise ValidationFailed(FieldError("slip", f"days in '{text}' must be a whole number",
+                                          text)) from None
+    kind, key = parse_any(ref, "slip")
+    if kind not in ("milestone", "initiative"):
+        raise ValidationFailed(FieldError("slip", f"{ref} is not a milestone or initiative",
+                                          ref))
+    return kind, key, n
+
+
+def whatif(session: Session, workspace_id: int, as_of: dt.date, slips: Iterable[str] = (),
+           stops: Iterable[str] = ()) -> dict[str, Any]:
+    """Answer a what-if without writing: moved dates, broken dependencies, outcomes."""
+    parsed = [parse_slip(s) for s in slips]
+    stop_keys = []
+    for ref in stops:
+        kind, key = parse_any(ref, "stop")
+        if kind != "initiative":
+            raise ValidationFailed(FieldError("stop", f"{ref} is not an initiative", ref))
+        stop_keys.append(key)
+    if not parsed and not stop_keys:
+        raise ValidationFailed(FieldError("slip", "give at least one --slip or --stop", None))
+    base, _ = baseline(session, workspace_id, as_of)
+    wg = base.wg
+    nodes: dict[int, int] = {}
+    for kind, key, days in parsed:
+        node = int(wg.node_of(wgm.MILESTONE if kind == "milestone" else wgm.INITIATIVE,
+                              [key])[0])
+        if node < 0:
+            raise ValidationFailed(FieldError("slip", f"no {kind} {format_id(kind, key)} in "
+                                                      "this workspace", key))
+        nodes[node] = nodes.get(node, 0) + days
+    rows = rows_of(wg.initiatives.ids, stop_keys)
+    for key, r in zip(stop_keys, rows.tolist(), strict=True):
+        if r < 0:
+            raise ValidationFailed(FieldError("stop", f"no initiative ini_{key} here", key))
+    imp = run_impact(base, slips=nodes, stop_initiatives=rows.tolist())
+    return impact_json(base, imp, parsed, stop_keys)
+
+
+def _date(day: int) -> str | None:
+    if day == NO_DAY:
+        return None
+    if day >= NEVER:
+        return "never"
+    return from_day(int(day)).isoformat()
+
+
+def _f(x: float) -> float | None:
+    return round(float(x), 6) if np.isfinite(x) else None
+
+
+def impact_json(base: ImpactBase, imp: Impact, slips: list[tuple[str, int, int]],
+                stops: list[int]) -> dict[str, Any]:
+    """An `Impact` as plain JSON with public ids."""
+    wg, snap = base.wg, base.snapshot
+    owner = sg.node_owner(wg)
+    kinds = sg.NODE_KINDS
+    d = imp.delta
+
+    def node_id(u: int) -> str:
+        return format_id(kinds[int(wg.kind[u])], int(wg.key[u]))
+
+    deps = wg.dependencies
+    p, c, po, co = sg.edge_people(wg)
+
+    def dep(e: int) -> dict[str, Any]:
+        return {"id": format_id("dependency", int(deps.ids[e])),
+                "provider": node_id(int(p[e])) if p[e] >= 0 else None,
+                "consumer": node_id(int(c[e])) if c[e] >= 0 else None,
+                "provider_owner_id": _pid("person", po[e]),
+                "consumer_owner_id": _pid("person", co[e]),
+                "need_date": _date(int(deps.need_day[e]))}
+
+    ben = snap.benefits
+    ev = base.evaluation
+    return {
+        "as_of": from_day(ev.as_of).isoformat(),
+        "slips": [{"id": format_id(k, key), "days": n} for k, key, n in slips],
+        "stopped": [format_id("initiative", k) for k in stops],
+        "ignored": [node_id(int(u)) for u in d.ignored if 0 <= u < wg.net.n],
+        "schedule": [{"id": node_id(int(u)), "owner_id": _pid("person", owner[u]),
+                      "old_start": _date(int(d.old_start[i])),
+                      "new_start": _date(int(d.new_start[i])),
+                      "old_finish": _date(int(d.old_finish[i])),
+                      "new_finish": _date(int(d.new_finish[i])),
+                      "due": _date(int(wg.due[u]))}
+                     for i, u in enumerate(d.nodes.tolist())],
+        "newly_broken": [dep(int(e)) for e in imp.newly_broken.tolist()],
+        "resolved": [dep(int(e)) for e in d.resolved.tolist() if e < wg.n_dep],
+        "benefits": [{"initiative_id": format_id("initiative", int(ben.initiative[b])),
+                      "metric_id": format_id("metric", int(snap.metrics.ids[ben.metric[b]])),
+                      "amount": _f(ben.amount[b]), "old_date": _date(int(ben.day[b])),
+                      "new_date": "never" if nd == NO_DAY else _date(int(nd))}
+                     for b, nd in zip(imp.benefits.tolist(), imp.benefit_new_day.tolist(),
+                                      strict=True)],
+        "metrics": [{"id": format_id("metric", int(snap.metrics.ids[r])),
+                     "old_forecast": _f(imp.old_forecast[i]),
+                     "new_forecast": _f(imp.new_forecast[i]),
+                     "old_p_hit": _f(imp.old_p_hit[i]), "new_p_hit": _f(imp.new_p_hit[i]),
+                     "old_status": STATUS_NAMES[int(imp.old_status[i])],
+                     "new_status": STATUS_NAMES[int(imp.new_status[i])]}
+                    for i, r in enumerate(imp.metrics.tolist())],
+        "objectives": [{"id": format_id("objective", int(snap.objective_ids[o])),
+                        "old_status": STATUS_NAMES[int(imp.old_objective_status[i])],
+                        "new_status": STATUS_NAMES[int(imp.new_objective_status[i])]}
+                       for i, o in enumerate(imp.objectives.tolist())],
+    }

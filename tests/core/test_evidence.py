@@ -1,0 +1,96 @@
+"""The evidence engine in core: one metric's results never depend on its neighbours."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from steerco.core.evidence import checkin, evaluate, evaluate_rows
+from steerco.core.snapshot import Benefits, Metrics, build_snapshot
+from steerco.core.status import Status
+
+AS_OF = 20_600  # a day number (2026-05-25)
+
+
+def company(n: int = 60, seed: int = 3):
+    """n metrics with 1–3 years of weekly/monthly evidence and targets 1–18 months out."""
+    rng = np.random.default_rng(seed)
+    cadence = rng.choice([7, 30, 91], n, p=[0.6, 0.3, 0.1])
+    target_day = AS_OF + rng.integers(20, 540, n)
+    metrics = Metrics(
+        ids=np.arange(1, n + 1, dtype=np.int64) * 10,
+        direction=rng.integers(0, 4, n).astype(np.int8),
+        baseline_value=np.full(n, 100.0), baseline_day=np.full(n, AS_OF - 400),
+        target_value=rng.uniform(90, 140, n), target_day=target_day,
+        tolerance=np.full(n, 0.05), tolerance_kind=np.ones(n, dtype=np.int8),
+        cadence_days=cadence.astype(np.int64), owner=np.ones(n, dtype=np.int64))
+    mm, dd, vv = [], [], []
+    for i in range(n):
+        k = int(rng.integers(3, 3 * 365 // cadence[i]))
+        days = AS_OF - cadence[i] * np.arange(k)[::-1] - int(rng.integers(0, 5))
+        trend = rng.normal(0, 0.3)
+        mm.append(np.full(k, metrics.ids[i]))
+        dd.append(days)
+        vv.append(100 + trend * np.arange(k) + rng.normal(0, 2, k))
+    m, d, v = np.concatenate(mm), np.concatenate(dd), np.concatenate(vv)
+    benefits = Benefits(metric=np.array([0, 1, 2]), day=target_day[[0, 1, 2]] + [-10, 30, -5],
+                        amount=np.array([5.0, 5.0, -3.0]), initiative=np.array([1, 1, 2]))
+    empty = np.zeros(0)
+    return build_snapshot(metrics, m, d, v, np.full(m.size, np.nan), np.arange(m.size),
+                          np.full(m.size, -1), empty, empty, empty, [1], [], [], [],
+                          metrics.ids, np.ones(n, dtype=np.int64), np.ones(n), benefits)
+
+
+def test_a_metric_evaluated_alone_gets_exactly_its_results_in_the_whole_batch():
+    snap = company()
+    full = evaluate(snap, AS_OF)
+    for row in range(snap.metrics.n):
+        one = evaluate_rows(snap, np.array([row]), AS_OF)
+        np.testing.assert_allclose(one.forecast[0], full.metrics.forecast[row], rtol=1e-9,
+                                   equal_nan=True)
+        np.testing.assert_allclose(one.p_hit[0], full.metrics.p_hit[row], rtol=1e-9,
+                                   atol=1e-12, equal_nan=True)
+        assert one.status.status[0] == full.metrics.status.status[row]
+
+
+def test_a_benefit_due_after_the_target_date_does_not_move_the_target_forecast():
+    snap = company()
+    without = evaluate(snap, AS_OF)
+    # Benefit 1 lands 30 days after metric 1's target: it cannot count towards it.
+    snap.benefits = Benefits(np.array([1]), np.array([snap.metrics.target_day[1] + 30]),
+                             np.array([500.0]), np.array([1]))
+    with_late = evaluate(snap, AS_OF)
+    assert with_late.metrics.forecast[1] == without.metrics.forecast[1]
+
+
+def test_a_benefit_due_before_the_target_raises_the_forecast_by_its_amount():
+    snap = company()
+    snap.benefits = Benefits.empty()
+    base = evaluate(snap, AS_OF)
+    snap.benefits = Benefits(np.array([0]), np.array([snap.metrics.target_day[0] - 10]),
+                             np.array([50.0]), np.array([1]))
+    more = evaluate(snap, AS_OF)
+    assert np.isclose(more.metrics.forecast[0] - base.metrics.forecast[0], 50.0)
+
+
+def test_check_ins_patched_one_by_one_equal_a_full_recompute():
+    snap = company()
+    ev = evaluate(snap, AS_OF)
+    rng = np.random.default_rng(9)
+    for k, row in enumerate(rng.integers(0, snap.metrics.n, 15).tolist()):
+        checkin(snap, ev, row, AS_OF - int(k % 3), float(rng.normal(120, 5)), np.nan,
+                10_000 + k)
+    fresh = evaluate(snap, AS_OF)
+    np.testing.assert_allclose(ev.metrics.p_hit, fresh.metrics.p_hit, equal_nan=True)
+    np.testing.assert_array_equal(ev.metrics.status.status, fresh.metrics.status.status)
+    np.testing.assert_array_equal(ev.objectives.status, fresh.objectives.status)
+
+
+def test_a_metric_without_evidence_is_no_data_and_never_green():
+    metrics = company().metrics
+    empty = np.zeros(0)
+    bare = build_snapshot(metrics, empty, empty, empty, empty, empty, empty, empty, empty,
+                          empty, [1], [], [], [], metrics.ids, np.ones(metrics.n), np.ones(
+                              metrics.n))
+    ev = evaluate(bare, AS_OF)
+    assert (ev.metrics.status.status == Status.NO_DATA).all()
+    assert ev.objectives.status[0] == Status.NO_DATA
