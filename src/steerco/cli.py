@@ -31,6 +31,8 @@ app = typer.Typer(help="steerco: strategy execution computed from evidence.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 db_app = typer.Typer(help="Create and migrate the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+admin_app = typer.Typer(help="Accounts: create the first admin.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
 forecasts_app = typer.Typer(help="Forecast history: record at a review, judge accuracy.",
                             no_args_is_help=True)
 app.add_typer(forecasts_app, name="forecasts")
@@ -365,6 +367,28 @@ def forecasts_changes(
                   f"{pct(c['p_hit_now'])}", highlight=False)
     if len(report["changes"]) > 50:
         out.print(f"  … and {len(report['changes']) - 50:,} more (--json lists all)")
+
+
+@admin_app.command("create")
+def admin_create(
+    email: Annotated[str, typer.Option(help="Login e-mail of the admin.")],
+    name: Annotated[str, typer.Option(help="Full name.")],
+    workspace: Annotated[str, typer.Option(help="Workspace slug.")] = "demo",
+    password: Annotated[str | None, typer.Option(
+        help="At least 10 characters; asked for (twice) when omitted.")] = None,
+    create_workspace: Annotated[bool, typer.Option(
+        "--create-workspace", help="Create the workspace if it does not exist.")] = False,
+) -> None:
+    """Create (or promote) a workspace admin with a password login."""
+    from steerco.accounts.cli import admin_create as create
+    from steerco.db.migrate import upgrade
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    engine = open_engine()
+    upgrade(engine)
+    person = create(engine, workspace, email, name, password, create_workspace)
+    out.print(f"admin {email} ({person}) can now log in to workspace '{workspace}'")
 
 
 @app.command()

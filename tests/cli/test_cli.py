@@ -13,7 +13,7 @@ import pytest
 COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["demo"],
             ["info"], ["serve"], ["recompute"], ["status"], ["forecasts"],
             ["forecasts", "record"], ["forecasts", "accuracy"], ["forecasts", "changes"],
-            ["findings"], ["whatif"]]
+            ["findings"], ["whatif"], ["admin"], ["admin", "create"]]
 
 
 def steerco(*args: str, db: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
@@ -97,3 +97,15 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(tmp_path):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("error: database:")
+
+
+def test_admin_create_refuses_a_short_password_and_then_creates_the_admin(db):
+    steerco("db", "upgrade", db=db, check=True)
+    args = ("admin", "create", "--email", "ada@example.org", "--name", "Ada Admin",
+            "--workspace", "acme", "--create-workspace")
+    short = steerco(*args, "--password", "short", db=db)
+    assert short.returncode == 1
+    assert short.stderr.strip() == "error: password: must be at least 10 characters"
+    ok = steerco(*args, "--password", "correct horse battery", db=db, check=True)
+    assert "admin ada@example.org (per_" in ok.stdout
+    assert json.loads(steerco("info", "--json", db=db, check=True).stdout)["people"] == 1

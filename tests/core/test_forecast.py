@@ -260,3 +260,13 @@ def test_ragged_histories_resample_in_one_call_like_one_by_one() -> None:
     assert inferred.shape[1] >= 5  # covers the oldest observation on the finest cadence
     fc = forecast(grid, season_length=1, horizon=2)  # left gaps are what forecast expects
     assert np.isnan(fc.mean[0, 0]) and np.isfinite(fc.mean[3, 0])
+
+
+def test_with_a_fixed_holdout_a_step_forecast_does_not_depend_on_the_horizon():
+    rng = np.random.default_rng(5)
+    y = 100 + np.cumsum(rng.normal(0.2, 1.0, (6, 150)), axis=1)
+    short = forecast(y, season_length=52, horizon=20, holdout=13)
+    long = forecast(y, season_length=52, horizon=70, holdout=13)
+    np.testing.assert_allclose(long.mean[:, :20], short.mean)
+    np.testing.assert_allclose(long.lower80[:, :20], short.lower80)
+    np.testing.assert_allclose(long.upper95[:, :20], short.upper95)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from steerco.kit.errors import FieldError, NotFound, ValidationFailed
@@ -72,6 +72,30 @@ class Repository(Generic[T]):
         return int(self.session.scalar(
             select(func.count()).select_from(self.model)
             .where(self.model.workspace_id == self.workspace_id)) or 0)
+
+    def page(self, limit: int, sort: str = "id", after: tuple[Any, int] | None = None,
+             filters: dict[str, Any] | None = None) -> Sequence[T]:
+        """Up to `limit` + 1 rows filtered by column equality, in `sort` order (a column
+        name, `-` for descending, ties broken by key), after the keyset cursor `after`."""
+        desc = sort.startswith("-")
+        col = getattr(self.model, sort.lstrip("-"))
+        key = self.model.id
+        q = self.scoped()
+        for name, value in (filters or {}).items():
+            if value is not None:
+                q = q.where(getattr(self.model, name) == value)
+        if after is not None:
+            v, k = after
+            if desc:
+                q = q.where(or_(col < v, and_(col == v, key < k)))
+            else:
+                q = q.where(or_(col > v, and_(col == v, key > k)))
+        order = (col.desc(), key.desc()) if desc else (col.asc(), key.asc())
+        return self.session.scalars(q.order_by(*order).limit(limit + 1)).all()
+
+    def column_type(self, name: str) -> type:
+        """The Python type of a column (to decode a cursor value)."""
+        return getattr(self.model, name.lstrip("-")).type.python_type  # type: ignore[no-any-return]
 
 
 def entity_counts(session: Session, workspace_id: int | None = None) -> dict[str, int]:

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from steerco.db.models import Dependency
 from steerco.dependencies.repository import DependencyRepository, Node
-from steerco.dependencies.schemas import DependencyCreate
+from steerco.dependencies.schemas import DependencyCreate, DependencyUpdate
 from steerco.initiatives.repository import InitiativeRepository, MilestoneRepository
-from steerco.kit.errors import CycleRefused, FieldError, ValidationFailed
+from steerco.kit.errors import CycleRefused, FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import article, format_id, parse_any
 from steerco.kit.validation import parse
 
@@ -72,3 +72,24 @@ def create_dependency(session: Session, workspace_id: int,
     else:
         dep.consumer_initiative_id = cons[1]
     return repo.add(dep)
+
+
+def update_dependency(session: Session, workspace_id: int, key: int,
+                      data: DependencyUpdate | dict[str, Any]) -> Dependency:
+    """Change a dependency's type, lag or dates (its ends are fixed: delete and re-add)."""
+    from steerco.org.service import apply_changes
+
+    body = parse(DependencyUpdate, data)
+    dep = DependencyRepository(session, workspace_id).get(key)
+    apply_changes(dep, body.model_dump(exclude_unset=True), {"dep_type", "lag_days"})
+    session.flush()
+    return dep
+
+
+def delete_dependency(session: Session, workspace_id: int, key: int) -> None:
+    """Remove a dependency (the audit log keeps what it was)."""
+    dep = DependencyRepository(session, workspace_id).find(key)
+    if dep is None:
+        raise NotFound("dependency", format_id("dependency", key))
+    session.delete(dep)
+    session.flush()

@@ -109,8 +109,12 @@ def _rebuild(s: Session, ws: int) -> None:
 def _row(s: Session, ws: int, as_of: dt.date | None, ids_of: Any,
          key: int) -> tuple[engine.EngineState, int]:
     st = _state(s, ws, as_of)
-    row = int(rows_of(ids_of(st), [key])[0])
-    if row < 0:
+    ids = ids_of(st)
+    row = int(rows_of(ids, [key])[0])
+    # Keys only grow: a key above the snapshot's largest is an entity created since it
+    # was built (rebuild once); a smaller missing key is one the engine leaves out on
+    # purpose (an archived objective), and rebuilding would not bring it back.
+    if row < 0 and (len(ids) == 0 or key > int(ids.max())):
         _rebuild(s, ws)
         st = _state(s, ws, as_of)
         row = int(rows_of(ids_of(st), [key])[0])
@@ -140,7 +144,7 @@ def objective_status(id: IdPath, ctx: Reader, as_of: AsOf = None) -> dict[str, A
         st, row = _row(s, ctx.ws, as_of, lambda st: st.snapshot.objective_ids, key)
         if row < 0:
             from steerco.kit.errors import NotFound
-            raise NotFound("objective", id)
+            raise NotFound("status of objective", f"{id} (archived objectives have none)")
         return engine.objective_view(st, row)
 
 
@@ -175,3 +179,54 @@ def forecast_accuracy(ctx: Reader, up_to: AsOf = None) -> dict[str, Any]:
     with ctx.read() as s:
         st = _state(s, ctx.ws, None)
         return accuracy_report(s, ctx.ws, st, up_to or dt.date.today())
+
+
+# --- findings and what-if (steerco.findings) -----------------------------------------
+
+
+class FindingSubject(BaseModel):
+    kind: str
+    id: str | None
+
+
+class Finding(BaseModel):
+    kind: str
+    severity: int
+    severity_name: str
+    subject: FindingSubject
+    person_id: str | None
+    explanation: str
+    evidence: dict[str, Any]
+
+
+class WhatIfIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    slips: list[Annotated[str, Field(pattern=r"^(mil|ini)_\d{1,15}:-?\d{1,4}$")]] = Field(
+        default_factory=list, max_length=100,
+        description="`mil_12:14` = milestone 12 slips 14 days (initiatives: `ini_3:30`)")
+    stops: list[Annotated[str, Field(pattern=r"^ini_\d{1,15}$")]] = Field(
+        default_factory=list, max_length=100, description="Initiatives to stop")
+    as_of: dt.date | None = Field(default=None, ge=dt.date(1971, 1, 1),
+                                  le=dt.date(2199, 12, 31))
+
+
+@router.get("/findings", response_model=list[Finding], responses=READ_ERRORS,
+            summary="Every finding (hygiene, signals, ripple), worst first")
+def list_findings(ctx: Reader, as_of: AsOf = None,
+                  kind: Annotated[str | None, Query(max_length=64)] = None,
+                  ) -> list[dict[str, Any]]:
+    from steerco.findings.service import findings
+
+    with ctx.read() as s:
+        return findings(s, ctx.ws, as_of or dt.date.today(), kind)
+
+
+@router.post("/whatif", response_model=dict[str, Any], responses=READ_ERRORS,
+             summary="What if these slip or stop? Moved dates, broken dependencies, outcomes "
+                     "(nothing is written)")
+def post_whatif(body: WhatIfIn, ctx: Reader) -> dict[str, Any]:
+    from steerco.findings.service import whatif
+
+    with ctx.read() as s:
+        return whatif(s, ctx.ws, body.as_of or dt.date.today(), body.slips, body.stops)

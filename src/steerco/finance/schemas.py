@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from steerco.db.enums import BudgetKind, Source
 from steerco.kit.schema import Finite, Name, Ref, Strict
@@ -41,3 +42,43 @@ class LedgerEntryCreate(Strict):
     reference: str | None = Field(default=None, max_length=200)
     source: Source = Source.IMPORT
     _period = field_validator("period")(_first_of_month)
+
+
+# --- API: reads and partial updates -----------------------------------------------------
+
+
+class BudgetLineRead(BaseModel):
+    id_kind: ClassVar[str] = "budget_line"
+    refs: ClassVar[dict[str, str]] = {"org_unit_id": "org_unit", "initiative_id": "initiative",
+                                      "controller_id": "person"}
+    id: str
+    code: str
+    name: str
+    kind: BudgetKind
+    currency: str
+    org_unit_id: str | None
+    initiative_id: str | None
+    controller_id: str | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class BudgetLineUpdate(Strict):
+    name: Name | None = None
+    kind: BudgetKind | None = None
+    org_unit_id: Ref | None = None
+    initiative_id: Ref | None = None
+    controller_id: Ref | None = None
+
+
+class LedgerEntryRead(BaseModel):
+    id_kind: ClassVar[str] = "ledger_entry"
+    refs: ClassVar[dict[str, str]] = {"budget_line_id": "budget_line"}
+    id: str
+    budget_line_id: str
+    period: dt.date
+    amount: float
+    posted_on: dt.date
+    reference: str | None
+    source: Source

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from steerco.db.models import BudgetLine, BudgetPlan, LedgerEntry
 from steerco.finance.repository import BudgetLineRepository, LedgerRepository
-from steerco.finance.schemas import BudgetLineCreate, LedgerEntryCreate
+from steerco.finance.schemas import BudgetLineCreate, BudgetLineUpdate, LedgerEntryCreate
 from steerco.kit.errors import FieldError, ValidationFailed
 from steerco.kit.ids import parse_id
 from steerco.kit.validation import parse
-from steerco.org.service import optional_org_unit, optional_person
+from steerco.org.service import apply_changes, optional_org_unit, optional_person
 
 
 def create_budget_line(session: Session, workspace_id: int,
@@ -52,3 +52,29 @@ def post_ledger_entry(session: Session, workspace_id: int,
         workspace_id=workspace_id, budget_line_id=line.id, period=body.period,
         amount=body.amount, posted_on=body.posted_on, reference=body.reference,
         source=body.source))
+
+
+def update_budget_line(session: Session, workspace_id: int, key: int,
+                       data: BudgetLineUpdate | dict[str, Any]) -> BudgetLine:
+    """Change a budget line's name, kind, org unit, initiative or controller."""
+    body = parse(BudgetLineUpdate, data)
+    line = BudgetLineRepository(session, workspace_id).get(key)
+    changes = body.model_dump(exclude_unset=True)
+    if "org_unit_id" in changes:
+        unit = optional_org_unit(session, workspace_id, changes.pop("org_unit_id"),
+                                 "org_unit_id")
+        line.org_unit_id = unit.id if unit else None
+    if "controller_id" in changes:
+        person = optional_person(session, workspace_id, changes.pop("controller_id"),
+                                 "controller_id")
+        line.controller_id = person.id if person else None
+    if "initiative_id" in changes:
+        ref = changes.pop("initiative_id")
+        if ref is None:
+            line.initiative_id = None
+        else:
+            from steerco.initiatives.service import get_initiative
+            line.initiative_id = get_initiative(session, workspace_id, ref).id
+    apply_changes(line, changes, {"name", "kind"})
+    session.flush()
+    return line

@@ -14,13 +14,20 @@ from steerco.initiatives.repository import (
     InitiativeRepository,
     MilestoneRepository,
 )
-from steerco.initiatives.schemas import BenefitCreate, InitiativeCreate, MilestoneCreate
-from steerco.kit.errors import FieldError, ValidationFailed
+from steerco.initiatives.schemas import (
+    BenefitCreate,
+    BenefitUpdate,
+    InitiativeCreate,
+    InitiativeUpdate,
+    MilestoneCreate,
+    MilestoneUpdate,
+)
+from steerco.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import parse_id
 from steerco.kit.schema import Ref
 from steerco.kit.validation import parse
 from steerco.metrics.service import get_metric
-from steerco.org.service import optional_org_unit, optional_person
+from steerco.org.service import apply_changes, optional_org_unit, optional_person
 
 
 def get_initiative(session: Session, workspace_id: int, ref: Ref,
@@ -149,3 +156,94 @@ def add_benefit(session: Session, workspace_id: int,
         workspace_id=workspace_id, initiative_id=ini.id, kind=body.kind, amount=body.amount,
         due_date=body.due_date, metric_id=metric_id, budget_line_id=budget_line_id))
 
+
+def update_initiative(session: Session, workspace_id: int, key: int,
+                      data: InitiativeUpdate | dict[str, Any]) -> Initiative:
+    """Change an initiative's fields (its stage moves only through `move_stage`)."""
+    body = parse(InitiativeUpdate, data)
+    ini = InitiativeRepository(session, workspace_id).get(key)
+    changes = body.model_dump(exclude_unset=True)
+    for field in ("owner_id", "sponsor_id", "controller_id"):
+        if field in changes:
+            person = optional_person(session, workspace_id, changes.pop(field), field)
+            setattr(ini, field, person.id if person else None)
+    if "org_unit_id" in changes:
+        unit = optional_org_unit(session, workspace_id, changes.pop("org_unit_id"),
+                                 "org_unit_id")
+        ini.org_unit_id = unit.id if unit else None
+    start = changes.get("start_date", ini.start_date)
+    due = changes.get("due_date", ini.due_date)
+    if start and due and due < start:
+        raise ValidationFailed(FieldError("due_date", f"{due} is before start_date {start}",
+                                          due.isoformat()))
+    if ini.owner_id is None and STAGE_ORDER.index(ini.stage) >= STAGE_ORDER.index(
+            StageGate.DECIDED):
+        raise ValidationFailed(FieldError("owner_id", "a decided initiative needs an owner"))
+    apply_changes(ini, changes, {"name", "kind", "percent_complete",
+                                 "dependencies_declared"})
+    session.flush()
+    return ini
+
+
+def stop_initiative(session: Session, workspace_id: int, key: int) -> Initiative:
+    """Stop an initiative (it stays, with its history; nothing is deleted)."""
+    ini = InitiativeRepository(session, workspace_id).get(key)
+    ini.stopped = True
+    session.flush()
+    return ini
+
+
+def update_milestone(session: Session, workspace_id: int, key: int,
+                     data: MilestoneUpdate | dict[str, Any]) -> Milestone:
+    """Change a milestone: re-forecast, re-commit or complete it (baseline stays)."""
+    body = parse(MilestoneUpdate, data)
+    ms = MilestoneRepository(session, workspace_id).get(key)
+    changes = body.model_dump(exclude_unset=True)
+    if "owner_id" in changes:
+        owner = optional_person(session, workspace_id, changes.pop("owner_id"), "owner_id")
+        ms.owner_id = owner.id if owner else None
+    apply_changes(ms, changes, {"name", "due_date", "duration_days"})
+    session.flush()
+    return ms
+
+
+def delete_milestone(session: Session, workspace_id: int, key: int) -> None:
+    """Delete a milestone and its dependencies (the audit log keeps them)."""
+    ms = MilestoneRepository(session, workspace_id).find(key)
+    if ms is None:
+        raise NotFound("milestone", f"mil_{key}")
+    session.delete(ms)
+    session.flush()
+
+
+def update_benefit(session: Session, workspace_id: int, key: int,
+                   data: BenefitUpdate | dict[str, Any]) -> PlannedBenefit:
+    """Change a planned benefit's amount or date; a signed-off one is frozen."""
+    body = parse(BenefitUpdate, data)
+    ben = BenefitRepository(session, workspace_id).get(key)
+    if ben.signed_off_by_id is not None:
+        raise Conflict("a signed-off benefit cannot change")
+    apply_changes(ben, body.model_dump(exclude_unset=True), {"amount", "due_date"})
+    session.flush()
+    return ben
+
+
+def sign_off_benefit(session: Session, workspace_id: int, key: int, realised: float,
+                     controller_id: int) -> PlannedBenefit:
+    """A controller records the realised amount of a benefit."""
+    ben = BenefitRepository(session, workspace_id).get(key)
+    ben.realised_amount = realised
+    ben.signed_off_by_id = controller_id
+    session.flush()
+    return ben
+
+
+def delete_benefit(session: Session, workspace_id: int, key: int) -> None:
+    """Delete a planned benefit that has not been signed off."""
+    ben = BenefitRepository(session, workspace_id).find(key)
+    if ben is None:
+        raise NotFound("benefit", f"ben_{key}")
+    if ben.signed_off_by_id is not None:
+        raise Conflict("a signed-off benefit cannot be deleted")
+    session.delete(ben)
+    session.flush()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from steerco.db.enums import (
     Cadence,
@@ -75,4 +76,79 @@ class CausalLinkCreate(Strict):
     def _sign(self) -> CausalLinkCreate:
         if self.sign not in (-1, 1):
             raise ValueError(f"sign must be +1 or -1, got {self.sign}")
+        return self
+
+
+# --- API: reads and partial updates -----------------------------------------------------
+
+
+class MetricRead(BaseModel):
+    id_kind: ClassVar[str] = "metric"
+    refs: ClassVar[dict[str, str]] = {"owner_id": "person"}
+    id: str
+    name: str
+    kind: MetricKind
+    unit: str
+    direction: Direction
+    baseline_value: float
+    baseline_date: dt.date
+    target_value: float
+    target_date: dt.date
+    tolerance: float | None
+    tolerance_mode: ToleranceMode
+    indicator: IndicatorType
+    cadence: Cadence
+    owner_id: str
+    source: Source
+    description: str | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class MetricUpdate(Strict):
+    name: Name | None = None
+    unit: str | None = Field(default=None, min_length=1, max_length=32)
+    direction: Direction | None = None
+    baseline_value: Finite | None = None
+    baseline_date: dt.date | None = None
+    target_value: Finite | None = None
+    target_date: dt.date | None = None
+    tolerance: float | None = Field(default=None, ge=0)
+    tolerance_mode: ToleranceMode | None = None
+    indicator: IndicatorType | None = None
+    cadence: Cadence | None = None
+    owner_id: Ref | None = None
+    source: Source | None = None
+    description: str | None = None
+
+
+class PlanPointRead(BaseModel):
+    on: dt.date
+    value: float
+
+
+class CausalLinkRead(BaseModel):
+    id_kind: ClassVar[str] = "causal_link"
+    refs: ClassVar[dict[str, str]] = {"driver_id": "metric", "driven_id": "metric"}
+    id: str
+    driver_id: str
+    driven_id: str
+    sign: int
+    lag_days: int
+    note: str | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CausalLinkUpdate(Strict):
+    sign: int | None = Field(default=None, ge=-1, le=1)
+    lag_days: int | None = Field(default=None, ge=0, le=3660)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _sign(self) -> CausalLinkUpdate:
+        if self.sign == 0:
+            raise ValueError("sign must be +1 or -1, got 0")
         return self

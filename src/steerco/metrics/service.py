@@ -8,19 +8,21 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from steerco.db.models import CausalLink, Metric, MetricObjective
-from steerco.kit.errors import FieldError, ValidationFailed
+from steerco.kit.errors import FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
 from steerco.kit.schema import Ref
 from steerco.kit.validation import field_errors, parse
 from steerco.metrics.repository import CausalLinkRepository, MetricRepository
 from steerco.metrics.schemas import (
     CausalLinkCreate,
+    CausalLinkUpdate,
     MetricCreate,
+    MetricUpdate,
     PlanPointIn,
     check_plan_order,
 )
 from steerco.objectives.repository import ObjectiveRepository
-from steerco.org.service import require_person
+from steerco.org.service import apply_changes, require_person
 
 
 def get_metric(session: Session, workspace_id: int, ref: Ref, field: str = "metric_id") -> Metric:
@@ -89,3 +91,46 @@ def add_causal_link(session: Session, workspace_id: int,
     return CausalLinkRepository(session, workspace_id).add(CausalLink(
         workspace_id=workspace_id, driver_id=driver.id, driven_id=driven.id, sign=body.sign,
         lag_days=body.lag_days, note=body.note))
+
+
+def update_metric(session: Session, workspace_id: int, key: int,
+                  data: MetricUpdate | dict[str, Any]) -> Metric:
+    """Change a metric; the target stays after the baseline, the owner one person."""
+    body = parse(MetricUpdate, data)
+    metric = MetricRepository(session, workspace_id).get(key)
+    changes = body.model_dump(exclude_unset=True)
+    if "owner_id" in changes:
+        if changes["owner_id"] is None:
+            raise ValidationFailed(FieldError("owner_id", "a metric needs exactly one owner"))
+        metric.owner_id = require_person(session, workspace_id, changes.pop("owner_id"),
+                                         "owner_id").id
+    base = changes.get("baseline_date") or metric.baseline_date
+    target = changes.get("target_date") or metric.target_date
+    if target <= base:
+        raise ValidationFailed(FieldError("target_date", f"{target} must be after "
+                                                         f"baseline_date {base}",
+                                          target.isoformat()))
+    apply_changes(metric, changes, {"name", "unit", "direction", "baseline_value",
+                                    "baseline_date", "target_value", "target_date",
+                                    "tolerance_mode", "indicator", "cadence", "source"})
+    session.flush()
+    return metric
+
+
+def update_causal_link(session: Session, workspace_id: int, key: int,
+                       data: CausalLinkUpdate | dict[str, Any]) -> CausalLink:
+    """Change a causal link's sign, lag or note."""
+    body = parse(CausalLinkUpdate, data)
+    link = CausalLinkRepository(session, workspace_id).get(key)
+    apply_changes(link, body.model_dump(exclude_unset=True), {"sign", "lag_days"})
+    session.flush()
+    return link
+
+
+def delete_causal_link(session: Session, workspace_id: int, key: int) -> None:
+    """Remove a causal link (the audit log keeps what it was)."""
+    link = CausalLinkRepository(session, workspace_id).find(key)
+    if link is None:
+        raise NotFound("causal link", format_id("causal_link", key))
+    session.delete(link)
+    session.flush()

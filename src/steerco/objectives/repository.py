@@ -25,3 +25,17 @@ class ObjectiveRepository(Repository[Objective]):
 
     def alignment(self, child: int, parent: int) -> Alignment | None:
         return self.session.get(Alignment, (child, parent))
+
+    def alignments_of(self, keys: list[int]) -> dict[int, list[tuple[int, float]]]:
+        """Parents with weights of each of `keys` (one query for a page of objectives)."""
+        out: dict[int, list[tuple[int, float]]] = {k: [] for k in keys}
+        if not keys:
+            return out
+        rows = self.session.execute(
+            select(Alignment.child_id, Alignment.parent_id, Alignment.weight).where(
+                Alignment.workspace_id == self.workspace_id, Alignment.child_id.in_(keys))
+            .order_by(Alignment.child_id, Alignment.parent_id))
+        for c, p, w in rows:
+            out[c].append((p, w))
+        return out
+

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from steerco.db.enums import ObjectiveLevel, Perspective
 from steerco.kit.schema import Name, Ref, Strict, Weight
@@ -40,3 +41,64 @@ class ObjectiveCreate(Strict):
             raise ValueError(f"period_end {self.period_end} is before period_start "
                              f"{self.period_start}")
         return self
+
+
+# --- API: reads and partial updates -----------------------------------------------------
+
+
+class ThemeRead(BaseModel):
+    id_kind: ClassVar[str] = "theme"
+    refs: ClassVar[dict[str, str]] = {"owner_id": "person"}
+    id: str
+    name: str
+    description: str | None
+    owner_id: str | None
+    active: bool
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ThemeUpdate(Strict):
+    name: Name | None = None
+    description: str | None = None
+    owner_id: Ref | None = None
+    active: bool | None = None
+
+
+class ParentRead(BaseModel):
+    objective_id: str
+    weight: float
+
+
+class ObjectiveRead(BaseModel):
+    id_kind: ClassVar[str] = "objective"
+    refs: ClassVar[dict[str, str]] = {"owner_id": "person", "org_unit_id": "org_unit",
+                                      "theme_id": "theme"}
+    id: str
+    title: str
+    description: str | None
+    period_start: dt.date
+    period_end: dt.date
+    level: ObjectiveLevel
+    perspective: Perspective
+    owner_id: str
+    org_unit_id: str | None
+    theme_id: str | None
+    archived: bool
+    parents: list[ParentRead]
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ObjectiveUpdate(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    level: ObjectiveLevel | None = None
+    perspective: Perspective | None = None
+    owner_id: Ref | None = None
+    org_unit_id: Ref | None = None
+    theme_id: Ref | None = None

@@ -7,12 +7,22 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from steerco.db.models import Alignment, Objective, Theme
-from steerco.kit.errors import CycleRefused, FieldError, ValidationFailed
+from steerco.kit.errors import CycleRefused, FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
 from steerco.kit.validation import parse
 from steerco.objectives.repository import ObjectiveRepository, ThemeRepository
-from steerco.objectives.schemas import ObjectiveCreate, ThemeCreate
-from steerco.org.service import optional_org_unit, optional_person, require_person
+from steerco.objectives.schemas import (
+    ObjectiveCreate,
+    ObjectiveUpdate,
+    ThemeCreate,
+    ThemeUpdate,
+)
+from steerco.org.service import (
+    apply_changes,
+    optional_org_unit,
+    optional_person,
+    require_person,
+)
 
 
 def create_theme(session: Session, workspace_id: int,
@@ -103,3 +113,66 @@ def align(session: Session, workspace_id: int, child_ref: Any, parent_ref: Any,
     session.add(link)
     session.flush()
     return link
+
+
+def update_theme(session: Session, workspace_id: int, key: int,
+                 data: ThemeUpdate | dict[str, Any]) -> Theme:
+    """Change a theme (deactivating it is how it is archived)."""
+    body = parse(ThemeUpdate, data)
+    theme = ThemeRepository(session, workspace_id).get(key)
+    changes = body.model_dump(exclude_unset=True)
+    if "owner_id" in changes:
+        owner = optional_person(session, workspace_id, changes.pop("owner_id"), "owner_id")
+        theme.owner_id = owner.id if owner else None
+    apply_changes(theme, changes, {"name", "active"})
+    session.flush()
+    return theme
+
+
+def update_objective(session: Session, workspace_id: int, key: int,
+                     data: ObjectiveUpdate | dict[str, Any]) -> Objective:
+    """Change an objective's fields; the period stays in order, the owner a person."""
+    body = parse(ObjectiveUpdate, data)
+    obj = ObjectiveRepository(session, workspace_id).get(key)
+    changes = body.model_dump(exclude_unset=True)
+    if "owner_id" in changes:
+        if changes["owner_id"] is None:
+            raise ValidationFailed(FieldError("owner_id", "an objective needs an owner"))
+        obj.owner_id = require_person(session, workspace_id, changes.pop("owner_id"),
+                                      "owner_id").id
+    if "org_unit_id" in changes:
+        unit = optional_org_unit(session, workspace_id, changes.pop("org_unit_id"),
+                                 "org_unit_id")
+        obj.org_unit_id = unit.id if unit else None
+    if "theme_id" in changes:
+        ref = changes.pop("theme_id")
+        obj.theme_id = None if ref is None else ThemeRepository(session, workspace_id).require(
+            parse_id(ref, "theme", "theme_id"), "theme_id").id
+    start = changes.get("period_start") or obj.period_start
+    end = changes.get("period_end") or obj.period_end
+    if end < start:
+        raise ValidationFailed(FieldError("period_end", f"{end} is before period_start {start}",
+                                          end.isoformat()))
+    apply_changes(obj, changes, {"title", "period_start", "period_end", "level",
+                                 "perspective"})
+    session.flush()
+    return obj
+
+
+def archive_objective(session: Session, workspace_id: int, key: int) -> Objective:
+    """Archive an objective (it stays, with its history, out of the active model)."""
+    obj = ObjectiveRepository(session, workspace_id).get(key)
+    obj.archived = True
+    session.flush()
+    return obj
+
+
+def unalign(session: Session, workspace_id: int, child: int, parent: int) -> None:
+    """Remove an alignment edge; NotFound when there is none."""
+    repo = ObjectiveRepository(session, workspace_id)
+    link = repo.alignment(child, parent)
+    if link is None or link.workspace_id != workspace_id:
+        raise NotFound("alignment", f"{format_id('objective', child)} → "
+                                    f"{format_id('objective', parent)}")
+    session.delete(link)
+    session.flush()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import datetime as _dt
+from typing import ClassVar
+
+from pydantic import BaseModel, Field
 
 from steerco.db.enums import OrgKind
 from steerco.kit.schema import Name, Ref, Strict
@@ -27,3 +30,52 @@ class PersonCreate(Strict):
     title: str | None = Field(default=None, max_length=200)
     manager_id: Ref | None = None
     org_unit_id: Ref | None = None
+
+
+# --- API: reads and partial updates -----------------------------------------------------
+
+
+class OrgUnitRead(BaseModel):
+    id_kind: ClassVar[str] = "org_unit"
+    refs: ClassVar[dict[str, str]] = {"parent_id": "org_unit", "head_id": "person"}
+    id: str
+    name: str
+    code: str | None
+    kind: OrgKind
+    parent_id: str | None
+    head_id: str | None
+    version: int
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+
+
+class OrgUnitUpdate(Strict):
+    name: Name | None = None
+    code: str | None = Field(default=None, max_length=64)
+    parent_id: Ref | None = None
+    head_id: Ref | None = None
+
+
+class PersonRead(BaseModel):
+    id_kind: ClassVar[str] = "person"
+    refs: ClassVar[dict[str, str]] = {"manager_id": "person", "org_unit_id": "org_unit"}
+    id: str
+    name: str
+    email: str
+    title: str | None
+    manager_id: str | None
+    org_unit_id: str | None
+    active: bool
+    version: int
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+
+
+class PersonUpdate(Strict):
+    name: Name | None = None
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                              max_length=320)
+    title: str | None = Field(default=None, max_length=200)
+    manager_id: Ref | None = None
+    org_unit_id: Ref | None = None
+    active: bool | None = None

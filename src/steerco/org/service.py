@@ -12,7 +12,13 @@ from steerco.kit.ids import parse_id
 from steerco.kit.schema import Ref
 from steerco.kit.validation import parse
 from steerco.org.repository import OrgUnitRepository, PersonRepository, WorkspaceRepository
-from steerco.org.schemas import OrgUnitCreate, PersonCreate, WorkspaceCreate
+from steerco.org.schemas import (
+    OrgUnitCreate,
+    OrgUnitUpdate,
+    PersonCreate,
+    PersonUpdate,
+    WorkspaceCreate,
+)
 
 
 def create_workspace(session: Session, data: WorkspaceCreate | dict[str, Any]) -> Workspace:
@@ -70,3 +76,70 @@ def create_person(session: Session, workspace_id: int,
                     title=body.title, manager_id=manager.id if manager else None,
                     org_unit_id=unit.id if unit else None)
     return people.add(person)
+
+
+def apply_changes(row: Any, changes: dict[str, Any], required: set[str]) -> None:
+    """Set plain fields of a partial update; refuse null for the `required` ones."""
+    nulls = [FieldError(k, "may not be null") for k, v in changes.items()
+             if v is None and k in required]
+    if nulls:
+        raise ValidationFailed(nulls)
+    for k, v in changes.items():
+        setattr(row, k, v)
+
+
+def _unit_path_up(repo: OrgUnitRepository, start: int) -> list[int]:
+    path, node = [start], repo.parent_of(start)
+    while node is not None and node not in path:
+        path.append(node)
+        node = repo.parent_of(node)
+    return path
+
+
+def update_org_unit(session: Session, workspace_id: int, key: int,
+                    data: OrgUnitUpdate | dict[str, Any]) -> OrgUnit:
+    """Rename, re-code, re-parent (never under itself) or re-head an org unit."""
+    body = parse(OrgUnitUpdate, data)
+    repo = OrgUnitRepository(session, workspace_id)
+    unit = repo.get(key)
+    changes = body.model_dump(exclude_unset=True)
+    if "parent_id" in changes:
+        parent = optional_org_unit(session, workspace_id, changes.pop("parent_id"), "parent_id")
+        if parent is not None and unit.id in _unit_path_up(repo, parent.id):
+            raise ValidationFailed(FieldError("parent_id", "would put the unit under itself",
+                                              body.parent_id))
+        unit.parent_id = parent.id if parent else None
+    if "head_id" in changes:
+        head = optional_person(session, workspace_id, changes.pop("head_id"), "head_id")
+        unit.head_id = head.id if head else None
+    apply_changes(unit, changes, {"name"})
+    session.flush()
+    return unit
+
+
+def update_person(session: Session, workspace_id: int, key: int,
+                  data: PersonUpdate | dict[str, Any]) -> Person:
+    """Change a person's details; e-mail stays unique, a manager is never oneself."""
+    body = parse(PersonUpdate, data)
+    people = PersonRepository(session, workspace_id)
+    person = people.get(key)
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("email") is not None:
+        other = people.by_email(changes["email"])
+        if other is not None and other.id != person.id:
+            raise ValidationFailed(FieldError("email", f"{body.email} is already a person here",
+                                              body.email))
+    if "manager_id" in changes:
+        manager = optional_person(session, workspace_id, changes.pop("manager_id"),
+                                  "manager_id")
+        if manager is not None and manager.id == person.id:
+            raise ValidationFailed(FieldError("manager_id", "nobody manages themselves",
+                                              body.manager_id))
+        person.manager_id = manager.id if manager else None
+    if "org_unit_id" in changes:
+        unit = optional_org_unit(session, workspace_id, changes.pop("org_unit_id"),
+                                 "org_unit_id")
+        person.org_unit_id = unit.id if unit else None
+    apply_changes(person, changes, {"name", "email", "active"})
+    session.flush()
+    return person

@@ -9,9 +9,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
 from steerco import __version__
-from steerco.db.engine import make_engine
+from steerco.db.engine import make_engine, make_sessionmaker
 from steerco.db.migrate import current
 from steerco.web import errors
+from steerco.web.api import PREFIX, api_router
+from steerco.web.problems import install as install_api_errors
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -21,7 +23,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
                   openapi_url="/api/openapi.json", docs_url="/docs", redoc_url=None,
                   description="Strategy execution computed from evidence.")
     app.state.engine = engine
+    app.state.write_sessions = make_sessionmaker(engine)
+    app.state.read_sessions = make_sessionmaker(engine, readonly=True)
     errors.install(app)
+    install_api_errors(app)
+    app.include_router(api_router(), prefix=PREFIX)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database check")
     def healthz() -> JSONResponse:

@@ -1,6 +1,16 @@
 """All ORM models; importing this module registers every table on `Base.metadata`."""
 
 from steerco.db.base import Base
+from steerco.db.models.accounts import (
+    ApiToken,
+    Credential,
+    IdempotencyKey,
+    LoginThrottle,
+    OutboxMessage,
+    PasswordReset,
+    RoleGrant,
+    WebSession,
+)
 from steerco.db.models.audit import AuditEntry
 from steerco.db.models.finance import BudgetLine, BudgetPlan, LedgerEntry
 from steerco.db.models.governance import Decision, Escalation, Review, Rule
@@ -23,11 +33,41 @@ from steerco.db.models.org import Membership, OrgUnit, Person, Workspace
 from steerco.db.models.strategy import Alignment, Objective, Theme
 
 __all__ = [
-    "Alignment", "AuditEntry", "Base", "BudgetLine", "BudgetPlan", "CausalLink", "Decision",
-    "Dependency", "Escalation", "ForecastRecord", "Initiative", "InitiativeMetric",
-    "LedgerEntry", "Measurement",
-    "Membership", "Metric", "MetricObjective", "Milestone", "Objective", "OrgUnit", "Person",
-    "PlanPoint", "PlannedBenefit", "Review", "Rule", "Theme", "Workspace",
+    "Alignment",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "BudgetLine",
+    "BudgetPlan",
+    "CausalLink",
+    "Credential",
+    "Decision",
+    "Dependency",
+    "Escalation",
+    "ForecastRecord",
+    "IdempotencyKey",
+    "Initiative",
+    "InitiativeMetric",
+    "LedgerEntry",
+    "LoginThrottle",
+    "Measurement",
+    "Membership",
+    "Metric",
+    "MetricObjective",
+    "Milestone",
+    "Objective",
+    "OrgUnit",
+    "OutboxMessage",
+    "PasswordReset",
+    "Person",
+    "PlanPoint",
+    "PlannedBenefit",
+    "Review",
+    "RoleGrant",
+    "Rule",
+    "Theme",
+    "WebSession",
+    "Workspace",
 ]
 
 # Registers the flush listeners that write the audit log for every session.

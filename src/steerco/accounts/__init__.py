@@ -1,0 +1,1 @@
+"""Accounts and access: credentials, sessions, API tokens, role grants, resets."""

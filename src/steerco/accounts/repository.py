@@ -1,0 +1,104 @@
+"""Queries of accounts and access (sessions and tokens are looked up by their hash)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from steerco.db.models import (
+    ApiToken,
+    AuditEntry,
+    Credential,
+    IdempotencyKey,
+    LoginThrottle,
+    OrgUnit,
+    PasswordReset,
+    RoleGrant,
+    WebSession,
+)
+from steerco.db.repository import Repository
+
+
+class CredentialRepository:
+    """Logins are global (a login names one person in one workspace)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_login(self, login: str) -> Credential | None:
+        return self.session.scalar(select(Credential).where(Credential.login == login))
+
+    def by_person(self, person_id: int) -> Credential | None:
+        return self.session.scalar(select(Credential).where(Credential.person_id == person_id))
+
+    def throttle(self, login: str) -> LoginThrottle | None:
+        return self.session.get(LoginThrottle, login)
+
+    def session_by_hash(self, key: str) -> WebSession | None:
+        return self.session.get(WebSession, key)
+
+    def end_sessions_of(self, person_id: int) -> None:
+        self.session.execute(delete(WebSession).where(WebSession.person_id == person_id))
+
+    def token_by_hash(self, digest: str) -> ApiToken | None:
+        return self.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+
+    def reset_by_hash(self, digest: str) -> PasswordReset | None:
+        return self.session.scalar(select(PasswordReset).where(
+            PasswordReset.token_hash == digest))
+
+
+class TokenRepository(Repository[ApiToken]):
+    model = ApiToken
+    kind = "token"
+
+    def of_person(self, person_id: int) -> Sequence[ApiToken]:
+        return self.session.scalars(self.scoped().where(ApiToken.person_id == person_id)
+                                    .order_by(ApiToken.id)).all()
+
+
+class GrantRepository(Repository[RoleGrant]):
+    model = RoleGrant
+    kind = "grant"
+
+    def of_person(self, person_id: int) -> Sequence[RoleGrant]:
+        return self.session.scalars(self.scoped().where(RoleGrant.person_id == person_id)
+                                    .order_by(RoleGrant.id)).all()
+
+    def same(self, person_id: int, role: str, org_unit_id: int | None) -> RoleGrant | None:
+        q = self.scoped().where(RoleGrant.person_id == person_id, RoleGrant.role == role)
+        q = q.where(RoleGrant.org_unit_id.is_(None) if org_unit_id is None
+                    else RoleGrant.org_unit_id == org_unit_id)
+        found: RoleGrant | None = self.session.scalar(q)
+        return found
+
+    def unit_parents(self) -> dict[int, int | None]:
+        """Every org unit of the workspace with its parent (for subtree checks)."""
+        rows = self.session.execute(select(OrgUnit.id, OrgUnit.parent_id).where(
+            OrgUnit.workspace_id == self.workspace_id))
+        return {k: p for k, p in rows}
+
+
+class IdempotencyRepository:
+    def __init__(self, session: Session, workspace_id: int) -> None:
+        self.session = session
+        self.workspace_id = workspace_id
+
+    def find(self, principal: str, key: str) -> IdempotencyKey | None:
+        return self.session.get(IdempotencyKey, (self.workspace_id, principal, key))
+
+
+class AuditRepository(Repository[AuditEntry]):
+    """The audit log, read per entity (it is written only by the flush listener)."""
+
+    model = AuditEntry
+    kind = "audit"
+
+    def of_entity(self, entity: str, key: int, limit: int,
+                  after: int | None) -> Sequence[AuditEntry]:
+        q = self.scoped().where(AuditEntry.entity == entity, AuditEntry.entity_id == key)
+        if after is not None:
+            q = q.where(AuditEntry.id > after)
+        return self.session.scalars(q.order_by(AuditEntry.id).limit(limit + 1)).all()

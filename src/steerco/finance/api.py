@@ -1,0 +1,104 @@
+"""JSON routes of the finance domain: budget lines and the (append-only) ledger."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
+
+from steerco.db.enums import BudgetKind
+from steerco.finance.repository import BudgetLineRepository, LedgerRepository
+from steerco.finance.schemas import (
+    BudgetLineCreate,
+    BudgetLineRead,
+    BudgetLineUpdate,
+    LedgerEntryCreate,
+    LedgerEntryRead,
+)
+from steerco.finance.service import create_budget_line, post_ledger_entry, update_budget_line
+from steerco.kit.ids import parse_id
+from steerco.web import scopes
+from steerco.web.auth import Reader, Writer
+from steerco.web.items import item_routes
+from steerco.web.rest import (
+    CURSOR,
+    LIMIT,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Page,
+    decode_cursor,
+    page_of,
+    read,
+    ref_filter,
+    set_etag,
+    sort_query,
+)
+
+router = APIRouter(tags=["finance"])
+Ref = Annotated[str | None, Query(max_length=40)]
+
+
+@router.get("/budget-lines", response_model=Page[BudgetLineRead], responses=READ_ERRORS,
+            summary="List budget lines")
+def list_budget_lines(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+                      sort: str = sort_query(["id", "code", "name"]), org_unit_id: Ref = None,
+                      initiative_id: Ref = None,
+                      kind: BudgetKind | None = None) -> dict[str, object]:
+    with ctx.read() as s:
+        repo = BudgetLineRepository(s, ctx.ws)
+        rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
+                         {"org_unit_id": ref_filter(org_unit_id, "org_unit", "org_unit_id"),
+                          "initiative_id": ref_filter(initiative_id, "initiative",
+                                                      "initiative_id"),
+                          "kind": kind})
+        return page_of(list(rows), limit, sort, lambda r: read(BudgetLineRead, r))
+
+
+@router.post("/budget-lines", status_code=201, response_model=BudgetLineRead,
+             responses=WRITE_ERRORS, summary="Add a budget line with its planned amounts")
+def post_budget_line(body: BudgetLineCreate, ctx: Writer, response: Response) -> BudgetLineRead:
+    with ctx.write() as s:
+        unit = None if body.org_unit_id is None else parse_id(body.org_unit_id, "org_unit",
+                                                              "org_unit_id")
+        ctx.principal.require(s, "finance", unit)
+        row = create_budget_line(s, ctx.ws, body)
+        set_etag(response, row.version)
+        return read(BudgetLineRead, row)
+
+
+def _line_moves(s: Session, ws: int, body: BudgetLineUpdate) -> list[int | None]:
+    if "org_unit_id" not in body.model_fields_set:
+        return []
+    return [None if body.org_unit_id is None
+            else parse_id(body.org_unit_id, "org_unit", "org_unit_id")]
+
+
+item_routes(router, path="/budget-lines", kind="budget_line", repo=BudgetLineRepository,
+            model=BudgetLineRead, scope=scopes.of_budget_line,
+            update=(BudgetLineUpdate, update_budget_line, "finance"), new_units=_line_moves)
+
+
+@router.get("/ledger-entries", response_model=Page[LedgerEntryRead], responses=READ_ERRORS,
+            summary="List ledger actuals (append-only)")
+def list_ledger(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+                sort: str = sort_query(["id", "period", "posted_on"]),
+                budget_line_id: Ref = None) -> dict[str, object]:
+    with ctx.read() as s:
+        repo = LedgerRepository(s, ctx.ws)
+        rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
+                         {"budget_line_id": ref_filter(budget_line_id, "budget_line",
+                                                       "budget_line_id")})
+        return page_of(list(rows), limit, sort, lambda r: read(LedgerEntryRead, r))
+
+
+@router.post("/ledger-entries", status_code=201, response_model=LedgerEntryRead,
+             responses=WRITE_ERRORS, summary="Post an actual to a budget line")
+def post_ledger(body: LedgerEntryCreate, ctx: Writer) -> LedgerEntryRead:
+    with ctx.write() as s:
+        line = BudgetLineRepository(s, ctx.ws).find(
+            parse_id(body.budget_line_id, "budget_line", "budget_line_id"))
+        ctx.principal.require(s, "finance", None if line is None else line.org_unit_id)
+        return read(LedgerEntryRead, post_ledger_entry(s, ctx.ws, body))
+
+
+item_routes(router, path="/ledger-entries", kind="ledger_entry", repo=LedgerRepository,
+            model=LedgerEntryRead, scope=scopes.of_ledger_entry)

@@ -1,0 +1,111 @@
+"""JSON routes of the org domain: org units and people."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from steerco.db.enums import OrgKind
+from steerco.kit.ids import parse_id
+from steerco.org.repository import OrgUnitRepository, PersonRepository
+from steerco.org.schemas import (
+    OrgUnitCreate,
+    OrgUnitRead,
+    OrgUnitUpdate,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+)
+from steerco.org.service import create_org_unit, create_person, update_org_unit, update_person
+from steerco.web import scopes
+from steerco.web.auth import Reader, Writer
+from steerco.web.items import item_routes
+from steerco.web.rest import (
+    CURSOR,
+    LIMIT,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Page,
+    decode_cursor,
+    page_of,
+    read,
+    ref_filter,
+    set_etag,
+    sort_query,
+)
+
+router = APIRouter()
+Ref = Annotated[str | None, Query(max_length=40)]
+
+
+@router.get("/org-units", response_model=Page[OrgUnitRead], responses=READ_ERRORS,
+            tags=["org"], summary="List org units")
+def list_org_units(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+                   sort: str = sort_query(["id", "name"]), parent_id: Ref = None,
+                   kind: OrgKind | None = None) -> dict[str, object]:
+    with ctx.read() as s:
+        repo = OrgUnitRepository(s, ctx.ws)
+        rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
+                         {"parent_id": ref_filter(parent_id, "org_unit", "parent_id"),
+                          "kind": kind})
+        return page_of(list(rows), limit, sort, lambda r: read(OrgUnitRead, r))
+
+
+@router.post("/org-units", status_code=201, response_model=OrgUnitRead,
+             responses=WRITE_ERRORS, tags=["org"], summary="Add an org unit")
+def post_org_unit(body: OrgUnitCreate, ctx: Writer, response: Response) -> OrgUnitRead:
+    with ctx.write() as s:
+        parent = None if body.parent_id is None else parse_id(body.parent_id, "org_unit",
+                                                              "parent_id")
+        ctx.principal.require(s, "admin", parent)
+        row = create_org_unit(s, ctx.ws, body)
+        set_etag(response, row.version)
+        return read(OrgUnitRead, row)
+
+
+def _unit_moves(s: object, ws: int, body: OrgUnitUpdate) -> list[int | None]:
+    if "parent_id" not in body.model_fields_set or body.parent_id is None:
+        return []
+    return [parse_id(body.parent_id, "org_unit", "parent_id")]
+
+
+item_routes(router, path="/org-units", kind="org_unit", repo=OrgUnitRepository,
+            model=OrgUnitRead, scope=scopes.of_unit,
+            update=(OrgUnitUpdate, update_org_unit, "admin"), new_units=_unit_moves)
+
+
+@router.get("/people", response_model=Page[PersonRead], responses=READ_ERRORS,
+            tags=["org"], summary="List people")
+def list_people(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+                sort: str = sort_query(["id", "name", "email"]), org_unit_id: Ref = None,
+                manager_id: Ref = None, active: bool | None = None) -> dict[str, object]:
+    with ctx.read() as s:
+        repo = PersonRepository(s, ctx.ws)
+        rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
+                         {"org_unit_id": ref_filter(org_unit_id, "org_unit", "org_unit_id"),
+                          "manager_id": ref_filter(manager_id, "person", "manager_id"),
+                          "active": active})
+        return page_of(list(rows), limit, sort, lambda r: read(PersonRead, r))
+
+
+@router.post("/people", status_code=201, response_model=PersonRead, responses=WRITE_ERRORS,
+             tags=["org"], summary="Add a person")
+def post_person(body: PersonCreate, ctx: Writer, response: Response) -> PersonRead:
+    with ctx.write() as s:
+        unit = None if body.org_unit_id is None else parse_id(body.org_unit_id, "org_unit",
+                                                              "org_unit_id")
+        ctx.principal.require(s, "admin", unit)
+        row = create_person(s, ctx.ws, body)
+        set_etag(response, row.version)
+        return read(PersonRead, row)
+
+
+def _person_moves(s: object, ws: int, body: PersonUpdate) -> list[int | None]:
+    if "org_unit_id" not in body.model_fields_set:
+        return []
+    return [None if body.org_unit_id is None
+            else parse_id(body.org_unit_id, "org_unit", "org_unit_id")]
+
+
+item_routes(router, path="/people", kind="person", repo=PersonRepository, model=PersonRead,
+            scope=scopes.of_person, update=(PersonUpdate, update_person, "admin"),
+            new_units=_person_moves)

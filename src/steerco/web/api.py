@@ -1,0 +1,28 @@
+"""Mount every domain's JSON routes under /api/v1."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from steerco.accounts.api import router as accounts
+from steerco.checkins.api import router as checkins
+from steerco.dependencies.api import router as dependencies
+from steerco.evidence.api import router as evidence
+from steerco.finance.api import router as finance
+from steerco.initiatives.api import router as initiatives
+from steerco.metrics.api import router as metrics
+from steerco.objectives.api import router as objectives
+from steerco.org.api import router as org
+
+PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    """All JSON routes, in one router to include under PREFIX."""
+    api = APIRouter()
+    # evidence before objectives/metrics: its /objectives/{id}/status must not be read as
+    # a sub-path of nothing else (paths are distinct, the order only keeps docs tidy).
+    for r in (accounts, org, objectives, metrics, checkins, initiatives, dependencies,
+              finance, evidence):
+        api.include_router(r)
+    return api
