@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test test-pg lint bench bench-quick demo-xl clean help
+.PHONY: run test test-pg lint bench bench-quick demo-xl clean help assets
 .DEFAULT_GOAL := help
 
 help:
@@ -35,7 +35,23 @@ $(VENV)/.bench.stamp: requirements/bench.lock pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q --no-deps -e .
 	@touch $@ $(VENV)/.dev.stamp $(VENV)/.run.stamp
 
-run: $(VENV)/.run.stamp
+# Front-end libraries come from the npm registry (pinned by package-lock.json) and are
+# copied into src/steerco/web/static/vendor/, which is committed so the wheel ships them;
+# `npm ci` runs only when node_modules or a vendor file is missing.
+VENDOR := src/steerco/web/static/vendor
+VENDOR_FILES := $(addprefix $(VENDOR)/,htmx.min.js echarts.min.js cytoscape.min.js \
+	dagre.min.js cytoscape-dagre.js)
+
+node_modules/.package-lock.json:
+	@command -v npm >/dev/null || { echo "the web assets need Node.js with npm (see README)"; exit 1; }
+	npm ci --no-audit --no-fund
+
+$(VENDOR_FILES): | node_modules/.package-lock.json
+	python3 src/steerco/web/pages/assets.py
+
+assets: $(VENDOR_FILES)
+
+run: $(VENV)/.run.stamp assets
 	$(BIN)/steerco demo --size s --if-missing
 	$(BIN)/steerco serve
 
@@ -44,7 +60,7 @@ lint: $(VENV)/.dev.stamp
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
-test: lint
+test: lint assets node_modules/.package-lock.json
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 # The database-backed tests again, on PostgreSQL (STEERCO_TEST_POSTGRES_URL must name a

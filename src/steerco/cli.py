@@ -102,7 +102,10 @@ def demo(
 ) -> None:
     """Write a realistic demo company into the database (migrating it first)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlalchemy.orm import Session
 
+    from steerco.accounts.demo import DEMO_PASSWORD, create_demo_users, demo_logins
+    from steerco.db.engine import make_sessionmaker, unit_of_work
     from steerco.db.migrate import upgrade
     from steerco.demo import write_demo
     from steerco.org.repository import WorkspaceRepository
@@ -115,14 +118,14 @@ def demo(
         fail(f"--as-of must be a date like 2026-11-22, got '{as_of}'")
     engine = open_engine()
     upgrade(engine)
-    from sqlalchemy.orm import Session
-
     with Session(engine) as session:
-        if WorkspaceRepository(session).by_slug(workspace) is not None:
-            if if_missing:
-                out.print(f"demo workspace '{workspace}' already loaded")
-                return
-            fail(f"workspace '{workspace}' already exists; choose another --workspace")
+        existing = WorkspaceRepository(session).by_slug(workspace)
+        if existing is not None:
+            if not if_missing:
+                fail(f"workspace '{workspace}' already exists; choose another --workspace")
+            out.print(f"demo workspace '{workspace}' already loaded")
+            _print_logins(demo_logins(session, existing.id), DEMO_PASSWORD)
+            return
     with Progress(TextColumn("{task.description:<18}"), BarColumn(), TextColumn(
             "{task.completed:>12,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
             console=err, transient=False) as bar:
@@ -137,6 +140,22 @@ def demo(
                             progress=progress)
     total = sum(counts.values())
     out.print(f"demo '{workspace}' (size {size}, seed {seed}) written: {total:,} rows")
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        session.info["actor"] = "cli:demo"
+        ws = WorkspaceRepository(session).by_slug(workspace)
+        assert ws is not None
+        users = create_demo_users(session, ws.id)
+    _print_logins(users, DEMO_PASSWORD)
+
+
+def _print_logins(users: list[tuple[str, str, str]], password: str) -> None:
+    """Show who can log in to the demo, one per role."""
+    if not users:
+        return
+    table = Table("role", "login", "name", title=f"demo users (password: {password})")
+    for login, name, role in users:
+        table.add_row(role.replace("_", " "), login, name)
+    out.print(table)
 
 
 @app.command()

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from steerco.db.models import (
     ApiToken,
     AuditEntry,
+    BudgetLine,
     Credential,
     IdempotencyKey,
     LoginThrottle,
+    Metric,
     OrgUnit,
     PasswordReset,
+    Person,
     RoleGrant,
     WebSession,
 )
@@ -102,3 +105,42 @@ class AuditRepository(Repository[AuditEntry]):
         if after is not None:
             q = q.where(AuditEntry.id > after)
         return self.session.scalars(q.order_by(AuditEntry.id).limit(limit + 1)).all()
+
+
+class DemoCastRepository:
+    """Finds the people of a demo company who play each demo role."""
+
+    def __init__(self, session: Session, workspace_id: int) -> None:
+        self.session = session
+        self.workspace_id = workspace_id
+
+    def company_head(self) -> int | None:
+        return self.session.scalar(select(OrgUnit.head_id).where(
+            OrgUnit.workspace_id == self.workspace_id, OrgUnit.parent_id.is_(None))
+            .order_by(OrgUnit.id).limit(1))
+
+    def first_controller(self) -> int | None:
+        return self.session.scalar(select(BudgetLine.controller_id).where(
+            BudgetLine.workspace_id == self.workspace_id,
+            BudgetLine.controller_id.is_not(None)).order_by(BudgetLine.id).limit(1))
+
+    def busiest_metric_owner(self, exclude: set[int]) -> int | None:
+        """The person owning the most metrics (a realistic owner to check in as)."""
+        q = select(Metric.owner_id).where(Metric.workspace_id == self.workspace_id).group_by(
+            Metric.owner_id).order_by(func.count().desc(), Metric.owner_id)
+        return next((p for p in self.session.scalars(q.limit(50)) if p not in exclude), None)
+
+    def people(self, exclude: set[int], limit: int) -> list[int]:
+        q = select(Person.id).where(Person.workspace_id == self.workspace_id).order_by(
+            Person.id).limit(limit + len(exclude))
+        return [p for p in self.session.scalars(q) if p not in exclude][:limit]
+
+    def logins(self) -> list[tuple[str, str, str]]:
+        """(login, person name, roles) of everyone with a login, for listing."""
+        rows = self.session.execute(
+            select(Credential.login, Person.name, RoleGrant.role)
+            .join(Person, Person.id == Credential.person_id)
+            .join(RoleGrant, RoleGrant.person_id == Person.id)
+            .where(Credential.workspace_id == self.workspace_id)
+            .order_by(RoleGrant.role, Credential.login))
+        return [(login, name, getattr(role, "value", role)) for login, name, role in rows]

@@ -14,10 +14,15 @@ from steerco.db.migrate import current
 from steerco.web import errors
 from steerco.web.api import PREFIX, api_router
 from steerco.web.problems import install as install_api_errors
+from steerco.web.ui import mount_ui
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """Build the application around `engine` (default: from STEERCO_DATABASE_URL)."""
+def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
+    """Build the application around `engine` (default: from STEERCO_DATABASE_URL).
+
+    With `warm` (the served app), findings and schedules are precomputed in the
+    background so the first visitor does not wait; tests leave it off.
+    """
     engine = engine or make_engine()
     app = FastAPI(title="steerco", version=__version__,
                   openapi_url="/api/openapi.json", docs_url="/docs", redoc_url=None,
@@ -45,4 +50,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)
 
+    # The pages last: their HTML 404 must not shadow the API's JSON errors.
+    mount_ui(app, warm=warm)
     return app

@@ -2,4 +2,4 @@
 
 from steerco.web.app import create_app
 
-app = create_app()
+app = create_app(warm=True)

@@ -1,0 +1,135 @@
+"""Administration: org units, people and roles, themes, cadences and your API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+
+from steerco.accounts import service as accounts
+from steerco.accounts.errors import Forbidden
+from steerco.db.models import Metric, Objective, OrgUnit, Person, Review, RoleGrant, Theme
+from steerco.kit.errors import ValidationFailed
+from steerco.web.pages.common import pager, person_names
+from steerco.web.pages.render import PageRoute, render
+from steerco.web.pages.session import FormUser, PageUser, User
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+def _require_office(user: PageUser) -> None:
+    if not user.models:
+        raise Forbidden("administration is for admins and the strategy office")
+
+
+@router.get("/admin")
+def admin_home(request: Request, user: User) -> Response:
+    return render(request, "admin/index.html")
+
+
+@router.get("/admin/units")
+def admin_units(user: User) -> Response:
+    _require_office(user)
+    return RedirectResponse("/units", status_code=303)
+
+
+@router.get("/admin/people")
+def people(request: Request, user: User, page: int = 1, q: str = "") -> Response:
+    _require_office(user)
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        stmt = select(Person).where(Person.workspace_id == ws)
+        count = select(func.count()).select_from(Person).where(Person.workspace_id == ws)
+        if q.startswith("per_") and q[4:].isdigit():
+            stmt = stmt.where(Person.id == int(q[4:]))
+            count = count.where(Person.id == int(q[4:]))
+        elif q:
+            like = f"%{q[:100]}%"
+            stmt = stmt.where(Person.name.ilike(like) | Person.email.ilike(like))
+            count = count.where(Person.name.ilike(like) | Person.email.ilike(like))
+        p = pager(page, int(s.scalar(count) or 0))
+        rows = s.execute(stmt.order_by(Person.name).offset(p.offset).limit(p.per_page)
+                         ).scalars().all()
+        grants = s.execute(select(RoleGrant.person_id, RoleGrant.role, RoleGrant.org_unit_id)
+                           .where(RoleGrant.workspace_id == ws, RoleGrant.person_id.in_(
+                               [r.id for r in rows] or [-1]))).all()
+        units = dict(s.execute(select(OrgUnit.id, OrgUnit.name).where(
+            OrgUnit.workspace_id == ws, OrgUnit.id.in_(
+                {r.org_unit_id for r in rows if r.org_unit_id}
+                | {g.org_unit_id for g in grants if g.org_unit_id} or {-1}))).all())
+        managers = person_names(s, ws, [r.manager_id for r in rows])
+    roles: dict[int, list[str]] = {}
+    for g in grants:
+        where = f" in {units.get(g.org_unit_id, '?')}" if g.org_unit_id else ""
+        roles.setdefault(g.person_id, []).append(f"{g.role.value.replace('_', ' ')}{where}")
+    return render(request, "admin/people.html", items=rows, pager=p, roles=roles, units=units,
+                  managers=managers, q=q)
+
+
+@router.get("/admin/themes")
+def themes(request: Request, user: User) -> Response:
+    _require_office(user)
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        rows = s.execute(select(Theme, func.count(Objective.id)).outerjoin(
+            Objective, (Objective.theme_id == Theme.id) & (Objective.workspace_id == ws))
+            .where(Theme.workspace_id == ws).group_by(Theme.id).order_by(Theme.name)).all()
+        owners = person_names(s, ws, [t.owner_id for t, _ in rows])
+    active = sum(1 for t, _ in rows if t.active)
+    return render(request, "admin/themes.html", items=rows, owners=owners, active=active)
+
+
+@router.get("/admin/cadences")
+def cadences(request: Request, user: User) -> Response:
+    _require_office(user)
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        metric_cadences = s.execute(select(Metric.cadence, func.count()).where(
+            Metric.workspace_id == ws).group_by(Metric.cadence)).all()
+        reviews = s.execute(select(Review).where(Review.workspace_id == ws).order_by(
+            Review.scheduled_for.desc()).limit(50)).scalars().all()
+        chairs = person_names(s, ws, [r.chair_id for r in reviews])
+    return render(request, "admin/cadences.html", metric_cadences=metric_cadences,
+                  reviews=reviews, chairs=chairs)
+
+
+@router.get("/admin/tokens")
+def tokens(request: Request, user: User, created: str | None = None) -> Response:
+    with user.ctx.read() as s:
+        rows = accounts.list_tokens(s, user.ctx.ws, user.person_id)
+    return render(request, "admin/tokens.html", items=rows, secret=None, errors={},
+                  form={"name": "", "scope": "read", "days": "90"})
+
+
+@router.post("/admin/tokens")
+def create_token(request: Request, user: FormUser,
+                 name: Annotated[str, Form(max_length=300)] = "",
+                 scope: Annotated[str, Form(max_length=20)] = "read",
+                 days: Annotated[str, Form(max_length=10)] = "") -> Response:
+    errors: dict[str, str] = {}
+    secret = None
+    body = {"name": name.strip(), "scopes": [scope],
+            "expires_in_days": int(days) if days.strip().isdigit() else None}
+    with user.ctx.write() as s:
+        try:
+            secret, _ = accounts.create_token(s, user.ctx.ws, user.person_id, body)
+        except ValidationFailed as exc:
+            s.rollback()
+            errors = {e.field.split(".")[0]: e.message for e in exc.errors}
+    with user.ctx.read() as s:
+        rows = accounts.list_tokens(s, user.ctx.ws, user.person_id)
+    return render(request, "admin/tokens.html", status_code=422 if errors else 200,
+                  items=rows, secret=secret, errors=errors,
+                  form={"name": name, "scope": scope, "days": days})
+
+
+@router.post("/admin/tokens/{tid}/revoke")
+def revoke_token(tid: str, user: FormUser) -> Response:
+    with user.ctx.write() as s:
+        row = accounts.find_token(s, user.ctx.ws, tid)
+        if row.person_id != user.person_id and not user.is_admin:
+            raise Forbidden("you can revoke only your own tokens")
+        accounts.revoke_token(s, row)
+    return RedirectResponse("/admin/tokens", status_code=303)

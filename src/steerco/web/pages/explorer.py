@@ -1,0 +1,224 @@
+"""The dependency explorer: a scope's network, and the ripple of "X slips N days"."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from steerco.core import signals as sg
+from steerco.core import workgraph as wgm
+from steerco.core.schedule import NEVER
+from steerco.core.snapshot import rows_of
+from steerco.db.models import Initiative, Metric, Milestone, Objective, OrgUnit
+from steerco.findings import service as fs
+from steerco.kit.dates import NO_DAY
+from steerco.kit.errors import ValidationFailed
+from steerco.kit.ids import format_id
+from steerco.web.pages.common import WORK, Work, key_of, person_names, pid_key, today
+from steerco.web.pages.render import PageRoute, render
+from steerco.web.pages.session import FormUser, User
+from steerco.web.pages.strategy_map import subtree
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+MAX_NODES = 160
+
+
+def _scope_nodes(s: Session, ws: int, work: Work, initiative: int | None,
+                 unit: int | None) -> tuple[np.ndarray[Any, Any], set[int]]:
+    """(nodes to draw, nodes inside the scope) of the work graph."""
+    wg = work.model.wg
+    p, c, _, _ = sg.edge_people(wg)
+    ok = (p >= 0) & (c >= 0)
+    p, c = p[ok], c[ok]
+    if initiative is not None:
+        irow = int(rows_of(wg.initiatives.ids, [initiative])[0])
+        seeds = set(np.flatnonzero(wg.initiative == irow).tolist())
+        if irow >= 0:
+            seeds.add(int(wg.initiative_node([irow])[0]))
+    elif unit is not None:
+        units = np.array(sorted(subtree(s, ws, unit)), dtype=np.int64)
+        in_unit = np.isin(wg.initiatives.org_unit, units)
+        rows = np.flatnonzero(in_unit)
+        seeds = set(np.flatnonzero(np.isin(wg.initiative, rows)).tolist())
+        seeds |= set(wg.initiative_node(rows).tolist())
+    else:
+        seeds = set()
+    inside = set(seeds)
+    # Only nodes that take part in a dependency are worth drawing.
+    touching = set(p.tolist()) | set(c.tolist())
+    inside &= touching
+    shown = set(inside)
+    frontier = set(inside)
+    for _ in range(2 if initiative is not None else 1):
+        nxt: set[int] = set()
+        sel = np.isin(p, list(frontier)) | np.isin(c, list(frontier))
+        nxt |= set(p[sel].tolist()) | set(c[sel].tolist())
+        nxt -= shown
+        room = MAX_NODES - len(shown)
+        if room <= 0:
+            break
+        nxt_l = sorted(nxt)[:room]
+        shown |= set(nxt_l)
+        frontier = set(nxt_l)
+    if len(shown) > MAX_NODES:
+        shown = set(sorted(shown, key=lambda n: (n not in inside, n))[:MAX_NODES])
+    return np.array(sorted(shown), dtype=np.int64), inside
+
+
+def _labels(s: Session, ws: int, wg: wgm.WorkGraph, nodes: Any) -> dict[int, str]:
+    ms = [int(wg.key[n]) for n in nodes if wg.kind[n] == wgm.MILESTONE]
+    ini = [int(wg.key[n]) for n in nodes if wg.kind[n] != wgm.MILESTONE]
+    ini_of_ms = {n: int(wg.initiatives.ids[wg.initiative[n]]) for n in nodes
+                 if wg.kind[n] == wgm.MILESTONE and wg.initiative[n] >= 0}
+    mnames = dict(s.execute(select(Milestone.id, Milestone.name).where(
+        Milestone.workspace_id == ws, Milestone.id.in_(ms or [-1]))).all())
+    inames = dict(s.execute(select(Initiative.id, Initiative.name).where(
+        Initiative.workspace_id == ws, Initiative.id.in_(
+            sorted(set(ini) | set(ini_of_ms.values())) or [-1]))).all())
+    out = {}
+    for n in nodes:
+        k = int(wg.key[n])
+        if wg.kind[n] == wgm.MILESTONE:
+            parent = inames.get(ini_of_ms.get(int(n), -1), "")
+            out[int(n)] = f"{mnames.get(k, format_id('milestone', k))} · {parent}"
+        else:
+            out[int(n)] = inames.get(k, format_id("initiative", k))
+    return out
+
+
+def _node_id(wg: wgm.WorkGraph, n: int) -> str:
+    return format_id("milestone" if wg.kind[n] == wgm.MILESTONE else "initiative",
+                     int(wg.key[n]))
+
+
+@router.get("/explorer")
+def explorer(request: Request, user: User, initiative: str = "", unit: str = "") -> Response:
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        work = WORK.get(s, ws)
+        wg, sched = work.model.wg, work.model.schedule
+        ikey = key_of(initiative, "initiative") if initiative else None
+        ukey = key_of(unit, "org_unit") if unit else None
+        if ikey is None and ukey is None:
+            # Start where it hurts: the consumer of the most severe broken dependency.
+            for f in work.findings:
+                if f["kind"] == "broken_dependency":
+                    cons = f["evidence"].get("consumer") or ""
+                    if cons.startswith("ini_"):
+                        ikey = pid_key(cons)
+                    elif cons.startswith("mil_"):
+                        n = int(wg.node_of(wgm.MILESTONE, [pid_key(cons) or -1])[0])
+                        if n >= 0 and wg.initiative[n] >= 0:
+                            ikey = int(wg.initiatives.ids[wg.initiative[n]])
+                    if ikey is not None:
+                        break
+        nodes, inside = _scope_nodes(s, ws, work, ikey, ukey)
+        labels = _labels(s, ws, wg, nodes)
+        p, c, _, _ = sg.edge_people(wg)
+        node_set = set(nodes.tolist())
+        elements: list[dict[str, Any]] = []
+        options = []
+        for n in nodes.tolist():
+            fin = int(sched.early_finish[n])
+            late = bool(not wg.done[n] and wg.due[n] != NO_DAY
+                        and (fin >= NEVER or fin > wg.due[n]))
+            cls = " ".join(x for x in ("late" if late else "", "done" if wg.done[n] else "",
+                                       "" if n in inside else "outside") if x)
+            nid = _node_id(wg, n)
+            elements.append({"data": {"id": nid, "label": labels.get(n, nid)}, "classes": cls})
+            if wg.kind[n] == wgm.MILESTONE and not wg.done[n]:
+                options.append((nid, labels.get(n, nid)))
+        edges = []
+        for e in range(wg.n_dep):
+            if p[e] in node_set and c[e] in node_set and p[e] >= 0 and c[e] >= 0:
+                dep_key = int(wg.dependencies.ids[e])
+                broken = dep_key in work.broken
+                elements.append({"data": {"id": format_id("dependency", dep_key),
+                                          "source": _node_id(wg, int(p[e])),
+                                          "target": _node_id(wg, int(c[e]))},
+                                 "classes": "broken" if broken else ""})
+                edges.append(broken)
+        scope_name = None
+        if ikey is not None:
+            scope_name = s.scalar(select(Initiative.name).where(
+                Initiative.workspace_id == ws, Initiative.id == ikey))
+        elif ukey is not None:
+            scope_name = s.scalar(select(OrgUnit.name).where(OrgUnit.workspace_id == ws,
+                                                             OrgUnit.id == ukey))
+        units = s.execute(select(OrgUnit.id, OrgUnit.name, OrgUnit.kind).where(
+            OrgUnit.workspace_id == ws, OrgUnit.kind.in_(["business_unit", "department"]))
+            .order_by(OrgUnit.name).limit(200)).all()
+    options.sort(key=lambda o: o[1])
+    return render(request, "explorer.html", elements=elements, options=options[:300],
+                  n_nodes=len(nodes), n_edges=len(edges), n_broken=sum(edges),
+                  scope_name=scope_name,
+                  initiative=format_id("initiative", ikey) if ikey else "",
+                  unit=unit, units=units, format_id=format_id, result=None, errors={},
+                  form={"milestone": "", "days": "14"})
+
+
+@router.post("/explorer/whatif")
+def whatif(request: Request, user: FormUser,
+           milestone: Annotated[str, Form(max_length=40)] = "",
+           days: Annotated[str, Form(max_length=10)] = "") -> Response:
+    errors: dict[str, str] = {}
+    n_days = 0
+    try:
+        n_days = int(days)
+        if not 1 <= n_days <= 730:
+            raise ValueError
+    except ValueError:
+        errors["days"] = "Enter a whole number of days between 1 and 730."
+    if not milestone.startswith("mil_"):
+        errors["milestone"] = "Pick a milestone on the graph or in the list."
+    result = None
+    names: dict[str, str] = {}
+    people: dict[int, str] = {}
+    ws = user.ctx.ws
+    if not errors:
+        with user.ctx.read() as s:
+            try:
+                result = fs.whatif(s, ws, today(), [f"{milestone}:{n_days}"])
+            except ValidationFailed as exc:
+                errors["milestone"] = exc.errors[0].message if exc.errors else exc.detail
+            if result is not None:
+                names = _names(s, ws, result)
+                people = person_names(s, ws, [pid_key(x.get(k)) for x in
+                                              result["schedule"] + result["newly_broken"]
+                                              for k in ("owner_id", "provider_owner_id",
+                                                        "consumer_owner_id") if x.get(k)])
+    data = None
+    if result is not None:
+        data = {"picked": milestone,
+                "moved": [x["id"] for x in result["schedule"]],
+                "broken": [x["id"] for x in result["newly_broken"]]}
+    return render(request, "_ripple.html", result=result, errors=errors, names=names,
+                  people=people, data=data, milestone=milestone, days=days, pid_key=pid_key)
+
+
+def _names(s: Session, ws: int, r: dict[str, Any]) -> dict[str, str]:
+    ids = [x["id"] for x in r["schedule"]] + [x[k] for x in r["newly_broken"]
+                                              for k in ("provider", "consumer") if x.get(k)]
+    ids += [x["id"] for x in r["metrics"]] + [x["id"] for x in r["objectives"]]
+    by: dict[str, list[int]] = {}
+    for i in ids[:2000]:
+        prefix = i.split("_")[0]
+        k = pid_key(i)
+        if k is not None:
+            by.setdefault(prefix, []).append(k)
+    out: dict[str, str] = {}
+    for prefix, model, col in (("mil", Milestone, Milestone.name),
+                               ("ini", Initiative, Initiative.name),
+                               ("met", Metric, Metric.name),
+                               ("obj", Objective, Objective.title)):
+        keys = by.get(prefix)
+        if keys:
+            for k, name in s.execute(select(model.id, col).where(
+                    model.workspace_id == ws, model.id.in_(keys))).all():
+                out[f"{prefix}_{k}"] = name
+    return out

@@ -1,0 +1,276 @@
+"""Metrics: the list, one metric's page (history, drivers, chart) and the check-in form."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+
+from steerco.accounts.errors import Forbidden
+from steerco.checkins.repository import MeasurementRepository
+from steerco.checkins.service import check_in
+from steerco.core.status import Status
+from steerco.db.models import CausalLink, Measurement, Metric, MetricObjective, Objective
+from steerco.evidence.service import metric_view
+from steerco.kit.errors import FieldError, NotFound, ValidationFailed
+from steerco.kit.ids import format_id
+from steerco.web import scopes
+from steerco.web.pages.charts import metric_chart
+from steerco.web.pages.common import (
+    WORK,
+    key_of,
+    metric_row,
+    objective_row,
+    page_of,
+    pager,
+    person_names,
+    state,
+    status_name,
+    today,
+)
+from steerco.web.pages.render import PageRoute, render
+from steerco.web.pages.session import FormUser, PageUser, User
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+MAX_UPLOAD = 20 * 1024 * 1024
+STATUSES = ["off_track", "missed", "at_risk", "stale", "no_data", "on_track", "achieved"]
+STATUS_CODES = {name.lower(): int(s) for name, s in Status.__members__.items()}
+
+
+def evidence_dir() -> Path:
+    """Where uploaded evidence files are stored (STEERCO_EVIDENCE_DIR, default ./evidence)."""
+    return Path(os.environ.get("STEERCO_EVIDENCE_DIR", "evidence")).resolve()
+
+
+@router.get("/metrics")
+def metrics(request: Request, user: User, page: int = 1, q: str = "", status: str = "",
+            mine: str = "") -> Response:
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        st = state(s, ws)
+        stmt = select(Metric.id, Metric.name, Metric.unit, Metric.kind, Metric.owner_id,
+                      Metric.cadence).where(Metric.workspace_id == ws)
+        if q:
+            stmt = stmt.where(Metric.name.ilike(f"%{q[:100]}%"))
+        if mine:
+            stmt = stmt.where(Metric.owner_id == user.person_id)
+        mr = st.evaluation.metrics
+        if status in STATUSES:
+            # Filter by computed status in the engine's arrays, then load only one page.
+            code = STATUS_CODES[status]
+            keys = st.snapshot.metrics.ids[mr.status.status == code]
+            ids = s.execute(stmt.with_only_columns(Metric.id).order_by(Metric.id)).scalars()
+            wanted = np.intersect1d(np.fromiter(ids, dtype=np.int64), keys)
+            total = int(wanted.shape[0])
+        else:
+            total = int(s.scalar(stmt.with_only_columns(func.count())) or 0)
+        p = pager(page, total)
+        if status in STATUSES:
+            page_keys = [int(k) for k in wanted[p.offset:p.offset + p.per_page]]
+            rows = s.execute(stmt.where(Metric.id.in_(page_keys or [-1])).order_by(
+                Metric.id)).all()
+        else:
+            rows = s.execute(stmt.order_by(Metric.id).offset(p.offset).limit(p.per_page)
+                             ).all()
+        items: list[dict[str, Any]] = []
+        for key, name, unit, kind, owner, cadence in rows:
+            r = metric_row(st, key)
+            sname = status_name(int(mr.status.status[r])) if r >= 0 else "no_data"
+            items.append({"id": format_id("metric", key), "name": name, "unit": unit,
+                          "kind": kind.value, "owner": owner, "cadence": cadence.value,
+                          "status": sname, "row": r})
+        shown = items
+        for it in shown:
+            v = metric_view(st, it["row"], it["unit"]) if it["row"] >= 0 else {}
+            it.update(last=v.get("last_value"), p_hit=v.get("p_hit"),
+                      forecast=v.get("forecast"), target=v.get("target_value"))
+        names = person_names(s, ws, [it["owner"] for it in shown])
+    return render(request, "metrics.html", items=shown, pager=p, names=names, q=q,
+                  status=status, mine=mine, statuses=STATUSES)
+
+
+def _metric(s: Session, ws: int, mid: str) -> Metric:
+    m = s.scalar(select(Metric).where(Metric.workspace_id == ws,
+                                      Metric.id == key_of(mid, "metric")))
+    if m is None:
+        raise NotFound("metric", mid)
+    return m
+
+
+def _can_checkin(s: Session, user: PageUser, m: Metric) -> bool:
+    sc = scopes.of_metric(s, user.ctx.ws, m)
+    return user.can(s, "checkin", sc.unit, list(sc.owners))
+
+
+def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | None = None,
+          errors: dict[str, str] | None = None, status_code: int = 200,
+          hpage: int = 1, done: str | None = None) -> Response:
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        m = _metric(s, ws, mid)
+        st = state(s, ws)
+        r = metric_row(st, m.id)
+        v = metric_view(st, r, m.unit) if r >= 0 else None
+        chart = metric_chart(st, r, m.name, m.unit) if r >= 0 else None
+        hist = list(MeasurementRepository(s, ws).history(m.id))
+        superseded = {h.supersedes_id for h in hist if h.supersedes_id is not None}
+        hist.sort(key=lambda h: (h.as_of, h.id), reverse=True)
+        rows, hp = page_of(hist, hpage, 20)
+        objs = s.execute(select(Objective.id, Objective.title).join(
+            MetricObjective, MetricObjective.objective_id == Objective.id).where(
+            MetricObjective.workspace_id == ws, MetricObjective.metric_id == m.id)).all()
+        o_status = st.evaluation.objectives.status
+        objectives = []
+        for k, title in objs:
+            orow = objective_row(st, k)
+            objectives.append({"id": format_id("objective", k), "title": title,
+                               "status": status_name(int(o_status[orow])) if orow >= 0
+                               else "no_data"})
+        links = s.execute(select(CausalLink).where(
+            CausalLink.workspace_id == ws,
+            (CausalLink.driven_id == m.id) | (CausalLink.driver_id == m.id))).scalars().all()
+        other = {ln.driver_id if ln.driven_id == m.id else ln.driven_id for ln in links}
+        other_m = {x.id: x for x in s.execute(select(Metric).where(
+            Metric.workspace_id == ws, Metric.id.in_(other))).scalars().all()}
+        work = WORK.get(s, ws)
+        mr = st.evaluation.metrics
+
+        def link_row(ln: CausalLink, end: int) -> dict[str, Any]:
+            om = other_m.get(end)
+            orow = metric_row(st, end)
+            fnd = work.of(format_id("causal_link", ln.id))
+            verdict = next((f for f in fnd if f["kind"] == "causal_link_not_holding"), None)
+            return {"id": format_id("metric", end), "name": om.name if om else "?",
+                    "owner": om.owner_id if om else None, "sign": ln.sign, "lag": ln.lag_days,
+                    "status": status_name(int(mr.status.status[orow])) if orow >= 0
+                    else "no_data", "verdict": verdict,
+                    "conflict": any(f["kind"] == "cross_team_conflict" for f in fnd)}
+
+        drivers = [link_row(ln, ln.driver_id) for ln in links if ln.driven_id == m.id]
+        driven = [link_row(ln, ln.driven_id) for ln in links if ln.driver_id == m.id]
+        names = person_names(s, ws, [m.owner_id, *[h.submitted_by_id for h in rows],
+                                     *[d["owner"] for d in drivers + driven]])
+        can = _can_checkin(s, user, m)
+        findings = work.of(format_id("metric", m.id))
+    values = form or {"value": "", "as_of": today().isoformat(), "evidence_url": "",
+                      "confidence": "", "note": ""}
+    ctx: dict[str, Any] = {"m": m, "v": v, "chart": chart, "history": rows, "hpager": hp,
+           "superseded": superseded, "objectives": objectives, "drivers": drivers,
+           "driven": driven, "names": names, "can_checkin": can, "form": values,
+           "errors": errors or {}, "findings": findings, "done": done,
+           "mid": format_id("metric", m.id)}
+    if form is not None and request.headers.get("hx-request"):
+        return render(request, "_checkin_form.html", status_code=200, **ctx)
+    return render(request, "metric.html", status_code=status_code, **ctx)
+
+
+@router.get("/metrics/{mid}")
+def metric(request: Request, mid: str, user: User, hpage: int = 1,
+           checked_in: str | None = None) -> Response:
+    return _page(request, user, mid, hpage=hpage, done=checked_in)
+
+
+def _store_upload(ws: int, metric_key: int, upload: UploadFile, data: bytes) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", (upload.filename or "evidence"))[-80:].lstrip(".")
+    rel = Path(str(ws)) / str(metric_key) / f"{secrets.token_hex(8)}_{name or 'evidence'}"
+    path = evidence_dir() / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return rel.as_posix()
+
+
+@router.post("/metrics/{mid}/checkin")
+async def checkin_submit(request: Request, mid: str, user: FormUser) -> Response:
+    form = await request.form()
+    fields = {k: str(form.get(k) or "").strip() for k in
+              ("value", "as_of", "evidence_url", "confidence", "note")}
+    errors: dict[str, str] = {}
+    upload = form.get("evidence_file")
+    data = b""
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            errors["evidence_file"] = "The file is larger than 20 MB."
+    confidence: float | None = None
+    if fields["confidence"]:
+        try:
+            confidence = float(fields["confidence"]) / 100
+            if not 0 <= confidence <= 1:
+                raise ValueError
+        except ValueError:
+            errors["confidence"] = "Enter a confidence between 0 and 100 (%)."
+    if not fields["value"]:
+        errors["value"] = "Enter the measured value."
+    if not fields["as_of"]:
+        errors["as_of"] = "Enter the date the value was measured."
+    with user.ctx.write() as s:
+        m = _metric(s, user.ctx.ws, mid)
+        if not _can_checkin(s, user, m):
+            raise Forbidden("only the metric's owner (or the strategy office) can check in on "
+                            "it")
+        if not errors:
+            body: dict[str, Any] = {
+                "metric_id": m.id, "value": fields["value"], "as_of": fields["as_of"],
+                "evidence_url": fields["evidence_url"] or None,
+                "note": fields["note"] or None, "confidence": confidence}
+            try:
+                if data and isinstance(upload, UploadFile):
+                    body["evidence_file"] = _store_upload(user.ctx.ws, m.id, upload, data)
+                row = check_in(s, user.ctx.ws, body, submitted_by_id=user.person_id)
+                new_id = format_id("measurement", row.id)
+            except ValidationFailed as exc:
+                s.rollback()
+                errors.update(_messages(exc.errors))
+    if errors:
+        return _page(request, user, mid, form=fields, errors=errors, status_code=422)
+    target = f"/metrics/{mid}?checked_in={new_id}"
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
+FRIENDLY = {
+    "value": "Enter a number, like 42 or 3.5.",
+    "as_of": "Enter a date like 2026-03-31.",
+    "evidence_url": "Enter a web address starting with http:// or https://.",
+}
+
+
+def _messages(errs: list[FieldError]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for e in errs:
+        field = e.field.split(".")[-1]
+        msg = e.message
+        if field in FRIENDLY and ("valid" in msg or "pattern" in msg or "parse" in msg):
+            msg = FRIENDLY[field]
+        elif field == "as_of" and "future" in msg:
+            msg = f"That date is in the future: {e.message}."
+        out.setdefault(field if field in ("value", "as_of", "evidence_url", "note",
+                                          "confidence") else "value", msg)
+    return out
+
+
+@router.get("/evidence/{mea}")
+def evidence_file(mea: str, user: User) -> Response:
+    key = key_of(mea, "measurement")
+    with user.ctx.read() as s:
+        row = s.scalar(select(Measurement).where(Measurement.workspace_id == user.ctx.ws,
+                                                 Measurement.id == key))
+        if row is None or not row.evidence_file:
+            raise NotFound("measurement", mea)
+        rel = row.evidence_file
+    base = evidence_dir()
+    path = (base / rel).resolve()
+    if base not in path.parents or not path.is_file():
+        raise NotFound("evidence file", mea)
+    return FileResponse(path, filename=path.name.split("_", 1)[-1],
+                        content_disposition_type="attachment")

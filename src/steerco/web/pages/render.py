@@ -1,0 +1,174 @@
+"""Templates, filters and the friendly error pages shared by every HTML route.
+
+Page routes use `PageRoute`: any refusal raised while building a page (not logged in,
+forbidden, not found, invalid id) becomes an HTML answer — a redirect to the log-in page,
+or a friendly 403/404 page — instead of the API's JSON problem document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from steerco import __version__
+from steerco.accounts.errors import Forbidden, Unauthenticated
+from steerco.kit.errors import NotFound, SteercoError, ValidationFailed
+
+WEB = Path(__file__).resolve().parent.parent
+TEMPLATES = WEB / "templates"
+STATIC = WEB / "static"
+
+#: How each computed status is shown: label, css class, symbol (never colour alone).
+STATUS = {
+    "on_track": ("On track", "ok", "●"),
+    "achieved": ("Achieved", "ok", "✓"),
+    "at_risk": ("At risk", "warn", "▲"),
+    "off_track": ("Off track", "bad", "■"),
+    "missed": ("Missed", "bad", "✕"),
+    "stale": ("Stale", "stale", "◷"),
+    "no_data": ("No data", "none", "○"),
+}
+SEVERITY = {3: ("■ Critical", "bad"), 2: ("▲ Warning", "warn"), 1: ("● Info", "none"),
+            0: ("● Info", "none")}
+
+
+def _status_badge(name: str | None) -> Markup:
+    label, css, sym = STATUS.get(name or "no_data", (str(name), "none", "○"))
+    return Markup('<span class="badge s-{}"><span aria-hidden="true">{}</span> {}</span>'
+                  ).format(css, sym, label)
+
+
+def _num(x: Any, digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—"
+    v = float(x)
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:,.{digits}f} M"
+    if abs(v) >= 10_000:
+        return f"{v:,.0f}"
+    if v == int(v) and abs(v) < 10_000:
+        return f"{int(v):,}"
+    return f"{v:,.{digits}f}" if abs(v) >= 1 else f"{v:.{digits + 2}g}"
+
+
+def _pct(x: Any) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—"
+    return f"{float(x) * 100:.0f}%"
+
+
+def _money(x: Any, currency: str = "EUR") -> str:
+    if x is None:
+        return "—"
+    sym = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency + " ")
+    v = float(x)
+    if abs(v) >= 1e6:
+        return f"{sym}{v / 1e6:,.2f} M"
+    if abs(v) >= 1e3:
+        return f"{sym}{v / 1e3:,.0f} k"
+    return f"{sym}{v:,.0f}"
+
+
+def _date(x: Any) -> str:
+    if x is None or x == "":
+        return "—"
+    if isinstance(x, str):
+        if x == "never":
+            return "never"
+        x = dt.date.fromisoformat(x[:10])
+    if isinstance(x, dt.datetime):
+        return x.strftime("%d %b %Y %H:%M")
+    return str(x.strftime("%d %b %Y"))
+
+
+def _humanize(name: Any) -> str:
+    return str(name or "").replace("_", " ").capitalize()
+
+
+def _json(value: Any) -> Markup:
+    text = json.dumps(value, default=str, separators=(",", ":"))
+    # Safe inside <script type="application/json">: no tag can close early.
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _qs(request: Request, **changes: Any) -> str:
+    params = dict(request.query_params)
+    for k, v in changes.items():
+        if v is None or v == "":
+            params.pop(k, None)
+        else:
+            params[k] = str(v)
+    return "?" + urlencode(params) if params else "?"
+
+
+ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(),
+                  trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+ENV.filters.update(status=_status_badge, num=_num, pct=_pct, money=_money, date=_date,
+                   humanize=_humanize, tojson_safe=_json)
+ENV.globals.update(STATUS=STATUS, SEVERITY=SEVERITY, version=__version__, qs=_qs)
+
+
+def render(request: Request, template: str, status_code: int = 200,
+           headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+    """Render `template` with the request's user and `context`."""
+    user = getattr(request.state, "page_user", None)
+    html = ENV.get_template(template).render(request=request, user=user, **context)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def error_page(request: Request, status_code: int, title: str, detail: str) -> HTMLResponse:
+    """The friendly page of a refusal (403, 404, 400)."""
+    return render(request, "error.html", status_code=status_code, code=status_code,
+                  title=title, detail=detail)
+
+
+def login_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": "/login"})
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def refusal(request: Request, exc: Exception) -> Response | None:
+    """The HTML answer to a refusal raised while building a page, or None (a bug)."""
+    if isinstance(exc, Unauthenticated):
+        return login_redirect(request)
+    if isinstance(exc, Forbidden):
+        return error_page(request, 403, "You may not see this",
+                          f"{exc.detail}. Ask your strategy office for access if you need it.")
+    if isinstance(exc, NotFound | ValidationFailed):
+        return error_page(request, 404, "Not found",
+                          "There is nothing here — it may have been removed, or the link is "
+                          "mistyped.")
+    if isinstance(exc, SteercoError):
+        return error_page(request, 400, exc.title, exc.detail)
+    return None
+
+
+class PageRoute(APIRoute):
+    """A route whose refusals are answered with HTML pages."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        inner = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await inner(request)
+            except SteercoError as exc:
+                answer = refusal(request, exc)
+                if answer is None:
+                    raise
+                return answer
+
+        return handler

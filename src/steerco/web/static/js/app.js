@@ -1,0 +1,230 @@
+/* steerco pages: charts (ECharts), the strategy map and the dependency explorer
+   (Cytoscape + dagre). Data comes from <script type="application/json"> blocks. */
+(function () {
+  "use strict";
+
+  var COLOURS = {
+    on_track: "#2e9e5b", achieved: "#17663a", at_risk: "#e3a008", off_track: "#d93f34",
+    missed: "#a1231b", stale: "#8371c2", no_data: "#9aa5b4"
+  };
+  var SYMBOLS = { on_track: "●", achieved: "✓", at_risk: "▲", off_track: "■", missed: "✕",
+    stale: "◷", no_data: "○" };
+  var LABELS = { on_track: "On track", achieved: "Achieved", at_risk: "At risk",
+    off_track: "Off track", missed: "Missed", stale: "Stale", no_data: "No data" };
+
+  function data(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  function fmt(v) {
+    if (v === null || v === undefined || isNaN(v)) { return "—"; }
+    var a = Math.abs(v);
+    if (a >= 1e6) { return (v / 1e6).toFixed(2) + " M"; }
+    if (a >= 1e4) { return Math.round(v).toLocaleString("en"); }
+    if (a >= 10) { return v.toFixed(1); }
+    return v.toPrecision(3);
+  }
+
+  /* ---- auto-submitting filters ---- */
+  function autosubmit(root) {
+    root.querySelectorAll("[data-autosubmit]").forEach(function (el) {
+      el.addEventListener("change", function () { el.form.submit(); });
+    });
+  }
+
+  /* ---- charts ---- */
+  function metricOption(d) {
+    var series = [];
+    series.push({ name: "Plan", type: "line", data: d.plan, showSymbol: false,
+      lineStyle: { type: "dashed", width: 1.5, color: "#8895a7" }, z: 1 });
+    if (d.cone) {
+      series.push({ name: "95% range", type: "line", data: d.cone.lower95, stack: "c95",
+        lineStyle: { opacity: 0 }, showSymbol: false, tooltip: { show: false } });
+      series.push({ name: "95% range", type: "line", data: d.cone.span95, stack: "c95",
+        lineStyle: { opacity: 0 }, showSymbol: false, areaStyle: { color: "rgba(47,111,179,0.12)" } });
+      series.push({ name: "80% range", type: "line", data: d.cone.lower80, stack: "c80",
+        lineStyle: { opacity: 0 }, showSymbol: false, tooltip: { show: false } });
+      series.push({ name: "80% range", type: "line", data: d.cone.span80, stack: "c80",
+        lineStyle: { opacity: 0 }, showSymbol: false, areaStyle: { color: "rgba(47,111,179,0.25)" } });
+      series.push({ name: "Forecast", type: "line", data: d.cone.point, showSymbol: true,
+        symbolSize: 6, lineStyle: { color: "#2f6fb3", type: "dotted", width: 2 }, itemStyle: { color: "#2f6fb3" } });
+    }
+    series.push({ name: "Actual", type: "line", data: d.actual, showSymbol: d.actual.length < 40,
+      symbolSize: 4, lineStyle: { color: "#1b2430", width: 2 }, itemStyle: { color: "#1b2430" },
+      markLine: d.target ? { symbol: "none", silent: true, label: { formatter: "Target " + fmt(d.target.value), position: "insideEndTop", color: "#17663a" },
+        lineStyle: { color: "#17663a", type: "solid", width: 1 }, data: [{ yAxis: d.target.value }] } : undefined, z: 3 });
+    return {
+      animation: false, grid: { left: 52, right: 18, top: 30, bottom: 28 },
+      legend: { top: 0, right: 0, itemWidth: 14, textStyle: { fontSize: 11 },
+        data: ["Actual", "Plan", "Forecast", "80% range", "95% range"] },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return fmt(v) + (d.unit ? " " + d.unit : ""); } },
+      xAxis: { type: "time", axisLabel: { fontSize: 11 } },
+      yAxis: { type: "value", scale: true, axisLabel: { fontSize: 11, formatter: fmt },
+        splitLine: { lineStyle: { color: "#eef1f5" } } },
+      series: series,
+      aria: { enabled: true, label: { description: d.description || "" } }
+    };
+  }
+
+  function budgetOption(d) {
+    return {
+      animation: false, grid: { left: 60, right: 16, top: 30, bottom: 28 },
+      legend: { top: 0, right: 0, textStyle: { fontSize: 11 } },
+      tooltip: { trigger: "axis", valueFormatter: fmt },
+      xAxis: { type: "category", data: d.periods, axisLabel: { fontSize: 11 } },
+      yAxis: { type: "value", axisLabel: { fontSize: 11, formatter: fmt }, splitLine: { lineStyle: { color: "#eef1f5" } } },
+      series: [
+        { name: "Planned (cumulative)", type: "line", data: d.planned, showSymbol: false, lineStyle: { color: "#8895a7", type: "dashed" }, itemStyle: { color: "#8895a7" } },
+        { name: "Actual (cumulative)", type: "line", data: d.actual, showSymbol: false, lineStyle: { color: "#2f6fb3", width: 2 }, itemStyle: { color: "#2f6fb3" }, areaStyle: { color: "rgba(47,111,179,0.08)" } }
+      ],
+      aria: { enabled: true, label: { description: d.description || "" } }
+    };
+  }
+
+  function charts(root) {
+    if (!window.echarts) { return; }
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
+      if (el.dataset.ready) { return; }
+      var d = data(el.dataset.chart);
+      if (!d) { return; }
+      el.dataset.ready = "1";
+      var chart = window.echarts.init(el, null, { renderer: "svg" });
+      chart.setOption(d.kind === "budget" ? budgetOption(d) : metricOption(d));
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+
+  /* ---- strategy map ---- */
+  function strategyMap() {
+    var el = document.getElementById("strategy-map");
+    if (!el || !window.cytoscape) { return; }
+    var tip = document.getElementById("map-tip");
+    var cy = window.cytoscape({
+      container: el, elements: data(el.dataset.map), layout: { name: "preset", fit: true, padding: 24 },
+      minZoom: 0.2, maxZoom: 2.5, wheelSensitivity: 0.3, autoungrabify: true,
+      style: [
+        { selector: "node.band", style: { "background-color": "#f1f4f8", "border-width": 0,
+          label: "data(label)", "text-valign": "top", "text-halign": "center", "font-size": 15,
+          "font-weight": 700, color: "#4a5566", padding: 16, shape: "round-rectangle" } },
+        { selector: "node.objective, node.aggregate", style: {
+          shape: "round-rectangle", width: 190, height: 58, label: "data(label)",
+          "text-wrap": "ellipsis", "text-max-width": 172, "font-size": 12, color: "#1b2430",
+          "text-valign": "center", "background-color": "#fff", "border-width": 3,
+          "border-color": function (n) { return COLOURS[n.data("status")] || "#9aa5b4"; } } },
+        { selector: "node.objective", style: { "text-wrap": "wrap", "text-max-width": 172 } },
+        { selector: "node.aggregate", style: { "border-style": "double", "border-width": 5,
+          "background-color": "#f7f9fc", "font-weight": 700 } },
+        { selector: "node.objective, node.aggregate", style: {
+          "background-fill": "linear-gradient", "background-gradient-stop-colors": function (n) {
+            return (COLOURS[n.data("status")] || "#9aa5b4") + " #ffffff #ffffff"; },
+          "background-gradient-stop-positions": "0 6 100", "background-gradient-direction": "to-right" } },
+        { selector: "edge.align", style: { width: 1.5, "line-color": "#b4bfcd", "curve-style": "bezier",
+          "target-arrow-shape": "triangle", "target-arrow-color": "#b4bfcd", "arrow-scale": 0.8 } },
+        { selector: "edge.causal", style: { width: 2, "line-color": "#c0587e", "line-style": "dashed",
+          "curve-style": "unbundled-bezier", "target-arrow-shape": "vee", "target-arrow-color": "#c0587e" } },
+        { selector: "node.hover", style: { "border-color": "#1a66d2", "border-width": 4 } }
+      ]
+    });
+    cy.on("mouseover", "node.objective, node.aggregate", function (e) {
+      var n = e.target, d = n.data(), p = e.renderedPosition || n.renderedPosition();
+      n.addClass("hover");
+      tip.innerHTML = "";
+      var strong = document.createElement("strong");
+      strong.textContent = d.label;
+      var st = document.createElement("div");
+      st.textContent = (SYMBOLS[d.status] || "") + " " + (LABELS[d.status] || d.status) +
+        (d.kind === "aggregate" ? " (group)" : "");
+      var why = document.createElement("div");
+      why.textContent = d.reason;
+      tip.appendChild(strong); tip.appendChild(st); tip.appendChild(why);
+      tip.style.left = Math.min(p.x + 16, el.clientWidth - 330) + "px";
+      tip.style.top = (p.y + 16) + "px";
+      tip.style.display = "block";
+      el.style.cursor = "pointer";
+    });
+    cy.on("mouseout", "node", function (e) { e.target.removeClass("hover"); tip.style.display = "none"; el.style.cursor = ""; });
+    cy.on("tap", "node.objective, node.aggregate", function (e) { window.location.href = e.target.data("href"); });
+    window.steercoMap = cy;
+  }
+
+  /* ---- dependency explorer ---- */
+  function explorer() {
+    var el = document.getElementById("dep-graph");
+    if (!el || !window.cytoscape) { return; }
+    // cytoscape-dagre registers itself on the global cytoscape when loaded after it.
+    var hasDagre = typeof window.dagre !== "undefined";
+    var elements = data(el.dataset.graph) || [];
+    var cy = window.cytoscape({
+      container: el, elements: elements,
+      layout: { name: hasDagre ? "dagre" : "breadthfirst", rankDir: "LR", nodeSep: 14, rankSep: 60, fit: true, padding: 20 },
+      minZoom: 0.1, maxZoom: 3, wheelSensitivity: 0.3, autoungrabify: true,
+      style: [
+        { selector: "node", style: { shape: "round-rectangle", width: 150, height: 36, label: "data(label)",
+          "font-size": 10, "text-wrap": "ellipsis", "text-max-width": 140, "text-valign": "center",
+          "background-color": "#fff", "border-width": 2, "border-color": "#8895a7", color: "#1b2430" } },
+        { selector: "node.late", style: { "border-color": "#d93f34" } },
+        { selector: "node.done", style: { "border-color": "#2e9e5b", "background-color": "#f1faf4" } },
+        { selector: "node.outside", style: { opacity: 0.55, "border-style": "dashed" } },
+        { selector: "edge", style: { width: 1.5, "line-color": "#b4bfcd", "curve-style": "bezier",
+          "target-arrow-shape": "triangle", "target-arrow-color": "#b4bfcd" } },
+        { selector: "edge.broken", style: { "line-color": "#d93f34", "target-arrow-color": "#d93f34", "line-style": "dashed", width: 2 } },
+        { selector: "node.picked", style: { "border-color": "#1a66d2", "border-width": 5, "background-color": "#e8f1fb" } },
+        { selector: "node.moved", style: { "background-color": "#fff1d6", "border-color": "#e3a008", "border-width": 4 } },
+        { selector: "edge.newly-broken", style: { "line-color": "#a1231b", "target-arrow-color": "#a1231b", width: 4, "line-style": "solid" } },
+        { selector: ".faded", style: { opacity: 0.25 } }
+      ]
+    });
+    // A wide network fitted into the panel gets unreadable: keep text legible and centre
+    // on the items in scope; people pan and zoom for the rest.
+    function legible() {
+      if (cy.zoom() < 0.7) {
+        cy.zoom(0.7);
+        cy.center(cy.nodes().not(".outside"));
+      }
+    }
+    legible();
+    cy.one("layoutstop", legible);
+    var select = document.getElementById("slip-milestone");
+    cy.on("tap", "node", function (e) {
+      var id = e.target.id();
+      if (select && select.querySelector('option[value="' + id + '"]')) {
+        select.value = id;
+        cy.nodes().removeClass("picked");
+        e.target.addClass("picked");
+      }
+    });
+    window.steercoGraph = cy;
+  }
+
+  function highlightRipple() {
+    var cy = window.steercoGraph;
+    var d = data("ripple-data");
+    if (!cy || !d) { return; }
+    cy.elements().removeClass("moved newly-broken faded picked");
+    var moved = cy.collection();
+    d.moved.forEach(function (id) { var n = cy.getElementById(id); if (n.length) { n.addClass("moved"); moved = moved.union(n); } });
+    d.broken.forEach(function (id) { var e = cy.getElementById(id); if (e.length) { e.addClass("newly-broken"); moved = moved.union(e); } });
+    var picked = cy.getElementById(d.picked);
+    if (picked.length) { picked.addClass("picked"); moved = moved.union(picked); }
+    if (moved.length) {
+      cy.elements().not(moved).not(moved.connectedEdges()).addClass("faded");
+      cy.animate({ fit: { eles: moved, padding: 40 } }, { duration: 250 });
+    }
+  }
+
+  function init(root) {
+    autosubmit(root);
+    charts(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    strategyMap();
+    explorer();
+    document.body.addEventListener("htmx:afterSettle", function (e) {
+      init(e.target);
+      highlightRipple();
+    });
+  });
+})();

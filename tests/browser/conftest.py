@@ -1,0 +1,239 @@
+"""A real server for the browser tests: uvicorn on a free port, a fresh SQLite demo.
+
+Chromium is Debian's /usr/bin/chromium driven by Playwright (never `playwright install`).
+Without it the tests skip — except in CI (CI=true), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PASSWORD = "demo-password-2026"
+DESKTOP = {"width": 1366, "height": 768}
+TABLET = {"width": 820, "height": 1180}
+
+
+def _need_browser() -> None:
+    if CHROMIUM.exists():
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            pytest.fail("the playwright package is missing: pip install -r requirements/dev.lock")
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but {CHROMIUM} is missing (apt-get install chromium)")
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium chromium-driver)")
+
+
+@dataclass
+class World:
+    """The served demo: its URL and the people the journeys log in as."""
+
+    url: str
+    ws: int
+    logins: dict[str, str] = field(default_factory=dict)
+    metric: int = 0  # a metric the owner owns, measuring an objective
+    objective: int = 0
+    initiative: int = 0
+    unit: int = 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _seed(url: str) -> World:
+    from sqlalchemy import func, select
+
+    from steerco.accounts import service as accounts
+    from steerco.db.engine import make_engine, make_sessionmaker, unit_of_work
+    from steerco.db.migrate import upgrade
+    from steerco.db.models import (
+        Dependency,
+        Initiative,
+        Metric,
+        MetricObjective,
+        Milestone,
+        OrgUnit,
+        Person,
+        Workspace,
+    )
+    from steerco.demo import write_demo
+
+    engine = make_engine(url)
+    upgrade(engine)
+    write_demo(engine, "s", 7, dt.date.today(), "demo")
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        s.info["actor"] = "test"
+        ws = int(s.scalar(select(Workspace.id).where(Workspace.slug == "demo")) or 0)
+        # The owner: a person owning a metric that measures an objective.
+        m, obj = s.execute(select(Metric.id, MetricObjective.objective_id).join(
+            MetricObjective, MetricObjective.metric_id == Metric.id).where(
+            Metric.workspace_id == ws).order_by(Metric.id)).first()
+        owner = int(s.scalar(select(Metric.owner_id).where(Metric.id == m)) or 0)
+        others = s.scalars(select(Person.id).where(Person.workspace_id == ws,
+                                                   Person.id != owner).order_by(Person.id)
+                           .limit(2)).all()
+        world = World("", ws, metric=int(m), objective=int(obj))
+        for role, person in (("owner", owner), ("viewer", others[0]),
+                             ("strategy_office", others[1])):
+            login = f"{role.replace('_', '-')}@demo.example"
+            accounts.set_credential(s, ws, person, {"login": login, "password": PASSWORD})
+            accounts.add_grant(s, ws, {"person_id": person, "role": role})
+            world.logins[role] = login
+        # An initiative with milestones that other teams depend on.
+        ini = s.execute(select(Milestone.initiative_id, func.count()).join(
+            Dependency, Dependency.provider_milestone_id == Milestone.id).where(
+            Milestone.workspace_id == ws).group_by(Milestone.initiative_id).order_by(
+            func.count().desc())).first()
+        world.initiative = int(ini[0]) if ini else int(
+            s.scalar(select(Initiative.id).where(Initiative.workspace_id == ws)) or 0)
+        world.unit = int(s.scalar(select(OrgUnit.id).where(
+            OrgUnit.workspace_id == ws, OrgUnit.parent_id.is_(None))) or 0)
+    engine.dispose()
+    return world
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """Serve a fresh demo with uvicorn on 127.0.0.1 and a free port."""
+    _need_browser()
+    tmp = tmp_path_factory.mktemp("browser")
+    url = f"sqlite:///{tmp / 'steerco.db'}"
+    w = _seed(url)
+    port = _free_port()
+    env = {**os.environ, "STEERCO_DATABASE_URL": url,
+           "STEERCO_EVIDENCE_DIR": str(tmp / "evidence"), "PYTHONPATH": str(ROOT)}
+    log = open(tmp / "server.log", "w")  # noqa: SIM115 (open for the server's lifetime)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "tests.browser.app_factory:build", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    w.url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(w.url + "/login", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the server did not start:\n" + (tmp / "server.log").read_text())
+        time.sleep(0.2)
+    yield w
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(world: World) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Session:
+    """A logged-in browser context and the console errors its pages raised."""
+
+    context: Any
+    errors: list[str]
+
+    def page(self) -> Any:
+        pg = self.context.new_page()
+
+        def on_console(msg: Any) -> None:
+            if msg.type == "error":
+                self.errors.append(f"{pg.url}: {msg.text}")
+
+        pg.on("console", on_console)
+        pg.on("pageerror", lambda exc: self.errors.append(f"{pg.url}: {exc}"))
+        return pg
+
+
+def login(browser: Any, world: World, role: str, viewport: dict[str, int] = DESKTOP
+          ) -> Session:
+    ctx = browser.new_context(viewport=viewport, base_url=world.url)
+    sess = Session(ctx, [])
+    pg = sess.page()
+    pg.goto("/login")
+    pg.fill("#login", world.logins[role])
+    pg.fill("#password", PASSWORD)
+    pg.click("button[type=submit]")
+    pg.wait_for_url(lambda u: "/login" not in u)
+    pg.close()
+    return sess
+
+
+@pytest.fixture(scope="session")
+def office(browser: Any, world: World) -> Iterator[Session]:
+    s = login(browser, world, "strategy_office")
+    yield s
+    s.context.close()
+
+
+@pytest.fixture(scope="session")
+def office_tablet(browser: Any, world: World) -> Iterator[Session]:
+    s = login(browser, world, "strategy_office", TABLET)
+    yield s
+    s.context.close()
+
+
+@pytest.fixture()
+def owner(browser: Any, world: World) -> Iterator[Session]:
+    s = login(browser, world, "owner")
+    yield s
+    s.context.close()
+
+
+@pytest.fixture()
+def viewer(browser: Any, world: World) -> Iterator[Session]:
+    s = login(browser, world, "viewer")
+    yield s
+    s.context.close()
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical accessibility violations axe-core finds in the page."""
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci`")
+    page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"][:3]]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.screenshot(path=str(SHOTS / f"{name}-{size['width']}x{size['height']}.png"),
+                    full_page=True)
