@@ -94,3 +94,33 @@ def test_a_metric_without_evidence_is_no_data_and_never_green():
     ev = evaluate(bare, AS_OF)
     assert (ev.metrics.status.status == Status.NO_DATA).all()
     assert ev.objectives.status[0] == Status.NO_DATA
+
+
+def ramp_metric(key_result: bool):
+    """Two years flat at 100, then a key-result period ramping on plan towards 130."""
+    base_day, target_day = AS_OF - 70, AS_OF + 21
+    weeks = np.arange(0, 110)
+    days = AS_OF - 7 * weeks[::-1]
+    frac = np.clip((days - base_day) / (target_day - base_day), 0, 1)
+    values = 100 + 30 * frac + np.random.default_rng(2).normal(0, 0.3, days.size)
+    metrics = Metrics(
+        ids=np.array([1]), direction=np.array([0], dtype=np.int8),
+        baseline_value=np.array([100.0]), baseline_day=np.array([base_day]),
+        target_value=np.array([130.0]), target_day=np.array([target_day]),
+        tolerance=np.array([0.05]), tolerance_kind=np.ones(1, dtype=np.int8),
+        cadence_days=np.array([7]), owner=np.array([1]),
+        key_result=np.array([key_result]))
+    empty = np.zeros(0)
+    snap = build_snapshot(metrics, np.ones(days.size), days, values, np.full(days.size, np.nan),
+                          np.arange(days.size), np.full(days.size, -1), empty, empty, empty,
+                          [1], [], [], [], [1], [1], [1.0])
+    return evaluate(snap, AS_OF).metrics
+
+
+def test_a_key_result_on_plan_is_forecast_from_its_period_not_the_years_before():
+    kr = ramp_metric(key_result=True)
+    kpi = ramp_metric(key_result=False)
+    # The period's check-ins carry the ramp on towards the target, while the same numbers
+    # read as a standing KPI are held back by two flat years before the commitment.
+    assert kr.forecast[0] > kpi.forecast[0] + 2
+    assert kr.p_hit[0] > 50 * kpi.p_hit[0]

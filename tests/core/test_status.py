@@ -67,15 +67,15 @@ def test_a_fresh_metric_with_a_high_p_hit_on_plan_is_on_track():
 
 
 def test_a_middling_p_hit_is_at_risk_and_a_low_one_is_off_track():
-    assert status_of(p_hit=0.5) is Status.AT_RISK
-    assert deciding_of(p_hit=0.5) is Reason.P_HIT_MEDIUM
-    assert status_of(p_hit=0.29) is Status.OFF_TRACK
-    assert deciding_of(p_hit=0.29) is Reason.P_HIT_LOW
+    assert status_of(p_hit=0.35) is Status.AT_RISK
+    assert deciding_of(p_hit=0.35) is Reason.P_HIT_MEDIUM
+    assert status_of(p_hit=0.19) is Status.OFF_TRACK
+    assert deciding_of(p_hit=0.19) is Reason.P_HIT_LOW
 
 
 def test_the_p_hit_thresholds_are_inclusive_at_the_bottom_of_each_band():
-    assert status_of(p_hit=0.7) is Status.ON_TRACK
-    assert status_of(p_hit=0.3) is Status.AT_RISK
+    assert status_of(p_hit=0.5) is Status.ON_TRACK
+    assert status_of(p_hit=0.2) is Status.AT_RISK
 
 
 def test_a_metric_without_a_measurement_is_no_data():

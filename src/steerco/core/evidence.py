@@ -32,6 +32,8 @@ MAX_HORIZON = 156
 #: quarter of weekly steps, half a year of monthly ones, a year of quarters. Fixed, so a
 #: metric's forecast does not depend on which other metrics share the batch.
 HOLDOUT_BY_CADENCE = {7: 13, 30: 6, 91: 4}
+#: Observed steps a key result needs in its own period before it is forecast from them.
+MIN_PERIOD_STEPS = 4
 
 
 @dataclass
@@ -88,6 +90,8 @@ def _forecast_rows(snap: Snapshot, rows: IntArray, lo: IntArray, hi: IntArray,
         idx = _ranges(lo[sel], hi[sel])
         grid = resample_ragged(values[idx], days[idx], sub_off, c, as_of, steps_back)
         r = rows[sel]
+        if m.key_result is not None:
+            _period_only(grid, m.key_result[r], m.baseline_day[r], as_of, c)
         step = steps_until(as_of, m.target_day[r], c)
         h = int(min(max(int(step.max()) if step.size else 1, 1), MAX_HORIZON))
         fc = forecast(grid, season_length=_season(c), horizon=h, workers=workers,
@@ -110,6 +114,31 @@ def _forecast_rows(snap: Snapshot, rows: IntArray, lo: IntArray, hi: IntArray,
         out["upper95"][sel] = value_at(fc.upper95, step_c)
         out["p_hit"][sel] = p_hit_at(fc, step_c, m.target_value[r], m.direction[r])
     return out
+
+
+def _period_only(grid: FloatArray, key_result: npt.NDArray[np.bool_], baseline_day: IntArray,
+                 as_of: int, cadence: int) -> None:
+    """Blank a key result's history before its period once the period has evidence.
+
+    A key result is a commitment for its period (baseline → target date): the owner's
+    check-ins since the baseline say how the period is going, while years of history
+    before it describe the metric before anyone committed to moving it. So a key result
+    with at least MIN_PERIOD_STEPS observed steps in its period is forecast from those
+    alone (as OKR tools forecast from the period's check-ins); with fewer, the whole
+    history is all the evidence there is. Standing KPIs always use their whole history.
+    Changes `grid` in place.
+    """
+    n_steps = grid.shape[1]
+    # Column of the step that contains the baseline day (the last column ends on as_of).
+    first = n_steps - 1 - (as_of - baseline_day) // cadence
+    inside = (first > 0) & (first < n_steps) & key_result
+    if not inside.any():
+        return
+    cols = np.arange(n_steps)[None, :]
+    in_period = cols >= first[:, None]
+    enough = np.sum(in_period & ~np.isnan(grid), axis=1) >= MIN_PERIOD_STEPS
+    blank = (inside & enough)[:, None] & ~in_period
+    grid[blank] = np.nan
 
 
 def _ranges(starts: IntArray, stops: IntArray) -> IntArray:

@@ -53,6 +53,9 @@ class Metrics:
     tolerance_kind: Int8Array  # core.plan.ToleranceKind
     cadence_days: IntArray
     owner: IntArray  # person key
+    #: True for key results (time-bound, forecast from their period's evidence), False
+    #: for standing KPIs (forecast from their whole history, seasonality included).
+    key_result: npt.NDArray[np.bool_] | None = None
 
     @property
     def n(self) -> int:

@@ -95,16 +95,18 @@ def reason_names(mask: int) -> list[str]:
 class StatusSettings:
     """Thresholds of the status rules (see the module docstring).
 
-    ``on_track_p``/``off_track_p``: P(hit) cut-offs (on_track at or above 0.7, off_track
-    below 0.3: a coin flip is a risk, worse than 3-in-10 is a failure).
+    ``on_track_p``/``off_track_p``: P(hit) cut-offs (on_track at or above 0.5, off_track
+    below 0.2: on track means more likely than not to hit; a metric exactly on a plan
+    that ends at the target is a coin flip by construction and must not read as a risk,
+    while worse than 1-in-5 is a failure unless something changes).
     ``grace_fraction``/``grace_days``: evidence is stale after
     ``cadence * (1 + grace_fraction) + grace_days`` days (a weekly metric after 10.5 days).
     ``default_tolerance``: relative band used where a metric has none (NaN band).
     ``confidence_gap``: |confidence - P(hit)| at or above which CONFIDENCE_GAP is set.
     """
 
-    on_track_p: float = 0.7
-    off_track_p: float = 0.3
+    on_track_p: float = 0.5
+    off_track_p: float = 0.2
     grace_fraction: float = 0.5
     grace_days: float = 0.0
     default_tolerance: float = 0.05

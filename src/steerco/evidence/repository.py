@@ -27,7 +27,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from steerco.core.status import Status
-from steerco.db.enums import CADENCE_DAYS, BenefitKind, Cadence, Direction, ToleranceMode
+from steerco.db.enums import (
+    CADENCE_DAYS,
+    BenefitKind,
+    Cadence,
+    Direction,
+    MetricKind,
+    ToleranceMode,
+)
 from steerco.db.models import (
     Alignment,
     ForecastRecord,
@@ -146,10 +153,10 @@ class SnapshotRepository:
         tn = day_number(self.session, Metric.target_date)
         stmt = select(Metric.id, Metric.direction, Metric.baseline_value, dn,
                       Metric.target_value, tn, Metric.tolerance, Metric.tolerance_mode,
-                      Metric.cadence, Metric.owner_id).where(
+                      Metric.cadence, Metric.owner_id, Metric.kind).where(
             Metric.workspace_id == self.workspace_id).order_by(Metric.id)
         rows = self.session.execute(stmt).all()
-        cols = list(zip(*rows, strict=True)) if rows else [()] * 10
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 11
 
         def code(values: Any, table: dict[Any, int]) -> npt.NDArray[np.int64]:
             return np.array([table[getattr(v, "value", v)] for v in values], dtype=np.int64)
@@ -167,6 +174,8 @@ class SnapshotRepository:
             "tolerance_kind": code(kinds, TOLERANCE_CODE).astype(np.int8),
             "cadence_days": code(cols[8], CADENCE_CODE),
             "owner": np.array(cols[9], dtype=np.int64),
+            "key_result": np.array([getattr(k, "value", k) == MetricKind.KEY_RESULT.value
+                                    for k in cols[10]], dtype=bool),
         }
 
     def measurements(self, after_key: int = 0) -> list[npt.NDArray[Any]]:
