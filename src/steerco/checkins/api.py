@@ -14,6 +14,7 @@ from steerco.accounts.service import request_hash, store_response, stored_respon
 from steerco.checkins.repository import MeasurementRepository
 from steerco.checkins.schemas import CheckinBatch, CheckinResult, MeasurementRead
 from steerco.checkins.service import check_in
+from steerco.evidence.service import CACHE
 from steerco.metrics.service import get_metric
 from steerco.web import scopes
 from steerco.web.auth import Checkiner, Reader
@@ -79,6 +80,7 @@ def post_checkins(body: CheckinBatch, ctx: Checkiner,
         if stored is None:
             raise
         return _replay(stored)
+    CACHE.written(ctx.ws)
     return JSONResponse(data, status_code=201)
 
 

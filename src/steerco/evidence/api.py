@@ -94,16 +94,19 @@ class AccuracyReport(BaseModel):
     per_metric: list[AccuracyRow]
 
 
+#: Reads accept an evaluation caught up this recently (other processes' check-ins show
+#: within it; this process's own at once).
+READ_FRESHNESS_S = 0.25
+
+
 def _state(s: Session, ws: int, as_of: dt.date | None) -> engine.EngineState:
-    return engine.CACHE.state(s, ws, as_of)
+    return engine.CACHE.state(s, ws, as_of, fresh_within=READ_FRESHNESS_S)
 
 
 def _rebuild(s: Session, ws: int) -> None:
     # The cache rebuilds a workspace on a new day; an entity newer than the snapshot
-    # needs it now. (EngineCache has no per-workspace invalidation yet.)
-    key = (str(s.get_bind().engine.url), ws)
-    with engine.CACHE._lock:
-        engine.CACHE._states.pop(key, None)
+    # needs it now.
+    engine.CACHE.invalidate(s, ws)
 
 
 def _row(s: Session, ws: int, as_of: dt.date | None, ids_of: Any,
@@ -140,8 +143,12 @@ def metric_forecast(id: IdPath, ctx: Reader, as_of: AsOf = None) -> dict[str, An
 def objective_status(id: IdPath, ctx: Reader, as_of: AsOf = None) -> dict[str, Any]:
     key = path_key(id, "objective")
     with ctx.read() as s:
-        ObjectiveRepository(s, ctx.ws).get(key)
-        st, row = _row(s, ctx.ws, as_of, lambda st: st.snapshot.objective_ids, key)
+        st = _state(s, ctx.ws, as_of)
+        row = int(rows_of(st.snapshot.objective_ids, [key])[0])
+        if row < 0:
+            # Not in the snapshot: missing (404 here), or newer than it (rebuild once).
+            ObjectiveRepository(s, ctx.ws).get(key)
+            st, row = _row(s, ctx.ws, as_of, lambda st: st.snapshot.objective_ids, key)
         if row < 0:
             from steerco.kit.errors import NotFound
             raise NotFound("status of objective", f"{id} (archived objectives have none)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,8 @@ class EngineState:
     snapshot: Snapshot
     evaluation: Evaluation
     lock: threading.Lock
+    #: time.monotonic() of the last catch-up with the database.
+    checked_at: float = 0.0
 
 
 class EngineCache:
@@ -73,9 +76,28 @@ class EngineCache:
         with self._lock:
             self._states.clear()
 
+    def invalidate(self, session: Session, workspace_id: int) -> None:
+        """Drop a workspace's evaluation so the next read rebuilds it (after edits to the
+        model itself: new metrics, objectives, alignments — check-ins catch up alone)."""
+        with self._lock:
+            self._states.pop((str(session.get_bind().engine.url), workspace_id), None)
+
+    def written(self, workspace_id: int) -> None:
+        """Note that this process just committed evidence: the next read catches up."""
+        with self._lock:
+            for (_url, ws), st in self._states.items():
+                if ws == workspace_id:
+                    st.checked_at = 0.0
+
     def state(self, session: Session, workspace_id: int,
-              as_of: dt.date | None = None) -> EngineState:
-        """The workspace's evaluation, rebuilt when missing or on a new day, then caught up."""
+              as_of: dt.date | None = None, fresh_within: float = 0.0) -> EngineState:
+        """The workspace's evaluation, rebuilt when missing or on a new day, then caught up.
+
+        With `fresh_within` seconds, a state caught up that recently is returned as it
+        is: a busy API then pays the catch-up query at most a few times a second, while
+        this process's own check-ins (see `written`) still show at once and other
+        processes' within `fresh_within`.
+        """
         bind = session.get_bind()
         key = (str(bind.engine.url), workspace_id)
         day = to_day(as_of or clock.today())
@@ -86,7 +108,17 @@ class EngineCache:
                 st = EngineState(snap, evaluate(snap, day, workers=WORKERS),
                                  threading.Lock())
                 self._states[key] = st
+        now = time.monotonic()
+        if fresh_within > 0:
+            if now - st.checked_at < fresh_within:
+                return st
+            # A reader that tolerates staleness never queues behind another thread's
+            # catch-up (under load, 40 threads would otherwise run it one after another).
+            if not st.lock.acquire(blocking=False):
+                return st
+            st.lock.release()
         catch_up(session, workspace_id, st)
+        st.checked_at = now
         return st
 
 
