@@ -35,7 +35,8 @@ def test_an_owner_checks_in_with_evidence_and_the_metric_and_objective_update(
     assert page.inner_text("#fig-last").startswith("-1.0 M")
     assert page.inner_text("#fig-forecast") != before_forecast
     after_status = _status_text(page, "#metric-status")
-    assert after_status in ("■ Off track", "✕ Missed") or after_status != before_status
+    assert after_status != "● On track" and (
+        after_status in ("■ Off track", "✕ Missed") or after_status != before_status)
     assert page.locator("a:has-text('file')").first.get_attribute("href", timeout=2000)
     after_objectives = page.inner_text("#metric-objectives")
     assert "Off track" in after_objectives or after_objectives != before_objectives
@@ -43,8 +44,9 @@ def test_an_owner_checks_in_with_evidence_and_the_metric_and_objective_update(
     page.click("#metric-objectives a >> nth=0")
     page.wait_for_url("**/objectives/obj_*")
     assert page.locator(f"[data-metric-status='met_{world.metric}']").count() == 1
-    assert "Off track" in page.inner_text(f"[data-metric-status='met_{world.metric}']") or \
-        "Missed" in page.inner_text(f"[data-metric-status='met_{world.metric}']")
+    # Far below plan: whatever the forecast makes of one wild value, not on track.
+    shown = page.inner_text(f"[data-metric-status='met_{world.metric}']")
+    assert any(s in shown for s in ("At risk", "Off track", "Missed")), shown
     assert owner.errors == []
 
 
