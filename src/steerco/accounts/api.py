@@ -26,7 +26,7 @@ from steerco.db.engine import unit_of_work
 from steerco.db.models import ApiToken, RoleGrant
 from steerco.db.models.accounts import Role, TokenScope
 from steerco.kit.errors import NotFound
-from steerco.kit.ids import KINDS, format_id, parse_any, parse_id
+from steerco.kit.ids import KINDS, format_id, parse_any
 from steerco.org.repository import PersonRepository
 from steerco.web import scopes
 from steerco.web.auth import (
@@ -49,6 +49,7 @@ from steerco.web.rest import (
     aware,
     decode_cursor,
     encode_cursor,
+    optional_unit,
     path_key,
     ref_filter,
 )
@@ -210,8 +211,7 @@ def list_grants(ctx: Reader,
              summary="Grant a role in the workspace or an org-unit subtree (admins)")
 def post_grant(body: GrantCreate, ctx: Writer) -> GrantRead:
     with ctx.write() as s:
-        unit = None if body.org_unit_id is None else parse_id(body.org_unit_id, "org_unit",
-                                                              "org_unit_id")
+        unit = optional_unit(body.org_unit_id)
         ctx.principal.require(s, "admin", unit)
         return _grant_read(accounts.add_grant(s, ctx.ws, body))
 

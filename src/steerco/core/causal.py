@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from steerco.core.arrays import concat_ranges
 from steerco.core.finding import FindingBatch, batch
 from steerco.core.forecast_resample import resample_ragged
 from steerco.core.snapshot import Snapshot
@@ -137,7 +138,7 @@ def check_links(snap: Snapshot, links: CausalLinks, as_of: int,
             rows = np.concatenate([links.driver[sel], links.driven[sel]])
             lo, hi = h.offsets[rows], h.offsets[rows + 1]
             off = np.concatenate([[0], np.cumsum(hi - lo)])
-            idx = _ranges(lo, hi)
+            idx = concat_ranges(lo, hi)
             grid = resample_ragged(h.values[idx], h.days[idx], off, c, as_of, steps)
             d = np.diff(grid, axis=1)
             dx, dy = d[: sel.size], d[sel.size:]
@@ -152,16 +153,6 @@ def check_links(snap: Snapshot, links: CausalLinks, as_of: int,
     return CausalTest(r=np.where(judged, r, np.nan), p_value=np.where(judged, pv, np.nan),
                       n=cnt, lag_steps=lag, step_days=step.astype(np.int64),
                       judged=judged, holds=holds)
-
-
-def _ranges(starts: IntArray, stops: IntArray) -> IntArray:
-    lens = stops - starts
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    shift = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
-    out: IntArray = np.arange(total, dtype=np.int64) + shift
-    return out
 
 
 def causal_findings(snap: Snapshot, links: CausalLinks, test: CausalTest,

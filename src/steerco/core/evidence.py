@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from steerco.core.arrays import concat_ranges
 from steerco.core.forecast import add_contributions, forecast, p_hit_at, steps_until, value_at
 from steerco.core.forecast_resample import resample_ragged
 from steerco.core.plan import plan_values, progress, tolerance_band
@@ -87,7 +88,7 @@ def _forecast_rows(snap: Snapshot, rows: IntArray, lo: IntArray, hi: IntArray,
         lens = hi[sel] - lo[sel]
         sub_off = np.zeros(sel.size + 1, dtype=np.int64)
         np.cumsum(lens, out=sub_off[1:])
-        idx = _ranges(lo[sel], hi[sel])
+        idx = concat_ranges(lo[sel], hi[sel])
         grid = resample_ragged(values[idx], days[idx], sub_off, c, as_of, steps_back)
         r = rows[sel]
         if m.key_result is not None:
@@ -139,17 +140,6 @@ def _period_only(grid: FloatArray, key_result: npt.NDArray[np.bool_], baseline_d
     enough = np.sum(in_period & ~np.isnan(grid), axis=1) >= MIN_PERIOD_STEPS
     blank = (inside & enough)[:, None] & ~in_period
     grid[blank] = np.nan
-
-
-def _ranges(starts: IntArray, stops: IntArray) -> IntArray:
-    """Concatenate arange(start, stop) for many ranges without a Python loop."""
-    lens = stops - starts
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    shift = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
-    out: IntArray = np.arange(total, dtype=np.int64) + shift
-    return out
 
 
 def evaluate_rows(snap: Snapshot, rows: IntArray, as_of: int,
@@ -209,7 +199,7 @@ def _last_at_or_before(lo: IntArray, hi: IntArray, days: IntArray,
     if late.size:
         # Rows with evidence after their as_of: one binary search over a (row, day)
         # composite key finds each row's last entry on or before it.
-        idx = _ranges(lo[late], hi[late])
+        idx = concat_ranges(lo[late], hi[late])
         pos = np.repeat(np.arange(late.size, dtype=np.int64), hi[late] - lo[late])
         key = (pos << 32) | (days[idx] + 2**31)
         q = (np.arange(late.size, dtype=np.int64) << 32) | (cut[late] + 2**31)

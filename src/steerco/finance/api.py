@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy.orm import Session
 
 from steerco.db.enums import BudgetKind
 from steerco.finance.repository import BudgetLineRepository, LedgerRepository
@@ -26,11 +25,13 @@ from steerco.web.rest import (
     WRITE_ERRORS,
     Page,
     decode_cursor,
+    optional_unit,
     page_of,
     read,
     ref_filter,
     set_etag,
     sort_query,
+    unit_moves,
 )
 
 router = APIRouter(tags=["finance"])
@@ -57,24 +58,16 @@ def list_budget_lines(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURS
              responses=WRITE_ERRORS, summary="Add a budget line with its planned amounts")
 def post_budget_line(body: BudgetLineCreate, ctx: Writer, response: Response) -> BudgetLineRead:
     with ctx.write() as s:
-        unit = None if body.org_unit_id is None else parse_id(body.org_unit_id, "org_unit",
-                                                              "org_unit_id")
+        unit = optional_unit(body.org_unit_id)
         ctx.principal.require(s, "finance", unit)
         row = create_budget_line(s, ctx.ws, body)
         set_etag(response, row.version)
         return read(BudgetLineRead, row)
 
 
-def _line_moves(s: Session, ws: int, body: BudgetLineUpdate) -> list[int | None]:
-    if "org_unit_id" not in body.model_fields_set:
-        return []
-    return [None if body.org_unit_id is None
-            else parse_id(body.org_unit_id, "org_unit", "org_unit_id")]
-
-
 item_routes(router, path="/budget-lines", kind="budget_line", repo=BudgetLineRepository,
             model=BudgetLineRead, scope=scopes.of_budget_line,
-            update=(BudgetLineUpdate, update_budget_line, "finance"), new_units=_line_moves)
+            update=(BudgetLineUpdate, update_budget_line, "finance"), new_units=unit_moves)
 
 
 @router.get("/ledger-entries", response_model=Page[LedgerEntryRead], responses=READ_ERRORS,

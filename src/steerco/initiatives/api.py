@@ -53,6 +53,7 @@ from steerco.web.rest import (
     Page,
     check_version,
     decode_cursor,
+    optional_unit,
     page_of,
     path_key,
     read,
@@ -60,6 +61,7 @@ from steerco.web.rest import (
     set_etag,
     sort_query,
     stale_guard,
+    unit_moves,
 )
 
 router = APIRouter(tags=["initiatives"])
@@ -86,25 +88,17 @@ def list_initiatives(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSO
              responses=WRITE_ERRORS, summary="Add an initiative")
 def post_initiative(body: InitiativeCreate, ctx: Writer, response: Response) -> InitiativeRead:
     with ctx.write() as s:
-        unit = None if body.org_unit_id is None else parse_id(body.org_unit_id, "org_unit",
-                                                              "org_unit_id")
+        unit = optional_unit(body.org_unit_id)
         ctx.principal.require(s, "model", unit)
         row = create_initiative(s, ctx.ws, body)
         set_etag(response, row.version)
         return read(InitiativeRead, row)
 
 
-def _initiative_moves(s: Session, ws: int, body: InitiativeUpdate) -> list[int | None]:
-    if "org_unit_id" not in body.model_fields_set:
-        return []
-    return [None if body.org_unit_id is None
-            else parse_id(body.org_unit_id, "org_unit", "org_unit_id")]
-
-
 item_routes(router, path="/initiatives", kind="initiative", repo=InitiativeRepository,
             model=InitiativeRead, scope=scopes.of_initiative,
             update=(InitiativeUpdate, update_initiative, "steer"),
-            new_units=_initiative_moves,
+            new_units=unit_moves,
             delete=(lambda s, ws, key: stop_initiative(s, ws, key), "steer",
                     "Stop an initiative (kept with its history)"))
 

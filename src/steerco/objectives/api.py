@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.orm import Session
 
 from steerco.db.enums import ObjectiveLevel, Perspective
-from steerco.kit.ids import format_id, parse_id
+from steerco.kit.ids import format_id
 from steerco.objectives.repository import ObjectiveRepository, ThemeRepository
 from steerco.objectives.schemas import (
     ObjectiveCreate,
@@ -37,12 +37,14 @@ from steerco.web.rest import (
     WRITE_ERRORS,
     Page,
     decode_cursor,
+    optional_unit,
     page_of,
     path_key,
     read,
     ref_filter,
     set_etag,
     sort_query,
+    unit_moves,
 )
 
 router = APIRouter(tags=["objectives"])
@@ -113,24 +115,16 @@ def list_objectives(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR
              responses=WRITE_ERRORS, summary="Add an objective (with its parents)")
 def post_objective(body: ObjectiveCreate, ctx: Writer, response: Response) -> ObjectiveRead:
     with ctx.write() as s:
-        unit = None if body.org_unit_id is None else parse_id(body.org_unit_id, "org_unit",
-                                                              "org_unit_id")
+        unit = optional_unit(body.org_unit_id)
         ctx.principal.require(s, "model", unit)
         row = create_objective(s, ctx.ws, body)
         set_etag(response, row.version)
         return objective_read(s, ctx.ws, row)
 
 
-def _objective_moves(s: Session, ws: int, body: ObjectiveUpdate) -> list[int | None]:
-    if "org_unit_id" not in body.model_fields_set:
-        return []
-    return [None if body.org_unit_id is None
-            else parse_id(body.org_unit_id, "org_unit", "org_unit_id")]
-
-
 item_routes(router, path="/objectives", kind="objective", repo=ObjectiveRepository,
             model=ObjectiveRead, scope=scopes.of_objective, to_read=objective_read,
-            update=(ObjectiveUpdate, update_objective, "steer"), new_units=_objective_moves,
+            update=(ObjectiveUpdate, update_objective, "steer"), new_units=unit_moves,
             delete=(lambda s, ws, key: archive_objective(s, ws, key), "model",
                     "Archive an objective (kept with its history)"))
 

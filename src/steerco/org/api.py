@@ -26,6 +26,7 @@ from steerco.web.rest import (
     WRITE_ERRORS,
     Page,
     decode_cursor,
+    optional_unit,
     page_of,
     read,
     ref_filter,
@@ -91,8 +92,7 @@ def list_people(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
              tags=["org"], summary="Add a person")
 def post_person(body: PersonCreate, ctx: Writer, response: Response) -> PersonRead:
     with ctx.write() as s:
-        unit = None if body.org_unit_id is None else parse_id(body.org_unit_id, "org_unit",
-                                                              "org_unit_id")
+        unit = optional_unit(body.org_unit_id)
         ctx.principal.require(s, "admin", unit)
         row = create_person(s, ctx.ws, body)
         set_etag(response, row.version)

@@ -224,3 +224,18 @@ def stale_guard(ctx: Any, current: Any) -> Any:
                 raise PreconditionFailed(current(s)) from None
 
     return guard()
+
+
+def optional_unit(ref: Any, field: str = "org_unit_id") -> int | None:
+    """The org unit key named by an optional reference in a request body."""
+    return None if ref is None else parse_id(ref, "org_unit", field)
+
+
+def unit_moves(_session: Any, _workspace_id: int, body: Any) -> list[int | None]:
+    """For an update: the org unit the entity moves to (empty when it does not move).
+
+    Shaped as an `item_routes(new_units=…)` callback.
+    """
+    if "org_unit_id" not in body.model_fields_set:
+        return []
+    return [optional_unit(body.org_unit_id)]
