@@ -169,3 +169,15 @@ def test_the_whatif_command_without_a_slip_or_stop_fails_in_one_line() -> None:
 def test_the_findings_command_refuses_an_unknown_kind() -> None:
     res = CliRunner().invoke(_app(), ["findings", "--kind", "nope"])
     assert res.exit_code == 1 and "--kind must be one of" in res.output
+
+
+def test_a_what_if_refuses_to_slip_work_that_is_already_done(session: Any) -> None:
+    c = chain(session)
+    done = add_milestone(session, c["w"].wid, {"initiative_id": f"ini_{c['ia'].id}",
+                                               "name": "Kick-off", "due_date": day(-20)})
+    done.completed_on = dt.date.fromisoformat(day(-21))
+    session.flush()
+    fs.clear()
+    with pytest.raises(ValidationFailed) as info:
+        fs.whatif(session, c["w"].wid, TODAY, [f"mil_{done.id}:10"])
+    assert str(info.value) == f"slip: mil_{done.id} is already done; only open work can slip"

@@ -320,6 +320,12 @@ def whatif(session: Session, workspace_id: int, as_of: dt.date, slips: Iterable[
         if node < 0:
             raise ValidationFailed(FieldError("slip", f"no {kind} {format_id(kind, key)} in "
                                                       "this workspace", key))
+        if bool(wg.done[node]):
+            # Finished work is history: a slip cannot move it (its dependants are
+            # already scheduled from its completion).
+            raise ValidationFailed(FieldError(
+                "slip", f"{format_id(kind, key)} is already done; only open work can slip",
+                key))
         nodes[node] = nodes.get(node, 0) + days
     rows = rows_of(wg.initiatives.ids, stop_keys)
     for key, r in zip(stop_keys, rows.tolist(), strict=True):
