@@ -1,6 +1,6 @@
 """A real server for the browser tests: uvicorn on a free port, a fresh SQLite demo.
 
-Chromium is Debian's /usr/bin/chromium driven by Playwright (never `playwright install`).
+Chromium is Debian's /usr/bin/chromium driven by Playwright (never a browser Playwright downloads).
 Without it the tests skip — except in CI (CI=true), where they fail instead.
 """
 
