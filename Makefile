@@ -64,10 +64,11 @@ test: lint assets node_modules/.package-lock.json
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 # The database-backed tests again, on PostgreSQL (STEERCO_TEST_POSTGRES_URL must name a
-# database on a running server; .ci/run makes one).
+# database on a running server; .ci/run makes one). tests/core needs no database and the
+# browser journeys serve their own SQLite demo, so neither runs twice.
 test-pg: $(VENV)/.dev.stamp
 	@test -n "$$STEERCO_TEST_POSTGRES_URL" || { echo "set STEERCO_TEST_POSTGRES_URL"; exit 1; }
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --ignore=tests/core
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --ignore=tests/core --ignore=tests/browser
 
 bench: $(VENV)/.bench.stamp
 	$(BIN)/python -m bench.run_all
