@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from tests.api.conftest import Tenant, metric_of, objective_in
@@ -72,3 +73,31 @@ def test_the_owner_checks_in_and_the_engine_reports_status(client: Any, tenant: 
     assert r.status_code == 200, r.text
     r = client.get("/api/v1/status/tree", headers=h, params={"as_of": "2026-03-02"})
     assert r.status_code == 200, r.text
+
+
+def test_forecast_changes_say_when_no_review_was_recorded_and_then_what_moved(
+        client: Any, tenant: Tenant) -> None:
+    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.evidence.history import record_forecasts
+    from steerco.evidence.service import CACHE
+
+    eng = client.app.state.engine
+    obj = objective_in(eng, tenant, tenant.own, tenant.users["owner"])
+    met = metric_of(eng, tenant, tenant.users["owner"], obj)
+    h = tenant.auth("owner")
+    r = client.get("/api/v1/forecasts/changes", headers=h, params={"as_of": "2026-03-02"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"since": None, "changes": []}
+    # A review on 1 March records the forecasts (the metric has no evidence yet)...
+    with unit_of_work(make_sessionmaker(eng)) as s:
+        record_forecasts(s, tenant.ws, CACHE.state(s, tenant.ws, dt.date(2026, 3, 1)))
+    # ...then evidence arrives: the metric is no longer no_data.
+    r = client.post("/api/v1/checkins", json={"items": [
+        {"metric_id": f"met_{met}", "value": 120.0, "as_of": "2026-03-05"}]}, headers=h)
+    assert r.status_code == 201, r.text
+    r = client.get("/api/v1/forecasts/changes", headers=h, params={"as_of": "2026-03-06"})
+    body = r.json()
+    assert body["since"] == "2026-03-01"
+    moved = {c["metric_id"]: c for c in body["changes"]}
+    assert moved[f"met_{met}"]["status_before"] == "no_data"
+    assert moved[f"met_{met}"]["status_now"] != "no_data"

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from steerco.core.snapshot import rows_of
 from steerco.evidence import service as engine
-from steerco.evidence.history import accuracy_report
+from steerco.evidence.history import accuracy_report, changes_since_last_review
 from steerco.metrics.repository import MetricRepository
 from steerco.objectives.repository import ObjectiveRepository
 from steerco.web.auth import Reader
@@ -92,6 +92,23 @@ class AccuracyReport(BaseModel):
     overall: list[AccuracyRow]
     per_owner: list[AccuracyRow]
     per_metric: list[AccuracyRow]
+
+
+class ForecastChange(BaseModel):
+    metric_id: str
+    status_before: str | None
+    status_now: str
+    worse: bool
+    forecast_before: float | None
+    forecast_now: float | None
+    p_hit_before: float | None
+    p_hit_now: float | None
+
+
+class ForecastChanges(BaseModel):
+    since: str | None = Field(description="Issue date of the last recorded review (None: "
+                                          "no review recorded yet)")
+    changes: list[ForecastChange]
 
 
 #: Reads accept an evaluation caught up this recently (other processes' check-ins show
@@ -178,6 +195,13 @@ def status_tree(ctx: Reader, as_of: AsOf = None,
 def status_counts(ctx: Reader, as_of: AsOf = None) -> dict[str, Any]:
     with ctx.read() as s:
         return engine.counts_by_status(_state(s, ctx.ws, as_of))
+
+
+@router.get("/forecasts/changes", response_model=ForecastChanges, responses=READ_ERRORS,
+            summary="What moved since the last recorded review: statuses, forecasts, P(hit)")
+def forecast_changes(ctx: Reader, as_of: AsOf = None) -> dict[str, Any]:
+    with ctx.read() as s:
+        return changes_since_last_review(s, ctx.ws, _state(s, ctx.ws, as_of))
 
 
 @router.get("/forecasts/accuracy", response_model=AccuracyReport, responses=READ_ERRORS,
