@@ -9,19 +9,18 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from steerco.accounts import service as accounts
+from steerco.accounts.demo import demo_logins
 from steerco.db.engine import unit_of_work
 from steerco.db.models import (
     BudgetLine,
     CausalLink,
-    Credential,
     Dependency,
     Milestone,
     PlannedBenefit,
-    RoleGrant,
-    Workspace,
 )
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id, parse_any
+from steerco.org.repository import WorkspaceRepository
 from steerco.web.auth import SESSION_COOKIE, makers
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, User, optional_user
@@ -40,16 +39,13 @@ def _demo_users(request: Request) -> list[dict[str, str]]:
     """Logins of the demo workspace (only it), so a fresh `make run` shows whom to try."""
     _, read = makers(request)
     with unit_of_work(read) as s:
-        ws = s.scalar(select(Workspace.id).where(Workspace.slug == "demo"))
+        ws = WorkspaceRepository(s).by_slug("demo")
         if ws is None:
             return []
-        rows = s.execute(select(Credential.login, RoleGrant.role).join(
-            RoleGrant, (RoleGrant.person_id == Credential.person_id)
-            & (RoleGrant.workspace_id == ws)).where(Credential.workspace_id == ws)
-            .order_by(Credential.id).limit(12)).all()
+        rows = demo_logins(s, ws.id)[:12]
     seen: dict[str, str] = {}
-    for login, role in rows:
-        seen.setdefault(login, str(role.value if hasattr(role, "value") else role))
+    for login, _name, role in rows:
+        seen.setdefault(login, role)
     return [{"login": k, "role": v} for k, v in seen.items()]
 
 
