@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from steerco.core.arrays import concat_ranges
+from steerco.core.arrays import concat_ranges, ranges_with_owner
 from steerco.core.forecast import add_contributions, forecast, p_hit_at, steps_until, value_at
 from steerco.core.forecast_resample import resample_ragged
 from steerco.core.plan import plan_values, progress, tolerance_band
@@ -199,8 +199,7 @@ def _last_at_or_before(lo: IntArray, hi: IntArray, days: IntArray,
     if late.size:
         # Rows with evidence after their as_of: one binary search over a (row, day)
         # composite key finds each row's last entry on or before it.
-        idx = concat_ranges(lo[late], hi[late])
-        pos = np.repeat(np.arange(late.size, dtype=np.int64), hi[late] - lo[late])
+        idx, pos = ranges_with_owner(lo[late], hi[late])
         key = (pos << 32) | (days[idx] + 2**31)
         q = (np.arange(late.size, dtype=np.int64) << 32) | (cut[late] + 2**31)
         at = np.searchsorted(key, q, side="right") - 1

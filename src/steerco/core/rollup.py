@@ -43,6 +43,7 @@ from enum import IntFlag
 import numpy as np
 import numpy.typing as npt
 
+from steerco.core.arrays import ranges_with_owner
 from steerco.core.status import Reason, Status
 
 FloatArray = npt.NDArray[np.float64]
@@ -170,16 +171,6 @@ def _csr(key: IntArray, n: int) -> tuple[IntArray, IntArray]:
     return order, ptr
 
 
-def _ranges(starts: IntArray, stops: IntArray) -> tuple[IntArray, IntArray]:
-    """Return (flat indices, owner position) of the concatenated ranges [start, stop)."""
-    lens = np.maximum(stops - starts, 0)
-    total = int(lens.sum())
-    owner = np.repeat(np.arange(lens.shape[0], dtype=np.int64), lens)
-    begin = np.cumsum(lens) - lens
-    idx = np.arange(total, dtype=np.int64) - begin[owner] + starts[owner]
-    return idx, owner
-
-
 def build_graph(n_objectives: int, n_metrics: int, edge_child: npt.ArrayLike,
                 edge_parent: npt.ArrayLike, edge_weight: npt.ArrayLike,
                 contrib_metric: npt.ArrayLike, contrib_objective: npt.ArrayLike,
@@ -227,7 +218,7 @@ def build_graph(n_objectives: int, n_metrics: int, edge_child: npt.ArrayLike,
     h = 0
     while frontier.shape[0]:
         height[frontier] = h
-        idx, _ = _ranges(up_obj_ptr[frontier], up_obj_ptr[frontier + 1])
+        idx, _ = ranges_with_owner(up_obj_ptr[frontier], up_obj_ptr[frontier + 1])
         parents = up_obj_parent[idx]
         if parents.shape[0] == 0:
             break
@@ -301,8 +292,8 @@ def _compute(graph: RollupGraph, state: RollupState, objs: IntArray) -> BoolArra
     st = state.settings
     m = objs.shape[0]
     # Children: metric edges then child-objective edges, as flat per-edge arrays.
-    mi, m_loc = _ranges(graph.in_met_ptr[objs], graph.in_met_ptr[objs + 1])
-    oi, o_loc = _ranges(graph.in_obj_ptr[objs], graph.in_obj_ptr[objs + 1])
+    mi, m_loc = ranges_with_owner(graph.in_met_ptr[objs], graph.in_met_ptr[objs + 1])
+    oi, o_loc = ranges_with_owner(graph.in_obj_ptr[objs], graph.in_obj_ptr[objs + 1])
     met = graph.in_met_metric[mi]
     chi = graph.in_obj_child[oi]
     m_status = state.metric_status[met].astype(np.int64)
@@ -473,7 +464,7 @@ def update_metric(graph: RollupGraph, state: RollupState, metric: int, progress:
         moved = objs[_compute(graph, state, objs)]
         changed.update(moved.tolist())
         if moved.shape[0]:
-            idx, _ = _ranges(graph.up_obj_ptr[moved], graph.up_obj_ptr[moved + 1])
+            idx, _ = ranges_with_owner(graph.up_obj_ptr[moved], graph.up_obj_ptr[moved + 1])
             mark(graph.up_obj_parent[idx])
     return changed
 

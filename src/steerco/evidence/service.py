@@ -71,6 +71,9 @@ class EngineCache:
     def __init__(self) -> None:
         self._states: dict[tuple[str, int], EngineState] = {}
         self._lock = threading.Lock()
+        #: One lock per workspace for (re)building it: a 30-second xl rebuild must not
+        #: hold up reads of every other workspace, which `_lock` alone would.
+        self._building: dict[tuple[str, int], threading.Lock] = {}
 
     def clear(self) -> None:
         with self._lock:
@@ -101,13 +104,18 @@ class EngineCache:
         bind = session.get_bind()
         key = (str(bind.engine.url), workspace_id)
         day = to_day(as_of or clock.today())
-        with self._lock:
-            st = self._states.get(key)
-            if st is None or st.evaluation.as_of != day:
-                snap = load_snapshot(session, workspace_id)
-                st = EngineState(snap, evaluate(snap, day, workers=WORKERS),
-                                 threading.Lock())
-                self._states[key] = st
+        st = self._states.get(key)
+        if st is None or st.evaluation.as_of != day:
+            with self._lock:
+                building = self._building.setdefault(key, threading.Lock())
+            with building:
+                st = self._states.get(key)  # another thread may have built it meanwhile
+                if st is None or st.evaluation.as_of != day:
+                    snap = load_snapshot(session, workspace_id)
+                    st = EngineState(snap, evaluate(snap, day, workers=WORKERS),
+                                     threading.Lock())
+                    with self._lock:
+                        self._states[key] = st
         now = time.monotonic()
         if fresh_within > 0:
             if now - st.checked_at < fresh_within:
