@@ -11,8 +11,14 @@ from steerco.checkins.service import check_in
 from steerco.db.engine import make_sessionmaker, unit_of_work
 from steerco.dependencies.service import create_dependency
 from steerco.finance.service import create_budget_line, post_ledger_entry
+from steerco.governance.service import (
+    create_review,
+    create_rule,
+    open_escalation,
+    record_decision,
+)
 from steerco.initiatives.service import add_benefit, add_milestone, create_initiative
-from steerco.metrics.service import add_causal_link, create_metric
+from steerco.metrics.service import add_causal_link, add_updater, create_metric
 from steerco.objectives.service import align, create_objective, create_theme
 from steerco.org.service import create_org_unit, create_person
 from tests.api.conftest import Tenant
@@ -55,6 +61,14 @@ def build(engine: Engine, t: Tenant, kind: str, unit: int, owner: int) -> dict[s
             ids["id"], ids["parent"] = f"obj_{child}", f"obj_{parent}"
         elif kind == "metric":
             ids["id"] = f"met_{_metric(s, ws, owner)}"
+        elif kind in ("metric_delegate", "metric_updater"):
+            # a metric and a person who is not its owner (delegated to, for metric_updater)
+            m = _metric(s, ws, owner)
+            p = create_person(s, ws, {"name": "Deputy", "email": f"d{ids['n']}@x.example",
+                                      "org_unit_id": unit})
+            ids["id"], ids["person_id"] = f"met_{m}", f"per_{p.id}"
+            if kind == "metric_updater":
+                add_updater(s, ws, m, {"person_id": p.id})
         elif kind == "causal_link":
             a, b = _metric(s, ws, owner), _metric(s, ws, owner)
             link = add_causal_link(s, ws, {"driver_id": a, "driven_id": b, "sign": 1})
@@ -120,6 +134,28 @@ def build(engine: Engine, t: Tenant, kind: str, unit: int, owner: int) -> dict[s
             p = create_person(s, ws, {"name": "Granted", "email": f"n{ids['n']}@x.example",
                                       "org_unit_id": unit})
             ids["person"] = f"per_{p.id}"
+        elif kind == "rule":
+            rule = create_rule(s, ws, {"name": "Rule", "signal_kind": "stale_metric",
+                                       "org_unit_id": unit})
+            ids["id"] = f"rul_{rule.id}"
+        elif kind in ("escalation", "decision"):
+            # The subject is someone else's metric in `unit`: `owner` acts as the assignee.
+            p = create_person(s, ws, {"name": "Subject Owner",
+                                      "email": f"e{ids['n']}@x.example", "org_unit_id": unit})
+            m = _metric(s, ws, p.id)
+            ids["metric"] = f"met_{m}"
+            esc = open_escalation(s, ws, signal_kind="stale_metric", subject_kind="metric",
+                                  subject_id=m, summary="No evidence", assignee_id=owner)
+            ids["id"] = f"esc_{esc.id}"
+            if kind == "decision":
+                dec = record_decision(s, ws, {"escalation_id": esc.id, "kind": "accept_risk",
+                                              "rationale": "Known"}, decided_by=owner)
+                ids["escalation"], ids["id"] = ids["id"], f"dec_{dec.id}"
+        elif kind == "review":
+            rev = create_review(s, ws, {"kind": "weekly_ops", "title": "Weekly",
+                                        "scheduled_for": "2026-03-02", "org_unit_id": unit,
+                                        "chair_id": owner})
+            ids["id"] = f"rev_{rev.id}"
         elif kind == "none":
             pass
         else:  # pragma: no cover - a typo in the table

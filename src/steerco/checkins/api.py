@@ -1,12 +1,15 @@
 """JSON routes of check-ins: batches of measurements (idempotent), and reading them.
 
+Who may check in on a metric: its owner, its delegated updaters (`/metrics/{id}/updaters`)
+and admin / strategy office over the metric's org unit.
+
 Measurements are append-only: there is no PATCH or DELETE; a correction is a new
 check-in naming the measurement it supersedes.
 """
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
@@ -15,7 +18,9 @@ from steerco.checkins.repository import MeasurementRepository
 from steerco.checkins.schemas import CheckinBatch, CheckinResult, MeasurementRead
 from steerco.checkins.service import check_in
 from steerco.evidence.service import CACHE
-from steerco.metrics.service import get_metric
+from steerco.kit.errors import ValidationFailed
+from steerco.kit.ids import parse_id
+from steerco.metrics.service import get_metric, updaters_of
 from steerco.web import scopes
 from steerco.web.auth import Checkiner, Reader
 from steerco.web.items import item_routes
@@ -47,25 +52,45 @@ def _replay(stored: Any) -> JSONResponse:
                         headers={"Idempotent-Replayed": "true"})
 
 
+def _metric_keys(body: CheckinBatch) -> set[int]:
+    """The metric keys a batch names; a malformed id is refused item by item later."""
+    keys: set[int] = set()
+    for item in body.items:
+        try:
+            key = parse_id(item.metric_id, "metric", "metric_id")
+        except ValidationFailed:
+            continue
+        if 0 < key <= 2**62:
+            keys.add(key)
+    return keys
+
+
 @router.post("/checkins", status_code=201, response_model=CheckinResult,
              responses={**WRITE_ERRORS, 200: {"model": CheckinResult,
                                               "description": "A replayed earlier answer"}},
              summary="Check in: append measurements (all or none), idempotently")
 def post_checkins(body: CheckinBatch, ctx: Checkiner,
                   idempotency_key: IdempotencyKey = None) -> Any:
-    p = ctx.principal
     digest = request_hash(body.model_dump(mode="json")) if idempotency_key else ""
     try:
         with ctx.write() as s:
-            if idempotency_key:
-                stored = stored_response(s, ctx.ws, p.actor, idempotency_key, digest)
-                if stored is not None:
-                    return _replay(stored)
+            p = ctx.principal
+            # No look-up of the key first: a retry is rare, and the key's primary key
+            # refuses it at the end (IntegrityError below), rolling back its writes.
             rows = []
+            everywhere = p.holds_everywhere("checkin")
+            delegates: dict[int, list[int]] | None = None
             for i, item in enumerate(body.items):
                 metric = get_metric(s, ctx.ws, item.metric_id, f"items.{i}.metric_id")
-                sc = scopes.of_metric(s, ctx.ws, metric)
-                p.require(s, "checkin", sc.unit, sc.owners)
+                if not everywhere:  # where the metric sits matters only to subtree roles
+                    sc = scopes.of_metric(s, ctx.ws, metric)
+                    if delegates is None and not p.can(s, "checkin", sc.unit, sc.owners):
+                        # Owners never read delegations; a delegate's batch reads those of
+                        # all its metrics in one query.
+                        delegates = updaters_of(s, ctx.ws, _metric_keys(body))
+                    if delegates is not None:
+                        sc = scopes.of_metric_for_checkin(s, ctx.ws, metric, delegates)
+                    p.require(s, "checkin", sc.unit, sc.owners)
                 rows.append(check_in(s, ctx.ws, item, submitted_by_id=p.person_id))
             out = CheckinResult(items=[read(MeasurementRead, r) for r in rows])
             data = out.model_dump(mode="json")
@@ -74,9 +99,10 @@ def post_checkins(body: CheckinBatch, ctx: Checkiner,
     except IntegrityError:
         if not idempotency_key:
             raise
-        # A concurrent request with the same key committed first: answer as it did.
+        # The key was used before (a retry), or a concurrent request with it committed
+        # first: answer as that request did (or refuse a different body with 422).
         with ctx.read() as s:
-            stored = stored_response(s, ctx.ws, p.actor, idempotency_key, digest)
+            stored = stored_response(s, ctx.ws, ctx.principal.actor, idempotency_key, digest)
         if stored is None:
             raise
         return _replay(stored)
@@ -88,7 +114,7 @@ def post_checkins(body: CheckinBatch, ctx: Checkiner,
             summary="List measurements (append-only evidence)")
 def list_measurements(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                       sort: str = sort_query(["id", "as_of"]), metric_id: Ref = None,
-                      submitted_by_id: Ref = None) -> dict[str, object]:
+                      submitted_by_id: Ref = None) -> Response:
     with ctx.read() as s:
         repo = MeasurementRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),

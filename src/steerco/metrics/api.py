@@ -1,8 +1,8 @@
-"""JSON routes of the metrics domain: metrics, their plans, causal links."""
+"""JSON routes of the metrics domain: metrics, their plans, delegated updaters, causal links."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy.orm import Session
 
 from steerco.db.enums import Cadence, Direction, IndicatorType, MetricKind
@@ -17,11 +17,15 @@ from steerco.metrics.schemas import (
     MetricUpdate,
     PlanPointIn,
     PlanPointRead,
+    UpdaterCreate,
+    UpdaterRead,
 )
 from steerco.metrics.service import (
     add_causal_link,
+    add_updater,
     create_metric,
     delete_causal_link,
+    remove_updater,
     set_plan,
     update_causal_link,
     update_metric,
@@ -54,7 +58,7 @@ def list_metrics(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                  sort: str = sort_query(["id", "name", "target_date", "baseline_date"]),
                  owner_id: Ref = None, kind: MetricKind | None = None,
                  direction: Direction | None = None, indicator: IndicatorType | None = None,
-                 cadence: Cadence | None = None) -> dict[str, object]:
+                 cadence: Cadence | None = None) -> Response:
     with ctx.read() as s:
         repo = MetricRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
@@ -113,7 +117,7 @@ def put_plan(id: IdPath, body: list[PlanPointIn], ctx: Writer) -> list[PlanPoint
             summary="List causal links (the driver tree)")
 def list_causal_links(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                       sort: str = sort_query(["id", "lag_days"]), driver_id: Ref = None,
-                      driven_id: Ref = None) -> dict[str, object]:
+                      driven_id: Ref = None) -> Response:
     with ctx.read() as s:
         repo = CausalLinkRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
@@ -138,3 +142,62 @@ item_routes(router, path="/causal-links", kind="causal_link", repo=CausalLinkRep
             model=CausalLinkRead, scope=scopes.of_causal_link,
             update=(CausalLinkUpdate, update_causal_link, "model"),
             delete=(delete_causal_link, "model", "Remove a causal link"))
+
+
+# --- delegated updaters ---------------------------------------------------------------
+# Who may delegate: whoever may check in on the metric in their own right — its owner
+# (with any role but viewer) or admin / strategy office over the metric's org unit. The
+# check uses the "checkin" action with the owner alone (`scopes.of_metric`), so a delegate
+# cannot delegate further, and delegating grants check-ins only, never "steer" or "model".
+
+PersonPath = Annotated[str, Path(max_length=40, description="A person's public id (`per_12`)")]
+
+
+def _updater_read(row: Any) -> UpdaterRead:
+    return read(UpdaterRead, row)
+
+
+@router.get("/metrics/{id}/updaters", response_model=list[UpdaterRead],
+            responses=READ_ERRORS, summary="Who may check in on a metric besides its owner")
+def get_updaters(id: IdPath, ctx: Reader) -> list[UpdaterRead]:
+    with ctx.read() as s:
+        repo = MetricRepository(s, ctx.ws)
+        metric = repo.get(path_key(id, "metric"))
+        return [_updater_read(r) for r in repo.updater_rows(metric.id)]
+
+
+@router.post("/metrics/{id}/updaters", status_code=201, response_model=UpdaterRead,
+             responses={**WRITE_ERRORS, 200: {"model": UpdaterRead,
+                                              "description": "Already an updater: unchanged"}},
+             summary="Delegate check-ins on a metric to a person (idempotent)")
+def post_updater(id: IdPath, body: UpdaterCreate, ctx: Writer, response: Response) -> Any:
+    """Let `person_id` check in on this metric too (check-ins only: not steer or model).
+
+    Allowed to the metric's owner and to admin / strategy office over its org unit; a
+    delegate cannot delegate further. Delegating to the owner is refused (422, naming
+    `person_id`); delegating again to an updater changes nothing and answers 200. Like an
+    owner, a delegate needs a role other than viewer to check in.
+    """
+    key = path_key(id, "metric")
+    with ctx.write() as s:
+        metric = MetricRepository(s, ctx.ws).get(key)
+        sc = scopes.of_metric(s, ctx.ws, metric)
+        ctx.principal.require(s, "checkin", sc.unit, sc.owners)
+        row, created = add_updater(s, ctx.ws, key, body)
+        if not created:
+            response.status_code = 200
+        return _updater_read(row)
+
+
+@router.delete("/metrics/{id}/updaters/{person_id}", status_code=204, responses=WRITE_ERRORS,
+               response_class=Response, summary="Withdraw a delegation of check-ins")
+def delete_updater(id: IdPath, person_id: PersonPath, ctx: Writer) -> Response:
+    """Withdraw it (same rule as delegating); effective from the next request on."""
+    key = path_key(id, "metric")
+    person = path_key(person_id, "person", "person_id")
+    with ctx.write() as s:
+        metric = MetricRepository(s, ctx.ws).get(key)
+        sc = scopes.of_metric(s, ctx.ws, metric)
+        ctx.principal.require(s, "checkin", sc.unit, sc.owners)
+        remove_updater(s, ctx.ws, key, person)
+    return Response(status_code=204)

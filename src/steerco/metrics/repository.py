@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import delete, select
 
-from steerco.db.models import CausalLink, Metric, PlanPoint
+from steerco.db.models import CausalLink, Metric, MetricUpdater, PlanPoint
 from steerco.db.repository import Repository
 
 
@@ -26,6 +28,42 @@ class MetricRepository(Repository[Metric]):
             PlanPoint.workspace_id == self.workspace_id, PlanPoint.metric_id == metric_id)
             .order_by(PlanPoint.on))
         return [(on, v) for on, v in rows]
+
+    # --- delegated updaters ------------------------------------------------------------
+
+    def updaters_of(self, keys: Collection[int]) -> dict[int, list[int]]:
+        """Delegated updaters (person keys) of each metric of `keys`, in one query."""
+        out: dict[int, list[int]] = {k: [] for k in keys}
+        want = sorted(out)
+        for i in range(0, len(want), 900):  # stay under SQLite's bound-parameter limit
+            rows = self.session.execute(
+                select(MetricUpdater.metric_id, MetricUpdater.person_id).where(
+                    MetricUpdater.workspace_id == self.workspace_id,
+                    MetricUpdater.metric_id.in_(want[i:i + 900]))
+                .order_by(MetricUpdater.metric_id, MetricUpdater.person_id))
+            for m, p in rows:
+                out[m].append(p)
+        return out
+
+    def updater_rows(self, metric_id: int) -> list[MetricUpdater]:
+        """The delegations of one metric, by person."""
+        return list(self.session.scalars(select(MetricUpdater).where(
+            MetricUpdater.workspace_id == self.workspace_id,
+            MetricUpdater.metric_id == metric_id).order_by(MetricUpdater.person_id)))
+
+    def updater(self, metric_id: int, person_id: int) -> MetricUpdater | None:
+        """The delegation of `metric_id` to `person_id`, if there is one."""
+        return self.session.scalar(select(MetricUpdater).where(
+            MetricUpdater.workspace_id == self.workspace_id,
+            MetricUpdater.metric_id == metric_id, MetricUpdater.person_id == person_id))
+
+    def add_updater(self, metric_id: int, person_id: int) -> MetricUpdater:
+        """Stage a delegation (flushed; the boundary commits)."""
+        row = MetricUpdater(workspace_id=self.workspace_id, metric_id=metric_id,
+                            person_id=person_id)
+        self.session.add(row)
+        self.session.flush()
+        return row
 
 
 class CausalLinkRepository(Repository[CausalLink]):

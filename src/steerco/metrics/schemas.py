@@ -152,3 +152,19 @@ class CausalLinkUpdate(Strict):
         if self.sign == 0:
             raise ValueError("sign must be +1 or -1, got 0")
         return self
+
+
+# --- delegated updaters -----------------------------------------------------------------
+
+
+class UpdaterCreate(Strict):
+    person_id: Ref = Field(description="The person who may check in on the metric too")
+
+
+class UpdaterRead(BaseModel):
+    """A delegation: `person_id` may check in on `metric_id` (and nothing more)."""
+
+    refs: ClassVar[dict[str, str]] = {"metric_id": "metric", "person_id": "person"}
+    metric_id: str
+    person_id: str
+    created_at: dt.datetime

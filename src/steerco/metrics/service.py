@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from steerco.db.models import CausalLink, Metric, MetricObjective
+from steerco.db.models import CausalLink, Metric, MetricObjective, MetricUpdater
 from steerco.kit.errors import FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
 from steerco.kit.schema import Ref
@@ -19,6 +20,7 @@ from steerco.metrics.schemas import (
     MetricCreate,
     MetricUpdate,
     PlanPointIn,
+    UpdaterCreate,
     check_plan_order,
 )
 from steerco.objectives.repository import ObjectiveRepository
@@ -134,3 +136,48 @@ def delete_causal_link(session: Session, workspace_id: int, key: int) -> None:
         raise NotFound("causal link", format_id("causal_link", key))
     session.delete(link)
     session.flush()
+
+
+# --- delegated updaters ---------------------------------------------------------------
+
+
+def add_updater(session: Session, workspace_id: int, metric_ref: Ref,
+                data: UpdaterCreate | dict[str, Any]) -> tuple[MetricUpdater, bool]:
+    """Let a person check in on a metric besides its owner; (delegation, created).
+
+    Idempotent: delegating to someone who already is an updater changes nothing and
+    returns the existing delegation with `created` False. The owner needs no delegation
+    (refused naming `person_id`); so does a person of another workspace or a team.
+    """
+    body = parse(UpdaterCreate, data)
+    metric = get_metric(session, workspace_id, metric_ref)
+    person = require_person(session, workspace_id, body.person_id, "person_id")
+    if person.id == metric.owner_id:
+        raise ValidationFailed(FieldError(
+            "person_id", f"{format_id('person', person.id)} owns "
+                         f"{format_id('metric', metric.id)} and can check in on it already",
+            format_id("person", person.id)))
+    repo = MetricRepository(session, workspace_id)
+    existing = repo.updater(metric.id, person.id)
+    if existing is not None:
+        return existing, False
+    return repo.add_updater(metric.id, person.id), True
+
+
+def remove_updater(session: Session, workspace_id: int, metric_ref: Ref,
+                   person_ref: Ref) -> None:
+    """Withdraw a delegation; NotFound when the person is not an updater of the metric."""
+    metric = get_metric(session, workspace_id, metric_ref)
+    person = parse_id(person_ref, "person", "person_id")
+    row = MetricRepository(session, workspace_id).updater(metric.id, person)
+    if row is None:
+        raise NotFound("metric updater", f"{format_id('person', person)} of "
+                                         f"{format_id('metric', metric.id)}")
+    session.delete(row)
+    session.flush()
+
+
+def updaters_of(session: Session, workspace_id: int,
+                metric_keys: Collection[int]) -> dict[int, list[int]]:
+    """Delegated updaters (person keys) of each metric, in one query."""
+    return MetricRepository(session, workspace_id).updaters_of(metric_keys)

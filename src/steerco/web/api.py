@@ -9,6 +9,7 @@ from steerco.checkins.api import router as checkins
 from steerco.dependencies.api import router as dependencies
 from steerco.evidence.api import router as evidence
 from steerco.finance.api import router as finance
+from steerco.governance.api import router as governance
 from steerco.initiatives.api import router as initiatives
 from steerco.metrics.api import router as metrics
 from steerco.objectives.api import router as objectives
@@ -23,6 +24,6 @@ def api_router() -> APIRouter:
     # evidence before objectives/metrics: its /objectives/{id}/status must not be read as
     # a sub-path of nothing else (paths are distinct, the order only keeps docs tidy).
     for r in (accounts, org, objectives, metrics, checkins, initiatives, dependencies,
-              finance, evidence):
+              finance, evidence, governance):
         api.include_router(r)
     return api

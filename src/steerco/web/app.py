@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
@@ -11,10 +14,20 @@ from sqlalchemy import Engine, text
 from steerco import __version__
 from steerco.db.engine import make_engine, make_sessionmaker
 from steerco.db.migrate import current
+from steerco.settings import get_settings
 from steerco.web import errors
 from steerco.web.api import PREFIX, api_router
+from steerco.web.openapi_links import add_crud_links
 from steerco.web.problems import install as install_api_errors
 from steerco.web.ui import mount_ui
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # Sync routes run on anyio's thread pool; size it like the connection pool (see
+    # Settings.concurrency) so no request thread waits for a connection.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().concurrency
+    yield
 
 
 def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
@@ -26,8 +39,17 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
     engine = engine or make_engine()
     app = FastAPI(title="steerco", version=__version__,
                   openapi_url="/api/openapi.json", docs_url="/docs", redoc_url=None,
-                  description="Strategy execution computed from evidence.")
+                  description="Strategy execution computed from evidence.",
+                  lifespan=_lifespan)
     app.state.engine = engine
+
+    def openapi_with_links() -> dict[str, Any]:
+        # FastAPI's own generator, once, plus the create → item links (cached alike).
+        if app.openapi_schema is None:
+            app.openapi_schema = add_crud_links(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi_with_links  # type: ignore[method-assign]
     app.state.write_sessions = make_sessionmaker(engine)
     app.state.read_sessions = make_sessionmaker(engine, readonly=True)
     errors.install(app)

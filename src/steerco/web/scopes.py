@@ -89,3 +89,70 @@ def of_ledger_entry(s: Session, ws: int, row: Any) -> Scope:
 
 def of_measurement(s: Session, ws: int, row: Any) -> Scope:
     return of_metric_id(s, ws, row.metric_id)
+
+
+def of_metric_for_checkin(s: Session, ws: int, row: Any,
+                          updaters: dict[int, list[int]] | None = None) -> Scope:
+    """Like `of_metric`, but the metric's delegated updaters count as owners.
+
+    For the "checkin" action only: a delegate may check in, never steer or model. Pass
+    `updaters` (metric key → person keys, e.g. loaded once for a whole check-in batch) to
+    avoid a query per metric; without it the metric's updaters are read here.
+    """
+    sc = of_metric(s, ws, row)
+    if updaters is None:
+        updaters = MetricRepository(s, ws).updaters_of([row.id])
+    return Scope(sc.unit, [*sc.owners, *updaters.get(row.id, [])])
+
+
+# --- governance -------------------------------------------------------------------------
+
+
+def of_subject(s: Session, ws: int, kind: str | None, key: int | None) -> Scope:
+    """Where the subject of an escalation or decision sits (`("metric", 3)`); a subject
+    of another kind, or one not found, sits at workspace level."""
+    from steerco.dependencies.repository import DependencyRepository
+    from steerco.initiatives.repository import BenefitRepository
+    from steerco.metrics.repository import CausalLinkRepository
+    from steerco.objectives.repository import ObjectiveRepository
+
+    if kind is None or key is None:
+        return Scope(None)
+    if kind == "metric":
+        return of_metric_id(s, ws, key)
+    if kind == "initiative":
+        return of_initiative_id(s, ws, key)
+    repos: dict[str, tuple[Any, Any]] = {
+        "objective": (ObjectiveRepository, of_objective),
+        "milestone": (MilestoneRepository, of_milestone),
+        "benefit": (BenefitRepository, of_benefit),
+        "dependency": (DependencyRepository, of_dependency),
+        "causal_link": (CausalLinkRepository, of_causal_link),
+        "budget_line": (BudgetLineRepository, of_budget_line),
+    }
+    if kind not in repos:
+        return Scope(None)
+    repo, scope = repos[kind]
+    row = repo(s, ws).find(key)
+    return Scope(None) if row is None else scope(s, ws, row)
+
+
+def of_escalation(s: Session, ws: int, row: Any) -> Scope:
+    """An escalation sits where its subject does; its assignee owns it too."""
+    sc = of_subject(s, ws, row.subject_kind, row.subject_id)
+    return Scope(sc.unit, [*sc.owners, row.assignee_id])
+
+
+def of_escalation_id(s: Session, ws: int, key: int | None) -> Scope:
+    from steerco.governance.repository import EscalationRepository
+
+    esc = None if key is None else EscalationRepository(s, ws).find(key)
+    return Scope(None) if esc is None else of_escalation(s, ws, esc)
+
+
+def of_rule(_s: Session, _ws: int, row: Any) -> Scope:
+    return Scope(row.org_unit_id)
+
+
+def of_review(_s: Session, _ws: int, row: Any) -> Scope:
+    return Scope(row.org_unit_id)

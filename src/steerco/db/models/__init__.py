@@ -27,6 +27,7 @@ from steerco.db.models.metrics import (
     Measurement,
     Metric,
     MetricObjective,
+    MetricUpdater,
     PlanPoint,
 )
 from steerco.db.models.org import Membership, OrgUnit, Person, Workspace
@@ -54,6 +55,7 @@ __all__ = [
     "Membership",
     "Metric",
     "MetricObjective",
+    "MetricUpdater",
     "Milestone",
     "Objective",
     "OrgUnit",

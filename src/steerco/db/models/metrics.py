@@ -145,3 +145,21 @@ class ForecastRecord(Keyed, Tenant, Base):
                          name="uq_forecasts_ws_metric_issued"),
         Index("ix_forecasts_ws_issued", "workspace_id", "issued_on"),
     )
+
+
+class MetricUpdater(Entity, Base):
+    """A person the metric's owner delegates check-ins to (check-in only: not steer/model).
+
+    The unique key leads with (workspace_id, metric_id), so it also serves the lookups of
+    a metric's (or a check-in batch's) updaters; the second index serves "what may this
+    person check in on" and the cascade when a person is deleted.
+    """
+
+    __tablename__ = "metric_updaters"
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "metric_id", "person_id",
+                         name="uq_metric_updaters_ws_metric_person"),
+        Index("ix_metric_updaters_ws_person", "workspace_id", "person_id"),
+    )

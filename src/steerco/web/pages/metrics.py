@@ -23,6 +23,7 @@ from steerco.db.models import CausalLink, Measurement, Metric, MetricObjective, 
 from steerco.evidence.service import metric_view
 from steerco.kit.errors import FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id
+from steerco.metrics.service import updaters_of
 from steerco.web import scopes
 from steerco.web.pages.charts import metric_chart
 from steerco.web.pages.common import (
@@ -106,8 +107,10 @@ def _metric(s: Session, ws: int, mid: str) -> Metric:
     return m
 
 
-def _can_checkin(s: Session, user: PageUser, m: Metric) -> bool:
-    sc = scopes.of_metric(s, user.ctx.ws, m)
+def _can_checkin(s: Session, user: PageUser, m: Metric,
+                 updaters: dict[int, list[int]] | None = None) -> bool:
+    """The owner, a delegated updater, or admin / strategy office over the metric."""
+    sc = scopes.of_metric_for_checkin(s, user.ctx.ws, m, updaters)
     return user.can(s, "checkin", sc.unit, list(sc.owners))
 
 
@@ -157,16 +160,19 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
 
         drivers = [link_row(ln, ln.driver_id) for ln in links if ln.driven_id == m.id]
         driven = [link_row(ln, ln.driven_id) for ln in links if ln.driver_id == m.id]
-        names = person_names(s, ws, [m.owner_id, *[h.submitted_by_id for h in rows],
+        delegated = updaters_of(s, ws, [m.id])
+        updaters = delegated[m.id]
+        names = person_names(s, ws, [m.owner_id, *updaters,
+                                     *[h.submitted_by_id for h in rows],
                                      *[d["owner"] for d in drivers + driven]])
-        can = _can_checkin(s, user, m)
+        can = _can_checkin(s, user, m, delegated)
         findings = work.of(format_id("metric", m.id))
     values = form or {"value": "", "as_of": today().isoformat(), "evidence_url": "",
                       "confidence": "", "note": ""}
     ctx: dict[str, Any] = {"m": m, "v": v, "chart": chart, "history": rows, "hpager": hp,
            "superseded": superseded, "objectives": objectives, "drivers": drivers,
            "driven": driven, "names": names, "can_checkin": can, "form": values,
-           "errors": errors or {}, "findings": findings, "done": done,
+           "errors": errors or {}, "findings": findings, "done": done, "updaters": updaters,
            "mid": format_id("metric", m.id)}
     if form is not None and request.headers.get("hx-request"):
         return render(request, "_checkin_form.html", status_code=200, **ctx)
@@ -215,8 +221,8 @@ async def checkin_submit(request: Request, mid: str, user: FormUser) -> Response
     with user.ctx.write() as s:
         m = _metric(s, user.ctx.ws, mid)
         if not _can_checkin(s, user, m):
-            raise Forbidden("only the metric's owner (or the strategy office) can check in on "
-                            "it")
+            raise Forbidden("only the metric's owner, its delegated updaters (or the strategy "
+                            "office) can check in on it")
         if not errors:
             body: dict[str, Any] = {
                 "metric_id": m.id, "value": fields["value"], "as_of": fields["as_of"],

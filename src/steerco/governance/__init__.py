@@ -1,0 +1,1 @@
+"""Governance: rules, escalations climbing their ladder, decisions and reviews."""

@@ -1,0 +1,281 @@
+"""JSON routes of the governance domain: rules, escalations, decisions and reviews."""
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response
+from sqlalchemy.orm import Session
+
+from steerco.db.enums import DecisionKind, EscalationState, ReviewKind
+from steerco.evidence import service as engine
+from steerco.evidence.api import READ_FRESHNESS_S
+from steerco.governance.repository import (
+    DecisionRepository,
+    EscalationRepository,
+    ReviewRepository,
+    RuleRepository,
+)
+from steerco.governance.schemas import (
+    DecisionCreate,
+    DecisionRead,
+    EscalationAssign,
+    EscalationRead,
+    ReviewCreate,
+    ReviewRead,
+    ReviewUpdate,
+    RuleCreate,
+    RuleRead,
+    RuleUpdate,
+)
+from steerco.governance.service import (
+    acknowledge_escalation,
+    archive_rule,
+    assign_escalation,
+    create_review,
+    create_rule,
+    decision_subject,
+    delete_review,
+    generate_agenda,
+    record_decision,
+    subject_ref,
+    update_review,
+    update_rule,
+)
+from steerco.kit.ids import parse_id
+from steerco.web import scopes
+from steerco.web.auth import Ctx, Reader, Writer
+from steerco.web.items import IdPath, item_routes
+from steerco.web.rest import (
+    CURSOR,
+    LIMIT,
+    READ_ERRORS,
+    VERSIONED_ERRORS,
+    WRITE_ERRORS,
+    IfMatch,
+    Page,
+    Scope,
+    check_version,
+    decode_cursor,
+    optional_unit,
+    page_of,
+    path_key,
+    read,
+    ref_filter,
+    set_etag,
+    sort_query,
+    stale_guard,
+    unit_moves,
+)
+
+router = APIRouter(tags=["governance"])
+Ref = Annotated[str | None, Query(max_length=40)]
+Kind = Annotated[str | None, Query(max_length=64, pattern="^[a-z_]+$")]
+#: The agenda is derived state, so regenerating it may skip If-Match (checked when sent).
+OptionalIfMatch = Header(default=None, alias="If-Match", max_length=100,
+                         description="Optional: the ETag of the version you read")
+
+
+def _version(ctx: Ctx, repo: Any, key: int) -> Any:
+    def version(s: Session) -> int | None:
+        row = repo(s, ctx.ws).find(key)
+        return None if row is None else int(row.version)
+    return version
+
+
+# --- rules ------------------------------------------------------------------------------
+
+
+@router.get("/rules", response_model=Page[RuleRead], responses=READ_ERRORS,
+            summary="List escalation rules")
+def list_rules(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+               sort: str = sort_query(["id", "name", "signal_kind"]),
+               signal_kind: Kind = None, active: bool | None = None, metric_id: Ref = None,
+               objective_id: Ref = None, org_unit_id: Ref = None) -> Response:
+    with ctx.read() as s:
+        repo = RuleRepository(s, ctx.ws)
+        rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
+                         {"signal_kind": signal_kind, "active": active,
+                          "metric_id": ref_filter(metric_id, "metric", "metric_id"),
+                          "objective_id": ref_filter(objective_id, "objective",
+                                                     "objective_id"),
+                          "org_unit_id": ref_filter(org_unit_id, "org_unit", "org_unit_id")})
+        return page_of(list(rows), limit, sort, lambda r: read(RuleRead, r))
+
+
+@router.post("/rules", status_code=201, response_model=RuleRead, responses=WRITE_ERRORS,
+             summary="Add an escalation rule (org_unit_id limits it to a subtree)")
+def post_rule(body: RuleCreate, ctx: Writer, response: Response) -> RuleRead:
+    with ctx.write() as s:
+        ctx.principal.require(s, "model", optional_unit(body.org_unit_id))
+        row = create_rule(s, ctx.ws, body)
+        set_etag(response, row.version)
+        return read(RuleRead, row)
+
+
+item_routes(router, path="/rules", kind="rule", repo=RuleRepository, model=RuleRead,
+            scope=scopes.of_rule, update=(RuleUpdate, update_rule, "model"),
+            new_units=unit_moves,
+            delete=(lambda s, ws, key: archive_rule(s, ws, key), "model",
+                    "Archive a rule (active=false; the escalations it opened stay)"))
+
+
+# --- escalations ------------------------------------------------------------------------
+
+
+def _escalation(_s: Session, _ws: int, row: Any) -> EscalationRead:
+    return read(EscalationRead, row, subject_id=subject_ref(row.subject_kind, row.subject_id))
+
+
+@router.get("/escalations", response_model=Page[EscalationRead], responses=READ_ERRORS,
+            summary="List escalations (opened by the engine's ladder)")
+def list_escalations(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+                     sort: str = sort_query(["id", "opened_at"]),
+                     state: EscalationState | None = None, assignee_id: Ref = None,
+                     subject_kind: Kind = None, signal_kind: Kind = None) -> Response:
+    with ctx.read() as s:
+        repo = EscalationRepository(s, ctx.ws)
+        rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
+                         {"state": state,
+                          "assignee_id": ref_filter(assignee_id, "person", "assignee_id"),
+                          "subject_kind": subject_kind, "signal_kind": signal_kind})
+        return page_of(list(rows), limit, sort, lambda r: _escalation(s, ctx.ws, r))
+
+
+item_routes(router, path="/escalations", kind="escalation", repo=EscalationRepository,
+            model=EscalationRead, scope=scopes.of_escalation, to_read=_escalation)
+
+
+@router.post("/escalations/{id}/acknowledge", response_model=EscalationRead,
+             responses=VERSIONED_ERRORS,
+             summary="Acknowledge an escalation (its assignee, or who may steer its subject)")
+def post_acknowledge(id: IdPath, ctx: Writer, response: Response,
+                     if_match: str | None = IfMatch) -> EscalationRead:
+    key = path_key(id, "escalation")
+    with stale_guard(ctx, _version(ctx, EscalationRepository, key)), ctx.write() as s:
+        row = EscalationRepository(s, ctx.ws).get(key)
+        sc = scopes.of_escalation(s, ctx.ws, row)
+        ctx.principal.require(s, "steer", sc.unit, sc.owners)
+        check_version(row.version, if_match)
+        row = acknowledge_escalation(s, ctx.ws, key)
+        set_etag(response, row.version)
+        return _escalation(s, ctx.ws, row)
+
+
+@router.post("/escalations/{id}/assign", response_model=EscalationRead,
+             responses=VERSIONED_ERRORS,
+             summary="Hand an escalation to a person (who must acknowledge it afresh)")
+def post_assign(id: IdPath, body: EscalationAssign, ctx: Writer, response: Response,
+                if_match: str | None = IfMatch) -> EscalationRead:
+    key = path_key(id, "escalation")
+    with stale_guard(ctx, _version(ctx, EscalationRepository, key)), ctx.write() as s:
+        row = EscalationRepository(s, ctx.ws).get(key)
+        sc = scopes.of_escalation(s, ctx.ws, row)
+        ctx.principal.require(s, "steer", sc.unit, sc.owners)
+        check_version(row.version, if_match)
+        row = assign_escalation(s, ctx.ws, key, body)
+        set_etag(response, row.version)
+        return _escalation(s, ctx.ws, row)
+
+
+# --- decisions --------------------------------------------------------------------------
+
+
+def _decision(_s: Session, _ws: int, row: Any) -> DecisionRead:
+    return read(DecisionRead, row, subject_id=subject_ref(row.subject_kind, row.subject_id))
+
+
+@router.get("/decisions", response_model=Page[DecisionRead], responses=READ_ERRORS,
+            summary="List decisions")
+def list_decisions(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+                   sort: str = sort_query(["id", "decided_on"]), escalation_id: Ref = None,
+                   review_id: Ref = None,
+                   kind: DecisionKind | None = None) -> Response:
+    with ctx.read() as s:
+        repo = DecisionRepository(s, ctx.ws)
+        rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
+                         {"escalation_id": ref_filter(escalation_id, "escalation",
+                                                      "escalation_id"),
+                          "review_id": ref_filter(review_id, "review", "review_id"),
+                          "kind": kind})
+        return page_of(list(rows), limit, sort, lambda r: _decision(s, ctx.ws, r))
+
+
+@router.post("/decisions", status_code=201, response_model=DecisionRead,
+             responses=WRITE_ERRORS,
+             summary="Record a decision (one about an escalation resolves it)")
+def post_decision(body: DecisionCreate, ctx: Writer, response: Response) -> DecisionRead:
+    with ctx.write() as s:
+        if body.escalation_id is not None:
+            sc = scopes.of_escalation_id(s, ctx.ws, parse_id(body.escalation_id, "escalation",
+                                                             "escalation_id"))
+        else:
+            subject = decision_subject(body)
+            sc = scopes.of_subject(s, ctx.ws, *subject) if subject else Scope(None)
+        ctx.principal.require(s, "steer", sc.unit, sc.owners)
+        row = record_decision(s, ctx.ws, body, ctx.principal.person_id)
+        set_etag(response, row.version)
+        return _decision(s, ctx.ws, row)
+
+
+# Decisions are append-only: no PATCH, no DELETE.
+item_routes(router, path="/decisions", kind="decision", repo=DecisionRepository,
+            model=DecisionRead, scope=scopes.workspace_level, to_read=_decision)
+
+
+# --- reviews ----------------------------------------------------------------------------
+
+
+@router.get("/reviews", response_model=Page[ReviewRead], responses=READ_ERRORS,
+            summary="List governance reviews")
+def list_reviews(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+                 sort: str = sort_query(["id", "scheduled_for"]),
+                 kind: ReviewKind | None = None, org_unit_id: Ref = None,
+                 scheduled_from: Annotated[dt.date | None, Query(
+                     alias="from", description="Scheduled on or after")] = None,
+                 scheduled_to: Annotated[dt.date | None, Query(
+                     alias="to", description="Scheduled on or before")] = None,
+                 ) -> Response:
+    with ctx.read() as s:
+        repo = ReviewRepository(s, ctx.ws, scheduled_from, scheduled_to)
+        rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
+                         {"kind": kind,
+                          "org_unit_id": ref_filter(org_unit_id, "org_unit", "org_unit_id")})
+        return page_of(list(rows), limit, sort, lambda r: read(ReviewRead, r))
+
+
+@router.post("/reviews", status_code=201, response_model=ReviewRead, responses=WRITE_ERRORS,
+             summary="Schedule a review (org_unit_id: the subtree it reviews)")
+def post_review(body: ReviewCreate, ctx: Writer, response: Response) -> ReviewRead:
+    with ctx.write() as s:
+        ctx.principal.require(s, "model", optional_unit(body.org_unit_id))
+        row = create_review(s, ctx.ws, body)
+        set_etag(response, row.version)
+        return read(ReviewRead, row)
+
+
+item_routes(router, path="/reviews", kind="review", repo=ReviewRepository, model=ReviewRead,
+            scope=scopes.of_review, update=(ReviewUpdate, update_review, "model"),
+            new_units=unit_moves,
+            delete=(delete_review, "model",
+                    "Delete a review that was not held and has no decisions"))
+
+
+@router.post("/reviews/{id}/agenda", response_model=ReviewRead, responses=VERSIONED_ERRORS,
+             summary="Regenerate a review's agenda: open escalations of its subtree and "
+                     "what changed since the last review (If-Match optional)")
+def post_agenda(id: IdPath, ctx: Writer, response: Response,
+                if_match: str | None = OptionalIfMatch) -> ReviewRead:
+    key = path_key(id, "review")
+    # The engine's state is built (when stale) outside the write transaction.
+    with ctx.read() as s:
+        row = ReviewRepository(s, ctx.ws).get(key)
+        ctx.principal.require(s, "model", scopes.of_review(s, ctx.ws, row).unit)
+        st = engine.CACHE.state(s, ctx.ws, fresh_within=READ_FRESHNESS_S)
+    with stale_guard(ctx, _version(ctx, ReviewRepository, key)), ctx.write() as s:
+        row = ReviewRepository(s, ctx.ws).get(key)
+        ctx.principal.require(s, "model", scopes.of_review(s, ctx.ws, row).unit)
+        if if_match is not None:
+            check_version(row.version, if_match)
+        row = generate_agenda(s, ctx.ws, key, st)
+        set_etag(response, row.version)
+        return read(ReviewRead, row)

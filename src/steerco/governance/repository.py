@@ -1,0 +1,153 @@
+"""Queries of the governance domain: rules, escalations, decisions and reviews."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from steerco.db.enums import EscalationState
+from steerco.db.models import (
+    BudgetLine,
+    CausalLink,
+    Decision,
+    Dependency,
+    Escalation,
+    Initiative,
+    Metric,
+    Milestone,
+    Objective,
+    OrgUnit,
+    Person,
+    PlannedBenefit,
+    Review,
+    Rule,
+)
+from steerco.db.repository import Repository
+
+Subject = tuple[str, int]  # (subject kind, key), e.g. ("metric", 42)
+_CHUNK = 500
+
+
+class RuleRepository(Repository[Rule]):
+    model = Rule
+    kind = "rule"
+
+
+class EscalationRepository(Repository[Escalation]):
+    model = Escalation
+    kind = "escalation"
+
+    def unresolved(self) -> Sequence[Escalation]:
+        """Open and acknowledged escalations, highest rung first, then oldest first."""
+        return self.session.scalars(self.scoped().where(
+            Escalation.state != EscalationState.RESOLVED).order_by(
+            Escalation.rung.desc(), Escalation.opened_at, Escalation.id)).all()
+
+
+class DecisionRepository(Repository[Decision]):
+    model = Decision
+    kind = "decision"
+
+    def count_for_review(self, review_id: int) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(Decision).where(
+            Decision.workspace_id == self.workspace_id, Decision.review_id == review_id))
+            or 0)
+
+
+class ReviewRepository(Repository[Review]):
+    model = Review
+    kind = "review"
+
+    def __init__(self, session: Session, workspace_id: int,
+                 scheduled_from: dt.date | None = None,
+                 scheduled_to: dt.date | None = None) -> None:
+        super().__init__(session, workspace_id)
+        self.scheduled_from = scheduled_from
+        self.scheduled_to = scheduled_to
+
+    def scoped(self) -> Select[Any]:
+        """Reviews of the workspace, within the scheduled_for range if one was given."""
+        q = super().scoped()
+        if self.scheduled_from is not None:
+            q = q.where(Review.scheduled_for >= self.scheduled_from)
+        if self.scheduled_to is not None:
+            q = q.where(Review.scheduled_for <= self.scheduled_to)
+        return q
+
+
+class PlacementRepository:
+    """Where subjects sit in the org tree (for a review's subtree), in bulk."""
+
+    def __init__(self, session: Session, workspace_id: int) -> None:
+        self.session = session
+        self.workspace_id = workspace_id
+
+    def subtree(self, root: int) -> set[int]:
+        """`root` and every org unit below it."""
+        children: dict[int, list[int]] = {}
+        for key, parent in self.session.execute(select(OrgUnit.id, OrgUnit.parent_id).where(
+                OrgUnit.workspace_id == self.workspace_id)):
+            if parent is not None:
+                children.setdefault(parent, []).append(key)
+        out, todo = {root}, [root]
+        while todo:
+            for child in children.get(todo.pop(), []):
+                if child not in out:
+                    out.add(child)
+                    todo.append(child)
+        return out
+
+    def units_of(self, subjects: Iterable[Subject]) -> dict[Subject, int | None]:
+        """The org unit of each subject: a metric's (or causal link's driven metric's) is
+        its owner's, a milestone's or benefit's its initiative's, a dependency's its
+        consumer's; a subject of another kind or not found has None."""
+        by_kind: dict[str, set[int]] = {}
+        for kind, key in subjects:
+            by_kind.setdefault(kind, set()).add(key)
+        out: dict[Subject, int | None] = {}
+        for kind, keys in by_kind.items():
+            query = self._unit_query(kind)
+            ordered = sorted(keys)
+            for i in range(0, len(ordered), _CHUNK):
+                if query is None:
+                    break
+                chunk = ordered[i:i + _CHUNK]
+                for key, unit in self.session.execute(query(chunk)):
+                    out[(kind, int(key))] = None if unit is None else int(unit)
+        return out
+
+    def _unit_query(self, kind: str) -> Any:
+        ws = self.workspace_id
+        owner = aliased(Person)
+        if kind == "metric":
+            return lambda keys: select(Metric.id, owner.org_unit_id).outerjoin(
+                owner, owner.id == Metric.owner_id).where(
+                Metric.workspace_id == ws, Metric.id.in_(keys))
+        if kind == "causal_link":
+            return lambda keys: select(CausalLink.id, owner.org_unit_id).join(
+                Metric, Metric.id == CausalLink.driven_id).outerjoin(
+                owner, owner.id == Metric.owner_id).where(
+                CausalLink.workspace_id == ws, CausalLink.id.in_(keys))
+        if kind in ("objective", "initiative", "budget_line"):
+            model: Any = {"objective": Objective, "initiative": Initiative,
+                          "budget_line": BudgetLine}[kind]
+            return lambda keys: select(model.id, model.org_unit_id).where(
+                model.workspace_id == ws, model.id.in_(keys))
+        if kind in ("milestone", "benefit"):
+            child: Any = Milestone if kind == "milestone" else PlannedBenefit
+            return lambda keys: select(child.id, Initiative.org_unit_id).join(
+                Initiative, Initiative.id == child.initiative_id).where(
+                child.workspace_id == ws, child.id.in_(keys))
+        if kind == "dependency":
+            direct, via = aliased(Initiative), aliased(Initiative)
+            return lambda keys: select(
+                Dependency.id, func.coalesce(direct.org_unit_id, via.org_unit_id)).outerjoin(
+                direct, direct.id == Dependency.consumer_initiative_id).outerjoin(
+                Milestone, Milestone.id == Dependency.consumer_milestone_id).outerjoin(
+                via, via.id == Milestone.initiative_id).where(
+                Dependency.workspace_id == ws, Dependency.id.in_(keys))
+        return None
