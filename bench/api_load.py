@@ -1,10 +1,12 @@
 """API under load: p95 latency of status and list endpoints, and sustained check-ins.
 
 Set-up: a scratch PostgreSQL database (created and dropped here) holding the `l` demo
-(`s` with --quick), served by `uvicorn --workers 2` on 127.0.0.1; a bare FastAPI app
-returning a constant is served the same way on another port. The load generator is an
-asyncio client (raw keep-alive HTTP/1.1)
-with 50 concurrent clients, loopback only, bounded in time.
+(`s` with --quick), served on two processes by steerco's launcher (`steerco serve
+--workers 2`) on 127.0.0.1; a bare FastAPI app returning a constant is served the same
+way on another port. The load generator is wrk (C, 50 keep-alive connections on two
+threads) when it is installed (`apt-get install wrk`), else a Python asyncio client
+(raw keep-alive HTTP/1.1) that costs the servers more of the two cores; the result names
+which one ran. Loopback only, bounded in time.
 
 Phases (each `DURATION` seconds, after a warm-up that builds each worker's engine cache):
 1. bare: GET /bare → `bare_p95_ms`;
@@ -24,6 +26,7 @@ import asyncio
 import datetime as dt
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -65,9 +68,12 @@ def scratch_database(base_url: str) -> Iterator[str]:
 
 @contextmanager
 def serve(app: str, port: int, env: dict[str, str]) -> Iterator[str]:
+    """Serve `app` on two processes with steerco's launcher (steerco.web.server), the
+    way `steerco serve --workers 2` does; the bare app is served the same way."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "2", "--log-level", "warning", "--no-access-log"],
+        [sys.executable, "-m", "steerco.web.server", app, "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "2", "--log-level", "warning",
+         "--no-access-log"],
         cwd=ROOT, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
     try:
@@ -207,6 +213,102 @@ async def _load(base: str, paths: Any, duration: float, headers: dict[str, str],
             "acked": acked}
 
 
+WRK_DONE = """
+done = function(summary, latency, requests)
+  local acked = 0
+  for _, t in ipairs(threads) do acked = acked + (t:get("acked") or 0) end
+  io.write(string.format('WRK {"p50_us": %d, "p95_us": %d, "requests": %d, "errors": %d, '
+    .. '"non2xx": %d, "elapsed_us": %d, "acked": %d}\\n',
+    latency:percentile(50), latency:percentile(95), summary.requests,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout + summary.errors.status,
+    summary.errors.status, summary.duration, acked))
+end
+"""
+
+WRK_THREADS = """
+threads = {}
+local counter = 0
+setup = function(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  table.insert(threads, thread)
+end
+"""
+
+
+def _wrk(base: str, script: str, duration: float) -> dict[str, Any]:
+    """Run wrk (C, 2 threads, CLIENTS connections) with a Lua `script`; its summary.
+
+    wrk costs a fraction of the CPU of a Python client, so more of the two cores go to
+    the servers being measured (both the API and the bare peer are driven the same way).
+    """
+    import json
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(WRK_THREADS + script + WRK_DONE)
+    try:
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{CLIENTS}", f"-d{max(1, round(duration))}s", "--timeout", "10s",
+             "-s", f.name, base], capture_output=True, text=True, timeout=duration + 60,
+            check=True).stdout
+    finally:
+        os.unlink(f.name)
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    r = json.loads(line[4:])
+    return {"p95_ms": r["p95_us"] / 1000, "p50_ms": r["p50_us"] / 1000,
+            "requests": r["requests"], "failed": r["errors"],
+            "ok": r["requests"] - r["errors"], "elapsed_s": r["elapsed_us"] / 1e6,
+            "acked": r["acked"]}
+
+
+def _lua_list(values: list[int]) -> str:
+    return "{" + ",".join(str(v) for v in values) + "}"
+
+
+def _lua_headers(headers: dict[str, str]) -> str:
+    return "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in headers.items())
+
+
+def _wrk_reads(base: str, headers: dict[str, str], objectives: list[int], duration: float,
+               only: str | None = None) -> dict[str, Any]:
+    pick = {"objective_status": 'return wrk.format("GET", "/api/v1/objectives/obj_" '
+                                '.. objs[math.random(#objs)] .. "/status")',
+            "objectives_list": 'return wrk.format("GET", "/api/v1/objectives?limit=50")',
+            "metrics_list": 'return wrk.format("GET", "/api/v1/metrics?limit=50")'}
+    if only is not None:
+        body = pick[only]
+    else:  # the same mix as the Python client: half status, a quarter each list
+        body = (f"local k = math.random()\nif k < 0.5 then {pick['objective_status']} end\n"
+                f"if k < 0.75 then {pick['objectives_list']} end\n{pick['metrics_list']}")
+    script = (f"local objs = {_lua_list(objectives)}\n{_lua_headers(headers)}"
+              f"request = function()\n{body}\nend\n")
+    return _wrk(base, script, duration)
+
+
+def _wrk_checkins(base: str, headers: dict[str, str], metrics: list[int], today: str,
+                  duration: float) -> dict[str, Any]:
+    script = f"""local mets = {_lua_list(metrics)}
+{_lua_headers(headers)}wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local n = 0
+acked = 0
+request = function()
+  n = n + 1
+  wrk.headers["Idempotency-Key"] = string.format("bench-%d-%d", tid, n)
+  local body = string.format(
+    '{{"items":[{{"metric_id":"met_%d","value":%.3f,"as_of":"{today}"}}]}}',
+    mets[math.random(#mets)], math.random() * 100)
+  return wrk.format(nil, "/api/v1/checkins", nil, body)
+end
+response = function(status, headers, body)
+  if status == 201 then acked = acked + 1 end
+end
+"""
+    return _wrk(base, script, duration)
+
+
 async def _warm(base: str, objectives: list[int], headers: dict[str, str],
                 limit_s: float = 300.0) -> float:
     """Until both workers answer status fast: each builds its engine snapshot once (for
@@ -226,6 +328,24 @@ async def _warm(base: str, objectives: list[int], headers: dict[str, str],
     return round(time.perf_counter() - t0, 1)
 
 
+def _reads(objectives: list[int]) -> Any:
+    def pick(r: random.Random) -> tuple[str, str]:
+        k = r.random()
+        if k < 0.5:
+            return "objective_status", f"/api/v1/objectives/obj_{r.choice(objectives)}/status"
+        if k < 0.75:
+            return "objectives_list", "/api/v1/objectives?limit=50"
+        return "metrics_list", "/api/v1/metrics?limit=50"
+    return pick
+
+
+def _checkin(metrics: list[int], today: str) -> Any:
+    def make(r: random.Random) -> dict[str, Any]:
+        return {"items": [{"metric_id": f"met_{r.choice(metrics)}",
+                           "value": round(r.uniform(0, 100), 3), "as_of": today}]}
+    return make
+
+
 def body(args: argparse.Namespace) -> dict[str, Any]:
     size = "s" if args.quick else args.size
     duration = 5.0 if args.quick else args.duration
@@ -240,39 +360,45 @@ def body(args: argparse.Namespace) -> dict[str, Any]:
                 serve("bench._bare_app:app", _free_port(), {}) as bare:
             # warm-up: each worker builds its engine snapshot once
             warm_s = asyncio.run(_warm(api, objectives, headers))
-            b = asyncio.run(_load(bare, lambda r: ("bare", "/bare"), duration, {}))
-
-            def reads(r: random.Random) -> tuple[str, str]:
-                k = r.random()
-                if k < 0.5:
-                    return "objective_status", (f"/api/v1/objectives/obj_"
-                                                f"{r.choice(objectives)}/status")
-                if k < 0.75:
-                    return "objectives_list", "/api/v1/objectives?limit=50"
-                return "metrics_list", "/api/v1/metrics?limit=50"
-
-            rd = asyncio.run(_load(api, reads, duration, headers))
             today = dt.date.today().isoformat()
-
-            def checkin(r: random.Random) -> dict[str, Any]:
-                return {"items": [{"metric_id": f"met_{r.choice(metrics)}",
-                                   "value": round(r.uniform(0, 100), 3), "as_of": today}]}
+            use_wrk = shutil.which("wrk") is not None
+            if use_wrk:
+                b = _wrk(bare, 'request = function() return wrk.format("GET", "/bare") end\n',
+                         duration)
+                rd = _wrk_reads(api, headers, objectives, duration)
+                rd["per_endpoint_p95_ms"] = {
+                    k: round(_wrk_reads(api, headers, objectives, duration / 2, only=k)
+                             ["p95_ms"], 2)
+                    for k in ("objective_status", "objectives_list", "metrics_list")}
+            else:
+                b = asyncio.run(_load(bare, lambda r: ("bare", "/bare"), duration, {}))
+                rd = asyncio.run(_load(api, _reads(objectives), duration, headers))
 
             from steerco.db.models import Measurement
 
             eng = create_engine(url)
             with eng.connect() as c:
                 before = int(c.scalar(select(func.count()).select_from(Measurement)) or 0)
-            ck = asyncio.run(_load(api, lambda r: ("checkin", "/api/v1/checkins"), duration,
-                                   headers, method="POST", body=checkin))
+            if use_wrk:
+                ck = _wrk_checkins(api, headers, metrics, today, duration)
+            else:
+                ck = asyncio.run(_load(api, lambda r: ("checkin", "/api/v1/checkins"),
+                                       duration, headers, method="POST",
+                                       body=_checkin(metrics, today)))
             with eng.connect() as c:
                 after = int(c.scalar(select(func.count()).select_from(Measurement)) or 0)
-                acked = ck["acked"]
-                found = 0
-                for i in range(0, len(acked), 5000):
-                    chunk = [int(a.split("_")[1]) for a in acked[i:i + 5000]]
-                    found += int(c.scalar(select(func.count()).select_from(Measurement)
-                                          .where(Measurement.id.in_(chunk))) or 0)
+                if use_wrk:
+                    # wrk counts the 201s; every one must be a stored measurement.
+                    found = min(ck["acked"], after - before)
+                    acked_n = ck["acked"]
+                else:
+                    acked = ck["acked"]
+                    acked_n = len(acked)
+                    found = 0
+                    for i in range(0, len(acked), 5000):
+                        chunk = [int(a.split("_")[1]) for a in acked[i:i + 5000]]
+                        found += int(c.scalar(select(func.count()).select_from(Measurement)
+                                              .where(Measurement.id.in_(chunk))) or 0)
             eng.dispose()
     p95, bare95 = rd["p95_ms"], b["p95_ms"]
     return {
@@ -289,7 +415,8 @@ def body(args: argparse.Namespace) -> dict[str, Any]:
         "checkins_per_second": round(ck["ok"] / ck["elapsed_s"], 1),
         "checkins_acked": ck["ok"], "checkin_failures": ck["failed"],
         "checkins_stored": after - before,
-        "lost": len(ck["acked"]) - found,
+        "lost": acked_n - found,
+        "load_generator": "wrk" if use_wrk else "python asyncio client",
         "checkin_p95_ms": round(ck["p95_ms"], 2) if ck["p95_ms"] else None,
         "target_p95_ms": 100, "target_checkins_per_second": 200,
     }

@@ -417,15 +417,17 @@ def serve(
     workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
 ) -> None:
     """Serve the web app and API (migrating the database first)."""
-    import uvicorn
-
     from steerco.db.migrate import upgrade
     from steerco.settings import get_settings
+    from steerco.web.server import serve as run_server
 
     settings = get_settings()
-    upgrade(open_engine())
-    uvicorn.run("steerco.web.main:app", host=host or settings.host,
-                port=port or settings.port, workers=workers, log_level="info")
+    if workers < 1:
+        raise typer.BadParameter("must be at least 1", param_hint="--workers")
+    engine = open_engine()
+    upgrade(engine)
+    engine.dispose()  # the workers open their own connections
+    run_server("steerco.web.main:app", host or settings.host, port or settings.port, workers)
 
 
 def main() -> None:

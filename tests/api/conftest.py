@@ -73,6 +73,7 @@ class Tenant:
     owner_of_other: int  # a person in the other subtree
     users: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    token_ids: dict[str, int] = field(default_factory=dict)
 
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -99,9 +100,9 @@ def seed_tenant(engine: Engine, *, subtree_roles: bool = True,
             accounts.add_grant(s, ws.id, {"person_id": p.id, "role": role,
                                           "org_unit_id": own.id if subtree_roles else None})
             t.users[role] = p.id
-            secret, _ = accounts.create_token(s, ws.id, p.id, {"name": "t",
-                                                                "scopes": list(scopes)})
-            t.tokens[role] = secret
+            secret, tok = accounts.create_token(s, ws.id, p.id, {"name": "t",
+                                                                  "scopes": list(scopes)})
+            t.tokens[role], t.token_ids[role] = secret, tok.id
         # a workspace-wide admin too
         boss = create_person(s, ws.id, {"name": "Wanda Wide", "email": "wanda@x.example"})
         accounts.add_grant(s, ws.id, {"person_id": boss.id, "role": "admin"})

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from steerco.db.models import (
@@ -47,6 +48,30 @@ class CredentialRepository:
 
     def token_by_hash(self, digest: str) -> ApiToken | None:
         return self.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+
+    def token_with_grants(self, digest: str) -> Sequence[Any]:
+        """The token behind a hash joined with its person's grants: one row per grant (a
+        single row with a null role if there are none), in one round trip, as plain rows
+        rather than ORM objects; this runs on every API request."""
+        # Table columns, not ORM attributes: a Core statement skips the ORM's per-query
+        # compile and loading steps (half of this query's cost, measured).
+        tt, gt = ApiToken.__table__, RoleGrant.__table__
+        t, g = tt.c, gt.c
+        return self.session.execute(
+            select(t.id, t.workspace_id, t.person_id, t.scopes, t.expires_at, t.revoked_at,
+                   t.last_used_at, g.role, g.org_unit_id).select_from(tt)
+            .outerjoin(gt, and_(g.workspace_id == t.workspace_id, g.person_id == t.person_id))
+            .where(t.token_hash == digest).order_by(g.id)).all()
+
+    def session_with_grants(self, key: str) -> Sequence[Any]:
+        """The web session behind a hash joined with its person's grants (as above)."""
+        wt, gt = WebSession.__table__, RoleGrant.__table__
+        w, g = wt.c, gt.c
+        return self.session.execute(
+            select(w.id, w.workspace_id, w.person_id, w.csrf_token, w.created_at,
+                   w.expires_at, w.last_seen_at, g.role, g.org_unit_id).select_from(wt)
+            .outerjoin(gt, and_(g.workspace_id == w.workspace_id, g.person_id == w.person_id))
+            .where(w.id == key).order_by(g.id)).all()
 
     def reset_by_hash(self, digest: str) -> PasswordReset | None:
         return self.session.scalar(select(PasswordReset).where(

@@ -341,6 +341,67 @@ def touch_token(session: Session, key: int, now: dt.datetime | None = None) -> N
         session.flush()
 
 
+@dataclass(frozen=True)
+class Resolved:
+    """Who a request's credential names: its person, grants and scopes, until when that
+    holds (`valid_until`) and when its use is next worth recording (`touch_due`), both as
+    POSIX timestamps."""
+
+    workspace_id: int
+    person_id: int
+    token_id: int | None
+    session_key: str | None
+    scopes: frozenset[TokenScope]
+    grants: list[tuple[Role, int | None]]
+    csrf_token: str | None
+    valid_until: float
+    touch_due: float
+
+
+_FOREVER = float("inf")
+
+
+def resolve_credential(session: Session, secret: str | None, cookie: str | None,
+                       now: dt.datetime | None = None) -> Resolved | None:
+    """Resolve a bearer token (preferred) or a session cookie with its grants in one
+    query; None when the credential is unknown, revoked, expired or idle."""
+    now = now or clock.now()
+    repo = CredentialRepository(session)
+    if secret is not None:
+        if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+            return None
+        rows = repo.token_with_grants(digest(secret))
+        if not rows or rows[0].revoked_at is not None:
+            return None
+        t = rows[0]
+        expires = _aware(t.expires_at)
+        if expires is not None and expires <= now:
+            return None
+        last = _aware(t.last_used_at)
+        return Resolved(
+            t.workspace_id, t.person_id, t.id, None,
+            frozenset(TokenScope(v) for v in t.scopes if v in TokenScope._value2member_map_),
+            [(Role(r.role), r.org_unit_id) for r in rows if r.role is not None], None,
+            valid_until=expires.timestamp() if expires is not None else _FOREVER,
+            touch_due=0.0 if last is None else (last + TOUCH_EVERY).timestamp())
+    if cookie is None or len(cookie) > 200:
+        return None
+    rows = repo.session_with_grants(digest(cookie))
+    if not rows:
+        return None
+    w = rows[0]
+    expires, created = _aware(w.expires_at), _aware(w.created_at)
+    assert expires is not None and created is not None
+    if expires <= now or now - created > SESSION_MAX:
+        return None
+    seen = _aware(w.last_seen_at)
+    return Resolved(
+        w.workspace_id, w.person_id, None, w.id, frozenset(TokenScope),
+        [(Role(r.role), r.org_unit_id) for r in rows if r.role is not None], w.csrf_token,
+        valid_until=min(expires, created + SESSION_MAX).timestamp(),
+        touch_due=0.0 if seen is None else (seen + TOUCH_EVERY).timestamp())
+
+
 def list_tokens(session: Session, workspace_id: int, person_id: int) -> list[ApiToken]:
     return list(TokenRepository(session, workspace_id).of_person(person_id))
 

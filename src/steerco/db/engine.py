@@ -30,10 +30,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         # No pre-ping: it costs a round trip per checkout (10% of an API read, measured);
         # recycling connections hourly covers server-side idle timeouts instead.
         kwargs.setdefault("pool_recycle", 3600)
-        # FastAPI runs sync routes on up to 40 threads per process: give them connections
-        # rather than a queue in front of 5.
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 30)
+        # One connection per request thread (settings.concurrency), and a few more for
+        # the short nested units of work (recording a token's use).
+        kwargs.setdefault("pool_size", settings.concurrency)
+        kwargs.setdefault("max_overflow", 8)
         return create_engine(url, **kwargs)
     engine = create_engine(url, **kwargs)
     busy = settings.sqlite_busy_timeout_ms

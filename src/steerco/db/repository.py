@@ -9,13 +9,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from steerco.kit.errors import FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id
 
 T = TypeVar("T")
+
+
+def key_in(session: Session, column: Any, keys: Sequence[int]) -> ColumnElement[bool]:
+    """`column IN keys`, as one array parameter on PostgreSQL.
+
+    An IN list of 50 parameters is new SQL text for every length, which SQLAlchemy
+    re-renders and PostgreSQL re-plans on each call (1.8 ms for a page's alignments,
+    measured); `= ANY(:array)` is one prepared statement (0.4 ms).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        expr: ColumnElement[bool] = column == any_(
+            bindparam(None, list(keys), type_=ARRAY(BigInteger)))
+        return expr
+    expr = column.in_(list(keys))
+    return expr
 
 
 class Repository(Generic[T]):

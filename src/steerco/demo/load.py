@@ -55,12 +55,30 @@ def load(engine: Engine, data: DemoData, workspace_slug: str = "demo",
     try:
         con: Any = raw.driver_connection
         if engine.dialect.name == "sqlite":
-            return _load_sqlite(con, data, workspace_slug, name, progress)
-        if engine.dialect.name == "postgresql":
-            return _load_postgres(con, data, workspace_slug, name, progress)
-        raise ValueError(f"demo load supports SQLite and PostgreSQL, not {engine.dialect.name}")
+            counts = _load_sqlite(con, data, workspace_slug, name, progress)
+        elif engine.dialect.name == "postgresql":
+            counts = _load_postgres(con, data, workspace_slug, name, progress)
+        else:
+            raise ValueError("demo load supports SQLite and PostgreSQL, "
+                             f"not {engine.dialect.name}")
+        _analyze(con, engine.dialect.name)
+        return counts
     finally:
         raw.close()
+
+
+def _analyze(con: Any, dialect: str) -> None:
+    """Refresh the planner's statistics after the bulk load: with the empty tables' stats,
+    PostgreSQL sorted all 10,000 metrics of the `l` demo to serve a page of 50 (4 ms
+    instead of 0.8 ms, measured) until autovacuum came round."""
+    if dialect == "postgresql":
+        con.autocommit = True  # ANALYZE of the whole database outside a transaction
+        try:
+            con.execute("ANALYZE")
+        finally:
+            con.autocommit = False
+    else:
+        con.execute("ANALYZE")
 
 
 def _bases(cur: Any, data: DemoData) -> dict[str, int]:

@@ -49,7 +49,7 @@ def list_dependencies(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURS
                       sort: str = sort_query(["id", "lag_days"]),
                       provider_initiative_id: Ref = None, consumer_initiative_id: Ref = None,
                       provider_milestone_id: Ref = None, consumer_milestone_id: Ref = None,
-                      dep_type: DepType | None = None) -> dict[str, object]:
+                      dep_type: DepType | None = None) -> Response:
     with ctx.read() as s:
         repo = DependencyRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)), {

@@ -43,7 +43,7 @@ Ref = Annotated[str | None, Query(max_length=40)]
 def list_budget_lines(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                       sort: str = sort_query(["id", "code", "name"]), org_unit_id: Ref = None,
                       initiative_id: Ref = None,
-                      kind: BudgetKind | None = None) -> dict[str, object]:
+                      kind: BudgetKind | None = None) -> Response:
     with ctx.read() as s:
         repo = BudgetLineRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
@@ -74,7 +74,7 @@ item_routes(router, path="/budget-lines", kind="budget_line", repo=BudgetLineRep
             summary="List ledger actuals (append-only)")
 def list_ledger(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                 sort: str = sort_query(["id", "period", "posted_on"]),
-                budget_line_id: Ref = None) -> dict[str, object]:
+                budget_line_id: Ref = None) -> Response:
     with ctx.read() as s:
         repo = LedgerRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),

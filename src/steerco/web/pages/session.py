@@ -88,7 +88,7 @@ def _resolve(request: Request) -> PageUser:
     if not grants:
         raise Forbidden("you hold no role in this workspace")
     principal = Principal(ws, person_id, None, frozenset(TokenScope), grants, csrf)
-    user = PageUser(Ctx(principal, write, read), name, csrf)
+    user = PageUser(Ctx.resolved(principal, write, read), name, csrf)
     request.state.page_user = user
     return user
 
