@@ -18,10 +18,14 @@ class Settings(BaseSettings):
     #: SQLite waits this long for a lock before reporting "database is locked".
     sqlite_busy_timeout_ms: int = 15_000
     #: Requests one server process works on at once (its thread pool), and as many
-    #: pooled PostgreSQL connections: each request holds one, so a pool as large as the
-    #: thread pool never opens and closes connections under load (measured: a pool of
-    #: 10 under 40 threads spawned a PostgreSQL backend per request).
-    concurrency: int = 24
+    #: pooled PostgreSQL connections: each request holds one, so the pool never opens and
+    #: closes connections under load (a pool of 10 under 40 threads spawned a PostgreSQL
+    #: backend per request). Few threads, because they share one interpreter lock: with
+    #: 50 clients, 4 threads served 1,100 reads/s where 24 served 630 (bench/api_load.py);
+    #: run more processes (`steerco serve --workers N`) for more parallelism.
+    concurrency: int = 4
+    #: List pages each server process keeps (steerco.web.page_cache; 0 turns it off).
+    page_cache_entries: int = 1024
     host: str = "127.0.0.1"
     port: int = 8000
 

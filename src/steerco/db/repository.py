@@ -140,3 +140,19 @@ def entity_counts(session: Session, workspace_id: int | None = None) -> dict[str
                 q = q.where(table.c.workspace_id == workspace_id)
         out[table.name] = int(session.scalar(q) or 0)
     return dict(sorted(out.items()))
+
+
+def table_generations(session: Session, workspace_id: int,
+                      tables: tuple[str, ...]) -> tuple[int, ...]:
+    """How often each of `tables` has changed in the workspace (0: never; see
+    db/generations.py), as seen by this transaction.
+
+    It reads the workspace's few counters with one constant statement (prepared once per
+    connection) on the table, not the ORM: this runs before every cached list page.
+    """
+    from steerco.db.models import TableGeneration
+
+    t = TableGeneration.__table__.c
+    rows = dict(session.execute(select(t.table_name, t.generation).where(
+        t.workspace_id == workspace_id)).all())
+    return tuple(int(rows.get(name, 0)) for name in tables)

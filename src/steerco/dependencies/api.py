@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from steerco.db.enums import DepType
@@ -14,6 +14,7 @@ from steerco.kit.ids import format_id, parse_any
 from steerco.web import scopes
 from steerco.web.auth import Reader, Writer
 from steerco.web.items import item_routes
+from steerco.web.page_cache import cached_list
 from steerco.web.rest import (
     CURSOR,
     LIMIT,
@@ -45,7 +46,9 @@ def dependency_read(_s: Session, _ws: int, row: Any) -> DependencyRead:
 
 @router.get("/dependencies", response_model=Page[DependencyRead], responses=READ_ERRORS,
             summary="List dependencies")
-def list_dependencies(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("dependencies")
+def list_dependencies(request: Request, ctx: Reader,
+                      limit: int = LIMIT, cursor: str | None = CURSOR,
                       sort: str = sort_query(["id", "lag_days"]),
                       provider_initiative_id: Ref = None, consumer_initiative_id: Ref = None,
                       provider_milestone_id: Ref = None, consumer_milestone_id: Ref = None,

@@ -8,7 +8,7 @@ first. An entity created after the snapshot was built triggers one rebuild.
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from steerco.metrics.repository import MetricRepository
 from steerco.objectives.repository import ObjectiveRepository
 from steerco.web.auth import Reader
 from steerco.web.items import IdPath
-from steerco.web.rest import READ_ERRORS, path_key
+from steerco.web.rest import READ_ERRORS, model_response, path_key
 
 router = APIRouter(tags=["engine"])
 AsOf = Annotated[dt.date | None, Query(
@@ -143,7 +143,7 @@ def _row(s: Session, ws: int, as_of: dt.date | None, ids_of: Any,
 
 @router.get("/metrics/{id}/forecast", response_model=MetricStatus, responses=READ_ERRORS,
             summary="A metric's status with reasons, forecast, intervals and P(hit)")
-def metric_forecast(id: IdPath, ctx: Reader, as_of: AsOf = None) -> dict[str, Any]:
+def metric_forecast(id: IdPath, ctx: Reader, as_of: AsOf = None) -> Response:
     key = path_key(id, "metric")
     with ctx.read() as s:
         metric = MetricRepository(s, ctx.ws).get(key)
@@ -151,13 +151,13 @@ def metric_forecast(id: IdPath, ctx: Reader, as_of: AsOf = None) -> dict[str, An
         if row < 0:
             from steerco.kit.errors import NotFound
             raise NotFound("metric", id)
-        return engine.metric_view(st, row, metric.unit)
+        return model_response(MetricStatus, engine.metric_view(st, row, metric.unit))
 
 
 @router.get("/objectives/{id}/status", response_model=ObjectiveStatus,
             responses=READ_ERRORS,
             summary="An objective's computed status with its worst reasons")
-def objective_status(id: IdPath, ctx: Reader, as_of: AsOf = None) -> dict[str, Any]:
+def objective_status(id: IdPath, ctx: Reader, as_of: AsOf = None) -> Response:
     key = path_key(id, "objective")
     with ctx.read() as s:
         st = _state(s, ctx.ws, as_of)
@@ -169,7 +169,7 @@ def objective_status(id: IdPath, ctx: Reader, as_of: AsOf = None) -> dict[str, A
         if row < 0:
             from steerco.kit.errors import NotFound
             raise NotFound("status of objective", f"{id} (archived objectives have none)")
-        return engine.objective_view(st, row)
+        return model_response(ObjectiveStatus, engine.objective_view(st, row))
 
 
 @router.get("/status/tree", response_model=list[StatusNode], responses=READ_ERRORS,

@@ -31,7 +31,7 @@ from steerco.core.status import (
     reason_names,
 )
 from steerco.evidence.repository import SnapshotRepository
-from steerco.kit import clock
+from steerco.kit import clock, heap
 from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.ids import format_id
 
@@ -116,6 +116,7 @@ class EngineCache:
                                      threading.Lock())
                     with self._lock:
                         self._states[key] = st
+                    heap.settle()  # the state lives until tomorrow: keep GC off it
         now = time.monotonic()
         if fresh_within > 0:
             if now - st.checked_at < fresh_within:

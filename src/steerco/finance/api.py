@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from steerco.db.enums import BudgetKind
 from steerco.finance.repository import BudgetLineRepository, LedgerRepository
@@ -18,6 +18,7 @@ from steerco.kit.ids import parse_id
 from steerco.web import scopes
 from steerco.web.auth import Reader, Writer
 from steerco.web.items import item_routes
+from steerco.web.page_cache import cached_list
 from steerco.web.rest import (
     CURSOR,
     LIMIT,
@@ -40,7 +41,9 @@ Ref = Annotated[str | None, Query(max_length=40)]
 
 @router.get("/budget-lines", response_model=Page[BudgetLineRead], responses=READ_ERRORS,
             summary="List budget lines")
-def list_budget_lines(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("budget_lines")
+def list_budget_lines(request: Request, ctx: Reader,
+                      limit: int = LIMIT, cursor: str | None = CURSOR,
                       sort: str = sort_query(["id", "code", "name"]), org_unit_id: Ref = None,
                       initiative_id: Ref = None,
                       kind: BudgetKind | None = None) -> Response:
@@ -72,7 +75,8 @@ item_routes(router, path="/budget-lines", kind="budget_line", repo=BudgetLineRep
 
 @router.get("/ledger-entries", response_model=Page[LedgerEntryRead], responses=READ_ERRORS,
             summary="List ledger actuals (append-only)")
-def list_ledger(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("ledger_entries")
+def list_ledger(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                 sort: str = sort_query(["id", "period", "posted_on"]),
                 budget_line_id: Ref = None) -> Response:
     with ctx.read() as s:

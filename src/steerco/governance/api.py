@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from steerco.db.enums import DecisionKind, EscalationState, ReviewKind
@@ -45,6 +45,7 @@ from steerco.kit.ids import parse_id
 from steerco.web import scopes
 from steerco.web.auth import Ctx, Reader, Writer
 from steerco.web.items import IdPath, item_routes
+from steerco.web.page_cache import cached_list
 from steerco.web.rest import (
     CURSOR,
     LIMIT,
@@ -87,7 +88,8 @@ def _version(ctx: Ctx, repo: Any, key: int) -> Any:
 
 @router.get("/rules", response_model=Page[RuleRead], responses=READ_ERRORS,
             summary="List escalation rules")
-def list_rules(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("rules")
+def list_rules(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                sort: str = sort_query(["id", "name", "signal_kind"]),
                signal_kind: Kind = None, active: bool | None = None, metric_id: Ref = None,
                objective_id: Ref = None, org_unit_id: Ref = None) -> Response:
@@ -128,7 +130,8 @@ def _escalation(_s: Session, _ws: int, row: Any) -> EscalationRead:
 
 @router.get("/escalations", response_model=Page[EscalationRead], responses=READ_ERRORS,
             summary="List escalations (opened by the engine's ladder)")
-def list_escalations(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("escalations")
+def list_escalations(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                      sort: str = sort_query(["id", "opened_at"]),
                      state: EscalationState | None = None, assignee_id: Ref = None,
                      subject_kind: Kind = None, signal_kind: Kind = None) -> Response:
@@ -186,7 +189,8 @@ def _decision(_s: Session, _ws: int, row: Any) -> DecisionRead:
 
 @router.get("/decisions", response_model=Page[DecisionRead], responses=READ_ERRORS,
             summary="List decisions")
-def list_decisions(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("decisions")
+def list_decisions(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                    sort: str = sort_query(["id", "decided_on"]), escalation_id: Ref = None,
                    review_id: Ref = None,
                    kind: DecisionKind | None = None) -> Response:
@@ -227,7 +231,8 @@ item_routes(router, path="/decisions", kind="decision", repo=DecisionRepository,
 
 @router.get("/reviews", response_model=Page[ReviewRead], responses=READ_ERRORS,
             summary="List governance reviews")
-def list_reviews(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("reviews")
+def list_reviews(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                  sort: str = sort_query(["id", "scheduled_for"]),
                  kind: ReviewKind | None = None, org_unit_id: Ref = None,
                  scheduled_from: Annotated[dt.date | None, Query(

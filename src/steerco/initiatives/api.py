@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from steerco.db.enums import BenefitKind, InitiativeKind, StageGate
@@ -43,6 +43,7 @@ from steerco.kit.ids import parse_id
 from steerco.web import scopes
 from steerco.web.auth import Reader, Writer
 from steerco.web.items import IdPath, item_routes
+from steerco.web.page_cache import cached_list
 from steerco.web.rest import (
     CURSOR,
     LIMIT,
@@ -70,7 +71,8 @@ Ref = Annotated[str | None, Query(max_length=40)]
 
 @router.get("/initiatives", response_model=Page[InitiativeRead], responses=READ_ERRORS,
             summary="List initiatives")
-def list_initiatives(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("initiatives")
+def list_initiatives(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                      sort: str = sort_query(["id", "name"]), owner_id: Ref = None,
                      org_unit_id: Ref = None, stage: StageGate | None = None,
                      kind: InitiativeKind | None = None,
@@ -137,7 +139,8 @@ def post_initiative_metric(id: IdPath, body: MetricLinkIn, ctx: Writer) -> Respo
 
 @router.get("/milestones", response_model=Page[MilestoneRead], responses=READ_ERRORS,
             summary="List milestones")
-def list_milestones(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("milestones")
+def list_milestones(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                     sort: str = sort_query(["id", "name", "due_date"]),
                     initiative_id: Ref = None, owner_id: Ref = None) -> Response:
     with ctx.read() as s:
@@ -169,7 +172,8 @@ item_routes(router, path="/milestones", kind="milestone", repo=MilestoneReposito
 
 @router.get("/benefits", response_model=Page[BenefitRead], responses=READ_ERRORS,
             summary="List planned benefits")
-def list_benefits(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("planned_benefits")
+def list_benefits(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                   sort: str = sort_query(["id", "due_date", "amount"]),
                   initiative_id: Ref = None, metric_id: Ref = None,
                   budget_line_id: Ref = None,

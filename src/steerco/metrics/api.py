@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from steerco.db.enums import Cadence, Direction, IndicatorType, MetricKind
@@ -33,6 +33,7 @@ from steerco.metrics.service import (
 from steerco.web import scopes
 from steerco.web.auth import Reader, Writer
 from steerco.web.items import IdPath, item_routes
+from steerco.web.page_cache import cached_list
 from steerco.web.rest import (
     CURSOR,
     LIMIT,
@@ -54,7 +55,8 @@ Ref = Annotated[str | None, Query(max_length=40)]
 
 @router.get("/metrics", response_model=Page[MetricRead], responses=READ_ERRORS,
             summary="List metrics (KPIs and key results)")
-def list_metrics(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("metrics")
+def list_metrics(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                  sort: str = sort_query(["id", "name", "target_date", "baseline_date"]),
                  owner_id: Ref = None, kind: MetricKind | None = None,
                  direction: Direction | None = None, indicator: IndicatorType | None = None,
@@ -115,7 +117,9 @@ def put_plan(id: IdPath, body: list[PlanPointIn], ctx: Writer) -> list[PlanPoint
 
 @router.get("/causal-links", response_model=Page[CausalLinkRead], responses=READ_ERRORS,
             summary="List causal links (the driver tree)")
-def list_causal_links(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("causal_links")
+def list_causal_links(request: Request, ctx: Reader,
+                      limit: int = LIMIT, cursor: str | None = CURSOR,
                       sort: str = sort_query(["id", "lag_days"]), driver_id: Ref = None,
                       driven_id: Ref = None) -> Response:
     with ctx.read() as s:

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from steerco.db.enums import ObjectiveLevel, Perspective
@@ -30,6 +30,7 @@ from steerco.objectives.service import (
 from steerco.web import scopes
 from steerco.web.auth import Reader, Writer
 from steerco.web.items import IdPath, item_routes
+from steerco.web.page_cache import cached_list
 from steerco.web.rest import (
     CURSOR,
     LIMIT,
@@ -53,7 +54,8 @@ Ref = Annotated[str | None, Query(max_length=40)]
 
 @router.get("/themes", response_model=Page[ThemeRead], responses=READ_ERRORS,
             summary="List themes")
-def list_themes(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("themes")
+def list_themes(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                 sort: str = sort_query(["id", "name"]),
                 active: bool | None = None) -> Response:
     with ctx.read() as s:
@@ -92,7 +94,8 @@ def objective_read(s: Session, ws: int, row: Any,
 
 @router.get("/objectives", response_model=Page[ObjectiveRead], responses=READ_ERRORS,
             summary="List objectives")
-def list_objectives(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("objectives", "alignments")
+def list_objectives(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                     sort: str = sort_query(["id", "title", "period_start", "period_end"]),
                     owner_id: Ref = None, org_unit_id: Ref = None, theme_id: Ref = None,
                     level: ObjectiveLevel | None = None,

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from steerco.db.enums import OrgKind
 from steerco.kit.ids import parse_id
@@ -19,6 +19,7 @@ from steerco.org.service import create_org_unit, create_person, update_org_unit,
 from steerco.web import scopes
 from steerco.web.auth import Reader, Writer
 from steerco.web.items import item_routes
+from steerco.web.page_cache import cached_list
 from steerco.web.rest import (
     CURSOR,
     LIMIT,
@@ -40,7 +41,8 @@ Ref = Annotated[str | None, Query(max_length=40)]
 
 @router.get("/org-units", response_model=Page[OrgUnitRead], responses=READ_ERRORS,
             tags=["org"], summary="List org units")
-def list_org_units(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("org_units")
+def list_org_units(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                    sort: str = sort_query(["id", "name"]), parent_id: Ref = None,
                    kind: OrgKind | None = None) -> Response:
     with ctx.read() as s:
@@ -76,7 +78,8 @@ item_routes(router, path="/org-units", kind="org_unit", repo=OrgUnitRepository,
 
 @router.get("/people", response_model=Page[PersonRead], responses=READ_ERRORS,
             tags=["org"], summary="List people")
-def list_people(ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
+@cached_list("people")
+def list_people(request: Request, ctx: Reader, limit: int = LIMIT, cursor: str | None = CURSOR,
                 sort: str = sort_query(["id", "name", "email"]), org_unit_id: Ref = None,
                 manager_id: Ref = None, active: bool | None = None) -> Response:
     with ctx.read() as s:

@@ -53,12 +53,15 @@ def item_routes(router: APIRouter, *, path: str, kind: str, repo: Any,
             return None if row is None else int(row.version)
         return version
 
-    def get_item(id: IdPath, ctx: Reader, response: Response) -> Any:
+    def get_item(id: IdPath, ctx: Reader) -> Response:
         with ctx.read() as s:
             row = repo(s, ctx.ws).get(path_key(id, kind))
+            # Serialized here, not by FastAPI (which would hop to a worker thread again).
+            out = Response(content=to_read(s, ctx.ws, row).model_dump_json(),
+                           media_type="application/json")
             if hasattr(row, "version"):
-                set_etag(response, row.version)
-            return to_read(s, ctx.ws, row)
+                set_etag(out, row.version)
+            return out
 
     router.add_api_route(f"{path}/{{id}}", get_item, methods=["GET"], response_model=model,
                          responses=READ_ERRORS, summary=f"Get one {label} (ETag: its version)",

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
+from steerco.kit import heap
 from steerco.web.pages import (
     admin,
     auth_pages,
@@ -85,6 +86,7 @@ def _warm(engine: Engine) -> None:
         with Session(engine) as s:
             for ws in s.scalars(select(Workspace.id)).all():
                 WORK.get(s, ws)
+        heap.settle()  # the page caches are long-lived: keep GC off them
     except Exception:  # warming is an optimisation; the pages compute on demand
         log.exception("warming the page caches failed")
 

@@ -13,6 +13,7 @@ from steerco.db.models.accounts import (
 )
 from steerco.db.models.audit import AuditEntry
 from steerco.db.models.finance import BudgetLine, BudgetPlan, LedgerEntry
+from steerco.db.models.generations import TableGeneration
 from steerco.db.models.governance import Decision, Escalation, Review, Rule
 from steerco.db.models.initiatives import (
     Dependency,
@@ -67,6 +68,7 @@ __all__ = [
     "Review",
     "RoleGrant",
     "Rule",
+    "TableGeneration",
     "Theme",
     "WebSession",
     "Workspace",
@@ -74,3 +76,4 @@ __all__ = [
 
 # Registers the flush listeners that write the audit log for every session.
 from steerco.db import audit as _audit  # noqa: F401  (needs the models above)
+from steerco.db import generations as _generations  # noqa: F401
