@@ -108,6 +108,7 @@ def demo(
     from steerco.db.engine import make_sessionmaker, unit_of_work
     from steerco.db.migrate import upgrade
     from steerco.demo import write_demo
+    from steerco.governance.ladder import run_ladder
     from steerco.org.repository import WorkspaceRepository
 
     if size not in SIZES:
@@ -145,6 +146,13 @@ def demo(
         ws = WorkspaceRepository(session).by_slug(workspace)
         assert ws is not None
         users = create_demo_users(session, ws.id)
+    # Here, not in write_demo (a benchmark): the cockpit and review agendas need escalations.
+    with unit_of_work(make_sessionmaker(engine)) as session:
+        session.info["actor"] = "cli:demo"
+        ws = WorkspaceRepository(session).by_slug(workspace)
+        assert ws is not None
+        ladder = run_ladder(session, ws.id, day)
+    out.print(f"escalation ladder as of {day}: {len(ladder.opened):,} escalations opened")
     _print_logins(users, DEMO_PASSWORD)
 
 
@@ -236,6 +244,40 @@ def recompute(
     for name in counts["metrics"]:
         table.add_row(name, f"{counts['metrics'][name]:,}", f"{counts['objectives'][name]:,}")
     out.print(table)
+
+
+@app.command()
+def escalate(
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    today: Annotated[str | None, typer.Option(
+        help="Run the ladder as of this day (YYYY-MM-DD); default today.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Run the escalation ladder: open escalations for breaches, climb overdue ones."""
+    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.governance.ladder import run_ladder
+
+    try:
+        day = dt.date.fromisoformat(today) if today else dt.date.today()
+    except ValueError:
+        fail(f"--today must be a date like 2026-11-22, got '{today}'")
+    with unit_of_work(make_sessionmaker(open_engine())) as session:
+        session.info["actor"] = "cli:escalate"
+        wid = resolve_workspace(session, workspace)
+        report = run_ladder(session, wid, day)
+    if as_json:
+        print(json.dumps(report.to_json()))
+        return
+    table = Table("", "escalation", "rung", "signal", "subject", "assignee",
+                  title=f"escalation ladder as of {day}")
+    for verb, rows in (("opened", report.opened), ("climbed", report.climbed)):
+        for r in rows[:200]:
+            table.add_row(verb, r["escalation_id"], str(r["rung"]), r["signal_kind"],
+                          r["subject_id"] or "", r["assignee_id"] or "—")
+    if report.opened or report.climbed:
+        out.print(table)
+    out.print(f"{len(report.opened):,} opened, {len(report.climbed):,} climbed, "
+              f"{report.messages:,} messages queued")
 
 
 STATUS_STYLE = {"on_track": "green", "achieved": "green", "at_risk": "yellow",

@@ -18,15 +18,19 @@ from steerco.db.models import (
     Escalation,
     Initiative,
     Metric,
+    MetricObjective,
     Milestone,
     Objective,
     OrgUnit,
+    OutboxMessage,
     Person,
     PlannedBenefit,
     Review,
+    RoleGrant,
     Rule,
 )
-from steerco.db.repository import Repository
+from steerco.db.models.accounts import Role
+from steerco.db.repository import Repository, key_in
 
 Subject = tuple[str, int]  # (subject kind, key), e.g. ("metric", 42)
 _CHUNK = 500
@@ -35,6 +39,11 @@ _CHUNK = 500
 class RuleRepository(Repository[Rule]):
     model = Rule
     kind = "rule"
+
+    def active(self) -> Sequence[Rule]:
+        """The rules that are switched on, by key."""
+        return self.session.scalars(self.scoped().where(Rule.active.is_(True)).order_by(
+            Rule.id)).all()
 
 
 class EscalationRepository(Repository[Escalation]):
@@ -46,6 +55,17 @@ class EscalationRepository(Repository[Escalation]):
         return self.session.scalars(self.scoped().where(
             Escalation.state != EscalationState.RESOLVED).order_by(
             Escalation.rung.desc(), Escalation.opened_at, Escalation.id)).all()
+
+    def of_rules(self, rule_ids: Sequence[int],
+                 resolved_since: dt.datetime) -> Sequence[Escalation]:
+        """Escalations of these rules: unresolved ones, and those resolved at or after
+        `resolved_since` (a recent decision still holds), by key."""
+        if not rule_ids:
+            return []
+        return self.session.scalars(self.scoped().where(
+            key_in(self.session, Escalation.rule_id, rule_ids),
+            (Escalation.state != EscalationState.RESOLVED)
+            | (Escalation.resolved_at >= resolved_since)).order_by(Escalation.id)).all()
 
 
 class DecisionRepository(Repository[Decision]):
@@ -151,3 +171,50 @@ class PlacementRepository:
                 via, via.id == Milestone.initiative_id).where(
                 Dependency.workspace_id == ws, Dependency.id.in_(keys))
         return None
+
+
+class LadderRepository:
+    """What the escalation ladder reads beyond rules and escalations, and its outbox."""
+
+    def __init__(self, session: Session, workspace_id: int) -> None:
+        self.session = session
+        self.workspace_id = workspace_id
+
+    def metrics_of_objective(self, objective_id: int) -> set[int]:
+        """Keys of the metrics that measure `objective_id`."""
+        return {int(k) for k in self.session.scalars(select(MetricObjective.metric_id).where(
+            MetricObjective.workspace_id == self.workspace_id,
+            MetricObjective.objective_id == objective_id))}
+
+    def steering_committee(self) -> list[int]:
+        """Active strategy-office role holders, workspace-wide grants first, by key."""
+        rows = self.session.execute(select(RoleGrant.person_id, RoleGrant.org_unit_id).join(
+            Person, Person.id == RoleGrant.person_id).where(
+            RoleGrant.workspace_id == self.workspace_id,
+            RoleGrant.role == Role.STRATEGY_OFFICE, Person.active.is_(True)).order_by(
+            RoleGrant.org_unit_id.is_not(None), RoleGrant.person_id)).all()
+        out: list[int] = []
+        for person, _unit in rows:
+            if int(person) not in out:
+                out.append(int(person))
+        return out
+
+    def emails(self, people: Iterable[int]) -> dict[int, str]:
+        """The e-mail address of each of these people (active or not) in the workspace."""
+        keys = sorted(set(people))
+        out: dict[int, str] = {}
+        for i in range(0, len(keys), _CHUNK):
+            chunk = keys[i:i + _CHUNK]
+            for key, email in self.session.execute(select(Person.id, Person.email).where(
+                    Person.workspace_id == self.workspace_id,
+                    key_in(self.session, Person.id, chunk))):
+                out[int(key)] = str(email)
+        return out
+
+    def queue(self, kind: str, recipient: str, payload: dict[str, Any],
+              now: dt.datetime) -> OutboxMessage:
+        """Stage a message in the outbox (in the caller's transaction; a job delivers it)."""
+        msg = OutboxMessage(workspace_id=self.workspace_id, kind=kind, recipient=recipient,
+                            payload=payload, created_at=now)
+        self.session.add(msg)
+        return msg

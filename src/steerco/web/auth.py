@@ -1,10 +1,11 @@
 """Who is asking, and may they: the authentication dependency and the authorization rules.
 
 A request authenticates with a bearer API token (`Authorization: Bearer stc_…`) or with
-the session cookie. Cookie-authenticated writes must echo the session's CSRF token in
-`X-CSRF-Token` (a cross-site form cannot read it). The principal always belongs to one
-workspace, and every repository query is scoped to it, so anything of another workspace
-is simply not found (404), never forbidden (403).
+the session cookie, resolved inside the handler's first unit of work (or taken from the
+per-process credential cache, steerco.accounts.cache). Cookie-authenticated writes must
+echo the session's CSRF token in `X-CSRF-Token` (a cross-site form cannot read it). The
+principal always belongs to one workspace, and every repository query is scoped to it, so
+anything of another workspace is simply not found (404), never forbidden (403).
 
 Roles (granted per workspace or per org-unit subtree) allow actions:
 
@@ -13,7 +14,7 @@ Roles (granted per workspace or per org-unit subtree) allow actions:
 | read     | every role, anywhere in the workspace                                  |
 | model    | admin, strategy_office (create/change the strategy model)              |
 | steer    | admin, strategy_office, executive; the owner of the entity             |
-| checkin  | admin, strategy_office; the metric's owner                             |
+| checkin  | admin, strategy_office; the metric's owner and its delegated updaters  |
 | finance  | admin, controller                                                      |
 | signoff  | controller only (realised benefits)                                    |
 | admin    | admin (people, org units, grants, credentials)                         |

@@ -1,0 +1,249 @@
+"""Run the escalation ladder over a workspace: open escalations, climb them, notify.
+
+`run_ladder` reads the findings the engine already computes (`steerco.findings.service`)
+and the metric statuses of the evaluation behind them, matches them against the active
+rules (kind, minimum severity, scope), lets `steerco.core.ladder` decide what opens and
+what climbs, then writes the escalations and one outbox message per new assignment. It
+never commits: the caller's unit of work does.
+
+Who is assigned at each rung:
+- rung 0: the person the finding names (the subject's owner); nobody if it names none;
+- rung 1: the manager of the current assignee (else as rung 2);
+- rung 2: the head of the subject's org unit, or of the nearest ancestor unit with a head
+  other than the current assignee (else as rung 3);
+- rung 3 and up: the steering committee, i.e. the first active strategy-office holder
+  (workspace-wide grants first).
+If nobody can be found, the escalation still climbs and keeps its assignee.
+
+Each new assignee (of an opened escalation, or of one that climbed to someone else) gets
+one outbox message of kind ``escalation``; a job delivers it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from steerco.core import ladder as cl
+from steerco.core.orgtree import Org
+from steerco.core.status import Status
+from steerco.db.enums import EscalationState
+from steerco.db.models import Escalation, Rule
+from steerco.findings.service import KINDS as FINDING_KINDS
+from steerco.findings.service import Model, load_model, run_findings
+from steerco.governance.repository import (
+    EscalationRepository,
+    LadderRepository,
+    PlacementRepository,
+    RuleRepository,
+    Subject,
+)
+from steerco.governance.schemas import STATUS_SIGNALS
+from steerco.governance.service import open_escalation, subject_ref
+from steerco.kit.dates import from_day, to_day
+from steerco.kit.ids import format_id
+
+#: Severity of a metric status used as a signal (a rule's `min_severity` applies to it).
+STATUS_SEVERITY = {"off_track": 3, "missed": 3, "at_risk": 2, "stale": 2, "no_data": 1}
+OUTBOX_KIND = "escalation"
+
+
+@dataclass
+class LadderReport:
+    """What one run of the ladder did, as plain JSON-ready rows."""
+
+    as_of: dt.date
+    opened: list[dict[str, Any]] = field(default_factory=list)
+    climbed: list[dict[str, Any]] = field(default_factory=list)
+    messages: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as one JSON object."""
+        return {"as_of": self.as_of.isoformat(), "opened": self.opened,
+                "climbed": self.climbed, "messages": self.messages}
+
+
+def _midnight(day: int) -> dt.datetime:
+    return dt.datetime.combine(from_day(day), dt.time.min, tzinfo=dt.UTC)
+
+
+def _status_breaches(m: Model, kinds: set[str]) -> Iterable[tuple[str, int, Subject, int, str]]:
+    """(kind, severity, subject, person, summary) of every metric whose status is a signal
+    of `kinds`."""
+    names = {int(s): s.name.lower() for s in Status}
+    status = m.ev.metrics.status.status.tolist()
+    ids, owner = m.snap.metrics.ids.tolist(), m.snap.metrics.owner.tolist()
+    when = from_day(m.as_of).isoformat()
+    for row, code in enumerate(status):
+        name = names.get(int(code))
+        if name in kinds:
+            ref = format_id("metric", int(ids[row]))
+            yield (name, STATUS_SEVERITY[name], ("metric", int(ids[row])), int(owner[row]),
+                   f"{ref} is {name.replace('_', ' ')} as of {when}")
+
+
+def _signals(m: Model, kinds: set[str]) -> list[tuple[str, int, Subject, int, str]]:
+    """Every finding and status signal of `kinds` as (kind, severity, subject, person,
+    summary)."""
+    out = list(_status_breaches(m, kinds & set(STATUS_SIGNALS)))
+    wanted = kinds & set(FINDING_KINDS)
+    if wanted:
+        for b in run_findings(m, wanted):
+            for f in b.rows():
+                out.append((f.kind, f.severity, (f.subject_kind, f.subject), f.person,
+                            f.explanation))
+    return out
+
+
+class _Scope:
+    """Whether a rule's scope (metric, objective, org-unit subtree) covers a subject."""
+
+    def __init__(self, session: Session, workspace_id: int,
+                 subjects: Iterable[Subject], rules: Sequence[Rule]) -> None:
+        self.place = PlacementRepository(session, workspace_id)
+        self.repo = LadderRepository(session, workspace_id)
+        need_units = any(r.org_unit_id is not None for r in rules)
+        self.units = self.place.units_of(subjects) if need_units else {}
+        self._subtrees: dict[int, set[int]] = {}
+        self._objectives: dict[int, set[int]] = {}
+
+    def covers(self, rule: Rule, subject: Subject) -> bool:
+        if rule.metric_id is not None and subject != ("metric", rule.metric_id):
+            return False
+        if rule.objective_id is not None and subject != ("objective", rule.objective_id):
+            if rule.objective_id not in self._objectives:
+                self._objectives[rule.objective_id] = self.repo.metrics_of_objective(
+                    rule.objective_id)
+            if subject[0] != "metric" or subject[1] not in self._objectives[rule.objective_id]:
+                return False
+        if rule.org_unit_id is not None:
+            if rule.org_unit_id not in self._subtrees:
+                self._subtrees[rule.org_unit_id] = self.place.subtree(rule.org_unit_id)
+            if self.units.get(subject) not in self._subtrees[rule.org_unit_id]:
+                return False
+        return True
+
+
+class _Assigner:
+    """Who holds an escalation at each rung (see the module docstring)."""
+
+    def __init__(self, org: Org, units: dict[Subject, int | None], committee: list[int]) -> None:
+        self.org = org
+        self.units = units
+        self.committee = committee[0] if committee else None
+
+    def _active(self, person: int) -> bool:
+        return person >= 0 and bool(self.org.is_active([person])[0])
+
+    def _head(self, subject: Subject, current: int | None) -> int | None:
+        unit = self.units.get(subject)
+        seen: set[int] = set()
+        while unit is not None and unit >= 0 and unit not in seen:
+            seen.add(unit)
+            head = int(self.org.head_of([unit])[0])
+            if self._active(head) and head != current:
+                return head
+            rows = self.org.unit_parent[self.org.unit_ids == unit]
+            unit = int(rows[0]) if rows.size else None
+        return None
+
+    def at(self, rung: int, subject: Subject, current: int | None) -> int | None:
+        found: int | None = None
+        if rung == 1 and current is not None:
+            manager = int(self.org.manager_of([current])[0])
+            found = manager if self._active(manager) else None
+        if found is None and rung <= 2:
+            found = self._head(subject, current)
+        if found is None:
+            found = self.committee
+        return found if found is not None else current
+
+
+def run_ladder(session: Session, workspace_id: int, today: dt.date) -> LadderReport:
+    """Open escalations for new breaches and climb those whose grace ran out (no commit)."""
+    report = LadderReport(today)
+    rules = list(RuleRepository(session, workspace_id).active())
+    if not rules:
+        return report
+    day = to_day(today)
+    ladders = {r.id: [int(d) for d in r.ladder_days or []] for r in rules}
+    hold = max((max(v, default=0) for v in ladders.values()), default=0)
+    escs = list(EscalationRepository(session, workspace_id).of_rules(
+        sorted(ladders), _midnight(day - hold)))
+    m = load_model(session, workspace_id, today)
+    signals = _signals(m, {r.signal_kind for r in rules})
+    subjects = {s[2] for s in signals} | {(e.subject_kind, e.subject_id) for e in escs}
+    scope = _Scope(session, workspace_id, subjects, rules)
+    by_kind: dict[str, list[Rule]] = {}
+    for r in rules:
+        by_kind.setdefault(r.signal_kind, []).append(r)
+    breaches = [cl.Breach(r.id, subject, person, severity, summary)
+                for kind, severity, subject, person, summary in signals
+                for r in by_kind.get(kind, [])
+                if severity >= r.min_severity and scope.covers(r, subject)]
+    rungs = [cl.Rung(e.id, e.rule_id, (e.subject_kind, e.subject_id), e.rung,
+                     to_day(e.escalated_at or e.opened_at),
+                     None if e.state is not EscalationState.RESOLVED or e.resolved_at is None
+                     else to_day(e.resolved_at)) for e in escs]
+    plan = cl.plan(breaches, rungs, ladders, day)
+    kind_of = {r.id: r.signal_kind for r in rules}
+    notify: list[Escalation] = []
+    for b in plan.opens:
+        esc = open_escalation(session, workspace_id, signal_kind=kind_of[b.rule],
+                              subject_kind=b.subject[0], subject_id=b.subject[1],
+                              summary=b.summary, assignee_id=b.person if b.person >= 0 else None,
+                              rule_id=b.rule, rung=0, opened_at=_midnight(day))
+        report.opened.append(_row(esc))
+        notify.append(esc)
+    if plan.climbs:
+        units = PlacementRepository(session, workspace_id).units_of(
+            {(e.subject_kind, e.subject_id) for e in escs})
+        who = _Assigner(m.org, units, LadderRepository(session, workspace_id)
+                        .steering_committee())
+        by_key = {e.id: e for e in escs}
+        for c in plan.climbs:
+            esc = by_key[c.key]
+            before = esc.assignee_id
+            assignee = esc.assignee_id
+            for rung in range(c.from_rung + 1, c.to_rung + 1):
+                assignee = who.at(rung, (esc.subject_kind, esc.subject_id), assignee)
+            esc.rung, esc.escalated_at, esc.assignee_id = c.to_rung, _midnight(c.day), assignee
+            report.climbed.append({**_row(esc), "from_rung": c.from_rung,
+                                   "from_assignee_id": _person(before)})
+            if assignee != before:  # only a new assignee needs telling
+                notify.append(esc)
+        session.flush()
+    report.messages = _notify(session, workspace_id, notify, _midnight(day))
+    return report
+
+
+def _person(key: int | None) -> str | None:
+    return None if key is None else format_id("person", key)
+
+
+def _row(esc: Escalation) -> dict[str, Any]:
+    return {"escalation_id": format_id("escalation", esc.id), "rule_id":
+            None if esc.rule_id is None else format_id("rule", esc.rule_id),
+            "signal_kind": esc.signal_kind,
+            "subject_id": subject_ref(esc.subject_kind, esc.subject_id), "rung": esc.rung,
+            "assignee_id": _person(esc.assignee_id), "summary": esc.summary}
+
+
+def _notify(session: Session, workspace_id: int, escs: list[Escalation],
+            now: dt.datetime) -> int:
+    """One outbox message to the assignee of each escalation; returns how many."""
+    repo = LadderRepository(session, workspace_id)
+    emails = repo.emails(e.assignee_id for e in escs if e.assignee_id is not None)
+    sent = 0
+    for esc in escs:
+        to = emails.get(esc.assignee_id) if esc.assignee_id is not None else None
+        if to is None:
+            continue
+        repo.queue(OUTBOX_KIND, to, {**_row(esc), "person_id": esc.assignee_id}, now)
+        sent += 1
+    session.flush()
+    return sent

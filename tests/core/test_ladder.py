@@ -1,0 +1,74 @@
+"""The escalation ladder decides openings and climbs from days alone (no database)."""
+
+from __future__ import annotations
+
+from steerco.core.ladder import Breach, Climb, Rung, climb, climbs, openings, plan
+
+LADDER = [3, 7, 14]
+M1 = ("metric", 1)
+M2 = ("metric", 2)
+
+
+def esc(key: int = 1, rung: int = 0, reached: int = 100, rule: int | None = 10,
+        subject: tuple[str, int] = M1, resolved: int | None = None) -> Rung:
+    return Rung(key, rule, subject, rung, reached, resolved)
+
+
+def breach(rule: int = 10, subject: tuple[str, int] = M1, severity: int = 2) -> Breach:
+    return Breach(rule, subject, 7, severity, "off track")
+
+
+def test_an_escalation_stays_put_until_its_rungs_grace_days_have_passed() -> None:
+    assert climb(esc(), LADDER, 102) is None
+    assert climb(esc(), LADDER, 103) == Climb(1, 0, 1, 103)
+
+
+def test_a_higher_rung_waits_its_own_grace_days_from_when_it_was_reached() -> None:
+    assert climb(esc(rung=1, reached=110), LADDER, 116) is None
+    assert climb(esc(rung=1, reached=110), LADDER, 117) == Climb(1, 1, 2, 117)
+
+
+def test_a_late_run_catches_up_every_rung_at_the_day_it_was_due() -> None:
+    # 0 → 1 on day 103, 1 → 2 on day 110, 2 → 3 on day 124.
+    assert climb(esc(), LADDER, 111) == Climb(1, 0, 2, 110)
+    assert climb(esc(), LADDER, 500) == Climb(1, 0, 3, 124)
+
+
+def test_the_top_rung_is_the_last_one() -> None:
+    assert climb(esc(rung=3, reached=100), LADDER, 10_000) is None
+
+
+def test_a_resolved_escalation_never_climbs() -> None:
+    assert climb(esc(resolved=101), LADDER, 10_000) is None
+
+
+def test_climbs_skip_escalations_whose_rule_is_off_or_gone() -> None:
+    found = climbs([esc(1), esc(2, rule=None), esc(3, rule=99)], {10: LADDER}, 103)
+    assert found == [Climb(1, 0, 1, 103)]
+
+
+def test_a_breach_opens_one_escalation_with_the_worst_severity() -> None:
+    opened = openings([breach(severity=1), breach(severity=3), breach(subject=M2)], [],
+                      {10: LADDER}, 100)
+    assert [(b.subject, b.severity) for b in opened] == [(M1, 3), (M2, 2)]
+
+
+def test_an_unresolved_escalation_blocks_a_second_one_for_the_same_rule_and_subject() -> None:
+    opened = openings([breach(), breach(rule=11)], [esc()], {10: LADDER, 11: LADDER}, 100)
+    assert [(b.rule, b.subject) for b in opened] == [(11, M1)]
+
+
+def test_a_decision_holds_for_the_rules_longest_grace_then_a_breach_reopens() -> None:
+    resolved = [esc(resolved=200)]
+    assert openings([breach()], resolved, {10: LADDER}, 213) == []
+    assert len(openings([breach()], resolved, {10: LADDER}, 214)) == 1
+
+
+def test_a_breach_of_an_inactive_rule_opens_nothing() -> None:
+    assert openings([breach(rule=12)], [], {10: LADDER}, 100) == []
+
+
+def test_plan_combines_openings_and_climbs() -> None:
+    p = plan([breach(subject=M2)], [esc()], {10: LADDER}, 103)
+    assert [b.subject for b in p.opens] == [M2]
+    assert p.climbs == [Climb(1, 0, 1, 103)]
