@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Delete, Engine, Update, event, inspect
 from sqlalchemy.orm import InstanceState, ORMExecuteState, Session
 
+from steerco.db.engine import engine_key
 from steerco.db.models import ApiToken, Person, RoleGrant, WebSession
 
 log = logging.getLogger("steerco.accounts.cache")
@@ -130,7 +131,7 @@ class CredentialCache:
 
 
 def _key(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+    return engine_key(engine)
 
 
 CACHE = CredentialCache()

@@ -8,6 +8,7 @@ readers never queue behind a writer.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -55,6 +56,13 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+@functools.lru_cache(maxsize=64)
+def engine_key(engine: Engine) -> str:
+    """A name for the engine's database (no password), for per-process caches; cached
+    because rendering a URL costs more than the cached read it keys."""
+    return engine.url.render_as_string(hide_password=True)
 
 
 def make_sessionmaker(engine: Engine, readonly: bool = False) -> sessionmaker[Session]:

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from fastapi import Response
 
+from steerco.db.engine import engine_key
 from steerco.db.generations import counted
 from steerco.db.repository import table_generations
 from steerco.settings import get_settings
@@ -80,7 +81,7 @@ def cached_list(*tables: str) -> Callable[[F], F]:
             if PAGES.capacity <= 0:
                 return route(*args, **kwargs)
             with ctx.read() as s:
-                db = s.get_bind().engine.url.render_as_string(hide_password=True)
+                db = engine_key(s.get_bind().engine)
                 key: Key = (db, ctx.ws, request.scope["path"],
                             request.scope["query_string"])
                 generations = table_generations(s, ctx.ws, tables)
