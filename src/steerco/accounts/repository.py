@@ -46,9 +46,6 @@ class CredentialRepository:
     def end_sessions_of(self, person_id: int) -> None:
         self.session.execute(delete(WebSession).where(WebSession.person_id == person_id))
 
-    def token_by_hash(self, digest: str) -> ApiToken | None:
-        return self.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-
     def token_with_grants(self, digest: str) -> Sequence[Any]:
         """The token behind a hash joined with its person's grants: one row per grant (a
         single row with a null role if there are none), in one round trip, as plain rows

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -250,28 +249,6 @@ def end_session(session: Session, cookie_value: str | None) -> None:
         session.flush()
 
 
-def resolve_session(session: Session, cookie_value: str,
-                    now: dt.datetime | None = None) -> WebSession | None:
-    """The live session behind a cookie value, or None (unknown, idle or too old)."""
-    now = now or clock.now()
-    if len(cookie_value) > 200:
-        return None
-    row = CredentialRepository(session).session_by_hash(digest(cookie_value))
-    if row is None:
-        return None
-    expires, created = _aware(row.expires_at), _aware(row.created_at)
-    assert expires is not None and created is not None
-    if expires <= now or now - created > SESSION_MAX:
-        return None
-    return row
-
-
-def session_needs_touch(row: WebSession, now: dt.datetime | None = None) -> bool:
-    now = now or clock.now()
-    seen = _aware(row.last_seen_at)
-    return seen is None or now - seen > TOUCH_EVERY
-
-
 def touch_session(session: Session, key: str, now: dt.datetime | None = None) -> None:
     """Slide a session's idle expiry (at most once a minute), within its maximum age."""
     now = now or clock.now()
@@ -281,11 +258,6 @@ def touch_session(session: Session, key: str, now: dt.datetime | None = None) ->
         row.last_seen_at = now
         row.expires_at = min(now + SESSION_IDLE, created + SESSION_MAX)
         session.flush()
-
-
-def csrf_ok(row: WebSession, sent: str | None) -> bool:
-    """Constant-time check of the CSRF token a cookie-authenticated write sent."""
-    return bool(sent) and hmac.compare_digest(row.csrf_token, str(sent))
 
 
 # --- API tokens ------------------------------------------------------------------------
@@ -310,27 +282,6 @@ def create_token(session: Session, workspace_id: int, person_id: int,
            {"name": row.name, "person_id": person_id, "scopes": row.scopes,
             "expires_at": expires.isoformat() if expires else None})
     return secret, row
-
-
-def resolve_token(session: Session, secret: str,
-                  now: dt.datetime | None = None) -> ApiToken | None:
-    """The live token behind a secret (not revoked, not expired), recording its use."""
-    now = now or clock.now()
-    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
-        return None
-    row = CredentialRepository(session).token_by_hash(digest(secret))
-    if row is None or row.revoked_at is not None:
-        return None
-    expires = _aware(row.expires_at)
-    if expires is not None and expires <= now:
-        return None
-    return row
-
-
-def token_needs_touch(row: ApiToken, now: dt.datetime | None = None) -> bool:
-    now = now or clock.now()
-    last = _aware(row.last_used_at)
-    return last is None or now - last > TOUCH_EVERY
 
 
 def touch_token(session: Session, key: int, now: dt.datetime | None = None) -> None:
@@ -559,13 +510,6 @@ def create_admin(session: Session, workspace_id: int, email: str, name: str,
     set_credential(session, workspace_id, person.id, {"login": email, "password": password})
     add_grant(session, workspace_id, {"person_id": person.id, "role": Role.ADMIN.value})
     return person
-
-
-def scopes_of(row: ApiToken | None) -> set[TokenScope]:
-    """What a request may do: a session may do everything its roles allow."""
-    if row is None:
-        return set(TokenScope)
-    return {TokenScope(s) for s in row.scopes if s in TokenScope._value2member_map_}
 
 
 def parse_person(ref: Any, field: str = "person_id") -> int:

@@ -117,17 +117,10 @@ class EngineCache:
             # of the process for as long as it took (l: 5 s, xl: 23 s).
             self._rebuild_in_background(bind.engine, key, workspace_id, day)
         elif st is None or st.evaluation.as_of != day:
-            with self._lock:
-                building = self._building.setdefault(key, threading.Lock())
-            with building:
+            with self._building_lock(key):
                 st = self._states.get(key)  # another thread may have built it meanwhile
                 if st is None or st.evaluation.as_of != day:
-                    snap = load_snapshot(session, workspace_id)
-                    st = EngineState(snap, evaluate(snap, day, workers=WORKERS),
-                                     threading.Lock())
-                    with self._lock:
-                        self._states[key] = st
-                    heap.settle()  # the state lives until tomorrow: keep GC off it
+                    st = self._build(session, key, workspace_id, day)
         now = time.monotonic()
         if fresh_within > 0:
             if now - st.checked_at < fresh_within:
@@ -142,22 +135,30 @@ class EngineCache:
         return st
 
 
+    def _building_lock(self, key: tuple[str, int]) -> threading.Lock:
+        with self._lock:
+            return self._building.setdefault(key, threading.Lock())
+
+    def _build(self, session: Session, key: tuple[str, int], workspace_id: int,
+               day: int) -> EngineState:
+        """Load, evaluate and keep a workspace's state (hold its building lock)."""
+        snap = load_snapshot(session, workspace_id)
+        st = EngineState(snap, evaluate(snap, day, workers=WORKERS), threading.Lock())
+        with self._lock:
+            self._states[key] = st
+        heap.settle()  # the state lives until tomorrow: keep GC off it
+        return st
+
     def _rebuild_in_background(self, engine: Engine, key: tuple[str, int], workspace_id: int,
                                day: int) -> None:
-        with self._lock:
-            building = self._building.setdefault(key, threading.Lock())
+        building = self._building_lock(key)
         if not building.acquire(blocking=False):
             return  # already being rebuilt
 
         def rebuild() -> None:
             try:
                 with Session(engine) as s:
-                    snap = load_snapshot(s, workspace_id)
-                    st = EngineState(snap, evaluate(snap, day, workers=WORKERS),
-                                     threading.Lock())
-                with self._lock:
-                    self._states[key] = st
-                heap.settle()
+                    self._build(s, key, workspace_id, day)
             except Exception:  # the next reader tries again (or rebuilds in line)
                 log.exception("rebuilding workspace %s for a new day failed", workspace_id)
             finally:

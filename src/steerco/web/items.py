@@ -18,6 +18,7 @@ from steerco.web.rest import (
     IfMatch,
     Scope,
     check_version,
+    model_response,
     path_key,
     read,
     set_etag,
@@ -56,9 +57,7 @@ def item_routes(router: APIRouter, *, path: str, kind: str, repo: Any,
     def get_item(id: IdPath, ctx: Reader) -> Response:
         with ctx.read() as s:
             row = repo(s, ctx.ws).get(path_key(id, kind))
-            # Serialized here, not by FastAPI (which would hop to a worker thread again).
-            out = Response(content=to_read(s, ctx.ws, row).model_dump_json(),
-                           media_type="application/json")
+            out = model_response(model, to_read(s, ctx.ws, row))
             if hasattr(row, "version"):
                 set_etag(out, row.version)
             return out

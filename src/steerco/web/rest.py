@@ -66,11 +66,10 @@ def read(cls: type[R], row: Any, **extra: Any) -> R:
             data[name] = extra[name]
             continue
         value = getattr(row, name)
-        if value is not None:
-            if prefix is not None:
-                value = f"{prefix}_{value}"
-            elif is_time and value.tzinfo is None:
-                value = value.replace(tzinfo=dt.UTC)
+        if prefix is not None and value is not None:
+            value = f"{prefix}_{value}"
+        elif is_time:
+            value = aware(value)
         data[name] = value
     return cls.model_validate(data)
 

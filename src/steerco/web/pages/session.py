@@ -10,6 +10,7 @@ and it is compared in constant time against the session's token exactly as the A
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from steerco.accounts import service as accounts
 from steerco.accounts.errors import Forbidden, Unauthenticated
 from steerco.db.engine import unit_of_work
-from steerco.db.models.accounts import Role, TokenScope
+from steerco.db.models.accounts import Role
 from steerco.org.repository import PersonRepository
 from steerco.web.auth import CSRF_HEADER, SESSION_COOKIE, Ctx, Principal, makers
 
@@ -71,23 +72,21 @@ def _resolve(request: Request) -> PageUser:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise Unauthenticated("log in to continue")
-    touch: str | None = None
     with unit_of_work(read) as s:
-        row = accounts.resolve_session(s, cookie)
-        if row is None:
+        found = accounts.resolve_credential(s, None, cookie)
+        if found is None:
             raise Unauthenticated("the session has ended; log in again")
-        ws, person_id, csrf = row.workspace_id, row.person_id, row.csrf_token
-        if accounts.session_needs_touch(row):
-            touch = row.id
-        grants = [(g.role, g.org_unit_id) for g in accounts.grants_of(s, ws, person_id)]
-        person = PersonRepository(s, ws).find(person_id)
+        person = PersonRepository(s, found.workspace_id).find(found.person_id)
         name = person.name if person is not None else "?"
-    if touch is not None:
+    if found.session_key is not None and time.time() >= found.touch_due:
         with unit_of_work(write) as s:
-            accounts.touch_session(s, touch)
-    if not grants:
+            accounts.touch_session(s, found.session_key)
+    if not found.grants:
         raise Forbidden("you hold no role in this workspace")
-    principal = Principal(ws, person_id, None, frozenset(TokenScope), grants, csrf)
+    csrf = found.csrf_token
+    assert csrf is not None  # a web session always carries one
+    principal = Principal(found.workspace_id, found.person_id, None, found.scopes,
+                          found.grants, csrf)
     user = PageUser(Ctx.resolved(principal, write, read), name, csrf)
     request.state.page_user = user
     return user
