@@ -40,7 +40,7 @@ class CredentialSet(Strict):
 
 class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
-    scopes: list[TokenScope] = Field(min_length=1, max_length=3)
+    scopes: list[TokenScope] = Field(min_length=1, max_length=4)
     expires_in_days: int | None = Field(default=90, ge=1, le=3660,
                                         description="None = never expires")
 

@@ -15,6 +15,7 @@ from steerco.accounts.errors import (
     PreconditionFailed,
     PreconditionRequired,
     Throttled,
+    TooLarge,
     Unauthenticated,
 )
 from steerco.kit.errors import SteercoError
@@ -39,7 +40,7 @@ def install(app: FastAPI) -> None:
         return resp
 
     for cls in (Unauthenticated, Forbidden, Throttled, PreconditionRequired,
-                IdempotencyMismatch):
+                IdempotencyMismatch, TooLarge):
         app.add_exception_handler(cls, refused)
 
     async def stale(_req: Request, exc: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ from steerco.accounts import service as accounts
 from steerco.accounts.errors import Forbidden
 from steerco.db.models import Metric, Objective, OrgUnit, Person, Review, RoleGrant, Theme
 from steerco.kit.errors import ValidationFailed
+from steerco.kit.ids import parse_key
 from steerco.web.pages.common import pager, person_names
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -42,9 +43,10 @@ def people(request: Request, user: User, page: int = 1, q: str = "") -> Response
     with user.ctx.read() as s:
         stmt = select(Person).where(Person.workspace_id == ws)
         count = select(func.count()).select_from(Person).where(Person.workspace_id == ws)
-        if q.startswith("per_") and q[4:].isdigit():
-            stmt = stmt.where(Person.id == int(q[4:]))
-            count = count.where(Person.id == int(q[4:]))
+        key = parse_key(q[4:]) if q.startswith("per_") else None
+        if key is not None:
+            stmt = stmt.where(Person.id == key)
+            count = count.where(Person.id == key)
         elif q:
             like = f"%{q[:100]}%"
             stmt = stmt.where(Person.name.ilike(like) | Person.email.ilike(like))
@@ -110,14 +112,20 @@ def create_token(request: Request, user: FormUser,
                  days: Annotated[str, Form(max_length=10)] = "") -> Response:
     errors: dict[str, str] = {}
     secret = None
-    body = {"name": name.strip(), "scopes": [scope],
-            "expires_in_days": int(days) if days.strip().isdigit() else None}
+    # An empty field means the default expiry, never "no expiry"; anything but a whole
+    # number of days is refused (it used to become a token that never expires).
+    body: dict[str, object] = {"name": name.strip(), "scopes": [scope]}
+    if days.strip():
+        body["expires_in_days"] = days.strip()
     with user.ctx.write() as s:
         try:
             secret, _ = accounts.create_token(s, user.ctx.ws, user.person_id, body)
         except ValidationFailed as exc:
             s.rollback()
             errors = {e.field.split(".")[0]: e.message for e in exc.errors}
+            if "expires_in_days" in errors:
+                errors["expires_in_days"] = ("Enter after how many days the token expires: "
+                                             "a whole number from 1 to 3660.")
     with user.ctx.read() as s:
         rows = accounts.list_tokens(s, user.ctx.ws, user.person_id)
     return render(request, "admin/tokens.html", status_code=422 if errors else 200,

@@ -28,7 +28,7 @@ from steerco.evidence.service import CACHE, EngineState
 from steerco.findings import service as fs
 from steerco.kit import clock
 from steerco.kit.errors import NotFound
-from steerco.kit.ids import PREFIXES, format_id, parse_id
+from steerco.kit.ids import PREFIXES, format_id, parse_id, parse_key
 
 log = logging.getLogger("steerco.web.pages")
 T = TypeVar("T")
@@ -134,7 +134,7 @@ def pid_key(public_id: str | None) -> int | None:
     if not public_id:
         return None
     _, _, rest = public_id.partition("_")
-    return int(rest) if rest.isdigit() else None
+    return parse_key(rest)
 
 
 # --- findings, schedule and earned value, computed once per workspace and day ----------
