@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -458,8 +458,13 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
 ) -> None:
-    """Serve the web app and API (migrating the database first)."""
-    from steerco.db.migrate import upgrade
+    """Serve the web app and API (bringing a migrated database up to date first).
+
+    It never creates a database: a mistyped path would otherwise be served as a new,
+    empty one. Create it with `steerco db upgrade` (or `steerco demo`).
+    """
+    from steerco.db.engine import sqlite_path, where
+    from steerco.db.migrate import current, upgrade
     from steerco.settings import get_settings
     from steerco.web.server import serve as run_server
 
@@ -467,9 +472,24 @@ def serve(
     if workers < 1:
         raise typer.BadParameter("must be at least 1", param_hint="--workers")
     engine = open_engine()
+    path = sqlite_path(engine)
+    if path is not None and not path.is_file():
+        fail(f"no database at {path} (from STEERCO_DATABASE_URL); check the path, or "
+             "create it with `steerco db upgrade` or `steerco demo`")
+    if current(engine) is None:
+        fail(f"the database {where(engine)} is not migrated (no steerco schema in it); "
+             "check STEERCO_DATABASE_URL, or run `steerco db upgrade`")
     upgrade(engine)
     engine.dispose()  # the workers open their own connections
     run_server("steerco.web.main:app", host or settings.host, port or settings.port, workers)
+
+
+def _engine_or_none() -> Any:
+    """The configured engine, to name its file in an error (None if it cannot be made)."""
+    try:
+        return open_engine()
+    except Exception:
+        return None
 
 
 def main() -> None:
@@ -482,8 +502,11 @@ def main() -> None:
     except OperationalError as exc:
         if os.environ.get("STEERCO_DEBUG") == "1":
             raise
-        err.print(f"[bold red]error:[/] database: {str(exc.orig).splitlines()[0]}",
-                  highlight=False)
+        from steerco.db.engine import describe_failure
+
+        meaning = describe_failure(exc, _engine_or_none())
+        err.print(f"[bold red]error:[/] database: {meaning or str(exc.orig).splitlines()[0]}",
+                  highlight=False, soft_wrap=True)
         sys.exit(1)
     except SQLAlchemyError as exc:
         if os.environ.get("STEERCO_DEBUG") == "1":

@@ -61,10 +61,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     engine.dispose()
 
 
+def page_login(c: TestClient, login: str, password: str) -> Any:
+    """Post the log-in form as a browser does: with the CSRF value of the page."""
+    token = _csrf(c.get("/login").text)
+    return c.post("/login", data={"login": login, "password": password, "csrf_token": token})
+
+
 def _client(demo: Demo, role: str | None) -> TestClient:
     c = TestClient(demo.app, follow_redirects=False)
     if role is not None:
-        r = c.post("/login", data={"login": demo.logins[role], "password": PASSWORD})
+        r = page_login(c, demo.logins[role], PASSWORD)
         assert r.status_code == 303
     return c
 
@@ -106,8 +112,7 @@ def test_an_anonymous_visitor_is_sent_to_the_log_in_page_and_back(demo: Demo) ->
 
 def test_a_wrong_password_is_explained_without_saying_which_part_was_wrong(
         demo: Demo) -> None:
-    r = _client(demo, None).post("/login", data={"login": demo.logins["owner"],
-                                                 "password": "nope"})
+    r = page_login(_client(demo, None), demo.logins["owner"], "nope")
     assert r.status_code == 401
     assert "do not match" in r.text
     assert demo.logins["owner"] in r.text  # the login is kept

@@ -12,13 +12,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
 from steerco import __version__
-from steerco.db.engine import make_engine, make_sessionmaker
+from steerco.db.engine import check_writable, describe_failure, make_engine, make_sessionmaker
 from steerco.db.migrate import current
 from steerco.settings import get_settings
 from steerco.web import errors
 from steerco.web.api import PREFIX, api_router
 from steerco.web.openapi_links import add_crud_links
 from steerco.web.problems import install as install_api_errors
+from steerco.web.security import Hardening
 from steerco.web.ui import mount_ui
 
 
@@ -55,8 +56,10 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
     errors.install(app)
     install_api_errors(app)
     app.include_router(api_router(), prefix=PREFIX)
+    app.add_middleware(Hardening)
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness and database check")
+    @app.get("/healthz", tags=["ops"],
+             summary="Liveness and database check (it must be able to write)")
     def healthz() -> JSONResponse:
         body: dict[str, Any] = {"status": "ok", "version": __version__}
         try:
@@ -65,10 +68,17 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
             body["database"] = engine.url.get_backend_name()
             body["schema"] = current(engine)
         except Exception as exc:  # the check's whole point is to report, not raise
-            body.update(status="error", detail=f"database unreachable: {type(exc).__name__}")
+            body.update(status="error", detail=describe_failure(exc, engine)
+                        or f"database unreachable: {type(exc).__name__}")
             return JSONResponse(body, status_code=503)
         if body["schema"] is None:
             body.update(status="error", detail="database not migrated: run steerco db upgrade")
+            return JSONResponse(body, status_code=503)
+        try:  # "ok" only if a write would succeed (a full disk still answers SELECT 1)
+            check_writable(engine)
+        except Exception as exc:
+            body.update(status="error", detail=describe_failure(exc, engine)
+                        or f"the database cannot write: {type(exc).__name__}")
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)
 

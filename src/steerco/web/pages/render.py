@@ -151,8 +151,8 @@ def refusal(request: Request, exc: Exception) -> Response | None:
         return error_page(request, 404, "Not found",
                           "There is nothing here — it may have been removed, or the link is "
                           "mistyped.")
-    if isinstance(exc, SteercoError):
-        return error_page(request, 400, exc.title, exc.detail)
+    if isinstance(exc, SteercoError):  # e.g. 413 for a body over the limit
+        return error_page(request, int(getattr(exc, "status", 400)), exc.title, exc.detail)
     return None
 
 
