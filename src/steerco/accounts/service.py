@@ -61,7 +61,7 @@ THROTTLE_LOCK = dt.timedelta(minutes=15)
 RESET_TTL = dt.timedelta(hours=1)
 #: Reset requests allowed per login, and per client address, inside RESET_WINDOW.
 RESET_PER_LOGIN = 3
-RESET_PER_ADDRESS = 20
+RESET_PER_ADDRESS = 50
 RESET_WINDOW = dt.timedelta(minutes=15)
 TOKEN_PREFIX = "stc_"
 

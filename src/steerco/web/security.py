@@ -59,7 +59,17 @@ class Hardening:
         path: str = scope.get("path", "")
         policy = (DOCS_CSP if path.startswith("/docs") else CSP).encode()
 
+        state = {"over": False, "answered": False}
+
         async def send_hardened(message: dict[str, Any]) -> None:
+            if state["over"]:  # whatever the app answers to a cut-off body: it was too large
+                if not state["answered"]:
+                    state["answered"] = True
+                    await _refuse(send_hardened_raw, limit)
+                return
+            await send_hardened_raw(message)
+
+        async def send_hardened_raw(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
@@ -71,7 +81,7 @@ class Hardening:
         limit = limit_of(path)
         length = _content_length(scope)
         if length is not None and length > limit:
-            await _refuse(send_hardened, limit)
+            await _refuse(send_hardened_raw, limit)
             return
         seen = 0
 
@@ -81,10 +91,17 @@ class Hardening:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise TooLarge(limit)  # answered as 413 by the error handlers
+                    state["over"] = True
+                    raise TooLarge(limit)
             return message
 
-        await self.app(scope, counted, send_hardened)
+        try:
+            await self.app(scope, counted, send_hardened)
+        except TooLarge:
+            if state["answered"]:
+                return
+            state["answered"] = True
+            await _refuse(send_hardened_raw, limit)
 
 
 def _content_length(scope: dict[str, Any]) -> int | None:
