@@ -228,3 +228,27 @@ def test_the_strategy_office_records_forecasts_and_the_cockpit_compares_them(
     vpage = viewer.get("/cockpit", headers=HTML)
     assert viewer.post("/cockpit/record-forecasts",
                        data={"csrf_token": _csrf(vpage.text)}).status_code == 403
+
+
+def test_every_page_and_answer_carries_the_security_headers(demo: Demo) -> None:
+    """CSP without inline scripts, no framing, no sniffing: on every page, the log-in
+    page, static files, the API and its errors."""
+    c = _client(demo, "strategy_office")
+    answers = [(p, c.get(p, headers=HTML)) for p in pages(demo)]
+    anonymous = TestClient(demo.app, follow_redirects=False)
+    answers += [(p, anonymous.get(p)) for p in ("/login", "/static/js/app.js", "/healthz",
+                                                "/api/v1/objectives", "/nowhere")]
+    for path, r in answers:
+        csp = r.headers.get("content-security-policy", "")
+        directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+        assert directives.get("script-src") == "'self'", path
+        assert directives.get("frame-ancestors") == "'none'", path
+        assert directives.get("object-src") == "'none'", path
+        assert r.headers.get("x-frame-options") == "DENY", path
+        assert r.headers.get("x-content-type-options") == "nosniff", path
+    # and the pages need nothing the policy forbids: no inline script, no handler attribute
+    for path, r in answers[:len(pages(demo))]:
+        for tag in re.findall(r"<script\b[^>]*>", r.text):
+            assert "src=" in tag or 'type="application/json"' in tag, (path, tag)
+        assert not re.search(r"\son[a-z]+\s*=", r.text), path
+        assert "javascript:" not in r.text, path
