@@ -66,9 +66,9 @@ class Credential(Keyed, Base):
                                                              default=utcnow)
     #: Made by `steerco demo` (the log-in page of a demo workspace lists only these).
     demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Login first: at log-in the workspace is not known yet, so the lookup is by login.
     __table_args__ = (
-        UniqueConstraint("workspace_id", "login", name="uq_credentials_ws_login"),
-        Index("ix_credentials_login", "login"),
+        UniqueConstraint("login", "workspace_id", name="uq_credentials_login_ws"),
     )
 
 

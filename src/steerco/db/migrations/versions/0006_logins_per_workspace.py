@@ -5,7 +5,7 @@ Revises: 0005
 Create Date: 2026-11-30 20:30:00
 
 A login names one person within one workspace (unique per workspace, not across the
-installation), so an admin setting a login learns nothing about other workspaces. A
+installation; the constraint leads with the login, which is what a log-in looks up), so an admin setting a login learns nothing about other workspaces. A
 credential remembers whether the demo made it, so the log-in page lists only those.
 
 """
@@ -27,14 +27,12 @@ def upgrade() -> None:
     with op.batch_alter_table('credentials', schema=None) as batch_op:
         batch_op.add_column(sa.Column('demo', sa.Boolean(), server_default='0', nullable=False))
         batch_op.drop_constraint(batch_op.f('uq_credentials_login'), type_='unique')
-        batch_op.create_unique_constraint('uq_credentials_ws_login', ['workspace_id', 'login'])
-        batch_op.create_index('ix_credentials_login', ['login'], unique=False)
+        batch_op.create_unique_constraint('uq_credentials_login_ws', ['login', 'workspace_id'])
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('credentials', schema=None) as batch_op:
-        batch_op.drop_index('ix_credentials_login')
-        batch_op.drop_constraint('uq_credentials_ws_login', type_='unique')
+        batch_op.drop_constraint('uq_credentials_login_ws', type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_credentials_login'), ['login'])
         batch_op.drop_column('demo')
