@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from steerco.web.app import create_app
-from steerco.web.openapi_links import add_crud_links
+from steerco.http.openapi_links import add_crud_links
 
 ID = "$response.body#/id"
 

@@ -28,8 +28,8 @@ from steerco.db.models.accounts import Role, TokenScope
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import KINDS, format_id, parse_any
 from steerco.org.repository import PersonRepository
-from steerco.web import scopes
-from steerco.web.auth import (
+from steerco.authz import scopes
+from steerco.http.auth import (
     CSRF_HEADER,
     SESSION_COOKIE,
     Authenticated,
@@ -37,8 +37,8 @@ from steerco.web.auth import (
     Writer,
     makers,
 )
-from steerco.web.items import IdPath
-from steerco.web.rest import (
+from steerco.http.items import IdPath
+from steerco.http.rest import (
     AUTH_ERRORS,
     CURSOR,
     LIMIT,

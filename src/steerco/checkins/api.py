@@ -21,10 +21,10 @@ from steerco.evidence.service import CACHE
 from steerco.kit.errors import ValidationFailed
 from steerco.kit.ids import parse_id
 from steerco.metrics.service import get_metric, updaters_of
-from steerco.web import scopes
-from steerco.web.auth import Checkiner, Reader
-from steerco.web.items import item_routes
-from steerco.web.rest import (
+from steerco.authz import scopes
+from steerco.http.auth import Checkiner, Reader
+from steerco.http.items import item_routes
+from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,

@@ -11,11 +11,11 @@ from steerco.dependencies.schemas import DependencyCreate, DependencyRead, Depen
 from steerco.dependencies.service import create_dependency, delete_dependency, update_dependency
 from steerco.initiatives.repository import MilestoneRepository
 from steerco.kit.ids import format_id, parse_any
-from steerco.web import scopes
-from steerco.web.auth import Reader, Writer
-from steerco.web.items import item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
+from steerco.authz import scopes
+from steerco.http.auth import Reader, Writer
+from steerco.http.items import item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,

@@ -15,11 +15,11 @@ from steerco.finance.schemas import (
 )
 from steerco.finance.service import create_budget_line, post_ledger_entry, update_budget_line
 from steerco.kit.ids import parse_id
-from steerco.web import scopes
-from steerco.web.auth import Reader, Writer
-from steerco.web.items import item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
+from steerco.authz import scopes
+from steerco.http.auth import Reader, Writer
+from steerco.http.items import item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,

@@ -27,11 +27,11 @@ from steerco.objectives.service import (
     update_objective,
     update_theme,
 )
-from steerco.web import scopes
-from steerco.web.auth import Reader, Writer
-from steerco.web.items import IdPath, item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
+from steerco.authz import scopes
+from steerco.http.auth import Reader, Writer
+from steerco.http.items import IdPath, item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,

@@ -16,11 +16,11 @@ from steerco.org.schemas import (
     PersonUpdate,
 )
 from steerco.org.service import create_org_unit, create_person, update_org_unit, update_person
-from steerco.web import scopes
-from steerco.web.auth import Reader, Writer
-from steerco.web.items import item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
+from steerco.authz import scopes
+from steerco.http.auth import Reader, Writer
+from steerco.http.items import item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,

@@ -24,7 +24,7 @@ from steerco.evidence.service import metric_view
 from steerco.kit.errors import FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.metrics.service import updaters_of
-from steerco.web import scopes
+from steerco.authz import scopes
 from steerco.web.pages.charts import metric_chart
 from steerco.web.pages.common import (
     WORK,

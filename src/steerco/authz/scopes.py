@@ -14,7 +14,7 @@ from steerco.finance.repository import BudgetLineRepository
 from steerco.initiatives.repository import InitiativeRepository, MilestoneRepository
 from steerco.metrics.repository import MetricRepository
 from steerco.org.repository import PersonRepository
-from steerco.web.rest import Scope
+from steerco.http.rest import Scope
 
 
 def person_unit(s: Session, ws: int, person_id: int | None) -> int | None:
