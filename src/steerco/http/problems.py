@@ -17,8 +17,8 @@ from steerco.accounts.errors import (
     Throttled,
     Unauthenticated,
 )
-from steerco.kit.errors import SteercoError
 from steerco.http.errors import problem
+from steerco.kit.errors import SteercoError
 
 
 def _body(exc: SteercoError) -> list[dict[str, str]]:

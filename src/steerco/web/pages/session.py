@@ -21,8 +21,8 @@ from steerco.accounts import service as accounts
 from steerco.accounts.errors import Forbidden, Unauthenticated
 from steerco.db.engine import unit_of_work
 from steerco.db.models.accounts import Role
-from steerco.org.repository import PersonRepository
 from steerco.http.auth import CSRF_HEADER, SESSION_COOKIE, Ctx, Principal, makers
+from steerco.org.repository import PersonRepository
 
 #: Roles that see the whole strategy (the cockpit is their home page).
 STEERING = {Role.ADMIN, Role.STRATEGY_OFFICE, Role.EXECUTIVE}
