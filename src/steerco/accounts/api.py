@@ -22,13 +22,10 @@ from steerco.accounts.schemas import (
     TokenCreated,
     TokenRead,
 )
+from steerco.authz import scopes
 from steerco.db.engine import unit_of_work
 from steerco.db.models import ApiToken, RoleGrant
 from steerco.db.models.accounts import Role, TokenScope
-from steerco.kit.errors import NotFound
-from steerco.kit.ids import KINDS, format_id, parse_any
-from steerco.org.repository import PersonRepository
-from steerco.authz import scopes
 from steerco.http.auth import (
     CSRF_HEADER,
     SESSION_COOKIE,
@@ -53,6 +50,9 @@ from steerco.http.rest import (
     path_key,
     ref_filter,
 )
+from steerco.kit.errors import NotFound
+from steerco.kit.ids import KINDS, format_id, parse_any
+from steerco.org.repository import PersonRepository
 
 router = APIRouter(tags=["accounts"])
 

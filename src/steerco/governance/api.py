@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from steerco.authz import scopes
 from steerco.db.enums import DecisionKind, EscalationState, ReviewKind
 from steerco.evidence import service as engine
 from steerco.evidence.api import READ_FRESHNESS_S
@@ -41,8 +42,6 @@ from steerco.governance.service import (
     update_review,
     update_rule,
 )
-from steerco.kit.ids import parse_id
-from steerco.authz import scopes
 from steerco.http.auth import Ctx, Reader, Writer
 from steerco.http.items import IdPath, item_routes
 from steerco.http.page_cache import cached_list
@@ -67,6 +66,7 @@ from steerco.http.rest import (
     stale_guard,
     unit_moves,
 )
+from steerco.kit.ids import parse_id
 
 router = APIRouter(tags=["governance"])
 Ref = Annotated[str | None, Query(max_length=40)]
