@@ -12,14 +12,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
 from steerco import __version__
+from steerco.checkins.files import MAX_UPLOAD
 from steerco.db.engine import check_writable, describe_failure, make_engine, make_sessionmaker
 from steerco.db.migrate import current
+from steerco.http import errors
+from steerco.http.openapi_links import add_crud_links
+from steerco.http.problems import install as install_api_errors
+from steerco.http.security import Hardening
 from steerco.settings import get_settings
-from steerco.web import errors
 from steerco.web.api import PREFIX, api_router
-from steerco.web.openapi_links import add_crud_links
-from steerco.web.problems import install as install_api_errors
-from steerco.web.security import Hardening
 from steerco.web.ui import mount_ui
 
 
@@ -56,7 +57,9 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
     errors.install(app)
     install_api_errors(app)
     app.include_router(api_router(), prefix=PREFIX)
-    app.add_middleware(Hardening)
+    # Evidence files (the upload endpoint and the check-in form) may be up to 20 MB.
+    app.add_middleware(Hardening, uploads=rf"^({PREFIX}/evidence-files|/metrics/[^/]+/checkin)$",
+                       upload_limit=MAX_UPLOAD)
 
     @app.get("/healthz", tags=["ops"],
              summary="Liveness and database check (it must be able to write)")

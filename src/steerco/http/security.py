@@ -22,13 +22,11 @@ import json
 import re
 from typing import Any
 
-from steerco.accounts.errors import TooLarge
-from steerco.checkins.files import MAX_UPLOAD
+from steerco.kit.errors import TooLarge
 
 BODY_LIMIT = 1024 * 1024
-#: An evidence file plus the form fields around it.
-UPLOAD_LIMIT = MAX_UPLOAD + 64 * 1024
-_UPLOADS = re.compile(r"^(/api/v1/evidence-files|/metrics/[^/]+/checkin)$")
+#: Room for the form fields around an uploaded file.
+FORM_SLACK = 64 * 1024
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
@@ -41,16 +39,18 @@ HEADERS = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"
            (b"referrer-policy", b"same-origin")]
 
 
-def limit_of(path: str) -> int:
-    return UPLOAD_LIMIT if _UPLOADS.match(path) else BODY_LIMIT
-
-
 class Hardening:
     """Pure ASGI middleware (it must see the raw body stream, which Starlette's
-    BaseHTTPMiddleware would buffer)."""
+    BaseHTTPMiddleware would buffer). `uploads` matches the paths that take files of up
+    to `upload_limit` bytes (the app factory knows them)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, uploads: str = "^$", upload_limit: int = BODY_LIMIT) -> None:
         self.app = app
+        self.uploads = re.compile(uploads)
+        self.upload_limit = upload_limit + FORM_SLACK
+
+    def limit_of(self, path: str) -> int:
+        return self.upload_limit if self.uploads.match(path) else BODY_LIMIT
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -78,7 +78,7 @@ class Hardening:
                 message = {**message, "headers": headers}
             await send(message)
 
-        limit = limit_of(path)
+        limit = self.limit_of(path)
         length = _content_length(scope)
         if length is not None and length > limit:
             await _refuse(send_hardened_raw, limit)
