@@ -31,7 +31,8 @@ from steerco.core.orgtree import Org
 from steerco.core.outcome_signals import InitiativeLinks, cross_team_conflicts, green_dashboard
 from steerco.core.schedule import NEVER, Schedule
 from steerco.core.snapshot import Snapshot, rows_of
-from steerco.evidence.service import CACHE, STATUS_NAMES
+from steerco.db.repository import table_generations
+from steerco.evidence.service import CACHE, ENGINE_TABLES, STATUS_NAMES
 from steerco.findings.repository import FindingsRepository
 from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.errors import FieldError, ValidationFailed
@@ -266,8 +267,8 @@ def clear() -> None:
 
 def baseline(session: Session, workspace_id: int, as_of: dt.date) -> tuple[ImpactBase, Model]:
     """The what-if baseline of a workspace and day, rebuilt when its work changed."""
-    repo = FindingsRepository(session, workspace_id)
-    fp = repo.fingerprint()
+    # Exact on every process: any write to what the model is read from moves these.
+    fp = table_generations(session, workspace_id, ENGINE_TABLES)
     key = (str(session.get_bind().engine.url), workspace_id, to_day(as_of))
     with _LOCK:
         hit = _BASES.get(key)
