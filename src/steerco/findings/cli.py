@@ -62,7 +62,7 @@ def findings(
 
 def whatif(
     slip: Annotated[list[str] | None, typer.Option(
-        help="ID:DAYS, e.g. mil_12:14 (repeatable; negative pulls in).")] = None,
+        help="ID:DAYS, e.g. mil_5:14 (repeatable; negative pulls in).")] = None,
     stop: Annotated[list[str] | None, typer.Option(
         help="Initiative to stop, e.g. ini_7 (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
