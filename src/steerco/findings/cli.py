@@ -93,8 +93,9 @@ def _print(r: dict[str, Any]) -> None:
     what = ", ".join([f"{s['id']} slips {s['days']} days" for s in r["slips"]]
                      + [f"{i} stops" for i in r["stopped"]])
     out.print(f"[bold]what if {what}[/] (as of {r['as_of']}; nothing written)")
-    if r["ignored"]:
-        out.print(f"ignored (in a cycle or never finishing): {', '.join(r['ignored'])}")
+    for i in r["ignored"]:
+        members = f" (cycle: {', '.join(i['cycle'])})" if i["cycle"] else ""
+        out.print(f"[bold]ignored[/] {i['id']}: {i['reason']}{members}")
     t = Table("item", "owner", "finish before", "finish after", "due", title="dates that move")
     for n in r["schedule"][:100]:
         t.add_row(n["id"], n["owner_id"] or "—", n["old_finish"] or "—",
