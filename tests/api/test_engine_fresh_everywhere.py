@@ -45,7 +45,7 @@ from steerco.db.models import (
 from steerco.demo import write_demo
 from steerco.evidence import service as engine_service
 from steerco.findings import service as findings_service
-from steerco.web.page_cache import PAGES
+from steerco.http.page_cache import PAGES
 from steerco.web.pages.common import WORK
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -29,7 +29,7 @@ class DependencyRepository(Repository[Dependency]):
         q = select(Dependency.provider_milestone_id, Dependency.provider_initiative_id,
                    Dependency.consumer_milestone_id, Dependency.consumer_initiative_id).where(
             Dependency.workspace_id == self.workspace_id, or_(*conds))
-        out = []
+        out: list[tuple[Node, Node]] = []
         if ms:
             # The built-in link: a milestone's finish feeds its initiative's (the schedule
             # has this edge for every milestone), so a path may run through it.

@@ -10,11 +10,11 @@ from steerco.dependencies.api import router as dependencies
 from steerco.evidence.api import router as evidence
 from steerco.finance.api import router as finance
 from steerco.governance.api import router as governance
+from steerco.http.rest import refuse_unknown_query
 from steerco.initiatives.api import router as initiatives
 from steerco.metrics.api import router as metrics
 from steerco.objectives.api import router as objectives
 from steerco.org.api import router as org
-from steerco.web.rest import refuse_unknown_query
 
 PREFIX = "/api/v1"
 
