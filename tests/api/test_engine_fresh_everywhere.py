@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -256,3 +257,30 @@ def test_explicit_as_of_reads_do_not_evict_todays_evaluation(
     finally:
         mp.undo()
     assert len(builds) == 2, f"alternating as_of and plain reads built {len(builds)} times"
+
+
+def test_a_check_in_is_caught_up_without_rebuilding_the_workspace(
+        api_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from steerco.checkins.service import check_in
+    from tests.api.conftest import metric_of, objective_in, seed_tenant
+
+    t = seed_tenant(api_engine)
+    metric = metric_of(api_engine, t, t.users["owner"],
+                       objective_in(api_engine, t, t.own, t.users["owner"]))
+    cache = engine_service.EngineCache()
+    reads = make_sessionmaker(api_engine, readonly=True)
+    with unit_of_work(reads) as s:
+        cache.state(s, t.ws)
+    builds: list[int] = []
+    real = engine_service.evaluate
+    monkeypatch.setattr(engine_service, "evaluate",
+                        lambda *a, **kw: builds.append(1) or real(*a, **kw))
+    with unit_of_work(make_sessionmaker(api_engine)) as s:
+        s.info["actor"] = "test"
+        check_in(s, t.ws, {"metric_id": f"met_{metric}", "value": 150.0,
+                           "as_of": TODAY.isoformat()}, today=TODAY)
+    with unit_of_work(reads) as s:
+        st = cache.state(s, t.ws)
+    row = int(np.flatnonzero(st.snapshot.metrics.ids == metric)[0])
+    assert float(st.evaluation.metrics.last_value[row]) == 150.0
+    assert builds == [], "a check-in rebuilt the whole workspace"
