@@ -89,10 +89,11 @@ def second_server(api_engine: Engine, tmp_path_factory: pytest.TempPathFactory
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    # Generous: on a loaded CI machine importing the app alone can take half a minute.
+    deadline = time.monotonic() + 240
     while True:
         try:
-            if httpx.get(url + "/api/openapi.json", timeout=2).status_code == 200:
+            if httpx.get(url + "/api/openapi.json", timeout=10).status_code == 200:
                 break
         except httpx.HTTPError:
             pass
