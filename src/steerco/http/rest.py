@@ -11,8 +11,13 @@ from fastapi import Header, Query, Request, Response
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
-from steerco.accounts.errors import PreconditionFailed, PreconditionRequired
-from steerco.kit.errors import FieldError, SteercoError, ValidationFailed
+from steerco.kit.errors import (
+    FieldError,
+    PreconditionFailed,
+    PreconditionRequired,
+    SteercoError,
+    ValidationFailed,
+)
 from steerco.kit.ids import PREFIXES, parse_id
 
 T = TypeVar("T")
