@@ -62,7 +62,7 @@ def findings(
 
 def whatif(
     slip: Annotated[list[str] | None, typer.Option(
-        help="ID:DAYS, e.g. mil_12:14 (repeatable; negative pulls in).")] = None,
+        help="ID:DAYS, e.g. mil_5:14 (repeatable; negative pulls in).")] = None,
     stop: Annotated[list[str] | None, typer.Option(
         help="Initiative to stop, e.g. ini_7 (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
@@ -93,8 +93,9 @@ def _print(r: dict[str, Any]) -> None:
     what = ", ".join([f"{s['id']} slips {s['days']} days" for s in r["slips"]]
                      + [f"{i} stops" for i in r["stopped"]])
     out.print(f"[bold]what if {what}[/] (as of {r['as_of']}; nothing written)")
-    if r["ignored"]:
-        out.print(f"ignored (in a cycle or never finishing): {', '.join(r['ignored'])}")
+    for i in r["ignored"]:
+        members = f" (cycle: {', '.join(i['cycle'])})" if i["cycle"] else ""
+        out.print(f"[bold]ignored[/] {i['id']}: {i['reason']}{members}")
     t = Table("item", "owner", "finish before", "finish after", "due", title="dates that move")
     for n in r["schedule"][:100]:
         t.add_row(n["id"], n["owner_id"] or "—", n["old_finish"] or "—",
