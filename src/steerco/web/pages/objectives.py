@@ -22,7 +22,7 @@ from steerco.db.models import (
     PlannedBenefit,
     Theme,
 )
-from steerco.evidence.service import metric_view, objective_view
+from steerco.evidence.service import metric_view, objective_labels, objective_view
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id
 from steerco.web.pages import strategy_map
@@ -147,7 +147,8 @@ def objective(request: Request, oid: str, user: User) -> Response:
         st = state(s, ws)
         g, snap = st.snapshot.graph, st.snapshot
         orow = objective_row(st, key)
-        view = objective_view(st, orow) if orow >= 0 else None
+        view = (objective_view(st, orow, objective_labels(s, ws, st, [orow]))
+                if orow >= 0 else None)
         parents = children = []
         metric_rows: list[int] = []
         if orow >= 0:
@@ -189,8 +190,7 @@ def objective(request: Request, oid: str, user: User) -> Response:
         theme = obj.theme_id and s.scalar(select(Theme.name).where(Theme.id == obj.theme_id))
         n_children = s.scalar(select(func.count()).select_from(Objective).where(
             Objective.workspace_id == ws, Objective.id.in_(children))) or 0
-        explanation = [k["v"]["explanation"] for k in krs
-                       if k["v"]["status"] in ("off_track", "missed", "at_risk", "stale")][:3]
+        explanation = view["explanation"] if view else "Not evaluated: archived"
     return render(request, "objective.html", o=obj, view=view, krs=krs,
                   parents=[brief(k) for k in parents],
                   children=sorted([brief(k) for k in children],
