@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steerco.accounts.errors import Forbidden
+from steerco.core.snapshot import rows_of
 from steerco.db.enums import EscalationState
 from steerco.db.models import Escalation, ForecastRecord, Initiative, Metric, Objective
 from steerco.evidence import history
@@ -164,7 +165,11 @@ def _off_track_objectives(s: Session, ws: int, st: EngineState) -> tuple[int, li
         rows.extend(s.execute(select(Objective.id, Objective.title, Objective.level).where(
             Objective.workspace_id == ws, Objective.id.in_(keys[i:i + 900]))).all())
     rows.sort(key=lambda r: (order.get(str(getattr(r[2], "value", r[2])), 9), r[0]))
-    return len(keys), rows[:6]
+    # Each with its own status: a missed objective is not shown as "off track".
+    shown = rows[:6]
+    rows_of_shown = [int(x) for x in rows_of(st.snapshot.objective_ids, [r[0] for r in shown])]
+    return len(keys), [(*r, status_name(int(o_status[x]))) for r, x in
+                       zip(shown, rows_of_shown, strict=True)]
 
 
 @router.get("/cockpit")

@@ -151,9 +151,14 @@ class Work:
     high_water: int
     by_subject: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     broken: dict[int, dict[str, Any]] = field(default_factory=dict)
+    by_initiative: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     def of(self, public_id: str) -> list[dict[str, Any]]:
         return self.by_subject.get(public_id, [])
+
+    def of_initiative(self, key: int) -> list[dict[str, Any]]:
+        """Findings about an initiative, its milestones and its dependencies, worst first."""
+        return self.by_initiative.get(key, [])
 
 
 def _compute(s: Session, ws: int, day: dt.date) -> Work:
@@ -164,6 +169,8 @@ def _compute(s: Session, ws: int, day: dt.date) -> Work:
     w = Work(m, rows, ev, time.monotonic(), m.snap.high_water)
     for f in rows:
         w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
+        for ini in fs.initiatives_concerned(m, f):
+            w.by_initiative.setdefault(ini, []).append(f)
         if f["kind"] == "broken_dependency":
             k = pid_key(f["subject"]["id"])
             if k is not None:
@@ -249,3 +256,12 @@ def worst_first(names: np.ndarray[Any, Any] | list[str]) -> list[int]:
 
 def pub(kind: str, key: int | None) -> str | None:
     return None if key is None else format_id(kind, int(key))
+
+
+def escalations_on(s: Session, ws: int, kind: str, key: int) -> list[dict[str, Any]]:
+    """The unresolved escalations about one subject, with the assignee's name."""
+    from steerco.governance.repository import EscalationRepository
+
+    rows = EscalationRepository(s, ws).unresolved_on(kind, key)
+    names = person_names(s, ws, [e.assignee_id for e in rows])
+    return [{"e": e, "assignee": names.get(e.assignee_id or -1, "nobody")} for e in rows]

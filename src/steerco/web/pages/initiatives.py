@@ -29,6 +29,7 @@ from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id
 from steerco.web.pages.common import (
     WORK,
+    escalations_on,
     finite,
     key_of,
     link,
@@ -64,8 +65,9 @@ def initiatives(request: Request, user: User, page: int = 1, q: str = "",
         names = person_names(s, ws, [r.owner_id for r in rows])
         items = []
         for r in rows:
-            fnd = work.of(format_id("initiative", r.id))
-            items.append({"r": r, "findings": len(fnd),
+            # The same findings the cockpit and the initiative's page show about it.
+            fnd = work.of_initiative(r.id)
+            items.append({"r": r, "findings": fnd,
                           "ev": next((f for f in fnd if f["kind"] == "earned_value"), None)})
     return render(request, "initiatives.html", items=items, pager=p, names=names, q=q,
                   stage=stage, stages=[x.value for x in STAGE_ORDER])
@@ -211,11 +213,13 @@ def initiative(request: Request, iid: str, user: User) -> Response:
                                       *[x.owner_id for x in milestones], *ends])
         unit_name = ini.org_unit_id and s.scalar(select(OrgUnit.name).where(
             OrgUnit.id == ini.org_unit_id))
-        findings = work.of(format_id("initiative", key))
+        findings = work.of_initiative(key)
+        escalations = escalations_on(s, ws, "initiative", key)
     stage_i = STAGE_ORDER.index(ini.stage)
     return render(request, "initiative.html", i=ini, milestones=ms_rows, lo=lo, hi=hi,
                   today_pos=round(100 * (today() - lo).days / span, 2),
                   upstream=upstream, downstream=downstream, budget=budget, lines=lines,
                   spent=cum_a, planned=cum_p, currency=currency, benefits=ben_rows, ev=ev,
                   people=people, unit_name=unit_name, findings=findings, link=link,
+                  escalations=escalations,
                   stages=[x.value for x in STAGE_ORDER], stage_i=stage_i)

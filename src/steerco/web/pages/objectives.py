@@ -29,6 +29,7 @@ from steerco.web.pages import strategy_map
 from steerco.web.pages.charts import metric_chart
 from steerco.web.pages.common import (
     WORK,
+    escalations_on,
     key_of,
     link,
     objective_row,
@@ -66,11 +67,13 @@ def objectives(request: Request, user: User, page: int = 1, q: str = "",
         rows = s.execute(stmt.order_by(Objective.id)).all()
         o_status = st.evaluation.objectives.status
         o_prog = st.evaluation.objectives.progress
+        # One status, or several separated by commas (the cockpit's "off track or missed").
+        wanted = {x for x in status.split(",") if x in STATUSES}
         orows = rows_of(st.snapshot.objective_ids, [r[0] for r in rows])
         items: list[dict[str, Any]] = []
         for r, orow in zip(rows, orows.tolist(), strict=True):
             name = status_name(int(o_status[orow])) if orow >= 0 else "no_data"
-            if status and name != status:
+            if wanted and name not in wanted:
                 continue
             items.append({"id": format_id("objective", r[0]), "title": r[1],
                           "level": r[2].value, "perspective": r[3].value, "owner": r[4],
@@ -190,6 +193,7 @@ def objective(request: Request, oid: str, user: User) -> Response:
         theme = obj.theme_id and s.scalar(select(Theme.name).where(Theme.id == obj.theme_id))
         n_children = s.scalar(select(func.count()).select_from(Objective).where(
             Objective.workspace_id == ws, Objective.id.in_(children))) or 0
+        escalations = escalations_on(s, ws, "objective", key)
         explanation = view["explanation"] if view else "Not evaluated: archived"
     return render(request, "objective.html", o=obj, view=view, krs=krs,
                   parents=[brief(k) for k in parents],
@@ -198,5 +202,6 @@ def objective(request: Request, oid: str, user: User) -> Response:
                   n_children=n_children, initiatives=initiatives, names=names,
                   unit_name=unit_name, theme=theme, explanation=explanation, link=link,
                   findings=work.of(format_id("objective", key)),
+                  escalations=escalations,
                   coverage=None if view is None else view["coverage"],
                   np=np)
