@@ -25,9 +25,11 @@ def test_neighbours_that_differ_read_differently() -> None:
 
 def test_progress_is_never_rounded_up_to_100_or_down_to_0_percent() -> None:
     assert percent(0.996) == "99.6 %"
-    assert percent(0.99999) == "99.999 %"
+    assert percent(0.9995) == "99.95 %"
+    assert percent(0.99999) == "> 99.99 %"
     assert percent(0.004) == "0.4 %"
-    assert percent(0.00001) == "0.001 %"
+    assert percent(0.00012) == "0.012 %"
+    assert percent(0.0000056) == "< 0.01 %"
     assert percent(1.0) == "100 %"
     assert percent(0.0) == "0 %"
     assert percent(0.456) == "46 %"

@@ -176,6 +176,9 @@ def test_every_metric_reads_the_same_on_the_api_its_page_the_lists_and_the_cli(
             assert api_tree[mid]["explanation"] == api["explanation"], mid
         assert len(set(said.values())) == 1, (mid, said)
         assert _because(page, "metric-explanation") == api["explanation"], mid
+        # A status the forecast did not decide names what did: the plan.
+        if api["status"] in ("at_risk", "off_track") and "p_hit_high" in api["reasons"]:
+            assert "plan" in api["explanation"], (mid, api["explanation"])
 
 
 def test_every_objective_reads_the_same_everywhere_with_the_same_explanation(

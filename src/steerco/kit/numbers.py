@@ -122,6 +122,11 @@ def percent(x: Any, near: Any = None, *, missing: str = MISSING,
     def render(y: float, d: int) -> str:
         return _plain(y * 100, d, loc) + " %"
 
+    # Beyond four significant places a share reads best as a bound, still never 0 or 100.
+    if 0 < abs(v) < 1e-4:
+        return ("> -" if v < 0 else "< ") + _plain(0.01, 2, loc) + " %"
+    if 1 - 1e-4 < v < 1:
+        return "> " + _plain(99.99, 2, loc) + " %"
     forbidden = set()
     if v != 0:
         forbidden |= {render(0.0, 0), "-0 %"}
