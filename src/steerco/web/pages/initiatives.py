@@ -24,9 +24,11 @@ from steerco.db.models import (
     OrgUnit,
     PlannedBenefit,
 )
+from steerco.finance.repository import workspace_currency
 from steerco.kit.dates import NO_DAY, from_day
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id
+from steerco.kit.numbers import money
 from steerco.web.pages.common import (
     WORK,
     escalations_on,
@@ -183,11 +185,11 @@ def initiative(request: Request, iid: str, user: User) -> Response:
                 acs.append(round(cum_a, 2))
             else:
                 acs.append(None)
-        currency = lines[0].currency if lines else "EUR"
+        currency = workspace_currency(s, ws)
         budget = {"kind": "budget", "periods": [p.strftime("%b %y") for p in periods],
                   "planned": ps, "actual": acs,
-                  "description": f"Budget of {ini.name}: planned {cum_p:,.0f}, spent "
-                                 f"{cum_a:,.0f} {currency} to date"}
+                  "description": f"Budget of {ini.name}: planned {money(cum_p, currency)}, "
+                                 f"spent {money(cum_a, currency)} to date"}
         benefits = s.execute(select(PlannedBenefit).where(
             PlannedBenefit.workspace_id == ws, PlannedBenefit.initiative_id == key).order_by(
             PlannedBenefit.due_date)).scalars().all()
