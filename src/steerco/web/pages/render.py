@@ -73,9 +73,11 @@ def _date(x: Any) -> str:
         if x == "never":
             return "never"
         x = dt.date.fromisoformat(x[:10])
+    # As the engine's sentences write dates ("1 Oct 2026", core.status.format_day), so a
+    # page and the reason beside it read alike.
     if isinstance(x, dt.datetime):
-        return x.strftime("%d %b %Y %H:%M")
-    return str(x.strftime("%d %b %Y"))
+        return f"{x.day} {x.strftime('%b %Y %H:%M')}"
+    return f"{x.day} {x.strftime('%b %Y')}"
 
 
 def _humanize(name: Any) -> str:
