@@ -9,16 +9,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 
-from steerco.accounts.errors import (
+from steerco.http.errors import problem
+from steerco.kit.errors import (
     Forbidden,
     IdempotencyMismatch,
     PreconditionFailed,
     PreconditionRequired,
+    SteercoError,
     Throttled,
     Unauthenticated,
 )
-from steerco.http.errors import problem
-from steerco.kit.errors import SteercoError
 
 
 def _body(exc: SteercoError) -> list[dict[str, str]]:
