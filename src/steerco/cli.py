@@ -320,11 +320,13 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a tree.")] = False,
 ) -> None:
     """Show objectives with their computed status, reasons and metrics."""
+    from rich.markup import escape
     from rich.tree import Tree
     from sqlalchemy.orm import Session
 
     from steerco.evidence.service import CACHE, status_tree
     from steerco.kit.ids import parse_id
+    from steerco.kit.numbers import percent
 
     day = parse_as_of(as_of)
     if depth < 0:
@@ -350,12 +352,13 @@ def status(
     root = Tree(f"[bold]status as of {day}[/]")
 
     def add(parent: Tree, node: dict) -> None:  # type: ignore[type-arg]
-        pct = "" if node["progress"] is None else f" · {node['progress']:.0%}"
-        worst = "; ".join(f"{w['reason'].lower()} ({w['metric_id']})" for w in node["worst"])
-        branch = parent.add(label(node["status"], f"[bold]{node['title']}[/] "
-                                  f"[dim]{node['id']}{pct}[/]" + (f" — {worst}" if worst else "")))
+        pct = "" if node["progress"] is None else f" · {percent(node['progress'])}"
+        branch = parent.add(label(node["status"], f"[bold]{escape(node['title'])}[/] "
+                                  f"[dim]{node['id']}{pct}[/] — "
+                                  f"{escape(node['explanation'])}"))
         for m in node["metrics"]:
-            branch.add(label(m["status"], f"{m['name']} [dim]{m['id']}[/] — {m['explanation']}"))
+            branch.add(label(m["status"], f"{escape(m['name'])} [dim]{m['id']}[/] — "
+                                          f"{escape(m['explanation'])}"))
         for c in node["children"]:
             add(branch, c)
         hidden = node["child_count"] - len(node["children"])
@@ -410,9 +413,11 @@ def forecasts_accuracy(
         return
     table = Table("horizon (months)", "n", "mean error %", "mean abs error %", "RMSE %",
                   title=f"{report['forecasts_judged']:,} forecasts judged")
+    from steerco.kit.numbers import number
+
     for r in report["overall"]:
-        table.add_row(str(r["horizon_months"]), f"{r['n']:,}", f"{r['mean_error']:.2f}",
-                      f"{r['mean_abs_error']:.2f}", f"{r['rmse']:.2f}")
+        table.add_row(str(r["horizon_months"]), f"{r['n']:,}", number(r["mean_error"]),
+                      number(r["mean_abs_error"]), number(r["rmse"]))
     out.print(table)
 
 
@@ -441,17 +446,14 @@ def forecasts_changes(
     worse = sum(c["worse"] for c in report["changes"])
     out.print(f"since {report['since']}: {len(report['changes']):,} metrics moved, "
               f"{worse:,} of them worse")
-    def num(x: float | None) -> str:
-        return "—" if x is None else f"{x:,.4g}"
-
-    def pct(x: float | None) -> str:
-        return "—" if x is None else f"{x:.0%}"
+    from steerco.kit.numbers import number, percent
 
     for c in report["changes"][:50]:
+        before, now = c["forecast_before"], c["forecast_now"]
         out.print(f"  {'▼' if c['worse'] else ' '} {c['metric_id']}: {c['status_before']} → "
-                  f"{c['status_now']}, forecast {num(c['forecast_before'])} → "
-                  f"{num(c['forecast_now'])}, P(hit) {pct(c['p_hit_before'])} → "
-                  f"{pct(c['p_hit_now'])}", highlight=False)
+                  f"{c['status_now']}, forecast {number(before, now)} → "
+                  f"{number(now, before)}, P(hit) {percent(c['p_hit_before'])} → "
+                  f"{percent(c['p_hit_now'])}", highlight=False)
     if len(report["changes"]) > 50:
         out.print(f"  … and {len(report['changes']) - 50:,} more (--json lists all)")
 

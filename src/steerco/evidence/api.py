@@ -58,6 +58,8 @@ class ObjectiveStatus(BaseModel):
     coverage: float | None
     reasons: list[str]
     worst: list[WorstReason]
+    explanation: str = Field(description="Why: the roll-up rule that decided the status "
+                                         "and the worst metrics below, with their reasons")
 
 
 class NamedMetricStatus(MetricStatus):
@@ -169,7 +171,8 @@ def objective_status(id: IdPath, ctx: Reader, as_of: AsOf = None) -> Response:
         if row < 0:
             from steerco.kit.errors import NotFound
             raise NotFound("status of objective", f"{id} (archived objectives have none)")
-        return model_response(ObjectiveStatus, engine.objective_view(st, row))
+        labels = engine.objective_labels(s, ctx.ws, st, [row])
+        return model_response(ObjectiveStatus, engine.objective_view(st, row, labels))
 
 
 @router.get("/status/tree", response_model=list[StatusNode], responses=READ_ERRORS,

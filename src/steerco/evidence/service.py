@@ -40,6 +40,7 @@ from steerco.core.status import (
     reason_names,
 )
 from steerco.db.repository import table_generations
+from steerco.evidence.explain import Labels, carried_metric_keys, objective_explanation
 from steerco.evidence.repository import SnapshotRepository
 from steerco.kit import clock, heap
 from steerco.kit.dates import NO_DAY, from_day, to_day
@@ -291,7 +292,7 @@ def metric_view(st: EngineState, row: int, unit: str = "") -> dict[str, Any]:
         m.direction[[row]], m.target_value[[row]], target_day=m.target_day[[row]],
         last_value=mr.last_value[[row]], last_day=mr.last_day[[row]],
         cadence_days=m.cadence_days[[row]], p_hit=mr.p_hit[[row]],
-        forecast_value=mr.forecast[[row]])
+        plan_value=mr.plan_value[[row]], forecast_value=mr.forecast[[row]])
     one = StatusResult(s.status[[row]], s.reasons[[row]], s.deciding[[row]],
                        s.age_days[[row]], s.variance_abs[[row]], s.variance_rel[[row]],
                        s.tolerance[[row]])
@@ -310,8 +311,10 @@ def metric_view(st: EngineState, row: int, unit: str = "") -> dict[str, Any]:
     }
 
 
-def objective_view(st: EngineState, orow: int) -> dict[str, Any]:
-    """The rolled-up status of one objective with its worst reasons."""
+def objective_view(st: EngineState, orow: int,
+                   labels: Labels | None = None) -> dict[str, Any]:
+    """The rolled-up status of one objective with its worst reasons and the sentence that
+    explains it (`labels` name the carried metrics; see `objective_labels`)."""
     o = st.evaluation.objectives
     snap = st.snapshot
     m_status = st.evaluation.metrics.status.status
@@ -325,7 +328,15 @@ def objective_view(st: EngineState, orow: int) -> dict[str, Any]:
         "status": STATUS_NAMES[int(o.status[orow])],
         "progress": _num(o.progress[orow]), "coverage": _num(o.coverage[orow]),
         "reasons": flags, "worst": worst,
+        "explanation": objective_explanation(st, orow, labels or {}),
     }
+
+
+def objective_labels(session: Session, workspace_id: int, st: EngineState,
+                     orows: list[int]) -> Labels:
+    """Names and units of the metrics the explanations of these objectives mention."""
+    return SnapshotRepository(session, workspace_id).metric_labels(
+        carried_metric_keys(st, orows))
 
 
 def counts_by_status(st: EngineState) -> dict[str, dict[str, int]]:
@@ -381,11 +392,12 @@ def status_tree(session: Session, workspace_id: int, st: EngineState,
     mrows = sorted({int(m) for r in orows
                     for m in g.in_met_metric[g.in_met_ptr[r]:g.in_met_ptr[r + 1]]})
     titles = repo.objective_titles([int(snap.objective_ids[r]) for r in orows])
-    labels = repo.metric_labels([int(snap.metrics.ids[m]) for m in mrows])
+    labels = repo.metric_labels(sorted({int(snap.metrics.ids[m]) for m in mrows}
+                                       | set(carried_metric_keys(st, orows))))
 
     # Pass 2: build the nested views.
     def build(orow: int, level: int) -> dict[str, Any]:
-        view = objective_view(st, orow)
+        view = objective_view(st, orow, labels)
         view["title"] = titles.get(int(snap.objective_ids[orow]), "")
         mets = [int(m) for m in g.in_met_metric[g.in_met_ptr[orow]:g.in_met_ptr[orow + 1]]]
         view["metrics"] = []

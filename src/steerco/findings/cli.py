@@ -17,6 +17,7 @@ from steerco.cli_common import engine as _engine
 from steerco.cli_common import err, fail, out
 from steerco.cli_common import resolve_workspace as _resolve_workspace
 from steerco.kit.errors import SteercoError
+from steerco.kit.numbers import number, percent
 
 SEVERITY_STYLE = {1: "dim", 2: "yellow", 3: "bold red"}
 
@@ -114,8 +115,9 @@ def _print(r: dict[str, Any]) -> None:
     if r["metrics"]:
         m = Table("metric", "forecast", "P(hit)", "status", title="metrics whose outlook changes")
         for x in r["metrics"]:
-            m.add_row(x["id"], f"{x['old_forecast']} → {x['new_forecast']}",
-                      f"{x['old_p_hit']} → {x['new_p_hit']}",
+            old, new = x["old_forecast"], x["new_forecast"]
+            m.add_row(x["id"], f"{number(old, new)} → {number(new, old)}",
+                      f"{percent(x['old_p_hit'])} → {percent(x['new_p_hit'])}",
                       f"{x['old_status']} → {x['new_status']}")
         out.print(m)
     for o in r["objectives"]:

@@ -36,7 +36,7 @@ from steerco.evidence.service import CACHE, ENGINE_TABLES, STATUS_NAMES
 from steerco.findings.repository import FindingsRepository
 from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.errors import FieldError, ValidationFailed
-from steerco.kit.ids import format_id, parse_any
+from steerco.kit.ids import PREFIXES, format_id, parse_any
 
 #: Every finding kind, signals first.
 SIGNAL_KINDS = ("stale_metric", "stale_milestone", "stale_dependency", "stale_initiative",
@@ -70,6 +70,15 @@ class Model:
     stage: np.ndarray[Any, Any]
     timings: dict[str, float] = field(default_factory=dict)
     _schedule: Schedule | None = None
+    _parents: dict[int, int] | None = None
+
+    @property
+    def milestone_parents(self) -> dict[int, int]:
+        """The initiative key of each milestone key."""
+        if self._parents is None:
+            ms = self.wg.milestones
+            self._parents = dict(zip(ms.ids.tolist(), ms.initiative.tolist(), strict=True))
+        return self._parents
 
     @property
     def schedule(self) -> Schedule:
@@ -238,6 +247,28 @@ def finding_json(f: Finding) -> dict[str, Any]:
             "subject": {"kind": subject_kind, "id": _pid(subject_kind, f.subject)},
             "person_id": _pid("person", f.person), "explanation": f.explanation,
             "evidence": ev}
+
+
+def initiatives_concerned(m: Model, finding: dict[str, Any]) -> set[int]:
+    """Keys of the initiatives a finding (as JSON) is about: its subject, the initiative
+    of a milestone subject, and the initiatives at both ends of a dependency — so an
+    initiative's list row and page show every finding the cockpit shows about it."""
+    ev = finding["evidence"]
+    out: set[int] = set()
+    for ref in (finding["subject"]["id"], ev.get("initiative"), ev.get("provider"),
+                ev.get("consumer")):
+        if not isinstance(ref, str):
+            continue
+        prefix, _, rest = ref.partition("_")
+        if not rest.isdigit():
+            continue
+        if prefix == PREFIXES["initiative"]:
+            out.add(int(rest))
+        elif prefix == PREFIXES["milestone"]:
+            ini = m.milestone_parents.get(int(rest), -1)
+            if ini >= 0:
+                out.add(ini)
+    return out
 
 
 def findings(session: Session, workspace_id: int, as_of: dt.date,

@@ -56,9 +56,15 @@ class Work:
     generations: tuple[int, ...] = ()
     by_subject: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     broken: dict[int, dict[str, Any]] = field(default_factory=dict)
+    by_initiative: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     def of(self, public_id: str) -> list[dict[str, Any]]:
         return self.by_subject.get(public_id, [])
+
+    def of_initiative(self, key: int) -> list[dict[str, Any]]:
+        """Findings about an initiative, its milestones and its dependencies, worst first
+        (the same the cockpit shows about them)."""
+        return self.by_initiative.get(key, [])
 
 
 def _compute(s: Session, ws: int, day: dt.date) -> Work:
@@ -70,6 +76,8 @@ def _compute(s: Session, ws: int, day: dt.date) -> Work:
     w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations)
     for f in rows:
         w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
+        for ini in fs.initiatives_concerned(m, f):
+            w.by_initiative.setdefault(ini, []).append(f)
         if f["kind"] == "broken_dependency":
             k = pid_key(f["subject"]["id"])
             if k is not None:
