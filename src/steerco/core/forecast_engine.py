@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import stdtrit
 
 from steerco.core import forecast_methods as fm
 from steerco.core.forecast_methods import BoolArray, FloatArray, IntArray
@@ -204,6 +205,51 @@ def _sn_paths(z: FloatArray, end: int, specs: list[tuple[int, int]], h: int) -> 
     return out
 
 
+#: Histories shorter than this get at least the spread of a random walk with an
+#: estimated drift (see `_short_floor`); from here on the error samples suffice.
+SHORT_SPAN = 13
+
+
+def _short_floor(scale: FloatArray, z: FloatArray, first: IntArray, span: IntArray,
+                 inside: BoolArray) -> FloatArray:
+    """Floor the spread of short rows at a random walk with drift, Student-t inflated.
+
+    With 4–12 points the in-sample errors are a handful, and a flat or trending fit
+    looks far more certain than it is: on windows cut from real KPIs and M4 the 80 %
+    interval held only 61–71 % of outcomes (bench/short_history.py). A random walk whose
+    drift is itself estimated from n − 1 steps has k-step variance σ²·(k + k²/(n − 1));
+    σ comes from n − 1 steps, so the quantiles are Student-t with about n − 2 degrees of
+    freedom (n − 1.5: with n − 2 four points gave 86 % at 80 %, with it 85 %). One scale
+    serves both intervals, so it uses the geometric mean of the t/z ratios at 80 % and
+    95 % (real KPIs have fatter tails than a normal: the 80 % interval covers a little
+    more and the 95 % a little less than nominal).
+    """
+    n_pts = span.astype(np.float64)
+    short = (span >= 3) & (span < SHORT_SPAN)
+    if not short.any():
+        return scale
+    steps = np.where(inside, np.diff(z, axis=1), np.nan)[short]
+    sd = np.nanstd(steps, axis=1, ddof=1)
+    n = n_pts[short]
+    k = np.arange(1, scale.shape[1] + 1, dtype=np.float64)[None, :]
+    var = k + k * k / np.maximum(n - 1.0, 1.0)[:, None]
+    df = np.maximum(n - 1.5, 1.0)
+    ratio = np.sqrt(_t_quantile(0.9, df) * _t_quantile(0.975, df) / (Z80_ * Z95_))
+    floor = (sd * ratio)[:, None] * np.sqrt(var)
+    out = scale.copy()
+    out[short] = np.fmax(scale[short], floor)
+    return out
+
+
+Z80_ = 1.2815515655446004
+Z95_ = 1.959963984540054
+
+
+def _t_quantile(p: float, df: FloatArray) -> FloatArray:
+    """Student-t quantile at probability p for each number of degrees of freedom."""
+    return np.asarray(stdtrit(df, p), dtype=np.float64)
+
+
 def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int,
                    holdout: int | None = None, extra_seasons: tuple[int, ...] = (),
                    ) -> BlockResult:
@@ -342,6 +388,7 @@ def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int,
                       / np.maximum(span - 1, 1))
     rw = rms[:, None] * np.sqrt(np.arange(1, h + 1))
     scale = np.where(np.isnan(scale), rw, scale)
+    scale = _short_floor(scale, z, first, span, inside)
     scale = np.fmax.accumulate(scale, axis=1)  # uncertainty never shrinks with horizon
     scale = np.where((span >= 2)[:, None], scale, np.nan)
     center = np.where((span >= 1)[:, None], center, np.nan)
