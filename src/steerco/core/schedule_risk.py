@@ -38,6 +38,7 @@ from steerco.core.schedule import (
     Schedule,
     base_start,
     binds_consumer_finish,
+    network,
     schedule,
     uses_provider_finish,
 )
@@ -302,3 +303,22 @@ def blend_p_hit(p_with: npt.ArrayLike, p_without: npt.ArrayLike,
     po = np.asarray(p_without, dtype=np.float64)
     pa = np.clip(np.asarray(p_arrives, dtype=np.float64), 0.0, 1.0)
     return np.asarray(pa * pw + (1.0 - pa) * po, dtype=np.float64)
+
+
+def restrict(net: Network, nodes: npt.ArrayLike) -> Network:
+    """The sub-network on `nodes` (in that order) with the valid edges between them.
+
+    With `nodes` = `upstream(net, some)` the sub-network decides the dates of `some`
+    exactly: nothing outside it can move them. Edge order follows the original ids.
+    """
+    keep = as_index(nodes)
+    new_id = np.full(net.n, -1, dtype=np.int64)
+    new_id[keep] = np.arange(keep.size)
+    e = np.flatnonzero(net.valid & (new_id[np.clip(net.src, 0, net.n - 1)] >= 0)
+                       & (new_id[np.clip(net.dst, 0, net.n - 1)] >= 0))
+    groups = net.group[keep]
+    return network(net.duration[keep], new_id[net.src[e]], new_id[net.dst[e]],
+                   own_start=net.own_start[keep], own_finish=net.own_finish[keep],
+                   deadline=net.deadline[keep], group=groups, dep_type=net.dep_type[e],
+                   lag=net.lag[e], need_day=net.need_day[e],
+                   committed_day=net.committed_day[e])
