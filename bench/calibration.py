@@ -28,6 +28,7 @@ import numpy as np
 
 from bench import m4
 from bench._common import run, shared_data
+from steerco.core.calibration import reliability
 from steerco.core.forecast import Direction, forecast, p_hit_at
 
 FloatArray = m4.FloatArray
@@ -65,19 +66,10 @@ def _kpi_series() -> list[tuple[FloatArray, int]]:
 
 
 def _score(p: FloatArray, hit: FloatArray) -> dict[str, Any]:
-    edges = np.linspace(0.0, 1.0, BINS + 1)
-    b = np.clip(np.digitize(p, edges) - 1, 0, BINS - 1)
-    table, ece = [], 0.0
-    for i in range(BINS):
-        sel = b == i
-        if not sel.any():
-            continue
-        mp, mh = float(p[sel].mean()), float(hit[sel].mean())
-        ece += sel.mean() * abs(mp - mh)
-        table.append({"bin": f"{edges[i]:.1f}-{edges[i + 1]:.1f}", "n": int(sel.sum()),
-                      "mean_p_hit": round(mp, 4), "share_hit": round(mh, 4)})
-    return {"n": int(p.size), "brier": round(float(np.mean((p - hit) ** 2)), 4),
-            "ece": round(float(ece), 4), "reliability": table}
+    r = reliability(p, hit, BINS)
+    return {"n": r.n, "brier": round(r.brier, 4), "ece": round(r.ece, 4),
+            "reliability": [{"bin": f"{lo:.1f}-{hi:.1f}", "n": c, "mean_p_hit": round(mp, 4),
+                             "share_hit": round(mh, 4)} for lo, hi, c, mp, mh in r.table]}
 
 
 def _ask(hist: FloatArray, last: FloatArray, truth: FloatArray, fc_step: Any,
