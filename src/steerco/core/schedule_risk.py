@@ -101,7 +101,7 @@ def fit_slips(days_late: npt.ArrayLike, unit: npt.ArrayLike | None = None,
 
 
 def sample_slips(law: SlipLaw, rows: npt.ArrayLike, samples: int,
-                 seed: int = 0) -> npt.NDArray[np.int32]:
+                 seed: int = 0) -> npt.NDArray[np.int16]:
     """Days late (≥ 0) of each node × sample; `rows` picks the law row of each node.
 
     Contract: `rows` < 0 means "cannot slip" (done, or no forecast to slip): 0 days.
@@ -111,11 +111,16 @@ def sample_slips(law: SlipLaw, rows: npt.ArrayLike, samples: int,
     rng = np.random.default_rng(seed)
     n = r.size
     rr = np.maximum(r, 0)
-    late = rng.random((n, samples)) < np.where(r >= 0, law.p_late[rr], 0.0)[:, None]
-    z = rng.standard_normal((n, samples))
-    days = np.ceil(np.exp(np.minimum(law.mu[rr][:, None] + law.sigma[rr][:, None] * z,
-                                     9.0)))
-    return np.where(late, days, 0.0).astype(np.int32)
+    p = np.where(r >= 0, law.p_late[rr], 0.0)[:, None]
+    mu, sigma = law.mu[rr][:, None], law.sigma[rr][:, None]
+    out = np.empty((n, samples), dtype=np.int16)  # days late are capped at e⁹ ≈ 8,103
+    # Column blocks: the float draws of a 200,000 × 1,000 matrix would take 3 GB at once.
+    for lo in range(0, samples, CHUNK):
+        w = min(CHUNK, samples - lo)
+        late = rng.random((n, w)) < p
+        days = np.ceil(np.exp(np.minimum(mu + sigma * rng.standard_normal((n, w)), 9.0)))
+        out[:, lo:lo + w] = np.where(late, days, 0.0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,7 @@ class Risk:
     group_finish_q: npt.NDArray[np.int64]
 
 
-def _forward(net: Network, det: Schedule, act: IntArray, slip: npt.NDArray[np.int32],
+def _forward(net: Network, det: Schedule, act: IntArray, slip: npt.NDArray[np.integer],
              ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], BoolArray]:
     """Forward pass over S samples: (early start, early finish, driving per active edge)."""
     topo = det.topo
@@ -212,7 +217,9 @@ def simulate(net: Network, slips: npt.ArrayLike, *, origin: int = 0,
     (one per group id of `net.group`; `NO_DAY` = none). Pure; results are read-only.
     """
     det = base if base is not None else schedule(net, origin=origin, stopped=stopped)
-    sl = np.asarray(slips, dtype=np.int32)
+    sl = np.asarray(slips)
+    if not np.issubdtype(sl.dtype, np.integer):
+        sl = sl.astype(np.int32)
     n, m, s_tot = net.n, net.m, int(sl.shape[1])
     act = np.flatnonzero(det.active).astype(np.int64)
     n_groups = int(net.group.max()) + 1 if n and net.group.max() >= 0 else 0
