@@ -394,7 +394,7 @@ def forecasts_accuracy(
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
-    """Accuracy of recorded forecasts by horizon: overall, per owner and per metric."""
+    """Accuracy of recorded forecasts by horizon, and each owner's confidence calibration."""
     from sqlalchemy.orm import Session
 
     from steerco.evidence.history import accuracy_report
@@ -407,6 +407,14 @@ def forecasts_accuracy(
     if as_json:
         print(json.dumps(report))
         return
+    if report["owner_calibration"]:
+        cal = Table("owner", "check-ins", "Brier", "Brier of the hit rate", "confidence",
+                    "hit rate", "verdict", title="Owners' confidence at check-in")
+        for r in report["owner_calibration"]:
+            cal.add_row(r["owner_id"], f"{r['checkins']:,}", f"{r['brier']:.3f}",
+                        f"{r['brier_base']:.3f}", f"{r['mean_confidence']:.0%}",
+                        f"{r['hit_rate']:.0%}", r["verdict"])
+        out.print(cal)
     if not report["forecasts_judged"]:
         out.print("no recorded forecast has reached its target date yet "
                   "(record them at each review: steerco forecasts record)")

@@ -89,11 +89,25 @@ class AccuracyRow(BaseModel):
     metric_id: str | None = None
 
 
+class OwnerCalibrationRow(BaseModel):
+    """How an owner's check-in confidences fared once their targets' dates passed."""
+
+    owner_id: str
+    checkins: int
+    brier: float
+    brier_base: float
+    mean_confidence: float
+    hit_rate: float
+    bias: float  # mean confidence − hit rate: > 0 optimistic
+    verdict: str  # over-confident, under-confident or calibrated
+
+
 class AccuracyReport(BaseModel):
     forecasts_judged: int
     overall: list[AccuracyRow]
     per_owner: list[AccuracyRow]
     per_metric: list[AccuracyRow]
+    owner_calibration: list[OwnerCalibrationRow]
 
 
 class ForecastChange(BaseModel):
