@@ -66,16 +66,61 @@ def test_a_fresh_metric_with_a_high_p_hit_on_plan_is_on_track():
     assert deciding_of() is Reason.P_HIT_HIGH
 
 
-def test_a_middling_p_hit_is_at_risk_and_a_low_one_is_off_track():
-    assert status_of(p_hit=0.35) is Status.AT_RISK
-    assert deciding_of(p_hit=0.35) is Reason.P_HIT_MEDIUM
+def test_a_middling_p_hit_is_at_risk_without_a_plan_and_a_low_one_is_off_track():
+    assert status_of(p_hit=0.35, plan_value=nan) is Status.AT_RISK
+    assert deciding_of(p_hit=0.35, plan_value=nan) is Reason.P_HIT_MEDIUM
     assert status_of(p_hit=0.19) is Status.OFF_TRACK
     assert deciding_of(p_hit=0.19) is Reason.P_HIT_LOW
 
 
 def test_the_p_hit_thresholds_are_inclusive_at_the_bottom_of_each_band():
-    assert status_of(p_hit=0.5) is Status.ON_TRACK
-    assert status_of(p_hit=0.2) is Status.AT_RISK
+    assert status_of(p_hit=0.5, plan_value=nan) is Status.ON_TRACK
+    assert status_of(p_hit=0.2, plan_value=nan) is Status.AT_RISK
+
+
+def test_within_tolerance_of_plan_and_likely_enough_to_hit_is_on_track():
+    # A plan that ends exactly at the target: 500 today on a plan of 500 forecasts about
+    # the target, a coin flip (0.45); 480 vs plan 500 with band 25 is within tolerance.
+    # Both are on track, decided by the plan, as is the bottom of the band (0.2).
+    assert status_of(p_hit=0.45) is Status.ON_TRACK
+    assert deciding_of(p_hit=0.45) is Reason.ON_PLAN
+    assert status_of(p_hit=0.3, last_value=480.0, band=25.0) is Status.ON_TRACK
+    assert deciding_of(p_hit=0.3, last_value=480.0, band=25.0) is Reason.BEHIND_PLAN
+    assert status_of(p_hit=0.2, last_value=480.0, band=25.0) is Status.ON_TRACK
+
+
+def test_a_middling_forecast_behind_plan_beyond_tolerance_is_at_risk():
+    # 470 vs plan 500 with band 25: 30 behind is a breach; P(hit) 0.45 cannot vouch.
+    assert status_of(p_hit=0.45, last_value=470.0, band=25.0) is Status.AT_RISK
+    # Below 1 in 5 no plan helps: 500 exactly on plan with P(hit) 0.19 is off track.
+    assert status_of(p_hit=0.19, last_value=500.0, band=25.0) is Status.OFF_TRACK
+
+
+def test_an_at_risk_metric_with_a_certain_forecast_says_the_plan_decided_it():
+    # The newcomer's "At risk while P(hit) 1.00": behind plan beyond tolerance decides.
+    inputs, result = one(p_hit=1.0, plan_value=600.0, band=50.0, forecast_value=1100.0)
+    assert result.status[0] == Status.AT_RISK
+    assert explain_metric(inputs, result, 0) == (
+        "Forecast 1,100 by 31 Dec 2026 vs target 1,000 (P(hit) 1.00); latest 500 is behind "
+        "plan 600 beyond tolerance; last evidence 3 days ago")
+
+
+def test_an_off_track_metric_beyond_its_target_today_says_the_forecast_decided_it():
+    # A check-in of 1,050 (beyond the 1,000 target) while the forecast for the target
+    # day is 900 with P(hit) 0.1: off track, and the sentence says why.
+    inputs, result = one(p_hit=0.1, last_value=1050.0, plan_value=700.0, forecast_value=900.0)
+    assert result.status[0] == Status.OFF_TRACK
+    assert explain_metric(inputs, result, 0) == (
+        "Forecast 900 by 31 Dec 2026 vs target 1,000 (P(hit) 0.10); latest 1,050 meets the "
+        "target today, but the forecast for the target date does not; last evidence 3 days "
+        "ago")
+
+
+def test_an_on_track_metric_vouched_for_by_its_plan_says_so():
+    inputs, result = one(p_hit=0.4, forecast_value=980.0)
+    assert explain_metric(inputs, result, 0) == (
+        "Forecast 980 by 31 Dec 2026 vs target 1,000 (P(hit) 0.40); latest 500 is within "
+        "tolerance of plan 500; last evidence 3 days ago")
 
 
 def test_a_metric_without_a_measurement_is_no_data():
@@ -290,7 +335,8 @@ def test_the_sentence_for_an_achieved_target_gives_the_final_value():
 def test_the_sentence_mentions_the_plan_when_a_breach_decided_the_status():
     inputs, result = one(p_hit=nan, plan_value=600.0, band=10.0)
     assert explain_metric(inputs, result, 0) == (
-        "Latest 500 vs target 1,000 by 31 Dec 2026; plan 600; last evidence 3 days ago")
+        "Latest 500 vs target 1,000 by 31 Dec 2026; latest 500 is behind plan 600 beyond "
+        "tolerance; last evidence 3 days ago")
 
 
 def test_the_sentence_never_fails_on_garbage():
