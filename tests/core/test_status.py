@@ -69,8 +69,8 @@ def test_a_fresh_metric_with_a_high_p_hit_on_plan_is_on_track():
 def test_a_middling_p_hit_is_at_risk_without_a_plan_and_a_low_one_is_off_track():
     assert status_of(p_hit=0.35, plan_value=nan) is Status.AT_RISK
     assert deciding_of(p_hit=0.35, plan_value=nan) is Reason.P_HIT_MEDIUM
-    assert status_of(p_hit=0.19) is Status.OFF_TRACK
-    assert deciding_of(p_hit=0.19) is Reason.P_HIT_LOW
+    assert status_of(p_hit=0.19, plan_value=nan) is Status.OFF_TRACK
+    assert deciding_of(p_hit=0.19, plan_value=nan) is Reason.P_HIT_LOW
 
 
 def test_the_p_hit_thresholds_are_inclusive_at_the_bottom_of_each_band():
@@ -92,8 +92,8 @@ def test_within_tolerance_of_plan_and_likely_enough_to_hit_is_on_track():
 def test_a_middling_forecast_behind_plan_beyond_tolerance_is_at_risk():
     # 470 vs plan 500 with band 25: 30 behind is a breach; P(hit) 0.45 cannot vouch.
     assert status_of(p_hit=0.45, last_value=470.0, band=25.0) is Status.AT_RISK
-    # Below 1 in 5 no plan helps: 500 exactly on plan with P(hit) 0.19 is off track.
-    assert status_of(p_hit=0.19, last_value=500.0, band=25.0) is Status.OFF_TRACK
+    # Below 1 in 5 being within tolerance does not help: 480 vs 500 is off track.
+    assert status_of(p_hit=0.19, last_value=480.0, band=25.0) is Status.OFF_TRACK
 
 
 def test_an_at_risk_metric_with_a_certain_forecast_says_the_plan_decided_it():
@@ -108,7 +108,8 @@ def test_an_at_risk_metric_with_a_certain_forecast_says_the_plan_decided_it():
 def test_an_off_track_metric_beyond_its_target_today_says_the_forecast_decided_it():
     # A check-in of 1,050 (beyond the 1,000 target) while the forecast for the target
     # day is 900 with P(hit) 0.1: off track, and the sentence says why.
-    inputs, result = one(p_hit=0.1, last_value=1050.0, plan_value=700.0, forecast_value=900.0)
+    inputs, result = one(p_hit=0.1, last_value=1050.0, plan_value=1100.0, band=80.0,
+                         forecast_value=900.0)
     assert result.status[0] == Status.OFF_TRACK
     assert explain_metric(inputs, result, 0) == (
         "Forecast 900 by 31 Dec 2026 vs target 1,000 (P(hit) 0.10); latest 1,050 meets the "
@@ -204,9 +205,20 @@ def test_with_a_confident_forecast_a_tolerance_breach_is_only_at_risk():
     assert deciding_of(p_hit=0.9, plan_value=600.0, band=50.0) is Reason.TOLERANCE_BREACH
 
 
-def test_a_low_forecast_is_off_track_even_when_the_metric_is_on_plan():
-    assert status_of(p_hit=0.1, plan_value=400.0) is Status.OFF_TRACK
-    assert deciding_of(p_hit=0.1, plan_value=400.0) is Reason.P_HIT_LOW
+def test_a_low_forecast_is_off_track_when_the_metric_is_behind_its_plan():
+    # 500 vs plan 520 with band 26 (5 %): within tolerance but behind; P(hit) 0.1.
+    assert status_of(p_hit=0.1, plan_value=520.0) is Status.OFF_TRACK
+    assert deciding_of(p_hit=0.1, plan_value=520.0) is Reason.P_HIT_LOW
+
+
+def test_a_low_forecast_for_a_metric_ahead_of_its_plan_is_only_at_risk():
+    # 500 vs plan 400: ahead; the forecast (P(hit) 0.1) disagrees: a risk, not a failure.
+    inputs, result = one(p_hit=0.1, plan_value=400.0, forecast_value=850.0)
+    assert result.status[0] == Status.AT_RISK
+    assert result.deciding[0] == Reason.P_HIT_LOW
+    assert explain_metric(inputs, result, 0) == (
+        "Forecast 850 by 31 Dec 2026 vs target 1,000 (P(hit) 0.10); latest 500 is at or "
+        "ahead of plan 400, the forecast is not; last evidence 3 days ago")
 
 
 def test_a_missing_band_uses_the_default_relative_tolerance():
@@ -236,7 +248,7 @@ def test_owner_confidence_never_changes_the_status_but_a_gap_is_a_reason():
     assert status_of(owner_confidence=0.1) is status_of()
     assert Reason.CONFIDENCE_GAP in reasons_of(owner_confidence=0.1)
     assert Reason.CONFIDENCE_GAP not in reasons_of(owner_confidence=0.8)
-    assert status_of(p_hit=0.1, owner_confidence=1.0) is Status.OFF_TRACK
+    assert status_of(p_hit=0.1, plan_value=520.0, owner_confidence=1.0) is Status.OFF_TRACK
 
 
 def test_precedence_is_no_data_then_achieved_or_missed_then_stale_then_off_track():
@@ -308,7 +320,7 @@ def test_days_are_written_like_31_dec_2026():
 
 
 def test_the_sentence_states_forecast_target_date_p_hit_and_evidence_age():
-    inputs, result = one(p_hit=0.12, forecast_value=812.0)
+    inputs, result = one(p_hit=0.12, forecast_value=812.0, plan_value=nan)
     assert explain_metric(inputs, result, 0) == (
         "Forecast 812 by 31 Dec 2026 vs target 1,000 (P(hit) 0.12); last evidence 3 days ago")
 

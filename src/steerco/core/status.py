@@ -29,8 +29,12 @@ Rules, applied in this precedence (the first that applies wins):
    worse of the two turned half of the metrics that do exactly what was planned amber
    (measured on the `s` demo: 19 of the 29 at-risk metrics were on plan or within
    tolerance). A middling forecast is a risk only when the plan does not vouch for the
-   metric (a breach, or no plan); a low one (below ``off_track_p``) stays off_track
-   whatever the plan says.
+   metric (a breach, or no plan). The two judgements disagreeing outright is a risk,
+   not a failure, either way round: a breach with a confident forecast is at_risk (the
+   plan decided), and so is a low forecast for a metric at or ahead of its plan (the
+   forecast decided; measured: the forecaster damps the trend of a quarter's few weekly
+   check-ins, so a key result exactly on its plan got P(hit) 0.1 and read "Off track").
+   A low forecast for a metric behind its plan (within tolerance or not) is off_track.
    With neither a forecast nor a plan the metric is ``at_risk`` (reason NO_BASIS): a
    metric that cannot be judged must never look green.
 
@@ -277,6 +281,7 @@ def metric_status(inputs: StatusInputs, as_of: int,
     # Within tolerance of plan vouches for a middling forecast (see the module docstring).
     vouched = p_mid & has_plan & ~breach
     by_p = np.where(vouched, on, by_p)
+    by_p = np.where(p_low & (tol == ToleranceState.ON_PLAN), risk, by_p)
     judged = np.maximum(by_p, by_plan)
     judged = np.where(judged < 0, risk, judged)  # NO_BASIS: never green
     # The reason that decided the judgement: the forecast if it is at least as bad,
@@ -404,6 +409,8 @@ def explain(status: int, *, target_value: float, target_day: int, last_value: fl
             head += f"; latest {latest} is behind plan {plan} beyond tolerance"
         elif deciding in (Reason.ON_PLAN.value, Reason.BEHIND_PLAN.value):
             head += f"; latest {latest} is within tolerance of plan {plan}"
+        elif deciding == Reason.P_HIT_LOW.value and st == Status.AT_RISK:
+            head += f"; latest {latest} is at or ahead of plan {plan}, the forecast is not"
         elif not math.isfinite(forecast_value):
             head += f"; plan {plan}"
     elif math.isfinite(plan_value) and not math.isfinite(forecast_value):

@@ -57,8 +57,9 @@ def _initiatives(size: Size, rng: np.random.Generator, org: Org, a: int
                     2).astype(np.float64)
     declared = rng.random(n) < np.where(early, 0.75, 0.93)
     tpl = rng.integers(0, len(names.INITIATIVES), n)
-    ini_names = [f"{names.INITIATIVES[k]} — {org.unit_name[u]}"
-                 for k, u in zip(tpl.tolist(), unit.tolist(), strict=True)]
+    ini_names = names.distinct([names.INITIATIVES[k] for k in tpl.tolist()],
+                               [f" — {org.unit_name[u]}" for u in unit.tolist()],
+                               unit.tolist())
     table = Table("initiatives", n, {
         **entity_cols(), "name": ini_names, "description": Const(None),
         "kind": Cat(kind.astype(np.int8), KINDS), "stage": Cat(stage.astype(np.int8), STAGES),
