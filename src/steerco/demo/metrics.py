@@ -41,6 +41,13 @@ class Metrics:
     baseline: FloatArray
     target: FloatArray
     target_day: IntArray
+    #: For the demo's stories (steerco.demo.stories): behaviour, kind and cadence per
+    #: metric, and the metrics some causal link drives.
+    behaviour: IntArray
+    lagging: npt.NDArray[np.bool_]
+    key_result: npt.NDArray[np.bool_]
+    weekly: npt.NDArray[np.bool_]
+    driven: IntArray
 
 
 def _month_ends(first_month: int, n: int) -> IntArray:
@@ -245,6 +252,7 @@ def build_measurements(size: Size, rng: np.random.Generator, org: Org,
     cadence[hv] = 0
     behaviour[hv] = ON_PLAN
     metrics.columns["cadence"] = Cat(cadence.astype(np.int8), CADENCES)
+    info["behaviour"], info["cadence"], info["driven"] = behaviour, cadence, dvn
     end, count = _grid(size, rng, cadence, behaviour, a, am)
     # A driven metric shares its driver's weekly grid so the lagged driver value exists.
     end[hv], count[hv] = end[hd], count[hd]
@@ -338,5 +346,7 @@ def build_metrics(size: Size, rng: np.random.Generator, org: Org, st: Strategy,
     """Generate metrics, objective links, plan points, measurements and causal links."""
     info, tables = _define(size, rng, org, st, as_of)
     tables += build_measurements(size, rng, org, info, tables[0], as_of)
-    m = Metrics(info["owner"], info["unit"], info["baseline"], info["target"], info["t_day"])
+    m = Metrics(info["owner"], info["unit"], info["baseline"], info["target"], info["t_day"],
+                info["behaviour"], ~info["indicator"], info["kr"], info["cadence"] == 0,
+                info["driven"])
     return m, tables
