@@ -17,6 +17,7 @@ from steerco.db.models import Escalation, ForecastRecord, Initiative, Metric, Ob
 from steerco.evidence import history
 from steerco.evidence.repository import SnapshotRepository
 from steerco.evidence.service import EngineState, counts_by_status
+from steerco.governance.repository import ReviewRepository
 from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.ids import format_id
 from steerco.web.pages import strategy_map
@@ -41,6 +42,8 @@ EXCEPTIONS = [("broken_dependency", "Broken dependencies"),
               ("benefit_leakage", "Benefit leakage"),
               ("critical_path_slip", "Critical-path slips"),
               ("stale_metric", "Stale metrics")]
+#: Who holds an escalation at each rung of the ladder (steerco.governance.ladder).
+RUNGS = ["owner", "manager", "unit head", "steering committee"]
 STATUS_ORDER = ["off_track", "missed", "at_risk", "stale", "no_data", "on_track", "achieved"]
 _CHANGES: dict[tuple[str, int, Any, Any, int], list[dict[str, Any]]] = {}
 
@@ -189,13 +192,20 @@ def cockpit(request: Request, user: User, unit: str | None = None,
         from steerco.db.models import OrgUnit
         unit_name = None if unit_key is None else s.scalar(select(OrgUnit.name).where(
             OrgUnit.workspace_id == ws, OrgUnit.id == unit_key))
+        coming = ReviewRepository(s, ws, scheduled_from=today() + dt.timedelta(days=1),
+                                  scheduled_to=today() + dt.timedelta(days=14))
+        reviews = [{"title": r.title, "on": r.scheduled_for,
+                    "items": [i for i in (r.agenda or []) if i.get("type") == "escalation"]}
+                   for r in s.scalars(coming.scoped())]
+        reviews.sort(key=lambda r: r["on"])
         top_units = s.execute(select(OrgUnit.id, OrgUnit.name).where(
             OrgUnit.workspace_id == ws, OrgUnit.kind.in_(["company", "business_unit"]))
             .order_by(OrgUnit.id).limit(30)).all()
     return render(request, "cockpit.html", counts=counts, smap=smap, n_off=n_off, off=off,
                   exceptions=exceptions, changes=changes, changed=changed, cpager=cpager,
                   labels=labels, link=link, unit=unit, unit_name=unit_name,
-                  top_units=top_units, recorded=recorded, format_id=format_id)
+                  top_units=top_units, recorded=recorded, format_id=format_id,
+                  reviews=reviews, rungs=RUNGS)
 
 
 @router.post("/cockpit/record-forecasts")
