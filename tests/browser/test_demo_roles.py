@@ -1,7 +1,7 @@
 """Every demo login: nothing My work offers is then refused to the same person.
 
 My work offers "Check in" on the metrics a person owns; owning a metric allows checking in
-on it whatever the role (steerco.web.auth). The metric page must then show the form, not
+on it whatever the role (steerco.http.auth). The metric page must then show the form, not
 the refusal, and the API must not answer 403 for the same person and metric.
 """
 
