@@ -166,11 +166,13 @@ def _print_tour(users: list[tuple[str, str, str]]) -> None:
     office = who.get("strategy_office", "the strategy office login")
     owner = who.get("owner", "the owner login")
     out.print(f"Tour 1/3: log in as {office} (strategy office) → Cockpit: the status mix, "
-              "then Findings: a green-dashboard paradox, a broken supplier dependency.")
+              "then Findings: a green-dashboard paradox, a broken supplier dependency.",
+              soft_wrap=True)
     out.print("Tour 2/3: My work → an escalation that climbed to the steering committee "
-              "waits for your decision; Reviews: next week's review has its agenda.")
+              "waits for your decision; Cockpit → Coming reviews: next week's agenda.",
+              soft_wrap=True)
     out.print(f"Tour 3/3: log in as {owner} (owner) → My work: check in on a metric you "
-              "own and watch its status, its objective and the cockpit follow.")
+              "own and watch its status, its objective and the cockpit follow.", soft_wrap=True)
 
 
 def _print_logins(users: list[tuple[str, str, str]], password: str) -> None:
