@@ -117,6 +117,17 @@ def test_an_off_track_metric_beyond_its_target_today_says_the_forecast_decided_i
         "ago")
 
 
+def test_a_check_in_beyond_the_target_with_a_doubtful_forecast_is_at_risk_and_says_why():
+    # 1,050 beyond the 1,000 target is ahead of the plan (700): the forecast (P(hit)
+    # 0.1) disagrees, so at risk, not off track — and the sentence names both.
+    inputs, result = one(p_hit=0.1, last_value=1050.0, plan_value=700.0, forecast_value=900.0)
+    assert result.status[0] == Status.AT_RISK
+    assert explain_metric(inputs, result, 0) == (
+        "Forecast 900 by 31 Dec 2026 vs target 1,000 (P(hit) 0.10); latest 1,050 meets the "
+        "target today, but the forecast for the target date does not; last evidence 3 days "
+        "ago")
+
+
 def test_an_on_track_metric_vouched_for_by_its_plan_says_so():
     inputs, result = one(p_hit=0.4, forecast_value=980.0)
     assert explain_metric(inputs, result, 0) == (

@@ -409,7 +409,8 @@ def explain(status: int, *, target_value: float, target_day: int, last_value: fl
             head += f"; latest {latest} is behind plan {plan} beyond tolerance"
         elif deciding in (Reason.ON_PLAN.value, Reason.BEHIND_PLAN.value):
             head += f"; latest {latest} is within tolerance of plan {plan}"
-        elif deciding == Reason.P_HIT_LOW.value and st == Status.AT_RISK:
+        elif (deciding == Reason.P_HIT_LOW.value and st == Status.AT_RISK
+              and not int(reasons) & Reason.TARGET_MET.value):
             head += f"; latest {latest} is at or ahead of plan {plan}, the forecast is not"
         elif not math.isfinite(forecast_value):
             head += f"; plan {plan}"
