@@ -115,7 +115,7 @@ def demo(
     from steerco.db.engine import make_sessionmaker, unit_of_work
     from steerco.db.migrate import upgrade
     from steerco.demo import write_demo
-    from steerco.governance.ladder import run_ladder
+    from steerco.governance.demo import replay
     from steerco.org.repository import WorkspaceRepository
 
     if size not in SIZES:
@@ -132,7 +132,9 @@ def demo(
             if not if_missing:
                 fail(f"workspace '{workspace}' already exists; choose another --workspace")
             out.print(f"demo workspace '{workspace}' already loaded")
-            _print_logins(demo_logins(session, existing.id), DEMO_PASSWORD)
+            logins = demo_logins(session, existing.id)
+            _print_logins(logins, DEMO_PASSWORD)
+            _print_tour(logins)
             return
     with Progress(TextColumn("{task.description:<18}"), BarColumn(), TextColumn(
             "{task.completed:>12,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
@@ -158,9 +160,26 @@ def demo(
         session.info["actor"] = "cli:demo"
         ws = WorkspaceRepository(session).by_slug(workspace)
         assert ws is not None
-        ladder = run_ladder(session, ws.id, day)
-    out.print(f"escalation ladder as of {day}: {len(ladder.opened):,} escalations opened")
+        ladder = replay(session, ws.id, day)
+    out.print(f"escalation ladder as of {day}: {len(ladder.opened):,} escalations opened "
+              "(it ran four weeks ago too: some have climbed to the steering committee)")
     _print_logins(users, DEMO_PASSWORD)
+    _print_tour(users)
+
+
+def _print_tour(users: list[tuple[str, str, str]]) -> None:
+    """Three lines: who to log in as first and what to look at (the README's tour)."""
+    who = {role: login for login, _, role in users}
+    office = who.get("strategy_office", "the strategy office login")
+    owner = who.get("owner", "the owner login")
+    out.print(f"Tour 1/3: log in as {office} (strategy office) → Cockpit: the status mix, "
+              "then Findings: a green-dashboard paradox, a broken supplier dependency.",
+              soft_wrap=True)
+    out.print("Tour 2/3: My work → an escalation that climbed to the steering committee "
+              "waits for your decision; Cockpit → Coming reviews: next week's agenda.",
+              soft_wrap=True)
+    out.print(f"Tour 3/3: log in as {owner} (owner) → My work: check in on a metric you "
+              "own and watch its status, its objective and the cockpit follow.", soft_wrap=True)
 
 
 def _print_logins(users: list[tuple[str, str, str]], password: str) -> None:

@@ -145,7 +145,8 @@ ROUTES: list[Row] = [
       body=lambda d: {"person_id": d["person_id"]}),
     r("DELETE", "/metrics/{id}/updaters/{person_id}", "metric_updater", 204, BUT_VIEWER, WS),
     # check-ins
-    r("POST", "/checkins", "metric", 201, BUT_VIEWER, WS, other_ws=422, body=lambda d: {
+    # (owning a metric allows checking in on it whatever the role: a viewer owner too)
+    r("POST", "/checkins", "metric", 201, ALL, WS, other_ws=422, body=lambda d: {
         "items": [{"metric_id": d["id"], "value": 1.2, "as_of": "2026-02-01"}]}),
     r("POST", "/evidence-files", "none", 201, BUT_VIEWER, BUT_VIEWER, other_ws=201,
       upload=True),

@@ -55,6 +55,8 @@ class World:
     initiative: int = 0
     unit: int = 0
     database: str = ""  # the served database's URL (a test may write to it directly)
+    #: The demo's own logins (password DEMO_PASSWORD): (login, role).
+    demo: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _free_port() -> int:
@@ -67,6 +69,7 @@ def _seed(url: str) -> World:
     from sqlalchemy import func, select
 
     from steerco.accounts import service as accounts
+    from steerco.accounts.demo import create_demo_users
     from steerco.db.engine import make_engine, make_sessionmaker, unit_of_work
     from steerco.db.migrate import upgrade
     from steerco.db.models import (
@@ -87,15 +90,21 @@ def _seed(url: str) -> World:
     with unit_of_work(make_sessionmaker(engine)) as s:
         s.info["actor"] = "test"
         ws = int(s.scalar(select(Workspace.id).where(Workspace.slug == "demo")) or 0)
-        # The owner: a person owning a metric that measures an objective.
+        # The demo's own users, one per role, as `steerco demo` makes them.
+        cast = create_demo_users(s, ws)
+        taken = {int(p) for p in s.scalars(select(Person.id).where(
+            Person.workspace_id == ws, Person.email.in_([c[0] for c in cast])))}
+        # The owner: a person owning a metric that measures an objective (not a demo user).
         m, obj = s.execute(select(Metric.id, MetricObjective.objective_id).join(
             MetricObjective, MetricObjective.metric_id == Metric.id).where(
-            Metric.workspace_id == ws).order_by(Metric.id)).first()
+            Metric.workspace_id == ws, Metric.owner_id.not_in(taken)).order_by(
+            Metric.id)).first()
         owner = int(s.scalar(select(Metric.owner_id).where(Metric.id == m)) or 0)
-        others = s.scalars(select(Person.id).where(Person.workspace_id == ws,
-                                                   Person.id != owner).order_by(Person.id)
-                           .limit(2)).all()
-        world = World("", ws, metric=int(m), objective=int(obj))
+        others = s.scalars(select(Person.id).where(
+            Person.workspace_id == ws, Person.id != owner,
+            Person.id.not_in(taken)).order_by(Person.id).limit(2)).all()
+        world = World("", ws, metric=int(m), objective=int(obj),
+                      demo=[(login, role) for login, _, role in cast])
         for role, person in (("owner", owner), ("viewer", others[0]),
                              ("strategy_office", others[1])):
             login = f"{role.replace('_', '-')}@demo.example"
@@ -183,14 +192,14 @@ class Session:
         return pg
 
 
-def login(browser: Any, world: World, role: str, viewport: dict[str, int] = DESKTOP
-          ) -> Session:
+def login(browser: Any, world: World, role: str, viewport: dict[str, int] = DESKTOP,
+          *, as_login: str | None = None, password: str = PASSWORD) -> Session:
     ctx = browser.new_context(viewport=viewport, base_url=world.url)
     sess = Session(ctx, [])
     pg = sess.page()
     pg.goto("/login")
-    pg.fill("#login", world.logins[role])
-    pg.fill("#password", PASSWORD)
+    pg.fill("#login", as_login or world.logins[role])
+    pg.fill("#password", password)
     pg.click("button[type=submit]")
     pg.wait_for_url(lambda u: "/login" not in u)
     pg.close()

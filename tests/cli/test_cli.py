@@ -109,3 +109,13 @@ def test_admin_create_refuses_a_short_password_and_then_creates_the_admin(db):
     ok = steerco(*args, "--password", "correct horse battery", db=db, check=True)
     assert "admin ada@example.org (per_" in ok.stdout
     assert json.loads(steerco("info", "--json", db=db, check=True).stdout)["people"] == 1
+
+
+def test_the_demo_ends_with_a_three_line_tour_naming_who_to_log_in_as(db):
+    proc = steerco("demo", "--size", "s", "--as-of", "2026-11-22", db=db, check=True)
+    tour = [ln for ln in proc.stdout.splitlines() if ln.startswith("Tour ")]
+    assert len(tour) == 3, proc.stdout
+    assert "(strategy office)" in tour[0] and "@" in tour[0]
+    assert "steering committee" in tour[1] and "(owner)" in tour[2]
+    again = steerco("demo", "--if-missing", db=db, check=True).stdout
+    assert [ln for ln in again.splitlines() if ln.startswith("Tour ")] == tour

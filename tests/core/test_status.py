@@ -66,16 +66,73 @@ def test_a_fresh_metric_with_a_high_p_hit_on_plan_is_on_track():
     assert deciding_of() is Reason.P_HIT_HIGH
 
 
-def test_a_middling_p_hit_is_at_risk_and_a_low_one_is_off_track():
-    assert status_of(p_hit=0.35) is Status.AT_RISK
-    assert deciding_of(p_hit=0.35) is Reason.P_HIT_MEDIUM
-    assert status_of(p_hit=0.19) is Status.OFF_TRACK
-    assert deciding_of(p_hit=0.19) is Reason.P_HIT_LOW
+def test_a_middling_p_hit_is_at_risk_without_a_plan_and_a_low_one_is_off_track():
+    assert status_of(p_hit=0.35, plan_value=nan) is Status.AT_RISK
+    assert deciding_of(p_hit=0.35, plan_value=nan) is Reason.P_HIT_MEDIUM
+    assert status_of(p_hit=0.19, plan_value=nan) is Status.OFF_TRACK
+    assert deciding_of(p_hit=0.19, plan_value=nan) is Reason.P_HIT_LOW
 
 
 def test_the_p_hit_thresholds_are_inclusive_at_the_bottom_of_each_band():
-    assert status_of(p_hit=0.5) is Status.ON_TRACK
-    assert status_of(p_hit=0.2) is Status.AT_RISK
+    assert status_of(p_hit=0.5, plan_value=nan) is Status.ON_TRACK
+    assert status_of(p_hit=0.2, plan_value=nan) is Status.AT_RISK
+
+
+def test_within_tolerance_of_plan_and_likely_enough_to_hit_is_on_track():
+    # A plan that ends exactly at the target: 500 today on a plan of 500 forecasts about
+    # the target, a coin flip (0.45); 480 vs plan 500 with band 25 is within tolerance.
+    # Both are on track, decided by the plan, as is the bottom of the band (0.2).
+    assert status_of(p_hit=0.45) is Status.ON_TRACK
+    assert deciding_of(p_hit=0.45) is Reason.ON_PLAN
+    assert status_of(p_hit=0.3, last_value=480.0, band=25.0) is Status.ON_TRACK
+    assert deciding_of(p_hit=0.3, last_value=480.0, band=25.0) is Reason.BEHIND_PLAN
+    assert status_of(p_hit=0.2, last_value=480.0, band=25.0) is Status.ON_TRACK
+
+
+def test_a_middling_forecast_behind_plan_beyond_tolerance_is_at_risk():
+    # 470 vs plan 500 with band 25: 30 behind is a breach; P(hit) 0.45 cannot vouch.
+    assert status_of(p_hit=0.45, last_value=470.0, band=25.0) is Status.AT_RISK
+    # Below 1 in 5 being within tolerance does not help: 480 vs 500 is off track.
+    assert status_of(p_hit=0.19, last_value=480.0, band=25.0) is Status.OFF_TRACK
+
+
+def test_an_at_risk_metric_with_a_certain_forecast_says_the_plan_decided_it():
+    # The newcomer's "At risk while P(hit) 1.00": behind plan beyond tolerance decides.
+    inputs, result = one(p_hit=1.0, plan_value=600.0, band=50.0, forecast_value=1100.0)
+    assert result.status[0] == Status.AT_RISK
+    assert explain_metric(inputs, result, 0) == (
+        "Forecast 1,100 by 31 Dec 2026 vs target 1,000 (P(hit) 100 %); latest 500 is behind "
+        "plan 600 beyond tolerance; last evidence 3 days ago")
+
+
+def test_an_off_track_metric_beyond_its_target_today_says_the_forecast_decided_it():
+    # A check-in of 1,050 (beyond the 1,000 target) while the forecast for the target
+    # day is 900 with P(hit) 0.1: off track, and the sentence says why.
+    inputs, result = one(p_hit=0.1, last_value=1050.0, plan_value=1100.0, band=80.0,
+                         forecast_value=900.0)
+    assert result.status[0] == Status.OFF_TRACK
+    assert explain_metric(inputs, result, 0) == (
+        "Forecast 900 by 31 Dec 2026 vs target 1,000 (P(hit) 10 %); latest 1,050 meets the "
+        "target today, but the forecast for the target date does not; last evidence 3 days "
+        "ago")
+
+
+def test_a_check_in_beyond_the_target_with_a_doubtful_forecast_is_at_risk_and_says_why():
+    # 1,050 beyond the 1,000 target is ahead of the plan (700): the forecast (P(hit)
+    # 0.1) disagrees, so at risk, not off track — and the sentence names both.
+    inputs, result = one(p_hit=0.1, last_value=1050.0, plan_value=700.0, forecast_value=900.0)
+    assert result.status[0] == Status.AT_RISK
+    assert explain_metric(inputs, result, 0) == (
+        "Forecast 900 by 31 Dec 2026 vs target 1,000 (P(hit) 10 %); latest 1,050 meets the "
+        "target today, but the forecast for the target date does not; last evidence 3 days "
+        "ago")
+
+
+def test_an_on_track_metric_vouched_for_by_its_plan_says_so():
+    inputs, result = one(p_hit=0.4, forecast_value=980.0)
+    assert explain_metric(inputs, result, 0) == (
+        "Forecast 980 by 31 Dec 2026 vs target 1,000 (P(hit) 40 %); latest 500 is within "
+        "tolerance of plan 500; last evidence 3 days ago")
 
 
 def test_a_metric_without_a_measurement_is_no_data():
@@ -159,9 +216,20 @@ def test_with_a_confident_forecast_a_tolerance_breach_is_only_at_risk():
     assert deciding_of(p_hit=0.9, plan_value=600.0, band=50.0) is Reason.TOLERANCE_BREACH
 
 
-def test_a_low_forecast_is_off_track_even_when_the_metric_is_on_plan():
-    assert status_of(p_hit=0.1, plan_value=400.0) is Status.OFF_TRACK
-    assert deciding_of(p_hit=0.1, plan_value=400.0) is Reason.P_HIT_LOW
+def test_a_low_forecast_is_off_track_when_the_metric_is_behind_its_plan():
+    # 500 vs plan 520 with band 26 (5 %): within tolerance but behind; P(hit) 0.1.
+    assert status_of(p_hit=0.1, plan_value=520.0) is Status.OFF_TRACK
+    assert deciding_of(p_hit=0.1, plan_value=520.0) is Reason.P_HIT_LOW
+
+
+def test_a_low_forecast_for_a_metric_ahead_of_its_plan_is_only_at_risk():
+    # 500 vs plan 400: ahead; the forecast (P(hit) 0.1) disagrees: a risk, not a failure.
+    inputs, result = one(p_hit=0.1, plan_value=400.0, forecast_value=850.0)
+    assert result.status[0] == Status.AT_RISK
+    assert result.deciding[0] == Reason.P_HIT_LOW
+    assert explain_metric(inputs, result, 0) == (
+        "Forecast 850 by 31 Dec 2026 vs target 1,000 (P(hit) 10 %); latest 500 is at or "
+        "ahead of plan 400, the forecast is not; last evidence 3 days ago")
 
 
 def test_a_missing_band_uses_the_default_relative_tolerance():
@@ -191,7 +259,7 @@ def test_owner_confidence_never_changes_the_status_but_a_gap_is_a_reason():
     assert status_of(owner_confidence=0.1) is status_of()
     assert Reason.CONFIDENCE_GAP in reasons_of(owner_confidence=0.1)
     assert Reason.CONFIDENCE_GAP not in reasons_of(owner_confidence=0.8)
-    assert status_of(p_hit=0.1, owner_confidence=1.0) is Status.OFF_TRACK
+    assert status_of(p_hit=0.1, plan_value=520.0, owner_confidence=1.0) is Status.OFF_TRACK
 
 
 def test_precedence_is_no_data_then_achieved_or_missed_then_stale_then_off_track():
@@ -263,7 +331,7 @@ def test_days_are_written_like_31_dec_2026():
 
 
 def test_the_sentence_states_forecast_target_date_p_hit_and_evidence_age():
-    inputs, result = one(p_hit=0.12, forecast_value=812.0)
+    inputs, result = one(p_hit=0.12, forecast_value=812.0, plan_value=nan)
     assert explain_metric(inputs, result, 0) == (
         "Forecast 812 by 31 Dec 2026 vs target 1,000 (P(hit) 12 %); last evidence 3 days ago")
 
@@ -290,8 +358,8 @@ def test_the_sentence_for_an_achieved_target_gives_the_final_value():
 def test_the_sentence_mentions_the_plan_when_a_breach_decided_the_status():
     inputs, result = one(p_hit=nan, plan_value=600.0, band=10.0)
     assert explain_metric(inputs, result, 0) == (
-        "Latest 500 vs target 1,000 by 31 Dec 2026; outside the tolerance of plan 600; "
-        "last evidence 3 days ago")
+        "Latest 500 vs target 1,000 by 31 Dec 2026; latest 500 is behind plan 600 beyond "
+        "tolerance; last evidence 3 days ago")
 
 
 def test_the_sentence_never_fails_on_garbage():

@@ -1,7 +1,8 @@
 """JSON routes of check-ins: batches of measurements (idempotent), and reading them.
 
-Who may check in on a metric: its owner, its delegated updaters (`/metrics/{id}/updaters`)
-and admin / strategy office over the metric's org unit.
+Who may check in on a metric: its owner (whatever their role), its delegated updaters
+(`/metrics/{id}/updaters`, with a role other than viewer) and admin / strategy office
+over the metric's org unit.
 
 Measurements are append-only: there is no PATCH or DELETE; a correction is a new
 check-in naming the measurement it supersedes.
@@ -91,13 +92,14 @@ def post_checkins(body: CheckinBatch, ctx: Checkiner,
                 metric = get_metric(s, ctx.ws, item.metric_id, f"items.{i}.metric_id")
                 if not everywhere:  # where the metric sits matters only to subtree roles
                     sc = scopes.of_metric(s, ctx.ws, metric)
-                    if delegates is None and not p.can(s, "checkin", sc.unit, sc.owners):
+                    if delegates is None and not p.can(s, "checkin", sc.unit, sc.owners,
+                                                       metric.owner_id):
                         # Owners never read delegations; a delegate's batch reads those of
                         # all its metrics in one query.
                         delegates = updaters_of(s, ctx.ws, _metric_keys(body))
                     if delegates is not None:
                         sc = scopes.of_metric_for_checkin(s, ctx.ws, metric, delegates)
-                    p.require(s, "checkin", sc.unit, sc.owners)
+                    p.require(s, "checkin", sc.unit, sc.owners, owner=metric.owner_id)
                 rows.append(check_in(s, ctx.ws, item, submitted_by_id=p.person_id))
             out = CheckinResult(items=[read(MeasurementRead, r) for r in rows])
             data = out.model_dump(mode="json")

@@ -14,13 +14,27 @@ Rules, applied in this precedence (the first that applies wins):
    (standing KPIs) never reach this rule.
 3. ``stale``    — the last evidence is older than ``cadence * (1 + grace_fraction) +
    grace_days``. Metrics without a cadence (NaN or <= 0) are never stale.
-4. ``off_track`` / ``at_risk`` / ``on_track`` — the worse of two judgements:
+4. ``off_track`` / ``at_risk`` / ``on_track`` — from two judgements:
    - forecast: P(hit) >= ``on_track_p`` → on_track; >= ``off_track_p`` → at_risk;
      below → off_track; NaN → no judgement;
    - plan: the last actual vs the plan value on its day and the metric's tolerance band.
      At plan or within the band → on_track. A breach → off_track when there is no
      forecast, but only at_risk when there is one (being behind plan while the forecast
      still reaches the target is a risk, not a failure).
+   The status is the worse of the two, with one exception: **within tolerance of plan
+   and likely enough to hit (P(hit) >= ``off_track_p``) is on_track** (deciding reason
+   ON_PLAN / BEHIND_PLAN). Why: a default plan ends exactly at the target, so a metric
+   that keeps to it has a P(hit) near 0.5 by construction and below 0.5 as soon as the
+   forecaster damps its trend or the last value sits a little behind plan; taking the
+   worse of the two turned half of the metrics that do exactly what was planned amber
+   (measured on the `s` demo: 19 of the 29 at-risk metrics were on plan or within
+   tolerance). A middling forecast is a risk only when the plan does not vouch for the
+   metric (a breach, or no plan). The two judgements disagreeing outright is a risk,
+   not a failure, either way round: a breach with a confident forecast is at_risk (the
+   plan decided), and so is a low forecast for a metric at or ahead of its plan (the
+   forecast decided; measured: the forecaster damps the trend of a quarter's few weekly
+   check-ins, so a key result exactly on its plan got P(hit) 0.1 and read "Off track").
+   A low forecast for a metric behind its plan (within tolerance or not) is off_track.
    With neither a forecast nor a plan the metric is ``at_risk`` (reason NO_BASIS): a
    metric that cannot be judged must never look green.
 
@@ -266,16 +280,21 @@ def metric_status(inputs: StatusInputs, as_of: int,
     by_p = np.where(p_high, on, np.where(p_mid, risk, np.where(p_low, off, -1)))
     breach = tol == ToleranceState.BREACH
     by_plan = np.where(~has_plan, -1, np.where(breach, np.where(has_p, risk, off), on))
+    # Within tolerance of plan vouches for a middling forecast (see the module docstring).
+    vouched = p_mid & has_plan & ~breach
+    by_p = np.where(vouched, on, by_p)
+    by_p = np.where(p_low & (tol == ToleranceState.ON_PLAN), risk, by_p)
     judged = np.maximum(by_p, by_plan)
     judged = np.where(judged < 0, risk, judged)  # NO_BASIS: never green
-    # The reason that decided the judgement: the forecast if it is at least as bad.
+    # The reason that decided the judgement: the forecast if it is at least as bad,
+    # the plan where it vouched for a middling forecast.
     plan_reason = np.where(breach, R.TOLERANCE_BREACH.value,
                            np.where(tol == ToleranceState.WITHIN, R.BEHIND_PLAN.value,
                                     R.ON_PLAN.value))
     p_reason = np.where(p_high, R.P_HIT_HIGH.value,
                         np.where(p_mid, R.P_HIT_MEDIUM.value, R.P_HIT_LOW.value))
     judged_reason = np.where(no_basis, R.NO_BASIS.value,
-                             np.where(by_p >= by_plan, p_reason, plan_reason))
+                             np.where(vouched | (by_p < by_plan), plan_reason, p_reason))
 
     no_data = ~has_evidence | ~has_target
     final = passed & ~no_data
@@ -338,7 +357,8 @@ def _ago(age: float) -> str:
 def explain(status: int, *, target_value: float, target_day: int, last_value: float,
             age_days: float, p_hit: float = float("nan"),
             forecast_value: float = float("nan"), plan_value: float = float("nan"),
-            cadence_days: float = float("nan"), deciding: int = 0, unit: str = "") -> str:
+            cadence_days: float = float("nan"), deciding: int = 0, unit: str = "",
+            reasons: int = 0) -> str:
     """Return one human sentence explaining one metric's status from its numbers.
 
     Examples: "Forecast 812 by 31 Dec 2026 vs target 1,000 (P(hit) 0.12); last evidence 3
@@ -370,15 +390,27 @@ def explain(status: int, *, target_value: float, target_day: int, last_value: fl
     tail = ago
     if st == Status.STALE and math.isfinite(cadence_days):
         tail += f", due every {format_number(cadence_days)} days"
-    plan_bad = deciding in (Reason.TOLERANCE_BREACH.value, Reason.BEHIND_PLAN.value)
+    # Name the input that decided the status, not only the forecast: "At risk" next to
+    # "P(hit) 1.00" must say that the plan decided it, "Off track" next to a latest value
+    # beyond the target must say that the forecast for the target day decided it.
+    latest = format_number(last_value, unit, [plan_value])
     plan = format_number(plan_value, unit, [last_value])
-    if deciding == Reason.TOLERANCE_BREACH.value and math.isfinite(plan_value):
-        # Name the input that decided: the plan, not the forecast shown first.
-        latest = (f"latest {format_number(last_value, unit, [plan_value])} is "
-                  if math.isfinite(forecast_value) else "")
-        head += f"; {latest}outside the tolerance of plan {plan}"
-    elif math.isfinite(plan_value) and (plan_bad or not math.isfinite(forecast_value)):
+    if math.isfinite(plan_value) and st in (Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK):
+        if deciding == Reason.TOLERANCE_BREACH.value:
+            head += f"; latest {latest} is behind plan {plan} beyond tolerance"
+        elif deciding in (Reason.ON_PLAN.value, Reason.BEHIND_PLAN.value):
+            head += f"; latest {latest} is within tolerance of plan {plan}"
+        elif (deciding == Reason.P_HIT_LOW.value and st == Status.AT_RISK
+              and not int(reasons) & Reason.TARGET_MET.value):
+            head += f"; latest {latest} is at or ahead of plan {plan}, the forecast is not"
+        elif not math.isfinite(forecast_value):
+            head += f"; plan {plan}"
+    elif math.isfinite(plan_value) and not math.isfinite(forecast_value):
         head += f"; plan {plan}"
+    if (int(reasons) & Reason.TARGET_MET.value and st in (Status.AT_RISK, Status.OFF_TRACK)
+            and deciding in (Reason.P_HIT_MEDIUM.value, Reason.P_HIT_LOW.value)):
+        head += f"; latest {latest} meets the target today, but the forecast for the " \
+                "target date does not"
     if deciding == Reason.NO_BASIS.value:
         head += "; no forecast or plan to judge it against"
     return f"{head}; {tail}"
@@ -398,4 +430,5 @@ def explain_metric(inputs: StatusInputs, result: StatusResult, i: int, unit: str
         cadence_days=float(inputs.cadence_days[i]),
         deciding=int(result.deciding[i]),
         unit=unit,
+        reasons=int(result.reasons[i]),
     )

@@ -99,6 +99,7 @@ def _benefits(rng: np.random.Generator, work: Work, mx: Metrics, a_month: int,
     """Metric impacts of linked metrics and quarterly savings of cost-measure lines."""
     li, lm = work.link_ini, work.link_metric
     pick = (work.stage[li] >= 3) | (rng.random(len(li)) < 0.5)
+    pick &= ~((li == work.no_benefit[0]) & (lm == work.no_benefit[1]))
     li, lm = li[pick], lm[pick]
     impact = np.round((mx.target[lm] - mx.baseline[lm]) * rng.uniform(0.1, 0.4, len(li)), 2)
     impact = np.where(impact == 0, 0.01, impact)

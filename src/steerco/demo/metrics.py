@@ -6,8 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
+from steerco.demo import behaviours as bh
 from steerco.demo import names
+from steerco.demo.behaviours import NO_DATA, ON_PLAN, STALE
 from steerco.demo.org import PERSPECTIVES, Org, Strategy, entity_cols
 from steerco.demo.sizes import Size
 from steerco.demo.tables import (
@@ -27,9 +30,6 @@ from steerco.demo.tables import (
 DIRECTIONS = ["increase_to", "decrease_to", "stay_at_or_above", "stay_at_or_below"]
 CADENCES = ["weekly", "monthly", "quarterly"]
 SOURCES = ["manual", "import", "connector", "sql", "webhook"]
-#: Behaviours of a measurement history.
-ON_PLAN, DRIFTING, STALLED, NOISY, SEASONAL, STALE, NO_DATA = range(7)
-BEHAVIOUR_P = [0.42, 0.2, 0.08, 0.12, 0.1, 0.06, 0.02]
 
 
 @dataclass
@@ -41,6 +41,13 @@ class Metrics:
     baseline: FloatArray
     target: FloatArray
     target_day: IntArray
+    #: For the demo's stories (steerco.demo.stories): behaviour, kind and cadence per
+    #: metric, and the metrics some causal link drives.
+    behaviour: IntArray
+    lagging: npt.NDArray[np.bool_]
+    key_result: npt.NDArray[np.bool_]
+    weekly: npt.NDArray[np.bool_]
+    driven: IntArray
 
 
 def _month_ends(first_month: int, n: int) -> IntArray:
@@ -78,7 +85,14 @@ def _define(size: Size, rng: np.random.Generator, org: Org, st: Strategy, as_of:
     target = np.where(pct, np.clip(target, 0.5, 99.99), target)
     baseline = np.round(baseline, 2).astype(np.float64)
     target = np.round(target, 2).astype(np.float64)
-    target = np.where(target == baseline, baseline + np.where(direction % 2 == 0, 1, -1), target)
+    # The target lies beyond the baseline in the metric's own direction (validation
+    # refuses anything else): after rounding and clipping, nudge any that does not.
+    good = np.where(direction % 2 == 0, 1.0, -1.0)
+    short = (target - baseline) * good <= 0
+    step = np.maximum(0.01, np.round(0.05 * np.abs(baseline), 2))
+    baseline = np.where(short & pct, np.where(good > 0, np.minimum(baseline, 99.0),
+                                              np.maximum(baseline, 1.0)), baseline)
+    target = np.where(short, np.round(baseline + good * np.where(pct, 0.5, step), 2), target)
     kr = np.where(level <= 1, rng.random(n) < 0.3, rng.random(n) < 0.65)
     y0, y1 = day(dt.date(as_of.year, 1, 1)), day(dt.date(as_of.year, 12, 31))
     q0d = dt.date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
@@ -95,11 +109,16 @@ def _define(size: Size, rng: np.random.Generator, org: Org, st: Strategy, as_of:
     tol = np.where(pct, rng.choice([0.5, 1.0, 2.0], n), np.round(rng.uniform(0.03, 0.15, n), 3))
     tol = np.where(rng.random(n) < 0.15, np.nan, tol)
     cadence = rng.choice(3, n, p=[0.7, 0.25, 0.05])
+    # Key results are checked in weekly or monthly: a quarterly check-in of a quarterly
+    # key result would leave its period without evidence (and its forecast without basis).
+    cadence = np.where(kr & (cadence == 2), 1, cadence)
     owner = np.where(rng.random(n) < 0.3, unit, org.member(rng, unit))
     source = rng.choice(5, n, p=[0.6, 0.2, 0.1, 0.07, 0.03])
     indicator = np.array([names.METRICS[k][5] == "leading" for k in tpl.tolist()])
-    m_names = [names.METRICS[k][0] if lv == 0 else f"{names.METRICS[k][0]} — {org.unit_name[u]}"
-               for k, lv, u in zip(tpl.tolist(), level.tolist(), unit.tolist(), strict=True)]
+    m_names = names.distinct([names.METRICS[k][0] for k in tpl.tolist()],
+                             ["" if lv == 0 else f" — {org.unit_name[u]}"
+                              for lv, u in zip(level.tolist(), unit.tolist(), strict=True)],
+                             unit.tolist())
     metrics = Table("metrics", n, {
         **entity_cols(), "name": m_names, "kind": Cat(kr.astype(np.int8), ["kpi", "key_result"]),
         "unit": t_unit, "direction": Cat(direction.astype(np.int8), DIRECTIONS),
@@ -122,17 +141,23 @@ def _define(size: Size, rng: np.random.Generator, org: Org, st: Strategy, as_of:
     metric_objectives = Table("metric_objectives", len(mo_m), {
         "workspace_id": WORKSPACE, "metric_id": Ref("metrics", mo_m),
         "objective_id": Ref("objectives", mo_o), "weight": weight}, keyed=False)
-    plan_points = _plan_points(rng, direction, b_day, t_day, baseline, target)
+    plan_points, phased = _plan_points(rng, direction, b_day, t_day, baseline, target)
     info = {"owner": owner, "unit": unit, "baseline": baseline, "target": target,
             "b_day": b_day, "t_day": t_day, "cadence": cadence, "source": source,
-            "indicator": indicator, "relative": relative}
+            "indicator": indicator, "relative": relative, "direction": direction,
+            "tol": tol, "pct": pct, "phased": phased, "kr": kr}
     return info, [metrics, metric_objectives, plan_points]
 
 
 def _plan_points(rng: np.random.Generator, direction: IntArray, b_day: IntArray,
-                 t_day: IntArray, baseline: FloatArray, target: FloatArray) -> Table:
-    """Monthly phasing for some metrics: first of each month after baseline, then target."""
-    phased = np.flatnonzero((direction <= 1) & (rng.random(len(direction)) < 0.15))
+                 t_day: IntArray, baseline: FloatArray, target: FloatArray
+                 ) -> tuple[Table, npt.NDArray[np.bool_]]:
+    """Monthly phasing for some metrics: first of each month after baseline, then target.
+
+    Returns the plan points and which metrics are phased (the others follow the default
+    linear plan from baseline to target)."""
+    is_phased = (direction <= 1) & (rng.random(len(direction)) < 0.15)
+    phased = np.flatnonzero(is_phased)
     m_out: list[int] = []
     d_out: list[int] = []
     v_out: list[float] = []
@@ -150,7 +175,8 @@ def _plan_points(rng: np.random.Generator, direction: IntArray, b_day: IntArray,
         v_out += np.round(v, 2).tolist()
     return Table("plan_points", len(m_out), {
         "workspace_id": WORKSPACE, "metric_id": Ref("metrics", np.array(m_out, np.int64)),
-        "on": Day(np.array(d_out, np.int64)), "value": np.array(v_out)}, keyed=False)
+        "on": Day(np.array(d_out, np.int64)), "value": np.array(v_out)},
+        keyed=False), is_phased
 
 
 def _links(rng: np.random.Generator, org: Org, info: dict[str, np.ndarray],
@@ -159,7 +185,8 @@ def _links(rng: np.random.Generator, org: Org, info: dict[str, np.ndarray],
     n = len(behaviour)
     usable = (behaviour != NO_DATA) & (behaviour != STALE)
     lead = np.flatnonzero(info["indicator"] & usable & (info["cadence"] == 0))
-    lag = np.flatnonzero(~info["indicator"] & usable)
+    # Driven metrics are made to follow their drivers on plan: pick them among the green.
+    lag = np.flatnonzero(~info["indicator"] & np.isin(behaviour, bh.GREEN))
     n_links = max(6, n // 20)
     n_hold = min(int(n_links * 0.6), len(lead), len(lag))
     drv = rng.choice(lead, n_hold, replace=False)
@@ -218,13 +245,14 @@ def build_measurements(size: Size, rng: np.random.Generator, org: Org,
     n = len(info["owner"])
     a = day(as_of)
     am = (as_of.year - 1970) * 12 + as_of.month - 1
-    behaviour = rng.choice(7, n, p=BEHAVIOUR_P)
+    behaviour = bh.assign(rng, n, info["t_day"] < a)
     drv, dvn, sign, lag_w, n_hold = _links(rng, org, info, behaviour)
     hd, hv = drv[:n_hold], dvn[:n_hold]
     cadence = info["cadence"].copy()
     cadence[hv] = 0
     behaviour[hv] = ON_PLAN
     metrics.columns["cadence"] = Cat(cadence.astype(np.int8), CADENCES)
+    info["behaviour"], info["cadence"], info["driven"] = behaviour, cadence, dvn
     end, count = _grid(size, rng, cadence, behaviour, a, am)
     # A driven metric shares its driver's weekly grid so the lagged driver value exists.
     end[hv], count[hv] = end[hd], count[hd]
@@ -239,31 +267,16 @@ def build_measurements(size: Size, rng: np.random.Generator, org: Org,
     month_i = np.clip(end[midx] - step * rev - (am - 84), 0, 84)
     d = np.where(cad == 0, end[midx] - 7 * rev, months[month_i])
     del month_i, step
-    b, t = info["b_day"][midx], info["t_day"][midx]
-    frac = np.clip((d - b) / (t - b), 0.0, 1.0)
-    del b, t
-    beh = behaviour[midx]
-    eff = rng.uniform(0.95, 1.08, n)[midx]
-    stall = rng.uniform(0.1, 0.45, n)[midx]
-    drift = rng.uniform(0.4, 0.8, n)[midx]
-    progress = np.select([beh == DRIFTING, beh == STALLED],
-                         [frac * (1 - drift * frac), np.minimum(frac, stall)], frac * eff)
-    del eff, stall, drift, frac
-    base, goal = info["baseline"], info["target"]
-    spread = np.maximum(np.maximum(np.abs(goal - base), 0.02 * np.abs(base)), 1e-3)
     z = rng.standard_normal(total)
-    noise_sd = np.where(beh == NOISY, 0.45, 0.08)
     is_driven = np.zeros(n, bool)
     is_driven[hv] = True
-    noise_sd = np.where(is_driven[midx], 0.25, noise_sd)
-    value = base[midx] + progress * (goal - base)[midx] + noise_sd * spread[midx] * z
-    del progress, noise_sd
-    doy = (d.astype("datetime64[D]") - d.astype("datetime64[D]").astype("datetime64[Y]")
-           ).astype(np.int64)
-    amp = rng.uniform(0.6, 1.5, n) * np.where(info["relative"], 1.0, rng.choice([-1, 1], n))
-    peak = np.exp(-0.5 * ((doy - 348) / 14.0) ** 2)  # December peak
-    value += np.where(beh == SEASONAL, amp[midx] * spread[midx] * peak, 0.0)
-    del doy, peak
+    # A driven metric's own noise is small: most of its wiggle is its driver's, below.
+    z_own = np.where(is_driven[midx], 0.3 * z, z)
+    value = bh.values(rng, info, behaviour, midx, d, z_own, a)
+    del z_own
+    band_m = bh.band_of(np.where(info["direction"] >= 2, info["target"],
+                                 (info["baseline"] + info["target"]) / 2),
+                        info["tol"], info["pct"])
     # Driven series follow the driver's deviations from its path, lag weeks later.
     for drv_m, dvn_m, sg, lw in zip(hd.tolist(), hv.tolist(), sign[:n_hold].tolist(),
                                     lag_w[:n_hold].tolist(), strict=True):
@@ -271,7 +284,7 @@ def build_measurements(size: Size, rng: np.random.Generator, org: Org,
         if c <= lw:
             continue
         src = z[starts[drv_m]:starts[drv_m] + c - lw]
-        value[starts[dvn_m] + lw:starts[dvn_m] + c] += sg * 0.8 * spread[dvn_m] * src
+        value[starts[dvn_m] + lw:starts[dvn_m] + c] += sg * 0.1 * band_m[dvn_m] * src
     pct = np.array([u == "%" for u in metrics.columns["unit"]])  # type: ignore[union-attr]
     value = np.where(pct[midx], np.clip(value, 0.0, 100.0), value)
     value = np.round(value, 2)
@@ -280,7 +293,6 @@ def build_measurements(size: Size, rng: np.random.Generator, org: Org,
         "sign": sign.astype(np.int64), "lag_days": (7 * lag_w).astype(np.int64),
         "note": Cat((np.arange(len(drv)) >= n_hold).astype(np.int8),
                     ["Validated by the analytics team", "Hypothesis from the strategy offsite"])})
-    del beh
     return [_measurement_table(rng, info, midx, rev, d, value, a), links]
 
 
@@ -334,5 +346,7 @@ def build_metrics(size: Size, rng: np.random.Generator, org: Org, st: Strategy,
     """Generate metrics, objective links, plan points, measurements and causal links."""
     info, tables = _define(size, rng, org, st, as_of)
     tables += build_measurements(size, rng, org, info, tables[0], as_of)
-    m = Metrics(info["owner"], info["unit"], info["baseline"], info["target"], info["t_day"])
+    m = Metrics(info["owner"], info["unit"], info["baseline"], info["target"], info["t_day"],
+                info["behaviour"], ~info["indicator"], info["kr"], info["cadence"] == 0,
+                info["driven"])
     return m, tables

@@ -135,3 +135,30 @@ MEASUREMENT_NOTES = ["Month-end close figure", "Restated after data fix",
                      "Includes promotion week", "Preliminary, final next week",
                      "Source: BI dashboard", "Lower due to store closures",
                      "Holiday effect", "System outage on two days"]
+
+#: Segments that tell two otherwise equal names in one unit apart ("Net revenue (online)").
+QUALIFIERS = ["online", "stores", "key accounts", "new customers", "private label",
+              "core range", "B2B", "franchise", "peak season", "premium range",
+              "own brands", "wholesale partners", "marketplace", "subscriptions",
+              "services", "spare parts", "fresh", "non-food", "city stores", "outlets"]
+
+
+def distinct(bases: list[str], suffixes: list[str], groups: list[int]) -> list[str]:
+    """Return ``base [(qualifier)] suffix`` per item, unique within each group.
+
+    The first use of a base in a group keeps it plain; later ones get the next unused
+    qualifier (then "wave 2", "wave 3", … once the qualifiers run out), so every name
+    in a unit still says what it measures or does.
+    """
+    used: set[tuple[int, str]] = set()
+    out: list[str] = []
+    for base, suffix, g in zip(bases, suffixes, groups, strict=True):
+        name = f"{base}{suffix}"
+        k = 0
+        while (g, name) in used:
+            q = QUALIFIERS[k] if k < len(QUALIFIERS) else f"wave {k - len(QUALIFIERS) + 2}"
+            name = f"{base} ({q}){suffix}"
+            k += 1
+        used.add((g, name))
+        out.append(name)
+    return out

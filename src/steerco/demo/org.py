@@ -236,11 +236,12 @@ def build_strategy(size: Size, rng: np.random.Generator, org: Org, as_of: dt.dat
     top = np.flatnonzero(lv <= 1)
     owner = np.where(obj_level == 0, top[rng.integers(0, len(top), n)], heads_or_member)
     tmpl = rng.integers(0, 100, n)
-    titles = []
+    bases, suffixes = [], []
     for i in range(n):
         pool = names.OBJECTIVES[PERSPECTIVES[persp[i]]]
-        t = pool[tmpl[i] % len(pool)]
-        titles.append(t if obj_level[i] == 0 else f"{t} — {org.unit_name[obj_unit[i]]}")
+        bases.append(pool[tmpl[i] % len(pool)])
+        suffixes.append("" if obj_level[i] == 0 else f" — {org.unit_name[obj_unit[i]]}")
+    titles = names.distinct(bases, suffixes, obj_unit.tolist())
     theme = np.minimum(persp, n_themes - 1)
     digital = (rng.random(n) < 0.2) & (n_themes == 5) & ((persp == 1) | (persp == 2))
     theme = np.where(digital, 4, theme)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from steerco.demo import names
+from steerco.demo import names, stories
 from steerco.demo.metrics import Metrics
 from steerco.demo.org import Org, entity_cols
 from steerco.demo.sizes import Size
@@ -31,6 +31,8 @@ class Work:
     name: list[str]
     link_ini: IntArray  # initiative_metrics pairs
     link_metric: IntArray
+    #: (initiative, metric) whose link promises no benefit (the paradox: activity only).
+    no_benefit: tuple[int, int] = (-1, -1)
 
 
 def _initiatives(size: Size, rng: np.random.Generator, org: Org, a: int
@@ -57,8 +59,9 @@ def _initiatives(size: Size, rng: np.random.Generator, org: Org, a: int
                     2).astype(np.float64)
     declared = rng.random(n) < np.where(early, 0.75, 0.93)
     tpl = rng.integers(0, len(names.INITIATIVES), n)
-    ini_names = [f"{names.INITIATIVES[k]} — {org.unit_name[u]}"
-                 for k, u in zip(tpl.tolist(), unit.tolist(), strict=True)]
+    ini_names = names.distinct([names.INITIATIVES[k] for k in tpl.tolist()],
+                               [f" — {org.unit_name[u]}" for u in unit.tolist()],
+                               unit.tolist())
     table = Table("initiatives", n, {
         **entity_cols(), "name": ini_names, "description": Const(None),
         "kind": Cat(kind.astype(np.int8), KINDS), "stage": Cat(stage.astype(np.int8), STAGES),
@@ -218,7 +221,20 @@ def build_work(size: Size, rng: np.random.Generator, org: Org, mx: Metrics, as_o
     """Generate initiatives, their metric links, milestones and dependencies."""
     a = day(as_of)
     work, initiatives, owner, _due = _initiatives(size, rng, org, a)
+    stopped = initiatives.columns["stopped"]
+    assert isinstance(stopped, np.ndarray)
+    cast = stories.choose(mx, work.kind, work.stage, work.unit, stopped, a)
+    due = initiatives.columns["due_date"]
+    assert isinstance(due, Day)
+    stories.shape_work(cast, work.start, work.end, due.days, work.name, org.unit_name,
+                       work.unit, mx, a)
+    initiatives.columns["name"] = work.name
     links = _initiative_metrics(rng, work, mx)
+    work.link_ini, work.link_metric = stories.link_metrics(cast, links, work.link_ini,
+                                                           work.link_metric)
+    work.no_benefit = (cast.green_initiative, cast.paradox_metric)
     milestones, ms_ini, ms_due, _forecast = _milestones(size, rng, org, work, owner, a)
+    stories.shape_milestones(cast, milestones, ms_ini, ms_due, a)
     deps = _dependencies(size, rng, work, ms_ini, ms_due)
+    deps = stories.wire_dependencies(cast, deps, ms_ini, ms_due)
     return work, [initiatives, links, milestones, deps]

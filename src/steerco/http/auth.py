@@ -14,14 +14,18 @@ Roles (granted per workspace or per org-unit subtree) allow actions:
 | read     | every role, anywhere in the workspace                                  |
 | model    | admin, strategy_office (create/change the strategy model)              |
 | steer    | admin, strategy_office, executive; the owner of the entity             |
-| checkin  | admin, strategy_office; the metric's owner and its delegated updaters  |
+| checkin  | admin, strategy_office; the metric's owner (whatever their role) and   |
+|          | its delegated updaters                                                 |
 | finance  | admin, controller                                                      |
 | signoff  | controller only (realised benefits)                                    |
 | admin    | admin (people, org units, grants, credentials)                         |
 
 A subtree grant covers entities whose org unit lies in the subtree; an entity with no
 org unit is covered by workspace-wide grants only. Ownership-based rights need any role
-but viewer. Token scopes narrow further: `read` tokens only read, `checkin` tokens only
+but viewer — except checking in on a metric one owns, which any role allows (as in most
+OKR tools: the person accountable for a number reports it, even from a read-only seat;
+My work offers exactly these check-ins, and the metric page says the same).
+Token scopes narrow further: `read` tokens only read, `checkin` tokens only
 check in, `write` tokens do whatever their person may, and only `admin` tokens (and
 sessions) may also manage tokens.
 """
@@ -101,8 +105,15 @@ class Principal:
         return False
 
     def can(self, session: Session, action: str, unit: int | None = None,
-            owners: Iterable[int | None] = ()) -> bool:
-        """May this principal do `action` on an entity in org unit `unit`?"""
+            owners: Iterable[int | None] = (), owner: int | None = None) -> bool:
+        """May this principal do `action` on an entity in org unit `unit`?
+
+        `owners` hold ownership-based rights with any role but viewer (delegates count
+        here for check-ins); `owner`, the metric's owner proper, may check in whatever
+        their role.
+        """
+        if action == "checkin" and owner is not None and owner == self.person_id:
+            return True
         if action in OWNER_ACTIONS and self.person_id in set(owners) and any(
                 r is not Role.VIEWER for r, _ in self.grants):
             return True
@@ -110,11 +121,12 @@ class Principal:
                    for role, root in self.grants)
 
     def require(self, session: Session, action: str, unit: int | None = None,
-                owners: Iterable[int | None] = (), units: Iterable[int | None] = ()) -> None:
+                owners: Iterable[int | None] = (), units: Iterable[int | None] = (),
+                owner: int | None = None) -> None:
         """Raise Forbidden unless allowed on `unit` (and on every one of `units`)."""
         owners = list(owners)
         for u in [unit, *units]:
-            if not self.can(session, action, u, owners):
+            if not self.can(session, action, u, owners, owner):
                 raise Forbidden(f"your roles do not allow '{action}' here")
 
     def reaches(self, session: Session, grants: Iterable[tuple[Role, int | None]]) -> bool:

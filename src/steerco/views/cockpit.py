@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steerco.db.enums import EscalationState
-from steerco.db.models import Escalation, ForecastRecord, Initiative
+from steerco.db.models import Escalation, ForecastRecord, Initiative, Review
 
 
 def open_escalations_of(s: Session, ws: int, person: int, limit: int = 50) -> list[Escalation]:
@@ -35,3 +35,14 @@ def forecasts_issued_on(s: Session, ws: int,
     rows = s.execute(select(f.metric_id, f.value, f.p_hit, f.status).where(
         f.workspace_id == ws, f.issued_on == day)).all()
     return {m: (v, p, stt) for m, v, p, stt in rows}
+
+
+def coming_reviews(s: Session, ws: int, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """Reviews scheduled from `first` to `last`, soonest first, with the escalations on
+    their stored agenda (title, on, items)."""
+    rows = s.scalars(select(Review).where(
+        Review.workspace_id == ws, Review.scheduled_for >= first,
+        Review.scheduled_for <= last).order_by(Review.scheduled_for, Review.id)).all()
+    return [{"title": r.title, "on": r.scheduled_for,
+             "items": [i for i in (r.agenda or []) if i.get("type") == "escalation"]}
+            for r in rows]

@@ -43,6 +43,8 @@ EXCEPTIONS = [("broken_dependency", "Broken dependencies"),
               ("benefit_leakage", "Benefit leakage"),
               ("critical_path_slip", "Critical-path slips"),
               ("stale_metric", "Stale metrics")]
+#: Who holds an escalation at each rung of the ladder (steerco.governance.ladder).
+RUNGS = ["owner", "manager", "unit head", "steering committee"]
 STATUS_ORDER = ["off_track", "missed", "at_risk", "stale", "no_data", "on_track", "achieved"]
 _CHANGES: dict[tuple[str, int, Any, Any, int], list[dict[str, Any]]] = {}
 
@@ -176,12 +178,15 @@ def cockpit(request: Request, user: User, unit: str | None = None,
         changed, cpager = page_of(changes["items"], changed_page, 8)
         labels = SnapshotRepository(s, ws).metric_labels([c["metric"] for c in changed])
         scope_name = unit_name(s, ws, unit_key)
+        reviews = views.coming_reviews(s, ws, today() + dt.timedelta(days=1),
+                                       today() + dt.timedelta(days=14))
         top_units = [(k, name) for k, name, _ in
                      units_of_kinds(s, ws, ["company", "business_unit"], 30)]
     return render(request, "cockpit.html", counts=counts, smap=smap, n_off=n_off, off=off,
                   exceptions=exceptions, changes=changes, changed=changed, cpager=cpager,
                   labels=labels, link=link, unit=unit, unit_name=scope_name,
-                  top_units=top_units, recorded=recorded, format_id=format_id)
+                  top_units=top_units, recorded=recorded, format_id=format_id,
+                  reviews=reviews, rungs=RUNGS)
 
 
 @router.post("/cockpit/record-forecasts")

@@ -94,9 +94,10 @@ def _metric(s: Session, ws: int, mid: str) -> Metric:
 
 def _can_checkin(s: Session, user: PageUser, m: Metric,
                  updaters: dict[int, list[int]] | None = None) -> bool:
-    """The owner, a delegated updater, or admin / strategy office over the metric."""
+    """The owner (whatever their role), a delegated updater, or admin / strategy office
+    over the metric: the same rule as the API (steerco.http.auth)."""
     sc = scopes.of_metric_for_checkin(s, user.ctx.ws, m, updaters)
-    return user.can(s, "checkin", sc.unit, list(sc.owners))
+    return user.can(s, "checkin", sc.unit, list(sc.owners), m.owner_id)
 
 
 def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | None = None,

@@ -63,8 +63,8 @@ class PageUser:
                    for r, root in self.principal.grants)
 
     def can(self, session: Session, action: str, unit: int | None = None,
-            owners: list[int | None] | None = None) -> bool:
-        return self.principal.can(session, action, unit, owners or [])
+            owners: list[int | None] | None = None, owner: int | None = None) -> bool:
+        return self.principal.can(session, action, unit, owners or [], owner)
 
 
 def _resolve(request: Request) -> PageUser:
