@@ -1,0 +1,146 @@
+"""`steerco import`, `steerco export`, `steerco template`, `steerco locale`.
+
+Register them all with ``transfer_cli.register(app)``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from steerco.cli_common import engine as _engine
+from steerco.cli_common import err, fail, out
+from steerco.cli_common import resolve_workspace as _resolve_workspace
+
+def _print_report(report: object, as_json: bool, limit: int = 200) -> None:
+    from steerco.transfer.report import Report
+
+    assert isinstance(report, Report)
+    if as_json:
+        print(json.dumps(report.as_json(), default=str))
+    else:
+        counts = Table("sheet", "create", "update", "unchanged",
+                       title="dry run: nothing written" if report.dry_run else
+                       ("written" if report.written else "refused: nothing written"))
+        for sheet, c in report.counts().items():
+            counts.add_row(sheet, f"{c['create']:,}", f"{c['update']:,}", f"{c['unchanged']:,}")
+        out.print(counts)
+        if report.dry_run and report.outcomes:
+            rows = Table("sheet", "row", "key", "action", "changes", title="row by row")
+            for o in report.outcomes[:limit]:
+                rows.add_row(o.sheet, str(o.row), o.key, o.action, "; ".join(
+                    f"{k}: {a} → {b}" for k, (a, b) in o.changes.items()))
+            out.print(rows)
+        if report.problems:
+            t = Table("sheet", "row", "column", "value", "reason",
+                      title=f"{len(report.problems)} problem(s)")
+            for p in report.problems[:limit]:
+                t.add_row(p.sheet, "" if p.row is None else str(p.row), p.column or "",
+                          "" if p.value is None else str(p.value), p.reason)
+            err.print(t)
+        elif not report.changed and not report.dry_run:
+            out.print("nothing changed: every row was already there")
+    if report.problems:
+        raise typer.Exit(1)
+
+
+def import_file(
+    file: Annotated[Path, typer.Argument(help="An .xlsx workbook, a .csv file named "
+                                              "after its sheet, or a folder of them.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report row by row; write "
+                                                            "nothing.")] = False,
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+) -> None:
+    """Import a spreadsheet: all rows or none; --dry-run shows what would happen."""
+    if not file.exists():
+        fail(f"no such file: {file}")
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlalchemy.orm import Session
+
+    from steerco.transfer.read import read_path
+    from steerco.transfer.run import import_book
+
+    eng = _engine()
+    with Session(eng) as session:
+        ws = _resolve_workspace(session, workspace)
+    book = read_path(file)
+    with Progress(TextColumn("{task.description:<20}"), BarColumn(),
+                  TextColumn("{task.completed:>10,.0f}/{task.total:,.0f}"),
+                  TimeElapsedColumn(), console=err, transient=True,
+                  disable=as_json) as bar:
+        task = bar.add_task("reading", total=1)
+
+        def progress(sheet: str, done: int, total: int) -> None:
+            bar.update(task, description=sheet, completed=done, total=max(total, 1))
+
+        report = import_book(eng, ws, book, dry_run=dry_run, progress=progress)
+    _print_report(report, as_json)
+
+
+def export(
+    path: Annotated[Path, typer.Argument(help="Where to write: a .xlsx file, a folder for "
+                                              "CSV files.")],
+    fmt: Annotated[str | None, typer.Option("--format", help="xlsx or csv (default: from "
+                                                             "the path).")] = None,
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+) -> None:
+    """Export everything to XLSX or CSV, in the templates' layout."""
+    from sqlalchemy.orm import Session
+
+    from steerco.transfer.export import collect, write_csv, write_xlsx
+
+    fmt = fmt or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
+    if fmt not in ("xlsx", "csv"):
+        fail(f"--format must be xlsx or csv, got '{fmt}'")
+    with Session(_engine()) as session:
+        rows = collect(session, _resolve_workspace(session, workspace))
+    if fmt == "xlsx":
+        write_xlsx(rows, path)
+    else:
+        write_csv(rows, path)
+    n = sum(len(r) for r in rows.values())
+    out.print(f"exported {n:,} rows to {path}")
+
+
+def template(
+    path: Annotated[Path, typer.Argument(help="The .xlsx file to write.")] = Path(
+        "steerco-template.xlsx"),
+) -> None:
+    """Write the import template: a sheet per kind, examples, drop-downs and notes."""
+    from steerco.transfer.export import write_xlsx
+
+    if path.suffix.lower() != ".xlsx":
+        fail("the template is an .xlsx workbook: give a path ending in .xlsx")
+    write_xlsx(None, path, template=True)
+    out.print(f"template written to {path}")
+
+
+def locale(
+    value: Annotated[str | None, typer.Argument(help="e.g. en, en-us, en-gb, de, fr.")] = None,
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+) -> None:
+    """Show or set how the workspace's files write numbers and dates."""
+    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.transfer.repository import TransferRepository
+    from steerco.transfer.values import LOCALES
+
+    if value is not None and value.lower() not in LOCALES:
+        fail(f"unknown locale '{value}'; one of {', '.join(LOCALES)}")
+    with unit_of_work(make_sessionmaker(_engine())) as session:
+        repo = TransferRepository(session, _resolve_workspace(session, workspace))
+        if value is not None:
+            repo.set_locale(value.lower())
+        out.print(f"locale: {repo.locale()}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the transfer commands to the main CLI."""
+    app.command("import")(import_file)
+    app.command("export")(export)
+    app.command("template")(template)
+    app.command("locale")(locale)
