@@ -52,6 +52,7 @@ class Ctx:
     file_keys: dict[str, set[str]] = field(default_factory=dict)
     #: (sheet, row number, work) to run after every sheet is in.
     deferred: list[tuple[str, int, Callable[[], None]]] = field(default_factory=list)
+    current_row: int = 0
 
     @classmethod
     def load(cls, session: Session, workspace_id: int, today: dt.date,
@@ -71,6 +72,16 @@ class Ctx:
             ctx.keys[kind] = {r.external_key or format_id(kind, r.id): r.id
                               for r in repo.all(model)}
         return ctx
+
+    def keys_for_ids(self, message: str) -> str:
+        """'… mil_198 → mil_144' → '… I1-B → I1-A': name rows as the file names them."""
+        import re
+
+        reverse = {format_id(kind, k): key for kind in ("objective", "milestone", "initiative",
+                                                        "metric", "theme")
+                   for key, k in self.keys[kind].items()}
+        return re.sub(r"\b[a-z]{3}_\d+\b", lambda m: reverse.get(m.group(0), m.group(0)),
+                      message)
 
     def register(self, kind: str, key: str, row_id: int) -> None:
         self.keys[kind][key.lower() if kind == "person" else key] = row_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from steerco.db.enums import STAGE_ORDER, StageGate
 from steerco.db.models import BudgetLine, Initiative, Metric, Milestone, Objective, OrgUnit, Person
 from steerco.db.models import Theme
 from steerco.finance import service as finance
@@ -68,6 +69,7 @@ class EntityHandler(Handler):
 
     def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
         key = self.key(v)
+        ctx.current_row = number
         body = self.payload(ctx, v)
         later: dict[str, tuple[str, str]] = {}
         for field, (kind, column) in self.refs.items():
@@ -209,14 +211,34 @@ class Initiatives(EntityHandler):
     fields = {"metric_ids": "metrics"}
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
-        body = _plain(v, "name", "description", "kind", "stage", "start_date", "due_date")
+        body = _plain(v, "name", "description", "kind", "start_date", "due_date")
+        if v["stage"] is not None:
+            # A new initiative starts at most at `detailed`; later stages are reached
+            # through the gate (move_stage) once its metrics and budget lines are in.
+            body["stage"] = STAGE_ORDER[min(STAGE_ORDER.index(StageGate(v["stage"])),
+                                            STAGE_ORDER.index(StageGate.DETAILED))].value
         body["metric_ids"] = [ctx.ref("metric", "metrics", k) for k in v["metrics"] or []]
         return body
 
+    def after_create(self, ctx: Ctx, row: Any, v: dict[str, Any]) -> None:
+        self._gate(ctx, row, v)
+
+    def _gate(self, ctx: Ctx, row: Any, v: dict[str, Any]) -> bool:
+        if v["stage"] is None or row.stage == v["stage"]:
+            return False
+        here, there = STAGE_ORDER.index(row.stage), STAGE_ORDER.index(StageGate(v["stage"]))
+        steps = STAGE_ORDER[here + 1:there + 1] if there > here else [STAGE_ORDER[there]]
+        key = row.id
+
+        def work() -> None:
+            for stage in steps:
+                initiatives.move_stage(ctx.session, ctx.workspace_id, key, stage)
+        ctx.deferred.append((self.spec.name, ctx.current_row, work))
+        return True
+
     def after_update(self, ctx: Ctx, row: Any, v: dict[str, Any], action: Action) -> Action:
-        if v["stage"] is not None and row.stage != v["stage"]:
-            raise _refuse("stage", v["stage"], f"is {row.stage.value}: stages move through "
-                                               "the stage gate in the app, one at a time")
+        if self._gate(ctx, row, v):
+            action = "update"
         linked = set(ctx.repo.initiative_metrics().get(row.id, []))
         for key in v["metrics"] or []:
             metric_id = ctx.ref("metric", "metrics", key)

@@ -60,20 +60,19 @@ def convert(spec: SheetSpec, raw: dict[str, Any], reader: Reader) -> dict[str, A
                         raise CellError("is not one of: " + ", ".join(col.choices))
                 values[col.name] = text
         except CellError as exc:
-            problems.append((col.name, cell, str(exc).removeprefix("is ").join(("", "")) or
-                             str(exc)))
+            problems.append((col.name, cell, str(exc).removeprefix("is ")))
     if problems:
-        raise RowRefused([(c, v, r if r.startswith(("required", "not", "a ")) else f"{r}")
-                          for c, v, r in problems])
+        raise RowRefused(problems)
     return values
 
 
-def _problems_of(title: str, number: int, handler: Handler,
-                 exc: Exception) -> list[Problem]:
+def _problems_of(title: str, number: int, handler: Handler, exc: Exception,
+                 ctx: Ctx) -> list[Problem]:
     if isinstance(exc, RowRefused):
-        return [Problem(title, number, c, v, r) for c, v, r in exc.problems]
+        return [Problem(title, number, c, v, ctx.keys_for_ids(r)) for c, v, r in exc.problems]
     if isinstance(exc, ValidationFailed):
-        return [Problem(title, number, handler.column_of(e), e.value, e.message)
+        return [Problem(title, number, handler.column_of(e), e.value,
+                        ctx.keys_for_ids(e.message))
                 for e in exc.errors] or [Problem(title, number, None, None, exc.detail)]
     if isinstance(exc, SteercoError):
         return [Problem(title, number, None, None, exc.detail)]
@@ -116,7 +115,7 @@ def stage(session: Session, workspace_id: int, book: Book, *, today: dt.date | N
                     action, changes = h.apply(ctx, number, values)
                 report.outcomes.append(Outcome(h.spec.title, number, key, action, changes))
             except (RowRefused, SteercoError, IntegrityError) as exc:
-                report.problems.extend(_problems_of(title, number, h, exc))
+                report.problems.extend(_problems_of(title, number, h, exc, ctx))
             if progress and (i % 200 == 0 or i == len(rows) - 1):
                 progress(title, done + i + 1, total)
         done += len(rows)
@@ -128,7 +127,7 @@ def stage(session: Session, workspace_id: int, book: Book, *, today: dt.date | N
         except (RowRefused, SteercoError, IntegrityError, Deferred) as exc:
             if isinstance(exc, Deferred):
                 exc = RowRefused([(None, None, "refers to a row that was refused")])
-            report.problems.extend(_problems_of(book.title(sheet), number, h, exc))
+            report.problems.extend(_problems_of(book.title(sheet), number, h, exc, ctx))
     session.flush()
     return report
 
