@@ -16,6 +16,7 @@ from steerco.cli_common import engine as _engine
 from steerco.cli_common import err, fail, out
 from steerco.cli_common import resolve_workspace as _resolve_workspace
 
+
 def _print_report(report: object, as_json: bool, limit: int = 200) -> None:
     from steerco.transfer.report import Report
 

@@ -15,8 +15,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from steerco.db.models import BudgetLine, Initiative, Metric, Milestone, Objective, OrgUnit, Person
-from steerco.db.models import Theme
+from steerco.db.models import (
+    BudgetLine,
+    Initiative,
+    Metric,
+    Milestone,
+    Objective,
+    OrgUnit,
+    Person,
+    Theme,
+)
 from steerco.kit.ids import format_id
 from steerco.transfer.repository import TransferRepository
 from steerco.transfer.spec import SHEETS, SheetSpec

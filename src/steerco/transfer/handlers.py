@@ -6,8 +6,16 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from steerco.db.enums import STAGE_ORDER, StageGate
-from steerco.db.models import BudgetLine, Initiative, Metric, Milestone, Objective, OrgUnit, Person
-from steerco.db.models import Theme
+from steerco.db.models import (
+    BudgetLine,
+    Initiative,
+    Metric,
+    Milestone,
+    Objective,
+    OrgUnit,
+    Person,
+    Theme,
+)
 from steerco.finance import service as finance
 from steerco.initiatives import service as initiatives
 from steerco.kit.errors import FieldError
@@ -15,10 +23,11 @@ from steerco.metrics import service as metrics
 from steerco.objectives import service as objectives
 from steerco.org import service as org
 from steerco.transfer.context import Ctx, Deferred
-from steerco.transfer.report import Action
+from steerco.transfer.report import Action, Problem, Report
 from steerco.transfer.spec import BY_NAME, SheetSpec
 
 Applied = tuple[Action, dict[str, tuple[Any, Any]]]
+Refs = dict[str, tuple[str, str]]  # service field → (kind of the row it names, column)
 
 
 class Handler:
@@ -51,6 +60,11 @@ class Handler:
     def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
         raise NotImplementedError
 
+    def stage_bulk(self, ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any]]],
+                   report: Report) -> list[Problem]:
+        """Bulk sheets check every row, then write them all at once (see bulk.py)."""
+        raise NotImplementedError
+
 
 class EntityHandler(Handler):
     """A sheet of entities with an external key, written by `create` and `update`."""
@@ -60,7 +74,7 @@ class EntityHandler(Handler):
     create: ClassVar[Callable[..., Any]]
     update: ClassVar[Callable[..., Any]]
     updatable: ClassVar[tuple[str, ...]]
-    refs: ClassVar[dict[str, tuple[str, str]]] = {}  # field → (ref kind, column)
+    refs: ClassVar[Refs] = {}
     deferrable: ClassVar[tuple[str, ...]] = ()
     stores_key: ClassVar[str | None] = "external_key"
 
@@ -91,6 +105,7 @@ class EntityHandler(Handler):
             changes: dict[str, tuple[Any, Any]] = {}
         else:
             row = ctx.session.get(self.model, existing)
+            assert row is not None  # found by key in this workspace, in this transaction
             changes = {f: (getattr(row, f), x) for f, x in body.items()
                        if f in self.updatable and x is not None and getattr(row, f) != x}
             if changes:
@@ -131,7 +146,10 @@ class OrgUnits(EntityHandler):
     key_column, kind, model, stores_key = "code", "org_unit", OrgUnit, None
     create, update = org.create_org_unit, org.update_org_unit
     updatable = ("name", "parent_id", "head_id")
-    refs = {"parent_id": ("org_unit", "parent"), "head_id": ("person", "head")}
+    refs: ClassVar[Refs] = {
+        "parent_id": ("org_unit", "parent"),
+        "head_id": ("person", "head"),
+    }
     deferrable = ("parent_id", "head_id")
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +161,10 @@ class People(EntityHandler):
     key_column, kind, model, stores_key = "email", "person", Person, None
     create, update = org.create_person, org.update_person
     updatable = ("name", "title", "manager_id", "org_unit_id")
-    refs = {"manager_id": ("person", "manager"), "org_unit_id": ("org_unit", "org_unit")}
+    refs: ClassVar[Refs] = {
+        "manager_id": ("person", "manager"),
+        "org_unit_id": ("org_unit", "org_unit"),
+    }
     deferrable = ("manager_id",)
 
     def key(self, v: dict[str, Any]) -> str:
@@ -161,7 +182,9 @@ class Themes(EntityHandler):
     kind, model = "theme", Theme
     create, update = objectives.create_theme, objectives.update_theme
     updatable = ("name", "description", "owner_id", "active")
-    refs = {"owner_id": ("person", "owner")}
+    refs: ClassVar[Refs] = {
+        "owner_id": ("person", "owner"),
+    }
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         return _plain(v, "name", "description", "active")
@@ -173,8 +196,11 @@ class Objectives(EntityHandler):
     create, update = objectives.create_objective, objectives.update_objective
     updatable = ("title", "description", "period_start", "period_end", "level",
                  "perspective", "owner_id", "org_unit_id", "theme_id")
-    refs = {"owner_id": ("person", "owner"), "org_unit_id": ("org_unit", "org_unit"),
-            "theme_id": ("theme", "theme")}
+    refs: ClassVar[Refs] = {
+        "owner_id": ("person", "owner"),
+        "org_unit_id": ("org_unit", "org_unit"),
+        "theme_id": ("theme", "theme"),
+    }
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         return _plain(v, "title", "description", "period_start", "period_end", "level",
@@ -188,7 +214,9 @@ class Metrics(EntityHandler):
     updatable = ("name", "unit", "direction", "baseline_value", "baseline_date",
                  "target_value", "target_date", "tolerance", "tolerance_mode", "indicator",
                  "cadence", "owner_id", "description")
-    refs = {"owner_id": ("person", "owner")}
+    refs: ClassVar[Refs] = {
+        "owner_id": ("person", "owner"),
+    }
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         return _plain(v, "name", "kind", *self.updatable[1:11], "description")
@@ -206,9 +234,13 @@ class Initiatives(EntityHandler):
     create, update = initiatives.create_initiative, initiatives.update_initiative
     updatable = ("name", "description", "kind", "owner_id", "sponsor_id", "controller_id",
                  "org_unit_id", "start_date", "due_date")
-    refs = {"owner_id": ("person", "owner"), "sponsor_id": ("person", "sponsor"),
-            "controller_id": ("person", "controller"), "org_unit_id": ("org_unit", "org_unit")}
-    fields = {"metric_ids": "metrics"}
+    refs: ClassVar[Refs] = {
+        "owner_id": ("person", "owner"),
+        "sponsor_id": ("person", "sponsor"),
+        "controller_id": ("person", "controller"),
+        "org_unit_id": ("org_unit", "org_unit"),
+    }
+    fields: ClassVar[dict[str, str]] = {"metric_ids": "metrics"}
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         body = _plain(v, "name", "description", "kind", "start_date", "due_date")
@@ -242,7 +274,7 @@ class Initiatives(EntityHandler):
         linked = set(ctx.repo.initiative_metrics().get(row.id, []))
         for key in v["metrics"] or []:
             metric_id = ctx.ref("metric", "metrics", key)
-            if metric_id not in linked:
+            if metric_id is not None and metric_id not in linked:
                 initiatives.link_metric(ctx.session, ctx.workspace_id, row.id, metric_id)
                 action = "update"
         return action
@@ -254,7 +286,10 @@ class Milestones(EntityHandler):
     create, update = initiatives.add_milestone, initiatives.update_milestone
     updatable = ("name", "owner_id", "due_date", "forecast_date", "duration_days",
                  "completed_on", "evidence_url")
-    refs = {"initiative_id": ("initiative", "initiative"), "owner_id": ("person", "owner")}
+    refs: ClassVar[Refs] = {
+        "initiative_id": ("initiative", "initiative"),
+        "owner_id": ("person", "owner"),
+    }
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         body = _plain(v, "name", "due_date", "forecast_date", "duration_days")
@@ -283,8 +318,11 @@ class BudgetLines(EntityHandler):
     key_column, kind, model, stores_key = "code", "budget_line", BudgetLine, None
     create, update = finance.create_budget_line, finance.update_budget_line
     updatable = ("name", "kind", "org_unit_id", "initiative_id", "controller_id")
-    refs = {"org_unit_id": ("org_unit", "org_unit"), "initiative_id": ("initiative", "initiative"),
-            "controller_id": ("person", "controller")}
+    refs: ClassVar[Refs] = {
+        "org_unit_id": ("org_unit", "org_unit"),
+        "initiative_id": ("initiative", "initiative"),
+        "controller_id": ("person", "controller"),
+    }
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         return _plain(v, "code", "name", "kind", "currency")

@@ -160,12 +160,8 @@ class Dependencies(Handler):
         cons = self.node(ctx, "consumer", v["consumer"])
         body = {k: v[k] for k in self.updatable if v[k] is not None}
         for dep in ctx.repo.dependencies():
-            ends = (format_id("milestone", dep.provider_milestone_id)
-                    if dep.provider_milestone_id else
-                    format_id("initiative", dep.provider_initiative_id),
-                    format_id("milestone", dep.consumer_milestone_id)
-                    if dep.consumer_milestone_id else
-                    format_id("initiative", dep.consumer_initiative_id))
+            ends = (_end(dep.provider_milestone_id, dep.provider_initiative_id),
+                    _end(dep.consumer_milestone_id, dep.consumer_initiative_id))
             if ends == (prov, cons):
                 changes = {k: (getattr(getattr(dep, k), "value", getattr(dep, k)), x)
                            for k, x in body.items() if getattr(dep, k) != x}
@@ -182,6 +178,13 @@ class Dependencies(Handler):
                 raise RowRefused([("consumer", v["consumer"], exc.errors[0].message)]) from None
             raise
         return "create", {}
+
+
+def _end(milestone: int | None, initiative: int | None) -> str:
+    if milestone is not None:
+        return format_id("milestone", milestone)
+    assert initiative is not None  # one of the two is set (a check constraint says so)
+    return format_id("initiative", initiative)
 
 
 class Measurements(Handler):

@@ -120,7 +120,7 @@ class TransferRepository:
         le = LedgerEntry
         return set(self.session.execute(select(
             le.budget_line_id, le.period, le.amount, le.posted_on, le.reference).where(
-            le.workspace_id == self.workspace_id)).all())  # type: ignore[arg-type]
+            le.workspace_id == self.workspace_id)).all())
 
     def insert_ledger(self, rows: list[dict[str, Any]]) -> None:
         if rows:
