@@ -89,6 +89,8 @@ def stage(session: Session, workspace_id: int, book: Book, *, today: dt.date | N
     ctx = Ctx.load(session, workspace_id, today or dt.date.today())
     handlers = [h for h in HANDLERS if h.spec.name in book.tables]
     for h in handlers:
+        if h.bulk:  # nothing refers to a measurement or a ledger entry by key
+            continue
         ctx.file_keys[h.spec.name] = {k for k in (h.raw_key(r) for _, r in book.rows(h.spec.name))
                                       if k is not None}
     total = sum(len(book.rows(h.spec.name)) for h in handlers)

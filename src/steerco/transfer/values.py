@@ -9,6 +9,7 @@ whose separators do not fit the locale is refused rather than read one way or th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ class Reader:
 
     locale: str = "en"
 
-    @property
+    @functools.cached_property
     def decimal_comma(self) -> bool:
         return self.locale.lower() in DECIMAL_COMMA or self.locale.lower().split("-")[0] in (
             DECIMAL_COMMA - {"de-ch"})
@@ -91,6 +92,10 @@ class Reader:
         if isinstance(raw, dt.date):
             return raw
         if isinstance(raw, str):
+            try:  # the common case first: an ISO date in a CSV file
+                return dt.date.fromisoformat(raw)
+            except ValueError:
+                pass
             text = raw.strip()
             try:
                 return dt.date.fromisoformat(text[:10] if "T" in text else text)
