@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,7 +17,8 @@ from steerco.cli_common import err, fail, out
 from steerco.cli_common import resolve_workspace as _resolve_workspace
 
 
-def _print_report(report: object, as_json: bool, limit: int = 200) -> None:
+def _print_report(report: object, as_json: bool, limit: int = 200,
+                  show_rows: bool = True) -> None:
     from steerco.transfer.report import Report
 
     assert isinstance(report, Report)
@@ -30,7 +31,7 @@ def _print_report(report: object, as_json: bool, limit: int = 200) -> None:
         for sheet, c in report.counts().items():
             counts.add_row(sheet, f"{c['create']:,}", f"{c['update']:,}", f"{c['unchanged']:,}")
         out.print(counts)
-        if report.dry_run and report.outcomes:
+        if report.dry_run and report.outcomes and show_rows:
             rows = Table("sheet", "row", "key", "action", "changes", title="row by row")
             for o in report.outcomes[:limit]:
                 rows.add_row(o.sheet, str(o.row), o.key, o.action, "; ".join(
@@ -49,27 +50,42 @@ def _print_report(report: object, as_json: bool, limit: int = 200) -> None:
         raise typer.Exit(1)
 
 
+if TYPE_CHECKING:
+    from steerco.transfer.read import Book
+
+
 def import_file(
-    file: Annotated[Path, typer.Argument(help="An .xlsx workbook, a .csv file named "
-                                              "after its sheet, or a folder of them.")],
+    file: Annotated[Path, typer.Argument(help="An .xlsx workbook, a .csv file named after "
+                                              "its sheet, a folder of them; or `okrs "
+                                              "FILE.md`.", show_default=False)],
+    okr_file: Annotated[Path | None, typer.Argument(
+        help="With `okrs`: the markdown file of OKRs.", show_default=False)] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report row by row; write "
                                                             "nothing.")] = False,
     workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
 ) -> None:
-    """Import a spreadsheet: all rows or none; --dry-run shows what would happen."""
-    if not file.exists():
-        fail(f"no such file: {file}")
+    """Import a spreadsheet (or `okrs FILE.md`): all rows or none; --dry-run shows what
+    would happen."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from sqlalchemy.orm import Session
 
     from steerco.transfer.read import read_path
     from steerco.transfer.run import import_book
 
+    okrs = str(file) == "okrs" or file.suffix.lower() == ".md"
+    if str(file) == "okrs":
+        if okr_file is None:
+            fail("give the OKR file: steerco import okrs FILE.md [--dry-run]")
+        file = okr_file
+    elif okr_file is not None:
+        fail(f"unexpected argument '{okr_file}': import one file (or `okrs FILE.md`)")
+    if not file.exists():
+        fail(f"no such file: {file}")
     eng = _engine()
     with Session(eng) as session:
         ws = _resolve_workspace(session, workspace)
-    book = read_path(file)
+    book: Book = _okr_book(file, dry_run and not as_json) if okrs else read_path(file)
     with Progress(TextColumn("{task.description:<20}"), BarColumn(),
                   TextColumn("{task.completed:>10,.0f}/{task.total:,.0f}"),
                   TimeElapsedColumn(), console=err, transient=True,
@@ -80,7 +96,39 @@ def import_file(
             bar.update(task, description=sheet, completed=done, total=max(total, 1))
 
         report = import_book(eng, ws, book, dry_run=dry_run, progress=progress)
-    _print_report(report, as_json)
+    _print_report(report, as_json, show_rows=not okrs)
+
+
+def _okr_book(file: Path, show_tree: bool) -> Book:
+    from rich.tree import Tree
+
+    from steerco.transfer.okrs import Item, OkrParseError, counts, parse, to_book
+
+    try:
+        doc = parse(file.read_text(encoding="utf-8"), file.name)
+    except UnicodeDecodeError:
+        fail(f"{file}: not UTF-8; save it as UTF-8 text")
+    except OkrParseError as exc:
+        fail(str(exc))
+    if show_tree:
+        c = counts(doc)
+        tree = Tree(f"[bold]{doc.title}[/] ({doc.start} – {doc.end}): {c['objectives']} "
+                    f"objectives, {c['key_results']} key results (+{c['note_key_results']} "
+                    f"for objectives' notes), {c['checkins']} final check-ins")
+
+        def add(node: Tree, item: Item) -> None:
+            kind = "KR" if item.is_kr else "O"
+            value = "" if item.value is None else f" [green]→ {item.value:g}%[/]"
+            note = f" [dim]=> {item.note[:60]}[/]" if item.note and item.value is None else ""
+            branch = node.add(f"[cyan]{kind} {item.path}[/] {item.team}: {item.text[:70]}"
+                              f"{value}{note}", highlight=False)
+            for child in item.children if not item.is_kr else []:
+                add(branch, child)
+
+        for root in doc.roots:
+            add(tree, root)
+        out.print(tree)
+    return to_book(doc)
 
 
 def export(
