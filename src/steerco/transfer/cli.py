@@ -136,13 +136,23 @@ def export(
                                               "CSV files.")],
     fmt: Annotated[str | None, typer.Option("--format", help="xlsx or csv (default: from "
                                                              "the path).")] = None,
+    as_yaml: Annotated[bool, typer.Option("--yaml", help="The strategy as a YAML file for "
+                                                         "`steerco plan`.")] = False,
     workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
 ) -> None:
-    """Export everything to XLSX or CSV, in the templates' layout."""
+    """Export everything to XLSX or CSV (the templates' layout), or the strategy to YAML."""
     from sqlalchemy.orm import Session
 
     from steerco.transfer.export import collect, write_csv, write_xlsx
 
+    if as_yaml:
+        from steerco.transfer.strategy import export_yaml
+
+        with Session(_engine()) as session:
+            path.write_text(export_yaml(session, _resolve_workspace(session, workspace)),
+                            encoding="utf-8")
+        out.print(f"strategy written to {path}")
+        return
     fmt = fmt or ("xlsx" if path.suffix.lower() == ".xlsx" else "csv")
     if fmt not in ("xlsx", "csv"):
         fail(f"--format must be xlsx or csv, got '{fmt}'")
@@ -187,8 +197,77 @@ def locale(
         out.print(f"locale: {repo.locale()}")
 
 
+def _strategy(path: Path, workspace: str | None, apply: bool) -> None:
+    import hashlib
+
+    from sqlalchemy.orm import Session
+
+    from steerco.transfer.strategy import plan as run_plan
+    from steerco.transfer.strategy import save_plan
+
+    if not path.exists():
+        fail(f"no such file: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8")
+    eng = _engine()
+    with Session(eng) as session:
+        ws = _resolve_workspace(session, workspace)
+    expect = None
+    if apply:
+        saved = path.with_name(path.name + ".plan")
+        if not saved.exists():
+            fail(f"no plan for {path}: run `steerco plan {path}` first")
+        recorded = json.loads(saved.read_text())
+        if recorded.get("file") != hashlib.sha256(text.encode()).hexdigest():
+            fail(f"{path} changed since the plan: run `steerco plan {path}` again")
+        expect = recorded.get("workspace")
+    result = run_plan(eng, ws, text, path.name, apply=apply, expect=expect)
+    report = result.report
+    for o in report.outcomes:
+        if o.action == "create":
+            out.print(f"[green]+ create[/] {o.sheet} {o.key}", highlight=False)
+        elif o.action == "update":
+            out.print(f"[yellow]~ update[/] {o.sheet} {o.key}: " + "; ".join(
+                f"{k}: {a} → {b}" for k, (a, b) in o.changes.items()), highlight=False)
+    for section, key, name in result.archive:
+        out.print(f"[red]- archive[/] {section} {key} ({name})", highlight=False)
+    for sheet, c in report.bulk.items():
+        if c["create"] or c["update"]:
+            out.print(f"[green]+ {c['create']} / ~ {c['update']}[/] {sheet}")
+    if report.problems:
+        _print_report(report, False)
+    if result.empty:
+        out.print("no changes: the workspace matches the file")
+    elif apply:
+        out.print("applied")
+        path.with_name(path.name + ".plan").unlink(missing_ok=True)
+    else:
+        save_plan(path, result, text)
+        out.print(f"plan saved; apply it with `steerco apply {path}`")
+
+
+def plan(
+    path: Annotated[Path, typer.Argument(help="The strategy YAML file.")],
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+) -> None:
+    """Print what the strategy file would change: create, update (before → after), archive."""
+    _strategy(path, workspace, apply=False)
+
+
+def apply(
+    path: Annotated[Path, typer.Argument(help="The strategy YAML file (planned first).")],
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+) -> None:
+    """Apply a planned strategy file atomically; refused when the workspace changed since."""
+    _strategy(path, workspace, apply=True)
+
+
 def register(app: typer.Typer) -> None:
     """Add the transfer commands to the main CLI."""
+    app.command("plan")(plan)
+    app.command("apply")(apply)
     app.command("import")(import_file)
     app.command("export")(export)
     app.command("template")(template)
