@@ -4,23 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from steerco.authz import scopes
 from steerco.db.enums import OrgKind
-from steerco.kit.ids import parse_id
-from steerco.org.repository import OrgUnitRepository, PersonRepository
-from steerco.org.schemas import (
-    OrgUnitCreate,
-    OrgUnitRead,
-    OrgUnitUpdate,
-    PersonCreate,
-    PersonRead,
-    PersonUpdate,
-)
-from steerco.org.service import create_org_unit, create_person, update_org_unit, update_person
-from steerco.web import scopes
-from steerco.web.auth import Reader, Writer
-from steerco.web.items import item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
+from steerco.http.auth import Reader, Writer
+from steerco.http.items import item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,
@@ -34,6 +23,17 @@ from steerco.web.rest import (
     set_etag,
     sort_query,
 )
+from steerco.kit.ids import parse_id
+from steerco.org.repository import OrgUnitRepository, PersonRepository
+from steerco.org.schemas import (
+    OrgUnitCreate,
+    OrgUnitRead,
+    OrgUnitUpdate,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+)
+from steerco.org.service import create_org_unit, create_person, update_org_unit, update_person
 
 router = APIRouter()
 Ref = Annotated[str | None, Query(max_length=40)]

@@ -6,22 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from steerco.accounts import service as accounts
 from steerco.accounts.demo import demo_logins
 from steerco.db.engine import unit_of_work
-from steerco.db.models import (
-    BudgetLine,
-    CausalLink,
-    Dependency,
-    Milestone,
-    PlannedBenefit,
-)
+from steerco.http.auth import SESSION_COOKIE, makers
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id, parse_any
 from steerco.org.repository import WorkspaceRepository
-from steerco.web.auth import SESSION_COOKIE, makers
+from steerco.views import links
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, User, optional_user
 
@@ -114,32 +107,27 @@ def _where(s: Any, ws: int, kind: str, key: int) -> str:
     if kind == "person":
         return f"/admin/people?q={format_id(kind, key)}"
     if kind == "milestone":
-        row = s.scalar(select(Milestone.initiative_id).where(
-            Milestone.workspace_id == ws, Milestone.id == key))
+        row = links.initiative_of_milestone(s, ws, key)
         if row is not None:
             return f"/initiatives/{format_id('initiative', row)}#{format_id(kind, key)}"
     elif kind == "dependency":
-        d = s.get(Dependency, key)
-        if d is not None and d.workspace_id == ws:
+        d = links.dependency(s, ws, key)
+        if d is not None:
             if d.consumer_initiative_id is not None:
                 return f"/initiatives/{format_id('initiative', d.consumer_initiative_id)}"
-            ini = s.scalar(select(Milestone.initiative_id).where(
-                Milestone.id == d.consumer_milestone_id))
+            ini = links.initiative_of_milestone(s, ws, d.consumer_milestone_id)
             if ini is not None:
                 return f"/initiatives/{format_id('initiative', ini)}#deps"
     elif kind == "benefit":
-        ini = s.scalar(select(PlannedBenefit.initiative_id).where(
-            PlannedBenefit.workspace_id == ws, PlannedBenefit.id == key))
+        ini = links.initiative_of_benefit(s, ws, key)
         if ini is not None:
             return f"/initiatives/{format_id('initiative', ini)}#benefits"
     elif kind == "budget_line":
-        ini = s.scalar(select(BudgetLine.initiative_id).where(
-            BudgetLine.workspace_id == ws, BudgetLine.id == key))
+        ini = links.initiative_of_budget_line(s, ws, key)
         if ini is not None:
             return f"/initiatives/{format_id('initiative', ini)}#budget"
     elif kind == "causal_link":
-        driven = s.scalar(select(CausalLink.driven_id).where(
-            CausalLink.workspace_id == ws, CausalLink.id == key))
+        driven = links.driven_metric_of(s, ws, key)
         if driven is not None:
             return f"/metrics/{format_id('metric', driven)}#drivers"
     raise NotFound(kind, format_id(kind, key))

@@ -11,20 +11,20 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from steerco.accounts.errors import Forbidden
+from steerco.authz import scopes
 from steerco.checkins.repository import MeasurementRepository
 from steerco.checkins.service import check_in
 from steerco.core.status import Status
-from steerco.db.models import CausalLink, Measurement, Metric, MetricObjective, Objective
+from steerco.db.models import CausalLink, Metric
 from steerco.evidence.service import metric_view
 from steerco.kit.errors import FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.metrics.service import updaters_of
-from steerco.web import scopes
+from steerco.views import Session
+from steerco.views import metrics as views
 from steerco.web.pages.charts import metric_chart
 from steerco.web.pages.common import (
     WORK,
@@ -58,30 +58,23 @@ def metrics(request: Request, user: User, page: int = 1, q: str = "", status: st
     ws = user.ctx.ws
     with user.ctx.read() as s:
         st = state(s, ws)
-        stmt = select(Metric.id, Metric.name, Metric.unit, Metric.kind, Metric.owner_id,
-                      Metric.cadence).where(Metric.workspace_id == ws)
-        if q:
-            stmt = stmt.where(Metric.name.ilike(f"%{q[:100]}%"))
-        if mine:
-            stmt = stmt.where(Metric.owner_id == user.person_id)
+        owner = user.person_id if mine else None
         mr = st.evaluation.metrics
         if status in STATUSES:
             # Filter by computed status in the engine's arrays, then load only one page.
             code = STATUS_CODES[status]
             keys = st.snapshot.metrics.ids[mr.status.status == code]
-            ids = s.execute(stmt.with_only_columns(Metric.id).order_by(Metric.id)).scalars()
-            wanted = np.intersect1d(np.fromiter(ids, dtype=np.int64), keys)
+            ids = views.listed_keys(s, ws, q, owner)
+            wanted = np.intersect1d(np.array(ids, dtype=np.int64), keys)
             total = int(wanted.shape[0])
         else:
-            total = int(s.scalar(stmt.with_only_columns(func.count())) or 0)
+            total = views.listed_count(s, ws, q, owner)
         p = pager(page, total)
         if status in STATUSES:
             page_keys = [int(k) for k in wanted[p.offset:p.offset + p.per_page]]
-            rows = s.execute(stmt.where(Metric.id.in_(page_keys or [-1])).order_by(
-                Metric.id)).all()
+            rows = views.listed_page(s, ws, q, owner, keys=page_keys)
         else:
-            rows = s.execute(stmt.order_by(Metric.id).offset(p.offset).limit(p.per_page)
-                             ).all()
+            rows = views.listed_page(s, ws, q, owner, p.offset, p.per_page)
         items: list[dict[str, Any]] = []
         for key, name, unit, kind, owner, cadence in rows:
             r = metric_row(st, key)
@@ -100,8 +93,7 @@ def metrics(request: Request, user: User, page: int = 1, q: str = "", status: st
 
 
 def _metric(s: Session, ws: int, mid: str) -> Metric:
-    m = s.scalar(select(Metric).where(Metric.workspace_id == ws,
-                                      Metric.id == key_of(mid, "metric")))
+    m = views.find(s, ws, key_of(mid, "metric"))
     if m is None:
         raise NotFound("metric", mid)
     return m
@@ -128,9 +120,7 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
         superseded = {h.supersedes_id for h in hist if h.supersedes_id is not None}
         hist.sort(key=lambda h: (h.as_of, h.id), reverse=True)
         rows, hp = page_of(hist, hpage, 20)
-        objs = s.execute(select(Objective.id, Objective.title).join(
-            MetricObjective, MetricObjective.objective_id == Objective.id).where(
-            MetricObjective.workspace_id == ws, MetricObjective.metric_id == m.id)).all()
+        objs = views.objectives_of(s, ws, m.id)
         o_status = st.evaluation.objectives.status
         objectives = []
         for k, title in objs:
@@ -138,12 +128,7 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
             objectives.append({"id": format_id("objective", k), "title": title,
                                "status": status_name(int(o_status[orow])) if orow >= 0
                                else "no_data"})
-        links = s.execute(select(CausalLink).where(
-            CausalLink.workspace_id == ws,
-            (CausalLink.driven_id == m.id) | (CausalLink.driver_id == m.id))).scalars().all()
-        other = {ln.driver_id if ln.driven_id == m.id else ln.driven_id for ln in links}
-        other_m = {x.id: x for x in s.execute(select(Metric).where(
-            Metric.workspace_id == ws, Metric.id.in_(other))).scalars().all()}
+        links, other_m = views.causal_links_of(s, ws, m.id)
         work = WORK.get(s, ws)
         mr = st.evaluation.metrics
 
@@ -269,8 +254,7 @@ def _messages(errs: list[FieldError]) -> dict[str, str]:
 def evidence_file(mea: str, user: User) -> Response:
     key = key_of(mea, "measurement")
     with user.ctx.read() as s:
-        row = s.scalar(select(Measurement).where(Measurement.workspace_id == user.ctx.ws,
-                                                 Measurement.id == key))
+        row = views.measurement(s, user.ctx.ws, key)
         if row is None or not row.evidence_file:
             raise NotFound("measurement", mea)
         rel = row.evidence_file

@@ -12,14 +12,13 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from steerco.core.snapshot import rows_of
-from steerco.db.models import CausalLink, Objective, OrgUnit
 from steerco.evidence.repository import SnapshotRepository
 from steerco.evidence.service import EngineState, metric_view, objective_view
 from steerco.kit.ids import format_id
+from steerco.views import Session
+from steerco.views import strategy_map as views
 from steerco.web.pages.common import status_name
 
 LEVELS = ["company", "business_unit", "department", "team"]
@@ -34,20 +33,6 @@ BAD = {"off_track", "missed"}
 WARN = {"at_risk", "stale"}
 
 
-def subtree(s: Session, ws: int, root: int) -> set[int]:
-    """The org unit `root` and every unit below it."""
-    rows = s.execute(select(OrgUnit.id, OrgUnit.parent_id).where(
-        OrgUnit.workspace_id == ws)).all()
-    kids: dict[int | None, list[int]] = {}
-    for k, parent in rows:
-        kids.setdefault(parent, []).append(k)
-    out, todo = set(), [root]
-    while todo:
-        u = todo.pop()
-        if u not in out:
-            out.add(u)
-            todo.extend(kids.get(u, []))
-    return out
 
 
 def _value(x: Any) -> str:
@@ -69,11 +54,7 @@ def _reason(st: EngineState, orow: int, labels: dict[int, tuple[str, str]]) -> s
 
 def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict[str, Any]:
     """Nodes, edges and the accessible list of the map (of one unit's subtree, or all)."""
-    q = select(Objective.id, Objective.title, Objective.level, Objective.perspective).where(
-        Objective.workspace_id == ws, Objective.archived.is_(False))
-    if unit is not None:
-        q = q.where(Objective.org_unit_id.in_(sorted(subtree(s, ws, unit))))
-    objs = s.execute(q).all()
+    objs = views.objectives(s, ws, unit)
     snap, g = st.snapshot, st.snapshot.graph
     keys = np.array([o[0] for o in objs], dtype=np.int64)
     orows = rows_of(snap.objective_ids, keys)
@@ -182,9 +163,7 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
             metric_obj.setdefault(int(snap.metrics.ids[int(m)]), []).append(
                 format_id("objective", objs[i][0]))
     if metric_obj:
-        links = s.execute(select(CausalLink.driver_id, CausalLink.driven_id).where(
-            CausalLink.workspace_id == ws)).all()
-        for drv, dvn in links:
+        for drv, dvn in views.causal_links(s, ws):
             for a in metric_obj.get(drv, []):
                 for b in metric_obj.get(dvn, []):
                     if a != b:

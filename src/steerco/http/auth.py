@@ -38,9 +38,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from steerco.accounts import service as accounts
 from steerco.accounts.cache import CACHE
-from steerco.accounts.errors import Forbidden, Unauthenticated
 from steerco.db.engine import unit_of_work
 from steerco.db.models.accounts import Role, TokenScope
+from steerco.kit.errors import Forbidden, Unauthenticated
 
 SESSION_COOKIE = "steerco_session"
 CSRF_HEADER = "X-CSRF-Token"

@@ -1,4 +1,4 @@
-"""Error handlers of the API beyond web/errors.py: auth refusals, stale writes, and the
+"""Error handlers of the API beyond http/errors.py: auth refusals, stale writes, and the
 database refusing values a client sent (out-of-range numbers, NUL bytes), which must be
 a 4xx, never a 500."""
 
@@ -9,16 +9,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 
-from steerco.accounts.errors import (
+from steerco.http.errors import problem
+from steerco.kit.errors import (
     Forbidden,
     IdempotencyMismatch,
     PreconditionFailed,
     PreconditionRequired,
+    SteercoError,
     Throttled,
     Unauthenticated,
 )
-from steerco.kit.errors import SteercoError
-from steerco.web.errors import problem
 
 
 def _body(exc: SteercoError) -> list[dict[str, str]]:

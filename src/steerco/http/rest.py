@@ -11,8 +11,12 @@ from fastapi import Header, Query, Response
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
-from steerco.accounts.errors import PreconditionFailed, PreconditionRequired
-from steerco.kit.errors import FieldError, ValidationFailed
+from steerco.kit.errors import (
+    FieldError,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
 from steerco.kit.ids import PREFIXES, parse_id
 
 T = TypeVar("T")

@@ -1,0 +1,132 @@
+"""Findings, the schedule and earned value, computed once per workspace and day.
+
+Findings and the schedule take seconds to compute for a large workspace, so pages read
+them from `WorkCache`: one computed copy per workspace and day, refreshed in a background
+thread when measurements arrive or it is older than `FRESH_S` (stale-while-revalidate),
+so no page waits for a recompute after the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from steerco.core import benefits as cb
+from steerco.db.models import Workspace
+from steerco.evidence.service import CACHE
+from steerco.findings import service as fs
+from steerco.kit import clock
+
+log = logging.getLogger("steerco.web.pages")
+FRESH_S = 120.0
+
+
+def pid_key(public_id: str | None) -> int | None:
+    """The key of a public id (`per_12` → 12), or None."""
+    if not public_id:
+        return None
+    _, _, rest = public_id.partition("_")
+    return int(rest) if rest.isdigit() else None
+
+
+# --- findings, schedule and earned value, computed once per workspace and day ----------
+
+
+@dataclass
+class Work:
+    """Findings (as JSON), the findings model (schedule inside) and earned value."""
+
+    model: fs.Model
+    findings: list[dict[str, Any]]
+    earned: cb.EarnedValue
+    made_at: float
+    high_water: int
+    by_subject: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    broken: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def of(self, public_id: str) -> list[dict[str, Any]]:
+        return self.by_subject.get(public_id, [])
+
+
+def _compute(s: Session, ws: int, day: dt.date) -> Work:
+    m = fs.load_model(s, ws, day)
+    rows = [fs.finding_json(f) for b in fs.run_findings(m) for f in b.rows()]
+    rows.sort(key=lambda f: (-f["severity"], fs.KINDS.index(f["kind"])))
+    ev = cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
+    w = Work(m, rows, ev, time.monotonic(), m.snap.high_water)
+    for f in rows:
+        w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
+        if f["kind"] == "broken_dependency":
+            k = pid_key(f["subject"]["id"])
+            if k is not None:
+                w.broken[k] = f
+    return w
+
+
+class WorkCache:
+    """Per-process `Work` per (database, workspace, day), refreshed in the background."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, int, dt.date], Work] = {}
+        self._busy: set[tuple[str, int, dt.date]] = set()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def get(self, s: Session, ws: int) -> Work:
+        day = clock.today()
+        engine = s.get_bind().engine
+        key = (str(engine.url), ws, day)
+        st = CACHE.state(s, ws, day)
+        with self._lock:
+            hit = self._items.get(key)
+        if hit is None:
+            w = _compute(s, ws, day)
+            with self._lock:
+                self._items[key] = w
+            return w
+        stale = (hit.high_water != st.snapshot.high_water
+                 or time.monotonic() - hit.made_at > FRESH_S)
+        if stale:
+            self._refresh(engine, key)
+        return hit
+
+    def _refresh(self, engine: Engine, key: tuple[str, int, dt.date]) -> None:
+        with self._lock:
+            if key in self._busy:
+                return
+            self._busy.add(key)
+
+        def run() -> None:
+            try:
+                with Session(engine) as s:
+                    w = _compute(s, key[1], key[2])
+                with self._lock:
+                    self._items[key] = w
+            except Exception:  # a failed refresh keeps serving the last copy
+                log.exception("refreshing findings failed")
+            finally:
+                with self._lock:
+                    self._busy.discard(key)
+
+        threading.Thread(target=run, name="steerco-findings-refresh", daemon=True).start()
+
+
+WORK = WorkCache()
+
+
+def warm(engine: Engine) -> None:
+    """Compute every workspace's findings and schedule now (a server's first page view
+    then does not wait for them)."""
+    with Session(engine) as s:
+        for ws in s.scalars(select(Workspace.id)).all():
+            WORK.get(s, ws)
