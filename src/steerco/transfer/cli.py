@@ -238,14 +238,13 @@ def _strategy(path: Path, workspace: str | None, apply: bool) -> None:
             out.print(f"[green]+ {c['create']} / ~ {c['update']}[/] {sheet}")
     if report.problems:
         _print_report(report, False)
-    if result.empty:
-        out.print("no changes: the workspace matches the file")
-    elif apply:
-        out.print("applied")
+    if apply:
+        out.print("no changes: the workspace matches the file" if result.empty else "applied")
         path.with_name(path.name + ".plan").unlink(missing_ok=True)
-    else:
-        save_plan(path, result, text)
-        out.print(f"plan saved; apply it with `steerco apply {path}`")
+        return
+    save_plan(path, result, text)
+    out.print("no changes: the workspace matches the file" if result.empty else
+              f"plan saved; apply it with `steerco apply {path}`")
 
 
 def plan(
