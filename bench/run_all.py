@@ -19,7 +19,7 @@ from bench._common import RESULTS, ROOT
 
 #: In the order a reader of bench/README.md meets them.
 BENCHMARKS = ["demo_load", "forecast_m4", "engine_scale", "psplib", "issuelinks",
-              "ripple_graph", "ripple", "api_load", "pages"]
+              "ripple_graph", "ripple", "api_load", "pages", "import_measurements"]
 
 
 def main() -> int:
