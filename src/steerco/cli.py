@@ -26,6 +26,7 @@ from steerco.cli_common import err, fail, out, resolve_workspace, workspace_id
 from steerco.findings.cli import findings as findings_command
 from steerco.findings.cli import whatif as whatif_command
 from steerco.kit.errors import SteercoError
+from steerco.transfer import cli as transfer_cli
 
 app = typer.Typer(help="steerco: strategy execution computed from evidence.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -578,3 +579,4 @@ def main() -> None:
 
 app.command("findings")(findings_command)
 app.command("whatif")(whatif_command)
+transfer_cli.register(app)

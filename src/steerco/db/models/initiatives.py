@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,7 +46,11 @@ class Initiative(Entity, Base):
     dependencies_declared: Mapped[bool] = mapped_column(Boolean, default=False,
                                                         server_default="0")
     stopped: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: The key a spreadsheet or strategy file names this row by (unique per workspace), so
+    #: importing the same file again finds the row instead of adding a second one.
+    external_key: Mapped[str | None] = mapped_column(String(200))
     __table_args__ = (
+        UniqueConstraint("workspace_id", "external_key", name="uq_initiatives_ws_external_key"),
         CheckConstraint("due_date IS NULL OR start_date IS NULL OR due_date >= start_date",
                         name="date_order"),
         Index("ix_initiatives_ws_owner", "workspace_id", "owner_id"),

@@ -51,7 +51,11 @@ class Metric(Entity, Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
     source: Mapped[Source] = mapped_column(str_enum(Source, "source"), default=Source.MANUAL)
     description: Mapped[str | None] = mapped_column(Text)
+    #: The key a spreadsheet or strategy file names this row by (unique per workspace), so
+    #: importing the same file again finds the row instead of adding a second one.
+    external_key: Mapped[str | None] = mapped_column(String(200))
     __table_args__ = (
+        UniqueConstraint("workspace_id", "external_key", name="uq_metrics_ws_external_key"),
         CheckConstraint("target_date > baseline_date", name="date_order"),
         CheckConstraint("tolerance IS NULL OR tolerance >= 0", name="tolerance_nonneg"),
         Index("ix_metrics_ws_owner", "workspace_id", "owner_id"),

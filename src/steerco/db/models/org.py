@@ -15,6 +15,9 @@ class Workspace(Keyed, Timestamped, Versioned, Base):
     __tablename__ = "workspaces"
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    #: How people here write numbers and dates in files ('de': 1.234,5 and 31.12.2026);
+    #: imports read text cells by it and never guess (steerco.transfer.values).
+    locale: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
 
 
 class OrgUnit(Entity, Base):

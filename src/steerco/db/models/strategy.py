@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,7 +29,13 @@ class Theme(Entity, Base):
     description: Mapped[str | None] = mapped_column(Text)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
-    __table_args__ = (Index("ix_themes_ws_active", "workspace_id", "active"),)
+    #: The key a spreadsheet or strategy file names this row by (unique per workspace), so
+    #: importing the same file again finds the row instead of adding a second one.
+    external_key: Mapped[str | None] = mapped_column(String(200))
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_key", name="uq_themes_ws_external_key"),
+        Index("ix_themes_ws_active", "workspace_id", "active"),
+    )
 
 
 class Objective(Entity, Base):
@@ -46,7 +53,11 @@ class Objective(Entity, Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: The key a spreadsheet or strategy file names this row by (unique per workspace), so
+    #: importing the same file again finds the row instead of adding a second one.
+    external_key: Mapped[str | None] = mapped_column(String(200))
     __table_args__ = (
+        UniqueConstraint("workspace_id", "external_key", name="uq_objectives_ws_external_key"),
         CheckConstraint("period_end >= period_start", name="period_order"),
         Index("ix_objectives_ws_org_unit", "workspace_id", "org_unit_id"),
         Index("ix_objectives_ws_owner", "workspace_id", "owner_id"),

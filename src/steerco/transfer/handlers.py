@@ -1,0 +1,352 @@
+"""One handler per sheet: find the row by its key, create or update it with the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from steerco.db.enums import STAGE_ORDER, StageGate
+from steerco.db.models import (
+    BudgetLine,
+    Initiative,
+    Metric,
+    Milestone,
+    Objective,
+    OrgUnit,
+    Person,
+    Theme,
+)
+from steerco.finance import service as finance
+from steerco.initiatives import service as initiatives
+from steerco.kit.errors import FieldError
+from steerco.metrics import service as metrics
+from steerco.objectives import service as objectives
+from steerco.org import service as org
+from steerco.transfer.context import Ctx, Deferred
+from steerco.transfer.report import Action, Problem, Report
+from steerco.transfer.spec import BY_NAME, SheetSpec
+
+Applied = tuple[Action, dict[str, tuple[Any, Any]]]
+Refs = dict[str, tuple[str, str]]  # service field → (kind of the row it names, column)
+
+
+class Handler:
+    """A sheet: its key column, and how a row becomes a create, an update or nothing."""
+
+    spec: SheetSpec
+    key_column: str = "key"
+    bulk: ClassVar[bool] = False
+    #: Service field → sheet column, for naming the cell a service refused.
+    fields: ClassVar[dict[str, str]] = {}
+
+    def raw_key(self, raw: dict[str, Any]) -> str | None:
+        v = raw.get(self.key_column)
+        if v is None:
+            return None
+        text = str(int(v)) if isinstance(v, float) and v == int(v) else str(v).strip()
+        return text.lower() if self.key_column == "email" else text
+
+    def key(self, v: dict[str, Any]) -> str:
+        return str(v[self.key_column])
+
+    def column_of(self, e: FieldError) -> str | None:
+        head = e.field.split(".")[0]
+        if head in self.fields:
+            return self.fields[head]
+        name = head.removesuffix("_id")
+        return name if any(c.name == name for c in self.spec.columns) else (
+            head if any(c.name == head for c in self.spec.columns) else e.field)
+
+    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
+        raise NotImplementedError
+
+    def stage_bulk(self, ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any]]],
+                   report: Report) -> list[Problem]:
+        """Bulk sheets check every row, then write them all at once (see bulk.py)."""
+        raise NotImplementedError
+
+
+class EntityHandler(Handler):
+    """A sheet of entities with an external key, written by `create` and `update`."""
+
+    kind: ClassVar[str]
+    model: ClassVar[Any]
+    create: ClassVar[Callable[..., Any]]
+    update: ClassVar[Callable[..., Any]]
+    updatable: ClassVar[tuple[str, ...]]
+    refs: ClassVar[Refs] = {}
+    deferrable: ClassVar[tuple[str, ...]] = ()
+    stores_key: ClassVar[str | None] = "external_key"
+
+    def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
+        key = self.key(v)
+        ctx.current_row = number
+        body = self.payload(ctx, v)
+        later: dict[str, tuple[str, str]] = {}
+        for field, (kind, column) in self.refs.items():
+            try:
+                body[field] = ctx.ref(kind, column, v[column], defer=field in self.deferrable)
+            except Deferred:
+                body[field] = None
+                later[field] = (kind, column)
+        existing = ctx.find(self.kind, key)
+        if existing is None:
+            row = type(self).create(ctx.session, ctx.workspace_id,
+                                    {k: x for k, x in body.items() if x is not None})
+            if self.stores_key and getattr(row, self.stores_key) != key:
+                setattr(row, self.stores_key, key)
+                ctx.session.flush()
+            ctx.register(self.kind, key, row.id)
+            self.after_create(ctx, row, v)
+            action: Action = "create"
+            changes: dict[str, tuple[Any, Any]] = {}
+        else:
+            row = ctx.session.get(self.model, existing)
+            assert row is not None  # found by key in this workspace, in this transaction
+            changes = {f: (getattr(row, f), x) for f, x in body.items()
+                       if f in self.updatable and x is not None and getattr(row, f) != x}
+            if changes:
+                type(self).update(ctx.session, ctx.workspace_id, row.id,
+                                  {f: after for f, (_, after) in changes.items()})
+            action = "update" if changes else "unchanged"
+            action = self.after_update(ctx, row, v, action)
+        for field, (kind, column) in later.items():
+            ctx.deferred.append((self.spec.name, number, self._set_later(
+                ctx, row.id, field, kind, column, v[column])))
+        return action, {self.fields.get(f, f.removesuffix("_id")): (_show(a), _show(b))
+                        for f, (a, b) in changes.items()}
+
+    def _set_later(self, ctx: Ctx, row_id: int, field: str, kind: str, column: str,
+                   value: str) -> Callable[[], None]:
+        def work() -> None:
+            ref = ctx.ref(kind, column, value)
+            type(self).update(ctx.session, ctx.workspace_id, row_id, {field: ref})
+        return work
+
+    def after_create(self, ctx: Ctx, row: Any, v: dict[str, Any]) -> None:
+        """Write what the create service does not take (e.g. a milestone's completion)."""
+
+    def after_update(self, ctx: Ctx, row: Any, v: dict[str, Any], action: Action) -> Action:
+        return action
+
+
+def _show(x: Any) -> Any:
+    return getattr(x, "value", x)
+
+
+def _plain(v: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {n: v[n] for n in names}
+
+
+class OrgUnits(EntityHandler):
+    spec = BY_NAME["org_units"]
+    key_column, kind, model, stores_key = "code", "org_unit", OrgUnit, None
+    create, update = org.create_org_unit, org.update_org_unit
+    updatable = ("name", "parent_id", "head_id")
+    refs: ClassVar[Refs] = {
+        "parent_id": ("org_unit", "parent"),
+        "head_id": ("person", "head"),
+    }
+    deferrable = ("parent_id", "head_id")
+
+    def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
+        return _plain(v, "code", "name", "kind")
+
+
+class People(EntityHandler):
+    spec = BY_NAME["people"]
+    key_column, kind, model, stores_key = "email", "person", Person, None
+    create, update = org.create_person, org.update_person
+    updatable = ("name", "title", "manager_id", "org_unit_id")
+    refs: ClassVar[Refs] = {
+        "manager_id": ("person", "manager"),
+        "org_unit_id": ("org_unit", "org_unit"),
+    }
+    deferrable = ("manager_id",)
+
+    def key(self, v: dict[str, Any]) -> str:
+        return str(v["email"]).lower()
+
+    def after_create(self, ctx: Ctx, row: Any, v: dict[str, Any]) -> None:
+        ctx.names.setdefault(row.name.strip().lower(), []).append(row.id)
+
+    def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
+        return _plain(v, "email", "name", "title")
+
+
+class Themes(EntityHandler):
+    spec = BY_NAME["themes"]
+    kind, model = "theme", Theme
+    create, update = objectives.create_theme, objectives.update_theme
+    updatable = ("name", "description", "owner_id", "active")
+    refs: ClassVar[Refs] = {
+        "owner_id": ("person", "owner"),
+    }
+
+    def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
+        return _plain(v, "name", "description", "active")
+
+
+class Objectives(EntityHandler):
+    spec = BY_NAME["objectives"]
+    kind, model = "objective", Objective
+    create, update = objectives.create_objective, objectives.update_objective
+    updatable = ("title", "description", "period_start", "period_end", "level",
+                 "perspective", "owner_id", "org_unit_id", "theme_id")
+    refs: ClassVar[Refs] = {
+        "owner_id": ("person", "owner"),
+        "org_unit_id": ("org_unit", "org_unit"),
+        "theme_id": ("theme", "theme"),
+    }
+
+    def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
+        return _plain(v, "title", "description", "period_start", "period_end", "level",
+                      "perspective")
+
+
+class Metrics(EntityHandler):
+    spec = BY_NAME["metrics"]
+    kind, model = "metric", Metric
+    create, update = metrics.create_metric, metrics.update_metric
+    updatable = ("name", "unit", "direction", "baseline_value", "baseline_date",
+                 "target_value", "target_date", "tolerance", "tolerance_mode", "indicator",
+                 "cadence", "owner_id", "description")
+    refs: ClassVar[Refs] = {
+        "owner_id": ("person", "owner"),
+    }
+
+    def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
+        return _plain(v, "name", "kind", *self.updatable[1:11], "description")
+
+    def after_update(self, ctx: Ctx, row: Any, v: dict[str, Any], action: Action) -> Action:
+        if v["kind"] is not None and row.kind != v["kind"]:
+            raise _refuse("kind", v["kind"], f"is {row.kind.value}; a metric's kind cannot "
+                                             "change (create a new metric)")
+        return action
+
+
+class Initiatives(EntityHandler):
+    spec = BY_NAME["initiatives"]
+    kind, model = "initiative", Initiative
+    create, update = initiatives.create_initiative, initiatives.update_initiative
+    updatable = ("name", "description", "kind", "owner_id", "sponsor_id", "controller_id",
+                 "org_unit_id", "start_date", "due_date")
+    refs: ClassVar[Refs] = {
+        "owner_id": ("person", "owner"),
+        "sponsor_id": ("person", "sponsor"),
+        "controller_id": ("person", "controller"),
+        "org_unit_id": ("org_unit", "org_unit"),
+    }
+    fields: ClassVar[dict[str, str]] = {"metric_ids": "metrics"}
+
+    def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
+        body = _plain(v, "name", "description", "kind", "start_date", "due_date")
+        if v["stage"] is not None:
+            # A new initiative starts at most at `detailed`; later stages are reached
+            # through the gate (move_stage) once its metrics and budget lines are in.
+            body["stage"] = STAGE_ORDER[min(STAGE_ORDER.index(StageGate(v["stage"])),
+                                            STAGE_ORDER.index(StageGate.DETAILED))].value
+        body["metric_ids"] = [ctx.ref("metric", "metrics", k) for k in v["metrics"] or []]
+        return body
+
+    def after_create(self, ctx: Ctx, row: Any, v: dict[str, Any]) -> None:
+        self._gate(ctx, row, v)
+
+    def _gate(self, ctx: Ctx, row: Any, v: dict[str, Any]) -> bool:
+        if v["stage"] is None or row.stage == v["stage"]:
+            return False
+        here, there = STAGE_ORDER.index(row.stage), STAGE_ORDER.index(StageGate(v["stage"]))
+        steps = STAGE_ORDER[here + 1:there + 1] if there > here else [STAGE_ORDER[there]]
+        key = row.id
+
+        def work() -> None:
+            for stage in steps:
+                initiatives.move_stage(ctx.session, ctx.workspace_id, key, stage)
+        ctx.deferred.append((self.spec.name, ctx.current_row, work))
+        return True
+
+    def after_update(self, ctx: Ctx, row: Any, v: dict[str, Any], action: Action) -> Action:
+        if self._gate(ctx, row, v):
+            action = "update"
+        linked = set(ctx.repo.initiative_metrics().get(row.id, []))
+        for key in v["metrics"] or []:
+            metric_id = ctx.ref("metric", "metrics", key)
+            if metric_id is not None and metric_id not in linked:
+                initiatives.link_metric(ctx.session, ctx.workspace_id, row.id, metric_id)
+                action = "update"
+        return action
+
+
+class Milestones(EntityHandler):
+    spec = BY_NAME["milestones"]
+    kind, model, stores_key = "milestone", Milestone, "external_ref"
+    create, update = initiatives.add_milestone, initiatives.update_milestone
+    updatable = ("name", "owner_id", "due_date", "forecast_date", "duration_days",
+                 "completed_on", "evidence_url")
+    refs: ClassVar[Refs] = {
+        "initiative_id": ("initiative", "initiative"),
+        "owner_id": ("person", "owner"),
+    }
+
+    def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
+        body = _plain(v, "name", "due_date", "forecast_date", "duration_days")
+        body["external_ref"] = v["key"]
+        return body
+
+    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
+        existing = ctx.find("milestone", v["key"])
+        if existing is not None:
+            ms = ctx.session.get(Milestone, existing)
+            if ms is not None and ctx.ref("initiative", "initiative",
+                                          v["initiative"]) != ms.initiative_id:
+                raise _refuse("initiative", v["initiative"],
+                              "a milestone cannot move to another initiative")
+        action, changes = super().apply(ctx, number, v)
+        return action, changes
+
+    def after_create(self, ctx: Ctx, row: Any, v: dict[str, Any]) -> None:
+        done = {k: v[k] for k in ("completed_on", "evidence_url") if v[k] is not None}
+        if done:
+            initiatives.update_milestone(ctx.session, ctx.workspace_id, row.id, done)
+
+
+class BudgetLines(EntityHandler):
+    spec = BY_NAME["budget_lines"]
+    key_column, kind, model, stores_key = "code", "budget_line", BudgetLine, None
+    create, update = finance.create_budget_line, finance.update_budget_line
+    updatable = ("name", "kind", "org_unit_id", "initiative_id", "controller_id")
+    refs: ClassVar[Refs] = {
+        "org_unit_id": ("org_unit", "org_unit"),
+        "initiative_id": ("initiative", "initiative"),
+        "controller_id": ("person", "controller"),
+    }
+
+    def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
+        return _plain(v, "code", "name", "kind", "currency")
+
+
+def _refuse(column: str, value: Any, reason: str) -> Exception:
+    from steerco.transfer.context import RowRefused
+
+    return RowRefused([(column, value, reason)])
+
+
+from steerco.transfer.links import (  # noqa: E402  (they build on the classes above)
+    Alignments,
+    BudgetPlans,
+    Dependencies,
+    Ledger,
+    Measurements,
+    MetricObjectives,
+    PlanPoints,
+)
+
+#: In the order they are applied: whatever a sheet refers to comes before it.
+HANDLERS: tuple[Handler, ...] = (
+    OrgUnits(), People(), Themes(), Objectives(), Alignments(), Metrics(), MetricObjectives(),
+    PlanPoints(), Initiatives(), Milestones(), Dependencies(), BudgetLines(), BudgetPlans(),
+    Measurements(), Ledger(),
+)

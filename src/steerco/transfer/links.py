@@ -1,0 +1,262 @@
+"""Sheets that link rows (alignments, metric objectives, dependencies) or hold series
+(plan points, budget plans), and the bulk sheets (measurements, ledger actuals)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from steerco.checkins.schemas import MeasurementCreate
+from steerco.checkins.service import FUTURE_SLACK
+from steerco.db.enums import Source
+from steerco.db.models import Metric, MetricObjective
+from steerco.dependencies import service as dependencies
+from steerco.finance.schemas import LedgerEntryCreate
+from steerco.kit.errors import SteercoError
+from steerco.kit.ids import format_id
+from steerco.kit.validation import parse
+from steerco.metrics import service as metrics
+from steerco.objectives import service as objectives
+from steerco.transfer.context import Ctx, RowRefused
+from steerco.transfer.handlers import Applied, Handler
+from steerco.transfer.report import Problem, Report
+from steerco.transfer.spec import BY_NAME
+
+
+class Alignments(Handler):
+    spec = BY_NAME["alignments"]
+    key_column = "child"
+    fields: ClassVar[dict[str, str]] = {"child_id": "child", "parent_id": "parent"}
+
+    def key(self, v: dict[str, Any]) -> str:
+        return f"{v['child']} → {v['parent']}"
+
+    def raw_key(self, raw: dict[str, Any]) -> str | None:
+        return None
+
+    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
+        child = ctx.ref("objective", "child", v["child"])
+        parent = ctx.ref("objective", "parent", v["parent"])
+        weight = 1.0 if v["weight"] is None else v["weight"]
+        existing = ctx.repo.alignments().get((child, parent))  # type: ignore[arg-type]
+        if existing is not None and existing.weight == weight:
+            return "unchanged", {}
+        objectives.align(ctx.session, ctx.workspace_id, child, parent, weight)
+        if existing is None:
+            return "create", {}
+        return "update", {"weight": (existing.weight, weight)}
+
+
+class MetricObjectives(Handler):
+    spec = BY_NAME["metric_objectives"]
+    key_column = "metric"
+
+    def key(self, v: dict[str, Any]) -> str:
+        return f"{v['metric']} → {v['objective']}"
+
+    def raw_key(self, raw: dict[str, Any]) -> str | None:
+        return None
+
+    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
+        metric = ctx.ref("metric", "metric", v["metric"])
+        objective = ctx.ref("objective", "objective", v["objective"])
+        weight = 1.0 if v["weight"] is None else v["weight"]
+        if not 0 < weight <= 1000:
+            raise RowRefused([("weight", weight, "must be > 0 and ≤ 1000")])
+        existing = ctx.repo.metric_objectives().get((metric, objective))  # type: ignore[arg-type]
+        if existing is not None:
+            if existing.weight == weight:
+                return "unchanged", {}
+            before, existing.weight = existing.weight, weight
+            ctx.session.flush()
+            return "update", {"weight": (before, weight)}
+        # No service links a metric to an objective after it exists; the row is the
+        # same one create_metric writes.
+        ctx.session.add(MetricObjective(workspace_id=ctx.workspace_id, metric_id=metric,
+                                        objective_id=objective, weight=weight))
+        ctx.session.flush()
+        return "create", {}
+
+
+class PlanPoints(Handler):
+    """Plan values merge into a metric's plan; the service checks the whole plan."""
+
+    spec = BY_NAME["plan_points"]
+    key_column = "metric"
+
+    def key(self, v: dict[str, Any]) -> str:
+        return f"{v['metric']} @ {v['on']}"
+
+    def raw_key(self, raw: dict[str, Any]) -> str | None:
+        return None
+
+    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
+        metric = ctx.ref("metric", "metric", v["metric"])
+        assert metric is not None
+        plan = ctx.repo.plan_points().get(metric, {})
+        before = plan.get(v["on"])
+        if before == v["value"]:
+            return "unchanged", {}
+        merged = {**plan, v["on"]: v["value"]}
+        metrics.set_plan(ctx.session, ctx.workspace_id, metric,
+                         [{"on": d, "value": x} for d, x in sorted(merged.items())])
+        ctx.session.flush()
+        return ("create", {}) if before is None else ("update", {"value": (before, v["value"])})
+
+
+class BudgetPlans(Handler):
+    spec = BY_NAME["budget_plans"]
+    key_column = "budget_line"
+
+    def key(self, v: dict[str, Any]) -> str:
+        return f"{v['budget_line']} @ {v['period']}"
+
+    def raw_key(self, raw: dict[str, Any]) -> str | None:
+        return None
+
+    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
+        line = ctx.ref("budget_line", "budget_line", v["budget_line"])
+        assert line is not None
+        if v["period"].day != 1:
+            raise RowRefused([("period", v["period"].isoformat(),
+                               "must be the first day of a month")])
+        existing = ctx.repo.budget_plans().get((line, v["period"]))
+        if existing is None:
+            ctx.repo.add_budget_plan(line, v["period"], v["amount"])
+            return "create", {}
+        if existing.amount == v["amount"]:
+            return "unchanged", {}
+        before, existing.amount = existing.amount, v["amount"]
+        ctx.session.flush()
+        return "update", {"amount": (before, v["amount"])}
+
+
+class Dependencies(Handler):
+    spec = BY_NAME["dependencies"]
+    key_column = "provider"
+    updatable = ("dep_type", "lag_days", "need_date", "committed_date", "note")
+
+    def key(self, v: dict[str, Any]) -> str:
+        return f"{v['provider']} → {v['consumer']}"
+
+    def raw_key(self, raw: dict[str, Any]) -> str | None:
+        return None
+
+    @staticmethod
+    def node(ctx: Ctx, column: str, value: str) -> str:
+        ms, ini = ctx.find("milestone", value), ctx.find("initiative", value)
+        if ms is not None and ini is not None:
+            raise RowRefused([(column, value, "both a milestone and an initiative have this "
+                                              "key: rename one")])
+        if ms is not None:
+            return format_id("milestone", ms)
+        if ini is not None:
+            return format_id("initiative", ini)
+        raise RowRefused([(column, value, f"no milestone or initiative with key {value!r} in "
+                                          "this workspace or this file")])
+
+    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
+        prov = self.node(ctx, "provider", v["provider"])
+        cons = self.node(ctx, "consumer", v["consumer"])
+        body = {k: v[k] for k in self.updatable if v[k] is not None}
+        for dep in ctx.repo.dependencies():
+            ends = (_end(dep.provider_milestone_id, dep.provider_initiative_id),
+                    _end(dep.consumer_milestone_id, dep.consumer_initiative_id))
+            if ends == (prov, cons):
+                changes = {k: (getattr(getattr(dep, k), "value", getattr(dep, k)), x)
+                           for k, x in body.items() if getattr(dep, k) != x}
+                if not changes:
+                    return "unchanged", {}
+                dependencies.update_dependency(ctx.session, ctx.workspace_id, dep.id,
+                                               {k: b for k, (_, b) in changes.items()})
+                return "update", changes
+        try:
+            dependencies.create_dependency(ctx.session, ctx.workspace_id,
+                                           {"provider": prov, "consumer": cons, **body})
+        except SteercoError as exc:
+            if exc.errors and "cycle" in exc.errors[0].message:
+                raise RowRefused([("consumer", v["consumer"], exc.errors[0].message)]) from None
+            raise
+        return "create", {}
+
+
+def _end(milestone: int | None, initiative: int | None) -> str:
+    if milestone is not None:
+        return format_id("milestone", milestone)
+    assert initiative is not None  # one of the two is set (a check constraint says so)
+    return format_id("initiative", initiative)
+
+
+class Measurements(Handler):
+    """Check-ins, validated row by row and written in bulk (1,000,000 rows in seconds).
+
+    A row equal to the newest value of its metric and date is unchanged; a different
+    value is a correction that supersedes it (measurements are append-only). History
+    before the metric's baseline is accepted: an import loads history.
+    """
+
+    spec = BY_NAME["measurements"]
+    bulk = True
+
+    def stage_bulk(self, ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any]]],
+                   report: Report) -> list[Problem]:
+        from steerco.transfer.bulk import stage_measurements
+
+        return stage_measurements(ctx, title, rows, report)
+
+
+class Ledger(Handler):
+    """Ledger actuals: append-only, so an identical row already posted is unchanged."""
+
+    spec = BY_NAME["ledger"]
+    bulk = True
+
+    def stage_bulk(self, ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any]]],
+                   report: Report) -> list[Problem]:
+        from steerco.transfer.pipeline import convert
+
+        problems: list[Problem] = []
+        existing = ctx.repo.ledger_keys()
+        seen: dict[tuple[Any, ...], int] = {}
+        new: list[dict[str, Any]] = []
+        counts = {"create": 0, "update": 0, "unchanged": 0}
+        for number, raw in rows:
+            try:
+                v = convert(self.spec, raw, ctx.reader)
+                line = ctx.ref("budget_line", "budget_line", v["budget_line"])
+                body = parse(LedgerEntryCreate, {
+                    "budget_line_id": line, "period": v["period"], "amount": v["amount"],
+                    "posted_on": v["posted_on"], "reference": v["reference"]})
+            except RowRefused as exc:
+                problems.extend(Problem(title, number, c, x, r) for c, x, r in exc.problems)
+                continue
+            except SteercoError as exc:
+                problems.extend(Problem(title, number, e.field.removesuffix("_id"), e.value,
+                                        e.message) for e in exc.errors)
+                continue
+            key = (line, body.period, body.amount, body.posted_on, body.reference)
+            if key in seen:
+                problems.append(Problem(title, number, "reference", body.reference,
+                                        f"duplicate entry: row {seen[key]} has it too"))
+                continue
+            seen[key] = number
+            if key in existing:
+                counts["unchanged"] += 1
+                continue
+            counts["create"] += 1
+            new.append({"workspace_id": ctx.workspace_id, "budget_line_id": line,
+                        "period": body.period, "amount": body.amount,
+                        "posted_on": body.posted_on, "reference": body.reference,
+                        "source": Source.IMPORT})
+        report.bulk[self.spec.title] = counts
+        if not problems:
+            ctx.repo.insert_ledger(new)
+        return problems
+
+
+def _today_limit(ctx: Ctx) -> dt.date:
+    return ctx.today + FUTURE_SLACK
+
+
+__all__ = ["Alignments", "BudgetPlans", "Dependencies", "Ledger", "MeasurementCreate",
+           "Measurements", "Metric", "MetricObjectives", "PlanPoints"]

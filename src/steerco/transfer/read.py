@@ -1,0 +1,222 @@
+"""Read a workbook, a CSV file or a folder of CSV files into raw rows per sheet.
+
+Everything wrong with the file itself is a Problem, not an exception: too large, not
+UTF-8, an unknown sheet or column, a missing required column, a formula (its cached value
+may be stale or absent, so the import would not know what the author saw), an empty sheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from steerco.transfer.report import Problem
+from steerco.transfer.spec import SHEETS, Column, SheetSpec, column_named, sheet_named
+from steerco.transfer.values import blank
+
+#: Larger files are refused before they are read (a 1,000,000-row CSV of measurements is
+#: about 30 MB).
+MAX_BYTES = 50 * 1024 * 1024
+NOTES = ("notes", "readme", "read me", "instructions")
+
+
+@dataclass
+class Table:
+    spec: SheetSpec
+    title: str
+    #: (row number as the user sees it: the header is row 1, raw values by column name)
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass
+class Book:
+    tables: dict[str, Table] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def rows(self, sheet: str) -> list[tuple[int, dict[str, Any]]]:
+        t = self.tables.get(sheet)
+        return t.rows if t else []
+
+    def title(self, sheet: str) -> str:
+        t = self.tables.get(sheet)
+        return t.title if t else next(s.title for s in SHEETS if s.name == sheet)
+
+
+def read_path(path: Path, max_bytes: int = MAX_BYTES) -> Book:
+    """Read an .xlsx workbook, one .csv (named after its sheet) or a folder of .csv files."""
+    book = Book()
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    if path.is_dir() and not files:
+        book.problems.append(Problem(path.name, None, None, None,
+                                     "the folder holds no .csv file"))
+    for f in files:
+        size = f.stat().st_size
+        if size > max_bytes:
+            book.problems.append(Problem(f.name, None, None, None, (
+                f"the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB: "
+                "split it (e.g. one file per sheet, or measurements by year)")))
+            continue
+        suffix = f.suffix.lower()
+        if suffix in (".xlsx", ".xlsm"):
+            _read_xlsx(f, book)
+        elif suffix in (".csv", ".txt"):
+            _read_csv(f.read_bytes(), f.stem, book)
+        else:
+            book.problems.append(Problem(f.name, None, None, None,
+                                         "not a spreadsheet: give an .xlsx or .csv file"))
+    if not book.problems and not any(t.rows for t in book.tables.values()):
+        book.problems.append(Problem(path.name, None, None, None,
+                                     "nothing to import: every sheet is empty"))
+    return book
+
+
+def _read_csv(data: bytes, name: str, book: Book) -> None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        book.problems.append(Problem(name, line, None, data[exc.start:exc.start + 4].hex(" "),
+                                     f"not UTF-8 (byte {exc.start} on line {line}): save the "
+                                     "file as 'CSV UTF-8'"))
+        return
+    sample = text[:4096]
+    delimiter = ";" if sample.count(";") > sample.count(",") and "\t" not in sample else (
+        "\t" if "\t" in sample.split("\n", 1)[0] else ",")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    _add_table(name, rows, book)
+
+
+def _formula_cells(path: Path) -> dict[str, list[str]]:
+    """{worksheet xml name: [cell refs holding a formula]}, read from the zip's XML."""
+    found: dict[str, list[str]] = {}
+    pattern = re.compile(rb'<c r="([A-Z]+[0-9]+)"[^>]*>(?:(?!</c>).)*?<f[ >/]', re.S)
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            if info.filename.startswith("xl/worksheets/sheet") and info.filename.endswith(".xml"):
+                data = z.read(info)
+                if b"<f" in data:
+                    found[info.filename] = [m.group(1).decode() for m in pattern.finditer(data)]
+    return found
+
+
+def _sheet_files(path: Path) -> dict[str, str]:
+    """Worksheet title → its XML file in the zip (through workbook.xml and its rels)."""
+    with zipfile.ZipFile(path) as z:
+        wb = z.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels))
+    targets.update({k: v for v, k in re.findall(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)})
+    out = {}
+    for m in re.finditer(r"<sheet [^>]*>", wb):
+        tag = m.group(0)
+        name = re.search(r'name="([^"]*)"', tag)
+        rid = re.search(r'r:id="([^"]*)"', tag)
+        if name and rid and rid.group(1) in targets:
+            target = targets[rid.group(1)].lstrip("/")
+            out[_unxml(name.group(1))] = target if target.startswith("xl/") else f"xl/{target}"
+    return out
+
+
+def _unxml(s: str) -> str:
+    return (s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def _read_xlsx(path: Path, book: Book) -> None:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        formulas = _formula_cells(path)
+        files = _sheet_files(path)
+    except Exception as exc:  # a damaged or mislabelled file: say so, never a traceback
+        book.problems.append(Problem(path.name, None, None, None,
+                                     f"not a readable .xlsx workbook ({type(exc).__name__})"))
+        return
+    for title in wb.sheet_names:
+        if title.strip().lower() in NOTES:
+            continue
+        for ref in formulas.get(files.get(title, ""), [])[:50]:
+            row = int(re.sub(r"[A-Z]", "", ref))
+            book.problems.append(Problem(title, row, ref, None,
+                                         "a formula: type the value itself, not a formula"))
+        try:
+            rows = wb.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except Exception as exc:
+            book.problems.append(Problem(title, None, None, None,
+                                         f"the sheet cannot be read ({type(exc).__name__})"))
+            continue
+        _add_table(title, rows, book)
+
+
+def _add_table(title: str, rows: list[list[Any]], book: Book) -> None:
+    spec = sheet_named(title)
+    if spec is None:
+        book.problems.append(Problem(title, None, None, None, (
+            "unknown sheet; name it as one of: " + ", ".join(s.title for s in SHEETS))))
+        return
+    if spec.name in book.tables:
+        book.problems.append(Problem(title, None, None, None,
+                                     f"a second sheet of {spec.title}: merge them into one"))
+        return
+    # C-level counts instead of a test per cell: a million-row CSV comes through here.
+    nonblank = [(i, r) for i, r in enumerate(rows, start=1)
+                if r.count("") + r.count(None) < len(r)]
+    while nonblank and all(blank(v) for v in nonblank[0][1]):
+        nonblank.pop(0)  # cells of spaces above the header
+    if not nonblank:
+        book.problems.append(Problem(title, None, None, None, (
+            "the sheet is empty: it needs a header row (delete the sheet if it has no data)")))
+        return
+    header_at, header = nonblank[0]
+    columns: list[Column | None] = []
+    seen: set[str] = set()
+    ok = True
+    for j, h in enumerate(header):
+        if blank(h):
+            columns.append(None)
+            continue
+        col = column_named(spec, str(h))
+        if col is None:
+            ok = False
+            book.problems.append(Problem(title, header_at, str(h), None, (
+                "unknown column; expected: " + ", ".join(c.name for c in spec.columns))))
+        elif col.name in seen:
+            ok = False
+            book.problems.append(Problem(title, header_at, str(h), None,
+                                         f"a second column for {col.name}"))
+        else:
+            seen.add(col.name)
+        columns.append(col)
+        del j
+    for c in spec.columns:
+        if c.required and c.name not in seen:
+            ok = False
+            book.problems.append(Problem(title, header_at, c.name, None,
+                                         "required column missing"))
+    table = Table(spec, title)
+    book.tables[spec.name] = table
+    if not ok:
+        return
+    named = [(j, col.name) for j, col in enumerate(columns) if col is not None]
+    width = len(columns)
+    for number, row in nonblank[1:]:
+        n = len(row)
+        raw = {}
+        for j, name in named:
+            if j < n:
+                v = row[j]
+                if v != "" and v is not None and not (isinstance(v, str) and v.isspace()):
+                    raw[name] = v.strip() if isinstance(v, str) else v
+        if n > width:
+            for j in range(width, n):
+                if not blank(row[j]):
+                    book.problems.append(Problem(title, number, f"column {j + 1}", row[j],
+                                                 "a value in a column without a header"))
+        if raw:  # a row of spaces is no row
+            table.rows.append((number, raw))
