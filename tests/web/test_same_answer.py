@@ -34,6 +34,7 @@ from steerco.governance.ladder import run_ladder
 from steerco.web.app import create_app
 from steerco.web.pages.render import STATUS
 from steerco.web.ui import mount_ui
+from tests.web.test_pages_status import page_login
 
 PASSWORD = "a-demo-password-1"
 HTML = {"accept": "text/html"}
@@ -94,7 +95,7 @@ def walk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Walk]:
         if not any(getattr(r, "path", None) == "/login" for r in app.routes):
             mount_ui(app, warm=False)
         client = TestClient(app, follow_redirects=False)
-        r = client.post("/login", data={"login": "so@walk.example", "password": PASSWORD})
+        r = page_login(client, "so@walk.example", PASSWORD)
         assert r.status_code == 303
         w = Walk(client, url, _cli(url, "status", "--depth", "6"), _cli(url, "findings"))
         w.metrics = [m["id"] for m in _all(client, "/api/v1/metrics")]
