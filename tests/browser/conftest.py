@@ -54,6 +54,7 @@ class World:
     objective: int = 0
     initiative: int = 0
     unit: int = 0
+    database: str = ""  # the served database's URL (a test may write to it directly)
 
 
 def _free_port() -> int:
@@ -123,6 +124,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{tmp / 'steerco.db'}"
     w = _seed(url)
+    w.database = url
     port = _free_port()
     env = {**os.environ, "STEERCO_DATABASE_URL": url,
            "STEERCO_EVIDENCE_DIR": str(tmp / "evidence"), "PYTHONPATH": str(ROOT)}

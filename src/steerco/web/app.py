@@ -8,7 +8,8 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import Engine, text
 
 from steerco import __version__
@@ -40,7 +41,7 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
     """
     engine = engine or make_engine()
     app = FastAPI(title="steerco", version=__version__,
-                  openapi_url="/api/openapi.json", docs_url="/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
                   description="Strategy execution computed from evidence.",
                   lifespan=_lifespan)
     app.state.engine = engine
@@ -84,6 +85,16 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
                         or f"the database cannot write: {type(exc).__name__}")
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        # Swagger UI from our own vendored copy (static/vendor, from npm), not a CDN:
+        # the interactive docs must work on a machine without internet.
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json", title="steerco API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-favicon-32x32.png")
 
     # The pages last: their HTML 404 must not shadow the API's JSON errors.
     mount_ui(app, warm=warm)

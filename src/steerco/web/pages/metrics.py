@@ -25,6 +25,7 @@ from steerco.views import metrics as views
 from steerco.web.pages.charts import metric_chart
 from steerco.web.pages.common import (
     WORK,
+    escalations_on,
     key_of,
     metric_row,
     objective_row,
@@ -144,12 +145,14 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
                                      *[d["owner"] for d in drivers + driven]])
         can = _can_checkin(s, user, m, delegated)
         findings = work.of(format_id("metric", m.id))
+        escalations = escalations_on(s, ws, "metric", m.id)
     values = form or {"value": "", "as_of": today().isoformat(), "evidence_url": "",
                       "confidence": "", "note": ""}
     ctx: dict[str, Any] = {"m": m, "v": v, "chart": chart, "history": rows, "hpager": hp,
            "superseded": superseded, "objectives": objectives, "drivers": drivers,
            "driven": driven, "names": names, "can_checkin": can, "form": values,
            "errors": errors or {}, "findings": findings, "done": done, "updaters": updaters,
+           "escalations": escalations,
            "mid": format_id("metric", m.id)}
     if form is not None and request.headers.get("hx-request"):
         return render(request, "_checkin_form.html", status_code=200, **ctx)
