@@ -97,3 +97,22 @@ def test_changing_access_notifies_other_processes_when_it_commits(api_engine: En
             assert token is not None
             accounts.touch_token(s, token.id)  # recording use changes no one's access
         assert not list(listener.notifies(timeout=0.5, stop_after=1))
+
+
+def test_deactivating_a_person_notifies_other_processes_and_ends_their_cached_token(
+        client: Any, api_engine: Engine) -> None:
+    t = seed_tenant(api_engine, subtree_roles=False)
+    _wait_listening(api_engine)
+    headers = t.auth("viewer")
+    assert client.get("/api/v1/objectives", headers=headers).status_code == 200  # cached
+    with psycopg.connect(_dsn(api_engine), autocommit=True) as listener:
+        listener.execute(f"LISTEN {CHANNEL}")
+        with unit_of_work(make_sessionmaker(api_engine)) as s:
+            s.info["actor"] = "test"
+            accounts.update_person(s, t.ws, t.users["viewer"], {"active": False})
+        assert list(listener.notifies(timeout=2.0, stop_after=1)), "no notification sent"
+        with unit_of_work(make_sessionmaker(api_engine)) as s:
+            s.info["actor"] = "test"
+            accounts.update_person(s, t.ws, t.users["owner"], {"title": "Renamed role"})
+        assert not list(listener.notifies(timeout=0.5, stop_after=1))  # no access change
+    assert client.get("/api/v1/objectives", headers=headers).status_code == 401
