@@ -93,3 +93,17 @@ def test_sampled_slips_follow_the_law() -> None:
 def test_a_benefit_that_may_arrive_late_lowers_p_hit_by_its_chance_of_missing() -> None:
     assert blend_p_hit(0.9, 0.2, 0.75) == 0.9 * 0.75 + 0.2 * 0.25
     assert blend_p_hit(0.9, 0.2, 1.0) == 0.9
+
+
+def test_a_what_if_slip_lowers_the_chance_downstream_by_the_futures_it_tips_over() -> None:
+    """A → B as in the first case; A slips 5 more days: B (due 20) now needs both slips
+    to be 0 AND 15 + 5 ≤ 20 — still 0.25; a 6-day slip makes it impossible."""
+    from steerco.core.schedule_risk import what_if_slip
+
+    net = network([0, 5], [0], [1], own_finish=[10, NO_DAY], deadline=[12, 20])
+    s = every_combination([0, 10], [0, 10])
+    before, after = what_if_slip(net, s, 0, 5)
+    assert before.p_on_time[1] == after.p_on_time[1] == 0.25
+    assert after.p_on_time[0] == 0.0  # A itself now misses day 12 in every future
+    _, worse = what_if_slip(net, s, 0, 6)
+    assert worse.p_on_time[1] == 0.0
