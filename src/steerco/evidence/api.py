@@ -55,7 +55,11 @@ class ObjectiveStatus(BaseModel):
     id: str
     status: str
     progress: float | None
-    coverage: float | None
+    coverage: float | None = Field(description="Share of the weight below that has evidence; "
+                                               "below 1 the status is at best at_risk")
+    measured_metrics: int = Field(description="Metrics below (each once) with evidence")
+    total_metrics: int = Field(description="Metrics below (each once): "
+                                           "\"measured_metrics of total_metrics measured\"")
     reasons: list[str]
     worst: list[WorstReason]
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from steerco.db.enums import OrgKind
 from steerco.kit.ids import parse_id
 from steerco.org.repository import OrgUnitRepository, PersonRepository
+from steerco.db.models.accounts import Role
 from steerco.org.schemas import (
     OrgUnitCreate,
     OrgUnitRead,
@@ -14,8 +15,17 @@ from steerco.org.schemas import (
     PersonCreate,
     PersonRead,
     PersonUpdate,
+    WorkspaceRead,
+    WorkspaceUpdate,
 )
-from steerco.org.service import create_org_unit, create_person, update_org_unit, update_person
+from steerco.org.service import (
+    create_org_unit,
+    create_person,
+    get_workspace,
+    update_org_unit,
+    update_person,
+    update_workspace,
+)
 from steerco.web import scopes
 from steerco.web.auth import Reader, Writer
 from steerco.web.items import item_routes
@@ -24,8 +34,11 @@ from steerco.web.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,
+    VERSIONED_ERRORS,
     WRITE_ERRORS,
+    IfMatch,
     Page,
+    check_version,
     decode_cursor,
     optional_unit,
     page_of,
@@ -33,10 +46,37 @@ from steerco.web.rest import (
     ref_filter,
     set_etag,
     sort_query,
+    stale_guard,
 )
 
 router = APIRouter()
 Ref = Annotated[str | None, Query(max_length=40)]
+
+
+@router.get("/workspace", response_model=WorkspaceRead, responses=READ_ERRORS,
+            tags=["org"], summary="Your workspace and its settings (ETag: its version)")
+def get_workspace_settings(ctx: Reader, response: Response) -> WorkspaceRead:
+    with ctx.read() as s:
+        ws = get_workspace(s, ctx.ws)
+        set_etag(response, ws.version)
+        return read(WorkspaceRead, ws)
+
+
+@router.patch("/workspace", response_model=WorkspaceRead, responses=VERSIONED_ERRORS,
+              tags=["org"], summary="Change the workspace's settings: time zone, fiscal year "
+                                    "start, currency, outlier factor (send If-Match)")
+def patch_workspace_settings(body: WorkspaceUpdate, ctx: Writer, response: Response,
+                             if_match: str | None = IfMatch) -> WorkspaceRead:
+    def version(s: object) -> int:
+        return int(get_workspace(s, ctx.ws).version)  # type: ignore[arg-type]
+
+    with stale_guard(ctx, version), ctx.write() as s:
+        ctx.principal.require_role(Role.ADMIN)
+        ws = get_workspace(s, ctx.ws)
+        check_version(ws.version, if_match)
+        ws = update_workspace(s, ctx.ws, body)
+        set_etag(response, ws.version)
+        return read(WorkspaceRead, ws)
 
 
 @router.get("/org-units", response_model=Page[OrgUnitRead], responses=READ_ERRORS,

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steerco.accounts.errors import Forbidden
+from steerco.core.rollup import measured_counts
+from steerco.core.snapshot import rows_of
 from steerco.db.enums import EscalationState
 from steerco.db.models import Escalation, ForecastRecord, Initiative, Metric, Objective
 from steerco.evidence import history
@@ -164,7 +166,12 @@ def _off_track_objectives(s: Session, ws: int, st: EngineState) -> tuple[int, li
         rows.extend(s.execute(select(Objective.id, Objective.title, Objective.level).where(
             Objective.workspace_id == ws, Objective.id.in_(keys[i:i + 900]))).all())
     rows.sort(key=lambda r: (order.get(str(getattr(r[2], "value", r[2])), 9), r[0]))
-    return len(keys), rows[:6]
+    out = []
+    for key, title, level in rows[:6]:
+        r = int(rows_of(st.snapshot.objective_ids, [key])[0])
+        k, n = measured_counts(st.snapshot.graph, st.evaluation.metrics.status.status, r)
+        out.append((key, title, level, f"{k} of {n} metrics measured"))
+    return len(keys), out
 
 
 @router.get("/cockpit")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from steerco.core.snapshot import rows_of
 from steerco.db.models import CausalLink, Objective, OrgUnit
 from steerco.evidence.repository import SnapshotRepository
+from steerco.core.rollup import measured_counts
 from steerco.evidence.service import EngineState, metric_view, objective_view
 from steerco.kit.ids import format_id
 from steerco.web.pages.common import status_name
@@ -107,7 +108,9 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
     for i in drawn:
         key, title, level_, persp_ = objs[i]
         r = int(orows[i])
+        k, n = measured_counts(g, st.evaluation.metrics.status.status, r) if r >= 0 else (0, 0)
         item: dict[str, Any] = {
+                "measured": f"{k} of {n} metrics measured",
                 "id": format_id("objective", key), "label": title, "status": status[i],
                 "level": _value(level_), "perspective": _value(persp_),
                 "reason": _reason(st, r, labels) if r >= 0 else "Not evaluated yet",
