@@ -17,6 +17,7 @@ from steerco.evidence import service as engine
 from steerco.evidence.history import accuracy_report, changes_since_last_review
 from steerco.metrics.repository import MetricRepository
 from steerco.objectives.repository import ObjectiveRepository
+from steerco.org.service import workspace_today
 from steerco.web.auth import Reader
 from steerco.web.items import IdPath
 from steerco.web.rest import READ_ERRORS, model_response, path_key
@@ -24,7 +25,7 @@ from steerco.web.rest import READ_ERRORS, model_response, path_key
 router = APIRouter(tags=["engine"])
 AsOf = Annotated[dt.date | None, Query(
     ge=dt.date(1971, 1, 1), le=dt.date(2199, 12, 31),
-    description="Evaluate as of this date (default: today, UTC)")]
+    description="Evaluate as of this date (default: today in the workspace's time zone)")]
 
 
 class MetricStatus(BaseModel):
@@ -213,7 +214,7 @@ def forecast_changes(ctx: Reader, as_of: AsOf = None) -> dict[str, Any]:
 def forecast_accuracy(ctx: Reader, up_to: AsOf = None) -> dict[str, Any]:
     with ctx.read() as s:
         st = _state(s, ctx.ws, None)
-        return accuracy_report(s, ctx.ws, st, up_to or dt.date.today())
+        return accuracy_report(s, ctx.ws, st, up_to or workspace_today(s, ctx.ws))
 
 
 # --- findings and what-if (steerco.findings) -----------------------------------------
@@ -254,7 +255,7 @@ def list_findings(ctx: Reader, as_of: AsOf = None,
     from steerco.findings.service import findings
 
     with ctx.read() as s:
-        return findings(s, ctx.ws, as_of or dt.date.today(), kind)
+        return findings(s, ctx.ws, as_of or workspace_today(s, ctx.ws), kind)
 
 
 @router.post("/whatif", response_model=dict[str, Any], responses=READ_ERRORS,
@@ -264,4 +265,4 @@ def post_whatif(body: WhatIfIn, ctx: Reader) -> dict[str, Any]:
     from steerco.findings.service import whatif
 
     with ctx.read() as s:
-        return whatif(s, ctx.ws, body.as_of or dt.date.today(), body.slips, body.stops)
+        return whatif(s, ctx.ws, body.as_of or workspace_today(s, ctx.ws), body.slips, body.stops)

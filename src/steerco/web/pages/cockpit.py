@@ -53,7 +53,7 @@ _CHANGES: dict[tuple[str, int, Any, Any, int], list[dict[str, Any]]] = {}
 def _due_checkins(s: Session, ws: int, st: EngineState, me: int) -> list[dict[str, Any]]:
     rows = s.execute(select(Metric.id, Metric.name, Metric.unit).where(
         Metric.workspace_id == ws, Metric.owner_id == me)).all()
-    day = to_day(today())
+    day = to_day(today(s, ws))
     out: list[dict[str, Any]] = []
     mr = st.evaluation.metrics
     for key, name, unit in rows:
@@ -78,7 +78,7 @@ def my_work(request: Request, user: User, cpage: int = 1, fpage: int = 1) -> Res
     with user.ctx.read() as s:
         st = state(s, ws)
         due = _due_checkins(s, ws, st, me)
-        horizon = today() + dt.timedelta(days=14)
+        horizon = today(s, ws) + dt.timedelta(days=14)
         due_soon = [d for d in due if d["due"] <= horizon]
         checkins, cpager = page_of(due_soon, cpage, 10)
         work = WORK.get(s, ws)

@@ -26,9 +26,9 @@ from steerco.core.snapshot import rows_of
 from steerco.db.models import OrgUnit, Person
 from steerco.evidence.service import CACHE, EngineState
 from steerco.findings import service as fs
-from steerco.kit import clock
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import PREFIXES, format_id, parse_id
+from steerco.org.service import workspace_today
 
 log = logging.getLogger("steerco.web.pages")
 T = TypeVar("T")
@@ -93,13 +93,14 @@ def page_of(items: Sequence[T], page: int | None,
     return list(items[p.offset:p.offset + p.per_page]), p
 
 
-def today() -> dt.date:
-    return clock.today()
+def today(s: Session, ws: int) -> dt.date:
+    """Today in the workspace's time zone."""
+    return workspace_today(s, ws)
 
 
 def state(s: Session, ws: int) -> EngineState:
     """The workspace's evaluated snapshot (cached per process, caught up on read)."""
-    return CACHE.state(s, ws, today())
+    return CACHE.state(s, ws, today(s, ws))
 
 
 def metric_row(st: EngineState, key: int) -> int:
@@ -184,7 +185,7 @@ class WorkCache:
             self._items.clear()
 
     def get(self, s: Session, ws: int) -> Work:
-        day = today()
+        day = today(s, ws)
         engine = s.get_bind().engine
         key = (str(engine.url), ws, day)
         st = state(s, ws)
