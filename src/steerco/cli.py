@@ -21,9 +21,8 @@ if TYPE_CHECKING:
 
 from steerco import __version__
 from steerco.cli_common import as_of as parse_as_of
-from steerco.cli_common import day_of
+from steerco.cli_common import day_of, err, fail, out, resolve_workspace, workspace_id
 from steerco.cli_common import engine as open_engine
-from steerco.cli_common import err, fail, out, resolve_workspace, workspace_id
 from steerco.findings.cli import findings as findings_command
 from steerco.findings.cli import whatif as whatif_command
 from steerco.kit import clock

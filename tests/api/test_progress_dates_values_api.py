@@ -59,8 +59,8 @@ def test_non_finite_numbers_are_refused_in_every_body(client: Any, tenant: Tenan
         **tenant.auth("ws_admin"), "Content-Type": "application/json"})
     assert r.status_code == 422 and "tolerance" in _errors(r), r.text
     mid = _metric(client, tenant).json()["id"]
-    raw = '{"items": [{"metric_id": "%s", "value": 5, "as_of": "2026-02-01", ' \
-          '"confidence": %s}]}' % (mid, bad)
+    raw = (f'{{"items": [{{"metric_id": "{mid}", "value": 5, "as_of": "2026-02-01", '
+           f'"confidence": {bad}}}]}}')
     r = client.post("/api/v1/checkins", content=raw, headers={
         **tenant.auth("ws_admin"), "Content-Type": "application/json"})
     assert r.status_code == 422 and "items.0.confidence" in _errors(r), r.text

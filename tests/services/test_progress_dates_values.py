@@ -11,7 +11,6 @@ import datetime as dt
 import pytest
 
 from steerco.checkins.service import check_in
-from steerco.kit.errors import ValidationFailed
 from steerco.metrics.service import update_metric
 from steerco.org.service import update_workspace, workspace_today
 from tests.factories import world

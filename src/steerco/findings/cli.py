@@ -13,9 +13,8 @@ import typer
 from rich.table import Table
 
 from steerco.cli_common import as_of as _as_of
-from steerco.cli_common import day_of
+from steerco.cli_common import day_of, err, fail, out
 from steerco.cli_common import engine as _engine
-from steerco.cli_common import err, fail, out
 from steerco.cli_common import resolve_workspace as _resolve_workspace
 from steerco.kit.errors import SteercoError
 

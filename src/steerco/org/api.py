@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from steerco.db.enums import OrgKind
+from steerco.db.models.accounts import Role
 from steerco.kit.ids import parse_id
 from steerco.org.repository import OrgUnitRepository, PersonRepository
-from steerco.db.models.accounts import Role
 from steerco.org.schemas import (
     OrgUnitCreate,
     OrgUnitRead,

@@ -15,10 +15,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from steerco.core.rollup import measured_counts
 from steerco.core.snapshot import rows_of
 from steerco.db.models import CausalLink, Objective, OrgUnit
 from steerco.evidence.repository import SnapshotRepository
-from steerco.core.rollup import measured_counts
 from steerco.evidence.service import EngineState, metric_view, objective_view
 from steerco.kit.ids import format_id
 from steerco.web.pages.common import status_name
