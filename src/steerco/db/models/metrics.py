@@ -115,7 +115,7 @@ class Measurement(Keyed, Tenant, Base):
                         name="confidence_range"),
         Index("ix_measurements_ws_metric_as_of", "workspace_id", "metric_id", "as_of"),
         # Finds the correction of a row (each row is corrected at most once).
-        Index("ix_measurements_supersedes_id", "supersedes_id"),
+        Index("ix_measurements_ws_supersedes", "workspace_id", "supersedes_id"),
     )
 
 

@@ -46,13 +46,14 @@ def upgrade() -> None:
     with op.batch_alter_table('measurements', schema=None) as batch_op:
         batch_op.add_column(sa.Column('outlier', sa.Boolean(), server_default='0',
                                       nullable=False))
-        batch_op.create_index('ix_measurements_supersedes_id', ['supersedes_id'], unique=False)
+        batch_op.create_index('ix_measurements_ws_supersedes', ['workspace_id', 'supersedes_id'],
+                              unique=False)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table('measurements', schema=None) as batch_op:
-        batch_op.drop_index('ix_measurements_supersedes_id')
+        batch_op.drop_index('ix_measurements_ws_supersedes')
         batch_op.drop_column('outlier')
     with op.batch_alter_table('metrics', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_metrics_bounds_order'), type_='check')
