@@ -14,7 +14,7 @@ Phases (each `DURATION` seconds, after a warm-up that builds each worker's engin
    GET /api/v1/objectives and GET /api/v1/metrics (first page of 50) → `p95_ms`, the
    median of three runs (`p95_runs_ms`), then each endpoint alone for half the time →
    `per_endpoint_p95_ms`. List pages repeat, so they are served from the page cache
-   (web/page_cache.py) after the first; `p95_uncached_lists_ms` is the lists phase with
+   (http/page_cache.py) after the first; `p95_uncached_lists_ms` is the lists phase with
    that cache off (a third server pair started with STEERCO_PAGE_CACHE_ENTRIES=0);
 3. check-ins: POST /api/v1/checkins, one measurement each with its own Idempotency-Key →
    `checkins_per_second`; `lost` = acknowledged check-ins not found in the database.

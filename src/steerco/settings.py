@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     #: 50 clients, 4 threads served 1,100 reads/s where 24 served 630 (bench/api_load.py);
     #: run more processes (`steerco serve --workers N`) for more parallelism.
     concurrency: int = 4
-    #: List pages each server process keeps (steerco.web.page_cache; 0 turns it off).
+    #: List pages each server process keeps (steerco.http.page_cache; 0 turns it off).
     page_cache_entries: int = 1024
     host: str = "127.0.0.1"
     port: int = 8000

@@ -74,7 +74,7 @@ def test_a_workspace_whose_metrics_have_no_evidence_yet_still_has_a_status(
 
 # --- stateful: create → get / update / delete over the OpenAPI links ---------------------
 
-#: Only the document's own links (web/openapi_links.py), valid requests only: the
+#: Only the document's own links (http/openapi_links.py), valid requests only: the
 #: stateless test above already sends invalid ones to every operation.
 STATEFUL_CONFIG = {"generation": {"mode": "positive"},
                    "phases": {"stateful": {"inference": {"algorithms": []}}}}

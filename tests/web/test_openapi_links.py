@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from steerco.http.openapi_links import add_crud_links
 from steerco.web.app import create_app
-from steerco.web.openapi_links import add_crud_links
 
 ID = "$response.body#/id"
 

@@ -22,14 +22,11 @@ from steerco.accounts.schemas import (
     TokenCreated,
     TokenRead,
 )
+from steerco.authz import scopes
 from steerco.db.engine import unit_of_work
 from steerco.db.models import ApiToken, RoleGrant
 from steerco.db.models.accounts import Role, TokenScope
-from steerco.kit.errors import NotFound
-from steerco.kit.ids import KINDS, format_id, parse_any
-from steerco.org.repository import PersonRepository
-from steerco.web import scopes
-from steerco.web.auth import (
+from steerco.http.auth import (
     CSRF_HEADER,
     SESSION_COOKIE,
     Authenticated,
@@ -37,8 +34,8 @@ from steerco.web.auth import (
     Writer,
     makers,
 )
-from steerco.web.items import IdPath
-from steerco.web.rest import (
+from steerco.http.items import IdPath
+from steerco.http.rest import (
     AUTH_ERRORS,
     CURSOR,
     LIMIT,
@@ -53,6 +50,9 @@ from steerco.web.rest import (
     path_key,
     ref_filter,
 )
+from steerco.kit.errors import NotFound
+from steerco.kit.ids import KINDS, format_id, parse_any
+from steerco.org.repository import PersonRepository
 
 router = APIRouter(tags=["accounts"])
 

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
 from steerco.accounts.service import request_hash, store_response, stored_response
+from steerco.authz import scopes
 from steerco.checkins.repository import MeasurementRepository
 from steerco.checkins.schemas import (
     CheckinBatch,
@@ -23,13 +24,9 @@ from steerco.checkins.schemas import (
 )
 from steerco.checkins.service import check_in
 from steerco.evidence.service import CACHE
-from steerco.kit.errors import FieldError, ValidationFailed
-from steerco.kit.ids import parse_id
-from steerco.metrics.service import get_metric, updaters_of
-from steerco.web import scopes
-from steerco.web.auth import Checkiner, Reader
-from steerco.web.items import item_routes
-from steerco.web.rest import (
+from steerco.http.auth import Checkiner, Reader
+from steerco.http.items import item_routes
+from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,
@@ -41,6 +38,9 @@ from steerco.web.rest import (
     ref_filter,
     sort_query,
 )
+from steerco.kit.errors import FieldError, ValidationFailed
+from steerco.kit.ids import parse_id
+from steerco.metrics.service import get_metric, updaters_of
 
 router = APIRouter(tags=["check-ins"])
 Ref = Annotated[str | None, Query(max_length=40)]

@@ -1,6 +1,6 @@
 """Count every committed change per (workspace, table), in the changing transaction.
 
-Cached reads (web/page_cache.py) remember the generations of the tables they were built
+Cached reads (http/page_cache.py) remember the generations of the tables they were built
 from and are served again only while those generations are unchanged, which one small
 query in the reader's own transaction tells. A write bumps its tables' generations just
 before it commits, so the check is exact on every process and on both databases: no

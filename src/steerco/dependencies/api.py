@@ -5,17 +5,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from steerco.authz import scopes
 from steerco.db.enums import DepType
 from steerco.dependencies.repository import DependencyRepository
 from steerco.dependencies.schemas import DependencyCreate, DependencyRead, DependencyUpdate
 from steerco.dependencies.service import create_dependency, delete_dependency, update_dependency
-from steerco.initiatives.repository import MilestoneRepository
-from steerco.kit.ids import format_id, parse_any
-from steerco.web import scopes
-from steerco.web.auth import Reader, Writer
-from steerco.web.items import item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
+from steerco.http.auth import Reader, Writer
+from steerco.http.items import item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,
@@ -29,6 +27,8 @@ from steerco.web.rest import (
     set_etag,
     sort_query,
 )
+from steerco.initiatives.repository import MilestoneRepository
+from steerco.kit.ids import format_id, parse_any
 
 router = APIRouter(tags=["dependencies"])
 Ref = Annotated[str | None, Query(max_length=40)]

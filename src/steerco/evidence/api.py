@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session
 from steerco.core.snapshot import rows_of
 from steerco.evidence import service as engine
 from steerco.evidence.history import accuracy_report, changes_since_last_review
+from steerco.http.auth import Reader
+from steerco.http.items import IdPath
+from steerco.http.rest import READ_ERRORS, model_response, path_key
 from steerco.metrics.repository import MetricRepository
 from steerco.objectives.repository import ObjectiveRepository
 from steerco.org.service import workspace_today
-from steerco.web.auth import Reader
-from steerco.web.items import IdPath
-from steerco.web.rest import READ_ERRORS, model_response, path_key
 
 router = APIRouter(tags=["engine"])
 AsOf = Annotated[dt.date | None, Query(

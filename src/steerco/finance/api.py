@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from steerco.authz import scopes
 from steerco.db.enums import BudgetKind
 from steerco.finance.repository import BudgetLineRepository, LedgerRepository
 from steerco.finance.schemas import (
@@ -14,12 +15,10 @@ from steerco.finance.schemas import (
     LedgerEntryRead,
 )
 from steerco.finance.service import create_budget_line, post_ledger_entry, update_budget_line
-from steerco.kit.ids import parse_id
-from steerco.web import scopes
-from steerco.web.auth import Reader, Writer
-from steerco.web.items import item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
+from steerco.http.auth import Reader, Writer
+from steerco.http.items import item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,
@@ -34,6 +33,7 @@ from steerco.web.rest import (
     sort_query,
     unit_moves,
 )
+from steerco.kit.ids import parse_id
 
 router = APIRouter(tags=["finance"])
 Ref = Annotated[str | None, Query(max_length=40)]

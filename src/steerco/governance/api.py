@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from steerco.authz import scopes
 from steerco.db.enums import DecisionKind, EscalationState, ReviewKind
 from steerco.evidence import service as engine
 from steerco.evidence.api import READ_FRESHNESS_S
@@ -41,12 +42,10 @@ from steerco.governance.service import (
     update_review,
     update_rule,
 )
-from steerco.kit.ids import parse_id
-from steerco.web import scopes
-from steerco.web.auth import Ctx, Reader, Writer
-from steerco.web.items import IdPath, item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
+from steerco.http.auth import Ctx, Reader, Writer
+from steerco.http.items import IdPath, item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,
@@ -67,6 +66,7 @@ from steerco.web.rest import (
     stale_guard,
     unit_moves,
 )
+from steerco.kit.ids import parse_id
 
 router = APIRouter(tags=["governance"])
 Ref = Annotated[str | None, Query(max_length=40)]

@@ -5,7 +5,31 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from steerco.authz import scopes
 from steerco.db.enums import BenefitKind, InitiativeKind, StageGate
+from steerco.http.auth import Reader, Writer
+from steerco.http.items import IdPath, item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
+    CURSOR,
+    LIMIT,
+    READ_ERRORS,
+    VERSIONED_ERRORS,
+    WRITE_ERRORS,
+    IfMatch,
+    Page,
+    check_version,
+    decode_cursor,
+    optional_unit,
+    page_of,
+    path_key,
+    read,
+    ref_filter,
+    set_etag,
+    sort_query,
+    stale_guard,
+    unit_moves,
+)
 from steerco.initiatives.repository import (
     BenefitRepository,
     InitiativeRepository,
@@ -40,30 +64,6 @@ from steerco.initiatives.service import (
     update_milestone,
 )
 from steerco.kit.ids import parse_id
-from steerco.web import scopes
-from steerco.web.auth import Reader, Writer
-from steerco.web.items import IdPath, item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
-    CURSOR,
-    LIMIT,
-    READ_ERRORS,
-    VERSIONED_ERRORS,
-    WRITE_ERRORS,
-    IfMatch,
-    Page,
-    check_version,
-    decode_cursor,
-    optional_unit,
-    page_of,
-    path_key,
-    read,
-    ref_filter,
-    set_etag,
-    sort_query,
-    stale_guard,
-    unit_moves,
-)
 
 router = APIRouter(tags=["initiatives"])
 Ref = Annotated[str | None, Query(max_length=40)]

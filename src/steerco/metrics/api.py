@@ -5,7 +5,25 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from steerco.authz import scopes
 from steerco.db.enums import Cadence, Direction, IndicatorType, MetricKind
+from steerco.http.auth import Reader, Writer
+from steerco.http.items import IdPath, item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
+    CURSOR,
+    LIMIT,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Page,
+    decode_cursor,
+    page_of,
+    path_key,
+    read,
+    ref_filter,
+    set_etag,
+    sort_query,
+)
 from steerco.kit.ids import parse_id
 from steerco.metrics.repository import CausalLinkRepository, MetricRepository
 from steerco.metrics.schemas import (
@@ -29,24 +47,6 @@ from steerco.metrics.service import (
     set_plan,
     update_causal_link,
     update_metric,
-)
-from steerco.web import scopes
-from steerco.web.auth import Reader, Writer
-from steerco.web.items import IdPath, item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
-    CURSOR,
-    LIMIT,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    Page,
-    decode_cursor,
-    page_of,
-    path_key,
-    read,
-    ref_filter,
-    set_etag,
-    sort_query,
 )
 
 router = APIRouter(tags=["metrics"])

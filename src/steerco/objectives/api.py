@@ -5,7 +5,27 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from steerco.authz import scopes
 from steerco.db.enums import ObjectiveLevel, Perspective
+from steerco.http.auth import Reader, Writer
+from steerco.http.items import IdPath, item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
+    CURSOR,
+    LIMIT,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Page,
+    decode_cursor,
+    optional_unit,
+    page_of,
+    path_key,
+    read,
+    ref_filter,
+    set_etag,
+    sort_query,
+    unit_moves,
+)
 from steerco.kit.ids import format_id
 from steerco.objectives.repository import ObjectiveRepository, ThemeRepository
 from steerco.objectives.schemas import (
@@ -26,26 +46,6 @@ from steerco.objectives.service import (
     unalign,
     update_objective,
     update_theme,
-)
-from steerco.web import scopes
-from steerco.web.auth import Reader, Writer
-from steerco.web.items import IdPath, item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
-    CURSOR,
-    LIMIT,
-    READ_ERRORS,
-    WRITE_ERRORS,
-    Page,
-    decode_cursor,
-    optional_unit,
-    page_of,
-    path_key,
-    read,
-    ref_filter,
-    set_etag,
-    sort_query,
-    unit_moves,
 )
 
 router = APIRouter(tags=["objectives"])

@@ -4,8 +4,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from steerco.authz import scopes
 from steerco.db.enums import OrgKind
 from steerco.db.models.accounts import Role
+from steerco.http.auth import Reader, Writer
+from steerco.http.items import item_routes
+from steerco.http.page_cache import cached_list
+from steerco.http.rest import (
+    CURSOR,
+    LIMIT,
+    READ_ERRORS,
+    VERSIONED_ERRORS,
+    WRITE_ERRORS,
+    IfMatch,
+    Page,
+    check_version,
+    decode_cursor,
+    optional_unit,
+    page_of,
+    read,
+    ref_filter,
+    set_etag,
+    sort_query,
+    stale_guard,
+)
 from steerco.kit.ids import parse_id
 from steerco.org.repository import OrgUnitRepository, PersonRepository
 from steerco.org.schemas import (
@@ -25,28 +47,6 @@ from steerco.org.service import (
     update_org_unit,
     update_person,
     update_workspace,
-)
-from steerco.web import scopes
-from steerco.web.auth import Reader, Writer
-from steerco.web.items import item_routes
-from steerco.web.page_cache import cached_list
-from steerco.web.rest import (
-    CURSOR,
-    LIMIT,
-    READ_ERRORS,
-    VERSIONED_ERRORS,
-    WRITE_ERRORS,
-    IfMatch,
-    Page,
-    check_version,
-    decode_cursor,
-    optional_unit,
-    page_of,
-    read,
-    ref_filter,
-    set_etag,
-    sort_query,
-    stale_guard,
 )
 
 router = APIRouter()

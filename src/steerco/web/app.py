@@ -14,11 +14,11 @@ from sqlalchemy import Engine, text
 from steerco import __version__
 from steerco.db.engine import make_engine, make_sessionmaker
 from steerco.db.migrate import current
+from steerco.http import errors
+from steerco.http.openapi_links import add_crud_links
+from steerco.http.problems import install as install_api_errors
 from steerco.settings import get_settings
-from steerco.web import errors
 from steerco.web.api import PREFIX, api_router
-from steerco.web.openapi_links import add_crud_links
-from steerco.web.problems import install as install_api_errors
 from steerco.web.ui import mount_ui
 
 

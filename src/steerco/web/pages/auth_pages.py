@@ -18,10 +18,10 @@ from steerco.db.models import (
     Milestone,
     PlannedBenefit,
 )
+from steerco.http.auth import SESSION_COOKIE, makers
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id, parse_any
 from steerco.org.repository import WorkspaceRepository
-from steerco.web.auth import SESSION_COOKIE, makers
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, User, optional_user
 

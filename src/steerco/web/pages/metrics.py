@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from steerco.accounts.errors import Forbidden
+from steerco.authz import scopes
 from steerco.checkins.repository import MeasurementRepository
 from steerco.checkins.service import check_in
 from steerco.core.status import Status
@@ -24,7 +25,6 @@ from steerco.evidence.service import metric_view
 from steerco.kit.errors import FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.metrics.service import updaters_of
-from steerco.web import scopes
 from steerco.web.pages.charts import metric_chart
 from steerco.web.pages.common import (
     WORK,

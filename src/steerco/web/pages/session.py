@@ -1,6 +1,6 @@
 """Who is looking at a page: the same server-side session and roles as the JSON API.
 
-Pages authenticate with the session cookie the API's log-in sets (`steerco.web.auth`),
+Pages authenticate with the session cookie the API's log-in sets (`steerco.http.auth`),
 resolve the same `Principal` and `Ctx`, and check the same actions (`Principal.can`).
 Only the CSRF transport differs: a page's form carries the session's CSRF token in a
 hidden `csrf_token` field (htmx requests may send the `X-CSRF-Token` header instead),
@@ -21,8 +21,8 @@ from steerco.accounts import service as accounts
 from steerco.accounts.errors import Forbidden, Unauthenticated
 from steerco.db.engine import unit_of_work
 from steerco.db.models.accounts import Role
+from steerco.http.auth import CSRF_HEADER, SESSION_COOKIE, Ctx, Principal, makers
 from steerco.org.repository import PersonRepository
-from steerco.web.auth import CSRF_HEADER, SESSION_COOKIE, Ctx, Principal, makers
 
 #: Roles that see the whole strategy (the cockpit is their home page).
 STEERING = {Role.ADMIN, Role.STRATEGY_OFFICE, Role.EXECUTIVE}

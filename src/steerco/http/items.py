@@ -11,8 +11,8 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from steerco.web.auth import Reader, Writer
-from steerco.web.rest import (
+from steerco.http.auth import Reader, Writer
+from steerco.http.rest import (
     READ_ERRORS,
     VERSIONED_ERRORS,
     IfMatch,

@@ -1,4 +1,4 @@
-"""Error handlers of the API beyond web/errors.py: auth refusals, stale writes, and the
+"""Error handlers of the API beyond http/errors.py: auth refusals, stale writes, and the
 database refusing values a client sent (out-of-range numbers, NUL bytes), which must be
 a 4xx, never a 500."""
 
@@ -17,8 +17,8 @@ from steerco.accounts.errors import (
     Throttled,
     Unauthenticated,
 )
+from steerco.http.errors import problem
 from steerco.kit.errors import SteercoError
-from steerco.web.errors import problem
 
 
 def _body(exc: SteercoError) -> list[dict[str, str]]:

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from steerco.finance.repository import BudgetLineRepository
+from steerco.http.rest import Scope
 from steerco.initiatives.repository import InitiativeRepository, MilestoneRepository
 from steerco.metrics.repository import MetricRepository
 from steerco.org.repository import PersonRepository
-from steerco.web.rest import Scope
 
 
 def person_unit(s: Session, ws: int, person_id: int | None) -> int | None:
