@@ -259,8 +259,8 @@ def target_direction(ids: IntArray, owner: IntArray, direction: npt.NDArray[np.i
     names = np.where(up, Direction.INCREASE_TO.wire_name, Direction.DECREASE_TO.wire_name)
     want = np.where(up, "above", "below")
     return batch("target_not_beyond_baseline", "metric", bad, ids, owner, 2,
-                 "{direction} needs a target {needed} the baseline: target {target:g} vs "
-                 "baseline {baseline:g} reads \"target met\" from day one",
+                 "{direction} needs a target {needed} the baseline: target {target} vs "
+                 "baseline {baseline} reads \"target met\" from day one",
                  direction=names, needed=want, target=target, baseline=baseline)
 
 

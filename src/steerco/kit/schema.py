@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
@@ -17,6 +18,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(v: str) -> str:
+    # Said in words: pydantic's own message would show the regular expression.
+    if not _EMAIL.match(v):
+        raise ValueError(f"'{v}' is not an e-mail address (like ada@example.com)")
+    return v
+
+
 #: A public id (`per_12`) or a bare integer key.
 Ref = int | str
 #: A finite float (refuses Infinity and NaN: "Input should be a finite number"), for fields
@@ -24,3 +35,5 @@ Ref = int | str
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
 Weight = Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]
+Email = Annotated[str, Field(max_length=320, json_schema_extra={"format": "email"}),
+                  AfterValidator(_email)]

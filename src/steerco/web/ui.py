@@ -14,8 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 from starlette.requests import Request
 
 from steerco.kit import heap
@@ -79,13 +78,10 @@ class HtmlNotFound:
 
 
 def _warm(engine: Engine) -> None:
-    from steerco.db.models import Workspace
-    from steerco.web.pages.common import WORK
+    from steerco.views.work import warm
 
     try:
-        with Session(engine) as s:
-            for ws in s.scalars(select(Workspace.id)).all():
-                WORK.get(s, ws)
+        warm(engine)
         heap.settle()  # the page caches are long-lived: keep GC off them
     except Exception:  # warming is an optimisation; the pages compute on demand
         log.exception("warming the page caches failed")

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 
 from steerco.accounts import service as accounts
 from steerco.accounts.errors import Forbidden
-from steerco.db.models import Metric, Objective, OrgUnit, Person, Review, RoleGrant, Theme
 from steerco.kit.errors import ValidationFailed
+from steerco.views import admin as views
+from steerco.views.names import unit_names
 from steerco.web.pages.common import pager, person_names
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -40,25 +40,11 @@ def people(request: Request, user: User, page: int = 1, q: str = "") -> Response
     _require_office(user)
     ws = user.ctx.ws
     with user.ctx.read() as s:
-        stmt = select(Person).where(Person.workspace_id == ws)
-        count = select(func.count()).select_from(Person).where(Person.workspace_id == ws)
-        if q.startswith("per_") and q[4:].isdigit():
-            stmt = stmt.where(Person.id == int(q[4:]))
-            count = count.where(Person.id == int(q[4:]))
-        elif q:
-            like = f"%{q[:100]}%"
-            stmt = stmt.where(Person.name.ilike(like) | Person.email.ilike(like))
-            count = count.where(Person.name.ilike(like) | Person.email.ilike(like))
-        p = pager(page, int(s.scalar(count) or 0))
-        rows = s.execute(stmt.order_by(Person.name).offset(p.offset).limit(p.per_page)
-                         ).scalars().all()
-        grants = s.execute(select(RoleGrant.person_id, RoleGrant.role, RoleGrant.org_unit_id)
-                           .where(RoleGrant.workspace_id == ws, RoleGrant.person_id.in_(
-                               [r.id for r in rows] or [-1]))).all()
-        units = dict(s.execute(select(OrgUnit.id, OrgUnit.name).where(
-            OrgUnit.workspace_id == ws, OrgUnit.id.in_(
-                {r.org_unit_id for r in rows if r.org_unit_id}
-                | {g.org_unit_id for g in grants if g.org_unit_id} or {-1}))).all())
+        p = pager(page, views.people_count(s, ws, q))
+        rows = views.people_page(s, ws, q, p.offset, p.per_page)
+        grants = views.grants_of(s, ws, [r.id for r in rows])
+        units = unit_names(s, ws, {r.org_unit_id for r in rows}
+                           | {g.org_unit_id for g in grants})
         managers = person_names(s, ws, [r.manager_id for r in rows])
     roles: dict[int, list[str]] = {}
     for g in grants:
@@ -73,9 +59,7 @@ def themes(request: Request, user: User) -> Response:
     _require_office(user)
     ws = user.ctx.ws
     with user.ctx.read() as s:
-        rows = s.execute(select(Theme, func.count(Objective.id)).outerjoin(
-            Objective, (Objective.theme_id == Theme.id) & (Objective.workspace_id == ws))
-            .where(Theme.workspace_id == ws).group_by(Theme.id).order_by(Theme.name)).all()
+        rows = views.themes_with_use(s, ws)
         owners = person_names(s, ws, [t.owner_id for t, _ in rows])
     active = sum(1 for t, _ in rows if t.active)
     return render(request, "admin/themes.html", items=rows, owners=owners, active=active)
@@ -86,10 +70,8 @@ def cadences(request: Request, user: User) -> Response:
     _require_office(user)
     ws = user.ctx.ws
     with user.ctx.read() as s:
-        metric_cadences = s.execute(select(Metric.cadence, func.count()).where(
-            Metric.workspace_id == ws).group_by(Metric.cadence)).all()
-        reviews = s.execute(select(Review).where(Review.workspace_id == ws).order_by(
-            Review.scheduled_for.desc()).limit(50)).scalars().all()
+        metric_cadences = views.metric_cadences(s, ws)
+        reviews = views.recent_reviews(s, ws)
         chairs = person_names(s, ws, [r.chair_id for r in reviews])
     return render(request, "admin/cadences.html", metric_cadences=metric_cadences,
                   reviews=reviews, chairs=chairs)
@@ -110,14 +92,20 @@ def create_token(request: Request, user: FormUser,
                  days: Annotated[str, Form(max_length=10)] = "") -> Response:
     errors: dict[str, str] = {}
     secret = None
-    body = {"name": name.strip(), "scopes": [scope],
-            "expires_in_days": int(days) if days.strip().isdigit() else None}
+    # An empty field means the default expiry, never "no expiry"; anything but a whole
+    # number of days is refused (it used to become a token that never expires).
+    body: dict[str, object] = {"name": name.strip(), "scopes": [scope]}
+    if days.strip():
+        body["expires_in_days"] = days.strip()
     with user.ctx.write() as s:
         try:
             secret, _ = accounts.create_token(s, user.ctx.ws, user.person_id, body)
         except ValidationFailed as exc:
             s.rollback()
             errors = {e.field.split(".")[0]: e.message for e in exc.errors}
+            if "expires_in_days" in errors:
+                errors["expires_in_days"] = ("Enter after how many days the token expires: "
+                                             "a whole number from 1 to 3660.")
     with user.ctx.read() as s:
         rows = accounts.list_tokens(s, user.ctx.ws, user.person_id)
     return render(request, "admin/tokens.html", status_code=422 if errors else 200,

@@ -8,19 +8,20 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from steerco.accounts.errors import Forbidden
 from steerco.core.rollup import measured_counts
 from steerco.core.snapshot import rows_of
-from steerco.db.enums import EscalationState
-from steerco.db.models import Escalation, ForecastRecord, Initiative, Metric, Objective
 from steerco.evidence import history
 from steerco.evidence.repository import SnapshotRepository
 from steerco.evidence.service import EngineState, counts_by_status
 from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.ids import format_id
+from steerco.views import Session
+from steerco.views import cockpit as views
+from steerco.views import metrics as metric_views
+from steerco.views import objectives as objective_views
+from steerco.views.names import unit_name, units_of_kinds
 from steerco.web.pages import strategy_map
 from steerco.web.pages.common import (
     WORK,
@@ -51,8 +52,7 @@ _CHANGES: dict[tuple[str, int, Any, Any, int], list[dict[str, Any]]] = {}
 
 
 def _due_checkins(s: Session, ws: int, st: EngineState, me: int) -> list[dict[str, Any]]:
-    rows = s.execute(select(Metric.id, Metric.name, Metric.unit).where(
-        Metric.workspace_id == ws, Metric.owner_id == me)).all()
+    rows = metric_views.owned(s, ws, me)
     day = to_day(today(s, ws))
     out: list[dict[str, Any]] = []
     mr = st.evaluation.metrics
@@ -84,14 +84,8 @@ def my_work(request: Request, user: User, cpage: int = 1, fpage: int = 1) -> Res
         work = WORK.get(s, ws)
         mine = [f for f in work.findings if f["person_id"] == format_id("person", me)]
         findings, fpager = page_of(mine, fpage, 10)
-        escalations = s.execute(select(Escalation).where(
-            Escalation.workspace_id == ws, Escalation.assignee_id == me,
-            Escalation.state != EscalationState.RESOLVED).order_by(
-            Escalation.opened_at).limit(50)).scalars().all()
-        initiatives = s.execute(select(Initiative.id, Initiative.name, Initiative.stage,
-                                       Initiative.due_date).where(
-            Initiative.workspace_id == ws, Initiative.owner_id == me,
-            Initiative.stopped.is_(False)).order_by(Initiative.due_date).limit(20)).all()
+        escalations = views.open_escalations_of(s, ws, me)
+        initiatives = views.running_initiatives_of(s, ws, me)
     overdue = sum(1 for d in due if d["overdue_days"] > 0)
     return render(request, "my_work.html", checkins=checkins, cpager=cpager,
                   owned=len(due), overdue=overdue, findings=findings, fpager=fpager,
@@ -112,16 +106,9 @@ def _changes(s: Session, ws: int, st: EngineState) -> dict[str, Any]:
            st.snapshot.high_water if old_date is None else 0)
     if key in _CHANGES:
         return {"dates": [old_date, new_date], "items": _CHANGES[key]}
-    f = ForecastRecord
-
-    def at(day: Any) -> dict[int, tuple[float | None, float | None, str]]:
-        rows = s.execute(select(f.metric_id, f.value, f.p_hit, f.status).where(
-            f.workspace_id == ws, f.issued_on == day)).all()
-        return {m: (v, p, stt) for m, v, p, stt in rows}
-
-    new = at(new_date)
+    new = views.forecasts_issued_on(s, ws, new_date)
     if old_date is not None:
-        old = at(old_date)
+        old = views.forecasts_issued_on(s, ws, old_date)
     else:  # one record: compare it with today's evaluation
         old, new = new, {}
         mr = st.evaluation.metrics
@@ -161,16 +148,17 @@ def _off_track_objectives(s: Session, ws: int, st: EngineState) -> tuple[int, li
         return 0, []
     # Upper levels first: an off-track company objective matters more than a team's.
     order = {"company": 0, "business_unit": 1, "department": 2, "team": 3}
-    rows: list[Any] = []
-    for i in range(0, len(keys), 900):
-        rows.extend(s.execute(select(Objective.id, Objective.title, Objective.level).where(
-            Objective.workspace_id == ws, Objective.id.in_(keys[i:i + 900]))).all())
+    rows = objective_views.levels_of(s, ws, keys)
     rows.sort(key=lambda r: (order.get(str(getattr(r[2], "value", r[2])), 9), r[0]))
+    # Each with its own status: a missed objective is not shown as "off track"; and how
+    # much of it is measured.
+    shown = rows[:6]
+    rows_of_shown = [int(x) for x in rows_of(st.snapshot.objective_ids, [r[0] for r in shown])]
+    status = st.evaluation.metrics.status.status
     out = []
-    for key, title, level in rows[:6]:
-        r = int(rows_of(st.snapshot.objective_ids, [key])[0])
-        k, n = measured_counts(st.snapshot.graph, st.evaluation.metrics.status.status, r)
-        out.append((key, title, level, f"{k} of {n} metrics measured"))
+    for r, x in zip(shown, rows_of_shown, strict=True):
+        k, n = measured_counts(st.snapshot.graph, status, x)
+        out.append((*r, status_name(int(o_status[x])), f"{k} of {n} metrics measured"))
     return len(keys), out
 
 
@@ -193,15 +181,12 @@ def cockpit(request: Request, user: User, unit: str | None = None,
         changes = _changes(s, ws, st)
         changed, cpager = page_of(changes["items"], changed_page, 8)
         labels = SnapshotRepository(s, ws).metric_labels([c["metric"] for c in changed])
-        from steerco.db.models import OrgUnit
-        unit_name = None if unit_key is None else s.scalar(select(OrgUnit.name).where(
-            OrgUnit.workspace_id == ws, OrgUnit.id == unit_key))
-        top_units = s.execute(select(OrgUnit.id, OrgUnit.name).where(
-            OrgUnit.workspace_id == ws, OrgUnit.kind.in_(["company", "business_unit"]))
-            .order_by(OrgUnit.id).limit(30)).all()
+        scope_name = unit_name(s, ws, unit_key)
+        top_units = [(k, name) for k, name, _ in
+                     units_of_kinds(s, ws, ["company", "business_unit"], 30)]
     return render(request, "cockpit.html", counts=counts, smap=smap, n_off=n_off, off=off,
                   exceptions=exceptions, changes=changes, changed=changed, cpager=cpager,
-                  labels=labels, link=link, unit=unit, unit_name=unit_name,
+                  labels=labels, link=link, unit=unit, unit_name=scope_name,
                   top_units=top_units, recorded=recorded, format_id=format_id)
 
 

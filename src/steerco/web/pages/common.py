@@ -1,39 +1,33 @@
 """What several pages share: ids in paths, pagination, names, and the engine's results.
 
-Findings and the schedule take seconds to compute for a large workspace, so pages read
-them from `WorkCache`: one computed copy per workspace and day, refreshed in a background
-thread when measurements arrive or it is older than `FRESH_S` (stale-while-revalidate),
-so no page waits for a recompute after the first.
+Names and the cached findings come from the read models (steerco.views); pages never
+build a query of their own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
-import threading
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
-from steerco.core import benefits as cb
 from steerco.core.snapshot import rows_of
-from steerco.db.models import OrgUnit, Person
 from steerco.evidence.service import CACHE, EngineState
-from steerco.findings import service as fs
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import PREFIXES, format_id, parse_id
 from steerco.org.service import workspace_today
+from steerco.views import Session
+from steerco.views.escalations import escalations_on
+from steerco.views.names import person_names, unit_names
+from steerco.views.work import FRESH_S, WORK, Work, WorkCache, pid_key
 
-log = logging.getLogger("steerco.web.pages")
+__all__ = ["FRESH_S", "WORK", "Work", "WorkCache", "escalations_on", "person_names", "pid_key",
+           "unit_names"]
 T = TypeVar("T")
 PER_PAGE = 25
-FRESH_S = 120.0
 
 
 def key_of(value: str, kind: str) -> int:
@@ -111,119 +105,10 @@ def objective_row(st: EngineState, key: int) -> int:
     return int(rows_of(st.snapshot.objective_ids, [key])[0])
 
 
-def person_names(s: Session, ws: int, keys: Any) -> dict[int, str]:
-    want = sorted({int(k) for k in keys if k is not None and int(k) >= 0})
-    if not want:
-        return {}
-    out: dict[int, str] = {}
-    for i in range(0, len(want), 900):
-        out.update(s.execute(select(Person.id, Person.name).where(
-            Person.workspace_id == ws, Person.id.in_(want[i:i + 900]))).all())
-    return out
 
 
-def unit_names(s: Session, ws: int, keys: Any) -> dict[int, str]:
-    want = sorted({int(k) for k in keys if k is not None and int(k) >= 0})
-    if not want:
-        return {}
-    return dict(s.execute(select(OrgUnit.id, OrgUnit.name).where(
-        OrgUnit.workspace_id == ws, OrgUnit.id.in_(want))).all())
 
 
-def pid_key(public_id: str | None) -> int | None:
-    """The key of a public id (`per_12` → 12), or None."""
-    if not public_id:
-        return None
-    _, _, rest = public_id.partition("_")
-    return int(rest) if rest.isdigit() else None
-
-
-# --- findings, schedule and earned value, computed once per workspace and day ----------
-
-
-@dataclass
-class Work:
-    """Findings (as JSON), the findings model (schedule inside) and earned value."""
-
-    model: fs.Model
-    findings: list[dict[str, Any]]
-    earned: cb.EarnedValue
-    made_at: float
-    high_water: int
-    by_subject: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    broken: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-    def of(self, public_id: str) -> list[dict[str, Any]]:
-        return self.by_subject.get(public_id, [])
-
-
-def _compute(s: Session, ws: int, day: dt.date) -> Work:
-    m = fs.load_model(s, ws, day)
-    rows = [fs.finding_json(f) for b in fs.run_findings(m) for f in b.rows()]
-    rows.sort(key=lambda f: (-f["severity"], fs.KINDS.index(f["kind"])))
-    ev = cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
-    w = Work(m, rows, ev, time.monotonic(), m.snap.high_water)
-    for f in rows:
-        w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
-        if f["kind"] == "broken_dependency":
-            k = pid_key(f["subject"]["id"])
-            if k is not None:
-                w.broken[k] = f
-    return w
-
-
-class WorkCache:
-    """Per-process `Work` per (database, workspace, day), refreshed in the background."""
-
-    def __init__(self) -> None:
-        self._items: dict[tuple[str, int, dt.date], Work] = {}
-        self._busy: set[tuple[str, int, dt.date]] = set()
-        self._lock = threading.Lock()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def get(self, s: Session, ws: int) -> Work:
-        day = today(s, ws)
-        engine = s.get_bind().engine
-        key = (str(engine.url), ws, day)
-        st = state(s, ws)
-        with self._lock:
-            hit = self._items.get(key)
-        if hit is None:
-            w = _compute(s, ws, day)
-            with self._lock:
-                self._items[key] = w
-            return w
-        stale = (hit.high_water != st.snapshot.high_water
-                 or time.monotonic() - hit.made_at > FRESH_S)
-        if stale:
-            self._refresh(engine, key)
-        return hit
-
-    def _refresh(self, engine: Engine, key: tuple[str, int, dt.date]) -> None:
-        with self._lock:
-            if key in self._busy:
-                return
-            self._busy.add(key)
-
-        def run() -> None:
-            try:
-                with Session(engine) as s:
-                    w = _compute(s, key[1], key[2])
-                with self._lock:
-                    self._items[key] = w
-            except Exception:  # a failed refresh keeps serving the last copy
-                log.exception("refreshing findings failed")
-            finally:
-                with self._lock:
-                    self._busy.discard(key)
-
-        threading.Thread(target=run, name="steerco-findings-refresh", daemon=True).start()
-
-
-WORK = WorkCache()
 
 
 def finite(x: Any) -> float | None:

@@ -7,22 +7,28 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from steerco.core import signals as sg
 from steerco.core import workgraph as wgm
 from steerco.core.schedule import NEVER
 from steerco.core.snapshot import rows_of
-from steerco.db.models import Initiative, Metric, Milestone, Objective, OrgUnit
 from steerco.findings import service as fs
 from steerco.kit.dates import NO_DAY
 from steerco.kit.errors import ValidationFailed
 from steerco.kit.ids import format_id
+from steerco.views import Session
+from steerco.views.names import (
+    initiative_names,
+    metric_names,
+    milestone_names,
+    objective_titles,
+    subtree,
+    unit_names,
+    units_of_kinds,
+)
 from steerco.web.pages.common import WORK, Work, key_of, person_names, pid_key, today
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, User
-from steerco.web.pages.strategy_map import subtree
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 MAX_NODES = 160
@@ -75,11 +81,8 @@ def _labels(s: Session, ws: int, wg: wgm.WorkGraph, nodes: Any) -> dict[int, str
     ini = [int(wg.key[n]) for n in nodes if wg.kind[n] != wgm.MILESTONE]
     ini_of_ms = {n: int(wg.initiatives.ids[wg.initiative[n]]) for n in nodes
                  if wg.kind[n] == wgm.MILESTONE and wg.initiative[n] >= 0}
-    mnames = dict(s.execute(select(Milestone.id, Milestone.name).where(
-        Milestone.workspace_id == ws, Milestone.id.in_(ms or [-1]))).all())
-    inames = dict(s.execute(select(Initiative.id, Initiative.name).where(
-        Initiative.workspace_id == ws, Initiative.id.in_(
-            sorted(set(ini) | set(ini_of_ms.values())) or [-1]))).all())
+    mnames = milestone_names(s, ws, ms)
+    inames = initiative_names(s, ws, set(ini) | set(ini_of_ms.values()))
     out = {}
     for n in nodes:
         k = int(wg.key[n])
@@ -145,14 +148,10 @@ def explorer(request: Request, user: User, initiative: str = "", unit: str = "")
                 edges.append(broken)
         scope_name = None
         if ikey is not None:
-            scope_name = s.scalar(select(Initiative.name).where(
-                Initiative.workspace_id == ws, Initiative.id == ikey))
+            scope_name = initiative_names(s, ws, [ikey]).get(ikey)
         elif ukey is not None:
-            scope_name = s.scalar(select(OrgUnit.name).where(OrgUnit.workspace_id == ws,
-                                                             OrgUnit.id == ukey))
-        units = s.execute(select(OrgUnit.id, OrgUnit.name, OrgUnit.kind).where(
-            OrgUnit.workspace_id == ws, OrgUnit.kind.in_(["business_unit", "department"]))
-            .order_by(OrgUnit.name).limit(200)).all()
+            scope_name = unit_names(s, ws, [ukey]).get(ukey)
+        units = units_of_kinds(s, ws, ["business_unit", "department"], 200, by_name=True)
     options.sort(key=lambda o: o[1])
     return render(request, "explorer.html", elements=elements, options=options[:300],
                   n_nodes=len(nodes), n_edges=len(edges), n_broken=sum(edges),
@@ -205,6 +204,7 @@ def _names(s: Session, ws: int, r: dict[str, Any]) -> dict[str, str]:
     ids = [x["id"] for x in r["schedule"]] + [x[k] for x in r["newly_broken"]
                                               for k in ("provider", "consumer") if x.get(k)]
     ids += [x["id"] for x in r["metrics"]] + [x["id"] for x in r["objectives"]]
+    ids += [i for x in r["ignored"] for i in [x["id"], *x["cycle"]]]
     by: dict[str, list[int]] = {}
     for i in ids[:2000]:
         prefix = i.split("_")[0]
@@ -212,13 +212,10 @@ def _names(s: Session, ws: int, r: dict[str, Any]) -> dict[str, str]:
         if k is not None:
             by.setdefault(prefix, []).append(k)
     out: dict[str, str] = {}
-    for prefix, model, col in (("mil", Milestone, Milestone.name),
-                               ("ini", Initiative, Initiative.name),
-                               ("met", Metric, Metric.name),
-                               ("obj", Objective, Objective.title)):
+    for prefix, named in (("mil", milestone_names), ("ini", initiative_names),
+                          ("met", metric_names), ("obj", objective_titles)):
         keys = by.get(prefix)
         if keys:
-            for k, name in s.execute(select(model.id, col).where(
-                    model.workspace_id == ws, model.id.in_(keys))).all():
+            for k, name in named(s, ws, keys).items():
                 out[f"{prefix}_{k}"] = name
     return out

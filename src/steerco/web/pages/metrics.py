@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import re
-import secrets
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
 from steerco.accounts.errors import Forbidden
 from steerco.authz import scopes
+from steerco.checkins import files
 from steerco.checkins.repository import MeasurementRepository
 from steerco.checkins.service import check_in
 from steerco.core.status import Status
-from steerco.db.models import CausalLink, Measurement, Metric, MetricObjective, Objective
+from steerco.db.models import CausalLink, Metric
 from steerco.evidence.service import metric_view
 from steerco.kit.errors import FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.metrics.service import updaters_of
+from steerco.views import Session
+from steerco.views import metrics as views
 from steerco.web.pages.charts import metric_chart
 from steerco.web.pages.common import (
     WORK,
+    escalations_on,
     key_of,
     metric_row,
     objective_row,
@@ -42,14 +40,9 @@ from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-MAX_UPLOAD = 20 * 1024 * 1024
+MAX_UPLOAD = files.MAX_UPLOAD
 STATUSES = ["off_track", "missed", "at_risk", "stale", "no_data", "on_track", "achieved"]
 STATUS_CODES = {name.lower(): int(s) for name, s in Status.__members__.items()}
-
-
-def evidence_dir() -> Path:
-    """Where uploaded evidence files are stored (STEERCO_EVIDENCE_DIR, default ./evidence)."""
-    return Path(os.environ.get("STEERCO_EVIDENCE_DIR", "evidence")).resolve()
 
 
 @router.get("/metrics")
@@ -58,30 +51,23 @@ def metrics(request: Request, user: User, page: int = 1, q: str = "", status: st
     ws = user.ctx.ws
     with user.ctx.read() as s:
         st = state(s, ws)
-        stmt = select(Metric.id, Metric.name, Metric.unit, Metric.kind, Metric.owner_id,
-                      Metric.cadence).where(Metric.workspace_id == ws)
-        if q:
-            stmt = stmt.where(Metric.name.ilike(f"%{q[:100]}%"))
-        if mine:
-            stmt = stmt.where(Metric.owner_id == user.person_id)
+        owner = user.person_id if mine else None
         mr = st.evaluation.metrics
         if status in STATUSES:
             # Filter by computed status in the engine's arrays, then load only one page.
             code = STATUS_CODES[status]
             keys = st.snapshot.metrics.ids[mr.status.status == code]
-            ids = s.execute(stmt.with_only_columns(Metric.id).order_by(Metric.id)).scalars()
-            wanted = np.intersect1d(np.fromiter(ids, dtype=np.int64), keys)
+            ids = views.listed_keys(s, ws, q, owner)
+            wanted = np.intersect1d(np.array(ids, dtype=np.int64), keys)
             total = int(wanted.shape[0])
         else:
-            total = int(s.scalar(stmt.with_only_columns(func.count())) or 0)
+            total = views.listed_count(s, ws, q, owner)
         p = pager(page, total)
         if status in STATUSES:
             page_keys = [int(k) for k in wanted[p.offset:p.offset + p.per_page]]
-            rows = s.execute(stmt.where(Metric.id.in_(page_keys or [-1])).order_by(
-                Metric.id)).all()
+            rows = views.listed_page(s, ws, q, owner, keys=page_keys)
         else:
-            rows = s.execute(stmt.order_by(Metric.id).offset(p.offset).limit(p.per_page)
-                             ).all()
+            rows = views.listed_page(s, ws, q, owner, p.offset, p.per_page)
         items: list[dict[str, Any]] = []
         for key, name, unit, kind, owner, cadence in rows:
             r = metric_row(st, key)
@@ -100,8 +86,7 @@ def metrics(request: Request, user: User, page: int = 1, q: str = "", status: st
 
 
 def _metric(s: Session, ws: int, mid: str) -> Metric:
-    m = s.scalar(select(Metric).where(Metric.workspace_id == ws,
-                                      Metric.id == key_of(mid, "metric")))
+    m = views.find(s, ws, key_of(mid, "metric"))
     if m is None:
         raise NotFound("metric", mid)
     return m
@@ -128,9 +113,7 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
         superseded = {h.supersedes_id for h in hist if h.supersedes_id is not None}
         hist.sort(key=lambda h: (h.as_of, h.id), reverse=True)
         rows, hp = page_of(hist, hpage, 20)
-        objs = s.execute(select(Objective.id, Objective.title).join(
-            MetricObjective, MetricObjective.objective_id == Objective.id).where(
-            MetricObjective.workspace_id == ws, MetricObjective.metric_id == m.id)).all()
+        objs = views.objectives_of(s, ws, m.id)
         o_status = st.evaluation.objectives.status
         objectives = []
         for k, title in objs:
@@ -138,12 +121,7 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
             objectives.append({"id": format_id("objective", k), "title": title,
                                "status": status_name(int(o_status[orow])) if orow >= 0
                                else "no_data"})
-        links = s.execute(select(CausalLink).where(
-            CausalLink.workspace_id == ws,
-            (CausalLink.driven_id == m.id) | (CausalLink.driver_id == m.id))).scalars().all()
-        other = {ln.driver_id if ln.driven_id == m.id else ln.driven_id for ln in links}
-        other_m = {x.id: x for x in s.execute(select(Metric).where(
-            Metric.workspace_id == ws, Metric.id.in_(other))).scalars().all()}
+        links, other_m = views.causal_links_of(s, ws, m.id)
         work = WORK.get(s, ws)
         mr = st.evaluation.metrics
 
@@ -167,6 +145,7 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
                                      *[d["owner"] for d in drivers + driven]])
         can = _can_checkin(s, user, m, delegated)
         findings = work.of(format_id("metric", m.id))
+        escalations = escalations_on(s, ws, "metric", m.id)
         day = today(s, ws)  # in the workspace's time zone
     values = form or {"value": "", "as_of": day.isoformat(), "evidence_url": "",
                       "confidence": "", "note": ""}
@@ -174,6 +153,7 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
            "superseded": superseded, "objectives": objectives, "drivers": drivers,
            "driven": driven, "names": names, "can_checkin": can, "form": values,
            "errors": errors or {}, "findings": findings, "done": done, "updaters": updaters,
+           "escalations": escalations,
            "mid": format_id("metric", m.id)}
     if form is not None and request.headers.get("hx-request"):
         return render(request, "_checkin_form.html", status_code=200, **ctx)
@@ -184,15 +164,6 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
 def metric(request: Request, mid: str, user: User, hpage: int = 1,
            checked_in: str | None = None) -> Response:
     return _page(request, user, mid, hpage=hpage, done=checked_in)
-
-
-def _store_upload(ws: int, metric_key: int, upload: UploadFile, data: bytes) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", (upload.filename or "evidence"))[-80:].lstrip(".")
-    rel = Path(str(ws)) / str(metric_key) / f"{secrets.token_hex(8)}_{name or 'evidence'}"
-    path = evidence_dir() / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return rel.as_posix()
 
 
 @router.post("/metrics/{mid}/checkin")
@@ -231,14 +202,21 @@ async def checkin_submit(request: Request, mid: str, user: FormUser) -> Response
                 "note": fields["note"] or None, "confidence": confidence,
                 # The second click: ticked only after the page warned of an outlier.
                 "confirm_outlier": bool(form.get("confirm_outlier"))}
+            handle = None
             try:
                 if data and isinstance(upload, UploadFile):
-                    body["evidence_file"] = _store_upload(user.ctx.ws, m.id, upload, data)
+                    handle = files.stage(user.ctx.ws, upload.filename, data)
+                    body["evidence_file"] = handle
                 row = check_in(s, user.ctx.ws, body, submitted_by_id=user.person_id)
                 new_id = format_id("measurement", row.id)
             except ValidationFailed as exc:
-                s.rollback()
+                s.rollback()  # moves the file back to staging ...
+                if handle is not None:  # ... from where this form's upload goes at once
+                    files.discard(user.ctx.ws, handle)
                 errors.update(_messages(exc.errors))
+                if handle is not None:
+                    errors.setdefault("evidence_file", "Nothing was saved: choose the file "
+                                                       "again after correcting the above.")
     if errors:
         return _page(request, user, mid, form=fields, errors=errors, status_code=422)
     target = f"/metrics/{mid}?checked_in={new_id}"
@@ -268,8 +246,9 @@ def _messages(errs: list[FieldError]) -> dict[str, str]:
         elif field == "confirm_outlier":
             msg = (f"{e.value:g} is far outside this metric's history — check the value. "
                    "If it is right, tick the box below and check in again.")
-        out.setdefault(field if field in ("value", "as_of", "evidence_url", "note",
-                                          "confidence", "confirm_outlier") else "value", msg)
+        out.setdefault(field if field in ("value", "as_of", "evidence_url", "evidence_file",
+                                          "note", "confidence", "confirm_outlier")
+                       else "value", msg)
     return out
 
 
@@ -277,14 +256,12 @@ def _messages(errs: list[FieldError]) -> dict[str, str]:
 def evidence_file(mea: str, user: User) -> Response:
     key = key_of(mea, "measurement")
     with user.ctx.read() as s:
-        row = s.scalar(select(Measurement).where(Measurement.workspace_id == user.ctx.ws,
-                                                 Measurement.id == key))
+        row = views.measurement(s, user.ctx.ws, key)
         if row is None or not row.evidence_file:
             raise NotFound("measurement", mea)
         rel = row.evidence_file
-    base = evidence_dir()
-    path = (base / rel).resolve()
-    if base not in path.parents or not path.is_file():
+    path = files.stored_path(user.ctx.ws, rel)
+    if path is None:  # only a file inside this workspace's own folder is served
         raise NotFound("evidence file", mea)
     return FileResponse(path, filename=path.name.split("_", 1)[-1],
                         content_disposition_type="attachment")

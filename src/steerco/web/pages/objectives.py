@@ -7,28 +7,17 @@ from typing import Any
 import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import func, or_, select
 
 from steerco.core.snapshot import rows_of
 from steerco.db.enums import ObjectiveLevel, Perspective
-from steerco.db.models import (
-    Dependency,
-    Initiative,
-    InitiativeMetric,
-    Metric,
-    Milestone,
-    Objective,
-    OrgUnit,
-    PlannedBenefit,
-    Theme,
-)
-from steerco.evidence.service import metric_view, objective_view
+from steerco.evidence.service import metric_view, objective_labels, objective_view
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id
-from steerco.web.pages import strategy_map
+from steerco.views import objectives as views
 from steerco.web.pages.charts import metric_chart
 from steerco.web.pages.common import (
     WORK,
+    escalations_on,
     key_of,
     link,
     objective_row,
@@ -36,6 +25,7 @@ from steerco.web.pages.common import (
     person_names,
     state,
     status_name,
+    unit_names,
 )
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import User
@@ -51,26 +41,17 @@ def objectives(request: Request, user: User, page: int = 1, q: str = "",
     ws = user.ctx.ws
     with user.ctx.read() as s:
         st = state(s, ws)
-        stmt = select(Objective.id, Objective.title, Objective.level, Objective.perspective,
-                      Objective.owner_id, Objective.org_unit_id).where(
-            Objective.workspace_id == ws, Objective.archived.is_(False))
-        if q:
-            stmt = stmt.where(Objective.title.ilike(f"%{q[:100]}%"))
-        if level in {lv.value for lv in ObjectiveLevel}:
-            stmt = stmt.where(Objective.level == level)
-        if perspective in {p.value for p in Perspective}:
-            stmt = stmt.where(Objective.perspective == perspective)
-        if unit:
-            stmt = stmt.where(Objective.org_unit_id.in_(
-                sorted(strategy_map.subtree(s, ws, key_of(unit, "org_unit")))))
-        rows = s.execute(stmt.order_by(Objective.id)).all()
+        rows = views.listed(s, ws, q, level, perspective,
+                            key_of(unit, "org_unit") if unit else None)
         o_status = st.evaluation.objectives.status
         o_prog = st.evaluation.objectives.progress
+        # One status, or several separated by commas (the cockpit's "off track or missed").
+        wanted = {x for x in status.split(",") if x in STATUSES}
         orows = rows_of(st.snapshot.objective_ids, [r[0] for r in rows])
         items: list[dict[str, Any]] = []
         for r, orow in zip(rows, orows.tolist(), strict=True):
             name = status_name(int(o_status[orow])) if orow >= 0 else "no_data"
-            if status and name != status:
+            if wanted and name not in wanted:
                 continue
             items.append({"id": format_id("objective", r[0]), "title": r[1],
                           "level": r[2].value, "perspective": r[3].value, "owner": r[4],
@@ -88,66 +69,19 @@ def objectives(request: Request, user: User, page: int = 1, q: str = "",
                   perspectives=[pp.value for pp in Perspective], statuses=STATUSES)
 
 
-def contributing_initiatives(s: Any, ws: int, metric_keys: list[int],
-                             work: Any) -> list[dict[str, Any]]:
-    """Initiatives linked to (or planning impact on) these metrics, with dependency health."""
-    if not metric_keys:
-        return []
-    linked = select(InitiativeMetric.initiative_id).where(
-        InitiativeMetric.workspace_id == ws, InitiativeMetric.metric_id.in_(metric_keys))
-    impact = select(PlannedBenefit.initiative_id).where(
-        PlannedBenefit.workspace_id == ws, PlannedBenefit.metric_id.in_(metric_keys))
-    inis = s.execute(select(Initiative).where(
-        Initiative.workspace_id == ws,
-        or_(Initiative.id.in_(linked), Initiative.id.in_(impact))).order_by(
-        Initiative.due_date).limit(40)).scalars().all()
-    if not inis:
-        return []
-    keys = [i.id for i in inis]
-    ms = s.execute(select(Milestone.id, Milestone.initiative_id).where(
-        Milestone.workspace_id == ws, Milestone.initiative_id.in_(keys))).all()
-    ms_of = {m: i for m, i in ms}
-    deps = s.execute(select(Dependency.id, Dependency.provider_milestone_id,
-                            Dependency.provider_initiative_id,
-                            Dependency.consumer_milestone_id,
-                            Dependency.consumer_initiative_id).where(
-        Dependency.workspace_id == ws,
-        or_(Dependency.consumer_milestone_id.in_(list(ms_of) or [-1]),
-            Dependency.consumer_initiative_id.in_(keys),
-            Dependency.provider_milestone_id.in_(list(ms_of) or [-1]),
-            Dependency.provider_initiative_id.in_(keys)))).all()
-    up: dict[int, int] = {}
-    down: dict[int, int] = {}
-    broken: dict[int, int] = {}
-    for d, pm, pi, cm, ci in deps:
-        consumer = ci if ci is not None else ms_of.get(cm)
-        provider = pi if pi is not None else ms_of.get(pm)
-        if consumer is not None and consumer in keys:
-            up[consumer] = up.get(consumer, 0) + 1
-            if d in work.broken:
-                broken[consumer] = broken.get(consumer, 0) + 1
-        if provider is not None and provider in keys:
-            down[provider] = down.get(provider, 0) + 1
-    owners = person_names(s, ws, [i.owner_id for i in inis])
-    return [{"id": format_id("initiative", i.id), "name": i.name, "stage": i.stage.value,
-             "due": i.due_date, "owner": owners.get(i.owner_id or -1, "—"),
-             "upstream": up.get(i.id, 0), "downstream": down.get(i.id, 0),
-             "broken": broken.get(i.id, 0), "stopped": i.stopped} for i in inis]
-
-
 @router.get("/objectives/{oid}")
-def objective(request: Request, oid: str, user: User) -> Response:
+def objective(request: Request, oid: str, user: User, saved: str = "") -> Response:
     ws = user.ctx.ws
     key = key_of(oid, "objective")
     with user.ctx.read() as s:
-        obj = s.scalar(select(Objective).where(Objective.workspace_id == ws,
-                                               Objective.id == key))
+        obj = views.find(s, ws, key)
         if obj is None:
             raise NotFound("objective", oid)
         st = state(s, ws)
         g, snap = st.snapshot.graph, st.snapshot
         orow = objective_row(st, key)
-        view = objective_view(st, orow) if orow >= 0 else None
+        view = (objective_view(st, orow, objective_labels(s, ws, st, [orow]))
+                if orow >= 0 else None)
         parents = children = []
         metric_rows: list[int] = []
         if orow >= 0:
@@ -157,9 +91,7 @@ def objective(request: Request, oid: str, user: User) -> Response:
                         for c in g.in_obj_child[g.in_obj_ptr[orow]:g.in_obj_ptr[orow + 1]]]
             metric_rows = [int(m) for m in
                            g.in_met_metric[g.in_met_ptr[orow]:g.in_met_ptr[orow + 1]]]
-        related = s.execute(select(Objective.id, Objective.title, Objective.level).where(
-            Objective.workspace_id == ws, Objective.id.in_(parents + children))).all()
-        rel = {k: (t, lv.value) for k, t, lv in related}
+        rel = views.briefs(s, ws, parents + children)
         o_status = st.evaluation.objectives.status
 
         def brief(k: int) -> dict[str, Any]:
@@ -169,8 +101,7 @@ def objective(request: Request, oid: str, user: User) -> Response:
                     "status": status_name(int(o_status[r])) if r >= 0 else "no_data"}
 
         mkeys = [int(snap.metrics.ids[m]) for m in metric_rows]
-        mrows_db = {m.id: m for m in s.execute(select(Metric).where(
-            Metric.workspace_id == ws, Metric.id.in_(mkeys))).scalars().all()}
+        mrows_db = views.metrics_by_key(s, ws, mkeys)
         krs: list[dict[str, Any]] = []
         for r in metric_rows:
             m = mrows_db.get(int(snap.metrics.ids[r]))
@@ -182,15 +113,14 @@ def objective(request: Request, oid: str, user: User) -> Response:
         order = {n: i for i, n in enumerate(STATUSES)}
         krs.sort(key=lambda k: order.get(k["v"]["status"], 9))
         work = WORK.get(s, ws)
-        initiatives = contributing_initiatives(s, ws, mkeys, work)
+        initiatives = views.contributing_initiatives(s, ws, mkeys, work.broken)
         names = person_names(s, ws, [obj.owner_id, *[k["m"].owner_id for k in krs]])
-        unit_name = obj.org_unit_id and s.scalar(select(OrgUnit.name).where(
-            OrgUnit.id == obj.org_unit_id))
-        theme = obj.theme_id and s.scalar(select(Theme.name).where(Theme.id == obj.theme_id))
-        n_children = s.scalar(select(func.count()).select_from(Objective).where(
-            Objective.workspace_id == ws, Objective.id.in_(children))) or 0
-        explanation = [k["v"]["explanation"] for k in krs
-                       if k["v"]["status"] in ("off_track", "missed", "at_risk", "stale")][:3]
+        unit_name = unit_names(s, ws, [obj.org_unit_id]).get(obj.org_unit_id or -1)
+        theme = views.theme_name(s, ws, obj.theme_id)
+        n_children = views.count(s, ws, children)
+        can_edit = user.can(s, "steer", obj.org_unit_id, [obj.owner_id])
+        escalations = escalations_on(s, ws, "objective", key)
+        explanation = view["explanation"] if view else "Not evaluated: archived"
     return render(request, "objective.html", o=obj, view=view, krs=krs,
                   parents=[brief(k) for k in parents],
                   children=sorted([brief(k) for k in children],
@@ -198,5 +128,6 @@ def objective(request: Request, oid: str, user: User) -> Response:
                   n_children=n_children, initiatives=initiatives, names=names,
                   unit_name=unit_name, theme=theme, explanation=explanation, link=link,
                   findings=work.of(format_id("objective", key)),
+                  escalations=escalations,
                   coverage=None if view is None else view["coverage"],
-                  np=np)
+                  np=np, can_edit=can_edit, saved=bool(saved))

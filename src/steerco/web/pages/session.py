@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
 from steerco.accounts import service as accounts
 from steerco.accounts.errors import Forbidden, Unauthenticated
@@ -23,6 +22,7 @@ from steerco.db.engine import unit_of_work
 from steerco.db.models.accounts import Role
 from steerco.http.auth import CSRF_HEADER, SESSION_COOKIE, Ctx, Principal, makers
 from steerco.org.repository import PersonRepository
+from steerco.views import Session
 
 #: Roles that see the whole strategy (the cockpit is their home page).
 STEERING = {Role.ADMIN, Role.STRATEGY_OFFICE, Role.EXECUTIVE}

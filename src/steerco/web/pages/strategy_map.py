@@ -12,15 +12,13 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from steerco.core.rollup import measured_counts
 from steerco.core.snapshot import rows_of
-from steerco.db.models import CausalLink, Objective, OrgUnit
-from steerco.evidence.repository import SnapshotRepository
-from steerco.evidence.service import EngineState, metric_view, objective_view
+from steerco.evidence.service import EngineState, objective_labels, objective_view
 from steerco.kit.ids import format_id
+from steerco.views import Session
+from steerco.views import strategy_map as views
 from steerco.web.pages.common import status_name
 
 LEVELS = ["company", "business_unit", "department", "team"]
@@ -35,46 +33,15 @@ BAD = {"off_track", "missed"}
 WARN = {"at_risk", "stale"}
 
 
-def subtree(s: Session, ws: int, root: int) -> set[int]:
-    """The org unit `root` and every unit below it."""
-    rows = s.execute(select(OrgUnit.id, OrgUnit.parent_id).where(
-        OrgUnit.workspace_id == ws)).all()
-    kids: dict[int | None, list[int]] = {}
-    for k, parent in rows:
-        kids.setdefault(parent, []).append(k)
-    out, todo = set(), [root]
-    while todo:
-        u = todo.pop()
-        if u not in out:
-            out.add(u)
-            todo.extend(kids.get(u, []))
-    return out
 
 
 def _value(x: Any) -> str:
     return str(getattr(x, "value", x))
 
 
-def _reason(st: EngineState, orow: int, labels: dict[int, tuple[str, str]]) -> str:
-    view = objective_view(st, orow)
-    for w in view["worst"][:1]:
-        key = int(w["metric_id"].split("_")[1])
-        row = int(rows_of(st.snapshot.metrics.ids, [key])[0])
-        name, unit = labels.get(key, ("", ""))
-        if row >= 0:
-            return f"{name}: {metric_view(st, row, unit)['explanation']}"
-    if view["reasons"]:
-        return "Because: " + ", ".join(r.replace("_", " ") for r in view["reasons"])
-    return "No reasons recorded"
-
-
 def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict[str, Any]:
     """Nodes, edges and the accessible list of the map (of one unit's subtree, or all)."""
-    q = select(Objective.id, Objective.title, Objective.level, Objective.perspective).where(
-        Objective.workspace_id == ws, Objective.archived.is_(False))
-    if unit is not None:
-        q = q.where(Objective.org_unit_id.in_(sorted(subtree(s, ws, unit))))
-    objs = s.execute(q).all()
+    objs = views.objectives(s, ws, unit)
     snap, g = st.snapshot, st.snapshot.graph
     keys = np.array([o[0] for o in objs], dtype=np.int64)
     orows = rows_of(snap.objective_ids, keys)
@@ -94,13 +61,8 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
         total += by_level[lv]
     drawn = [i for i, o in enumerate(objs) if _value(o[2]) in drawn_levels]
     drawn_rows = {int(orows[i]): i for i in drawn if orows[i] >= 0}
-    # The worst metric of each drawn objective names the reason on hover.
-    worst_metrics: set[int] = set()
-    for r in drawn_rows:
-        worst = objective_view(st, r)["worst"]
-        if worst:
-            worst_metrics.add(int(worst[0]["metric_id"].split("_")[1]))
-    labels = SnapshotRepository(s, ws).metric_labels(sorted(worst_metrics))
+    # The hover shows the objective's one explanation (the same as its page's).
+    labels = objective_labels(s, ws, st, sorted(drawn_rows))
 
     nodes: list[dict[str, Any]] = []
     listing: dict[str, list[dict[str, Any]]] = {p: [] for p in PERSPECTIVES}
@@ -113,7 +75,8 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
                 "measured": f"{k} of {n} metrics measured",
                 "id": format_id("objective", key), "label": title, "status": status[i],
                 "level": _value(level_), "perspective": _value(persp_),
-                "reason": _reason(st, r, labels) if r >= 0 else "Not evaluated yet",
+                "reason": (objective_view(st, r, labels)["explanation"] if r >= 0
+                           else "Not evaluated yet"),
                 "href": f"/objectives/{format_id('objective', key)}", "kind": "objective"}
         placed[_value(persp_)].append(item)
         listing[_value(persp_)].append(item)
@@ -185,9 +148,7 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
             metric_obj.setdefault(int(snap.metrics.ids[int(m)]), []).append(
                 format_id("objective", objs[i][0]))
     if metric_obj:
-        links = s.execute(select(CausalLink.driver_id, CausalLink.driven_id).where(
-            CausalLink.workspace_id == ws)).all()
-        for drv, dvn in links:
+        for drv, dvn in views.causal_links(s, ws):
             for a in metric_obj.get(drv, []):
                 for b in metric_obj.get(dvn, []):
                     if a != b:

@@ -1,7 +1,7 @@
 """workspace settings and plausible check-ins
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30 20:40:00.000000
 
 A workspace's time zone (its "today"), fiscal year start, currency and outlier factor;
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0008'
-down_revision: Union[str, Sequence[str], None] = '0005'
+down_revision: Union[str, Sequence[str], None] = '0006'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,0 +1,149 @@
+"""Findings, the schedule and earned value, computed once per workspace and day.
+
+Findings and the schedule take seconds to compute for a large workspace, so pages read
+them from `WorkCache`: one computed copy per workspace and day, refreshed in a background
+thread when measurements arrive or it is older than `FRESH_S` (stale-while-revalidate),
+so no page waits for a recompute after the first. An edit to anything else findings read
+(the table generations of `ENGINE_TABLES` moved, on any process) is recomputed in line:
+the next page shows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from steerco.core import benefits as cb
+from steerco.db.models import Workspace
+from steerco.db.repository import table_generations
+from steerco.evidence.service import CACHE, ENGINE_TABLES
+from steerco.findings import service as fs
+from steerco.kit.ids import parse_key
+from steerco.org.service import workspace_today
+
+log = logging.getLogger("steerco.web.pages")
+FRESH_S = 120.0
+
+
+def pid_key(public_id: str | None) -> int | None:
+    """The key of a public id (`per_12` → 12), or None."""
+    if not public_id:
+        return None
+    _, _, rest = public_id.partition("_")
+    return parse_key(rest)
+
+
+# --- findings, schedule and earned value, computed once per workspace and day ----------
+
+
+@dataclass
+class Work:
+    """Findings (as JSON), the findings model (schedule inside) and earned value."""
+
+    model: fs.Model
+    findings: list[dict[str, Any]]
+    earned: cb.EarnedValue
+    made_at: float
+    high_water: int
+    #: Generations of everything findings read (ENGINE_TABLES) when this was computed.
+    generations: tuple[int, ...] = ()
+    by_subject: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    broken: dict[int, dict[str, Any]] = field(default_factory=dict)
+    by_initiative: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def of(self, public_id: str) -> list[dict[str, Any]]:
+        return self.by_subject.get(public_id, [])
+
+    def of_initiative(self, key: int) -> list[dict[str, Any]]:
+        """Findings about an initiative, its milestones and its dependencies, worst first
+        (the same the cockpit shows about them)."""
+        return self.by_initiative.get(key, [])
+
+
+def _compute(s: Session, ws: int, day: dt.date) -> Work:
+    generations = table_generations(s, ws, ENGINE_TABLES)
+    m = fs.load_model(s, ws, day)
+    rows = [fs.finding_json(f) for b in fs.run_findings(m) for f in b.rows()]
+    rows.sort(key=lambda f: (-f["severity"], fs.KINDS.index(f["kind"])))
+    ev = cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
+    w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations)
+    for f in rows:
+        w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
+        for ini in fs.initiatives_concerned(m, f):
+            w.by_initiative.setdefault(ini, []).append(f)
+        if f["kind"] == "broken_dependency":
+            k = pid_key(f["subject"]["id"])
+            if k is not None:
+                w.broken[k] = f
+    return w
+
+
+class WorkCache:
+    """Per-process `Work` per (database, workspace, day), refreshed in the background."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, int, dt.date], Work] = {}
+        self._busy: set[tuple[str, int, dt.date]] = set()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def get(self, s: Session, ws: int) -> Work:
+        day = workspace_today(s, ws)  # the workspace's time zone
+        engine = s.get_bind().engine
+        key = (str(engine.url), ws, day)
+        st = CACHE.state(s, ws, day)
+        with self._lock:
+            hit = self._items.get(key)
+        # An edit to anything findings read (any process) is shown by the next page: the
+        # findings are recomputed in line then, never mixed from old and new facts.
+        if hit is None or hit.generations != table_generations(s, ws, ENGINE_TABLES):
+            w = _compute(s, ws, day)
+            with self._lock:
+                self._items[key] = w
+            return w
+        stale = (hit.high_water != st.snapshot.high_water
+                 or time.monotonic() - hit.made_at > FRESH_S)
+        if stale:
+            self._refresh(engine, key)
+        return hit
+
+    def _refresh(self, engine: Engine, key: tuple[str, int, dt.date]) -> None:
+        with self._lock:
+            if key in self._busy:
+                return
+            self._busy.add(key)
+
+        def run() -> None:
+            try:
+                with Session(engine) as s:
+                    w = _compute(s, key[1], key[2])
+                with self._lock:
+                    self._items[key] = w
+            except Exception:  # a failed refresh keeps serving the last copy
+                log.exception("refreshing findings failed")
+            finally:
+                with self._lock:
+                    self._busy.discard(key)
+
+        threading.Thread(target=run, name="steerco-findings-refresh", daemon=True).start()
+
+
+WORK = WorkCache()
+
+
+def warm(engine: Engine) -> None:
+    """Compute every workspace's findings and schedule now (a server's first page view
+    then does not wait for them)."""
+    with Session(engine) as s:
+        for ws in s.scalars(select(Workspace.id)).all():
+            WORK.get(s, ws)
