@@ -21,10 +21,11 @@ if TYPE_CHECKING:
 
 from steerco import __version__
 from steerco.cli_common import as_of as parse_as_of
+from steerco.cli_common import day_of, err, fail, out, resolve_workspace, workspace_id
 from steerco.cli_common import engine as open_engine
-from steerco.cli_common import err, fail, out, resolve_workspace, workspace_id
 from steerco.findings.cli import findings as findings_command
 from steerco.findings.cli import whatif as whatif_command
+from steerco.kit import clock
 from steerco.kit.errors import SteercoError
 from steerco.transfer import cli as transfer_cli
 
@@ -122,7 +123,7 @@ def demo(
     if size not in SIZES:
         fail(f"--size must be one of {', '.join(SIZES)}, got '{size}'")
     try:
-        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+        day = dt.date.fromisoformat(as_of) if as_of else clock.today()
     except ValueError:
         fail(f"--as-of must be a date like 2026-11-22, got '{as_of}'")
     engine = open_engine()
@@ -247,6 +248,7 @@ def recompute(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
             console=err, transient=True, disable=as_json) as bar:
         wid = resolve_workspace(session, workspace)
+        day = day_of(session, wid, day)
         t = bar.add_task("reading the workspace into the snapshot", total=None)
         t0 = time.perf_counter()
         snap = load_snapshot(session, wid)
@@ -288,18 +290,20 @@ def escalate(
     from steerco.governance.ladder import run_ladder
 
     try:
-        day = dt.date.fromisoformat(today) if today else dt.date.today()
+        chosen = dt.date.fromisoformat(today) if today else None
     except ValueError:
         fail(f"--today must be a date like 2026-11-22, got '{today}'")
-    if day > dt.date.today() and not dry_run:
-        # Escalations dated in the future would sit in the live database as if their
-        # grace days had passed; a rehearsal of a future day is what --dry-run is for.
-        fail(f"--today {day} is after today ({dt.date.today()}); pass --dry-run to see "
-             "what the ladder would do then without writing it")
     session = make_sessionmaker(open_engine())()
     try:
         session.info["actor"] = "cli:escalate"
         wid = resolve_workspace(session, workspace)
+        now = day_of(session, wid, None)  # today in the workspace's time zone
+        day = chosen or now
+        if day > now and not dry_run:
+            # Escalations dated in the future would sit in the live database as if their
+            # grace days had passed; a rehearsal of a future day is what --dry-run is for.
+            fail(f"--today {day} is after today ({now}); pass --dry-run to see "
+                 "what the ladder would do then without writing it")
         report = run_ladder(session, wid, day)
         if dry_run:
             session.rollback()
@@ -354,6 +358,7 @@ def status(
     engine = open_engine()
     with Session(engine) as session:
         wid = resolve_workspace(session, workspace)
+        day = day_of(session, wid, day)
         key = None
         if objective is not None:
             key = parse_id(objective, "objective", "--objective")
@@ -403,6 +408,7 @@ def forecasts_record(
     day = parse_as_of(as_of)
     with unit_of_work(make_sessionmaker(open_engine())) as session:
         wid = resolve_workspace(session, workspace)
+        day = day_of(session, wid, day)
         n = record_forecasts(session, wid, CACHE.state(session, wid, day))
     out.print(f"recorded {n:,} forecasts issued on {day}")
 
@@ -423,6 +429,7 @@ def forecasts_accuracy(
     day = parse_as_of(as_of)
     with Session(open_engine()) as session:
         wid = resolve_workspace(session, workspace)
+        day = day_of(session, wid, day)
         report = accuracy_report(session, wid, CACHE.state(session, wid, day), day)
     if as_json:
         print(json.dumps(report))
@@ -464,6 +471,7 @@ def forecasts_changes(
     day = parse_as_of(as_of)
     with Session(open_engine()) as session:
         wid = resolve_workspace(session, workspace)
+        day = day_of(session, wid, day)
         report = changes_since_last_review(session, wid, CACHE.state(session, wid, day))
     if as_json:
         print(json.dumps(report))

@@ -7,7 +7,7 @@ them without importing the main CLI, which imports them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -66,10 +66,18 @@ def resolve_workspace(session: Session, slug: str | None) -> int:
     return all_ws[0].id
 
 
-def as_of(value: str | None) -> dt.date:
+def as_of(value: str | None) -> dt.date | None:
+    """The date of an `--as-of` option; None when absent (see `day_of`)."""
     if value is None:
-        return dt.date.today()
+        return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
         fail(f"--as-of must be a date like 2026-11-22, got '{value}'")
+
+
+def day_of(session: Any, workspace_id: int, day: dt.date | None) -> dt.date:
+    """`day`, or else today in the workspace's time zone."""
+    from steerco.org.service import workspace_today
+
+    return day or workspace_today(session, workspace_id)

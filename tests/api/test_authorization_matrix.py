@@ -89,6 +89,10 @@ ROUTES: list[Row] = [
       body=lambda d: {"login": f"c{d['n']}@login.example", "password": "long enough pw"}),
     r("GET", "/audit/{id}", "objective", 200, ALL, ALL, other_ws=200),
     # org
+    r("GET", "/workspace", "none", 200, ALL, ALL, other_ws=200),
+    # (an unchanged value keeps version 1 for the next role's If-Match)
+    r("PATCH", "/workspace", "none", 200, WS, WS, other_ws=200, if_match=True,
+      body=lambda d: {"currency": "EUR"}),
     r("GET", "/org-units", "none", 200, ALL, ALL, other_ws=200),
     r("POST", "/org-units", "none", 201, ADMIN, WS, other_ws=422,
       body=lambda d: {"name": "Team", "kind": "team", "parent_id": d["unit"]}),

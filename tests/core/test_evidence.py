@@ -124,3 +124,30 @@ def test_a_key_result_on_plan_is_forecast_from_its_period_not_the_years_before()
     # read as a standing KPI are held back by two flat years before the commitment.
     assert kr.forecast[0] > kpi.forecast[0] + 2
     assert kr.p_hit[0] > 50 * kpi.p_hit[0]
+
+
+def _one_day_of_corrections(keys, values, supersedes):
+    """One metric, every row dated the same day; keys are submission order."""
+    metrics = Metrics(
+        ids=np.array([1]), direction=np.array([0], dtype=np.int8),
+        baseline_value=np.array([0.0]), baseline_day=np.array([AS_OF - 100]),
+        target_value=np.array([100.0]), target_day=np.array([AS_OF + 100]),
+        tolerance=np.array([0.05]), tolerance_kind=np.ones(1, dtype=np.int8),
+        cadence_days=np.array([7]), owner=np.array([1]))
+    n = len(keys)
+    empty = np.zeros(0)
+    snap = build_snapshot(metrics, np.ones(n), np.full(n, AS_OF - 1), np.array(values, float),
+                          np.full(n, np.nan), np.array(keys), np.array(supersedes),
+                          empty, empty, empty, [1], [], [], [], [1], [1], [1.0])
+    return evaluate(snap, AS_OF).metrics.last_value[0]
+
+
+def test_correcting_an_earlier_check_in_of_the_day_does_not_make_it_current():
+    # 40 then 45 on one day; the 40 is corrected to 41: 45 is still the day's last value.
+    assert _one_day_of_corrections([1, 2, 3], [40, 45, 41], [-1, -1, 1]) == 45
+
+
+def test_correcting_the_last_check_in_of_the_day_replaces_the_current_value():
+    assert _one_day_of_corrections([1, 2, 3], [40, 45, 46], [-1, -1, 2]) == 46
+    # A chain of corrections keeps the position of the row it started from.
+    assert _one_day_of_corrections([1, 2, 3, 4], [40, 45, 41, 42], [-1, -1, 1, 3]) == 45

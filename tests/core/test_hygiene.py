@@ -109,3 +109,19 @@ def test_an_objective_is_covered_through_its_metrics_or_its_child_objectives() -
     closed = initiatives([10], owner=[100], closed=[True])
     assert hy.objectives_without_initiatives(st, closed, links).subject.tolist() == [1, 2, 3,
                                                                                     4]
+
+
+def test_a_target_not_beyond_its_baseline_in_its_direction_is_a_finding() -> None:
+    # increase_to 10 → 5 and decrease_to 60 → 80 point the wrong way; 10 → 10 nowhere;
+    # a stay_at_or_above threshold may equal its baseline.
+    batch = hy.target_direction(
+        np.array([1, 2, 3, 4, 5]), np.array([7, 7, 8, 8, 9]),
+        np.array([0, 1, 0, 2, 1], dtype=np.int8), np.array([10.0, 60, 10, 38, 60]),
+        np.array([5.0, 80, 10, 38, 40]))
+    assert batch.kind == "target_not_beyond_baseline"
+    assert batch.subject.tolist() == [1, 2, 3]
+    assert batch.severity.tolist() == [2, 2, 2]
+    texts = [r.explanation for r in batch.rows()]
+    assert texts[0] == ('increase_to needs a target above the baseline: target 5 vs baseline '
+                        '10 reads "target met" from day one')
+    assert "decrease_to needs a target below" in texts[1]

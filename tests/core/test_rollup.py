@@ -281,3 +281,30 @@ def test_on_a_company_sized_tree_incremental_updates_match_a_full_rollup():
     full = rollup(graph, progress, status)
     np.testing.assert_allclose(state.progress, full.progress)
     np.testing.assert_array_equal(state.status, full.status)
+
+
+def test_an_objective_with_half_its_weight_unmeasured_is_not_green():
+    # Issue 11: one key result at 80 %, the other never checked in, equal weights.
+    state = star([ON, NO_DATA], [0.8, nan])
+    assert state.status[0] == RISK
+    assert state.coverage[0] == 0.5
+    assert state.reasons[0] & R.PARTIAL_COVERAGE and state.reasons[0] & R.LOW_COVERAGE
+
+
+def test_any_unmeasured_weight_keeps_an_objective_from_green_but_not_from_red():
+    assert star([ON] * 9 + [NO_DATA], [1.0] * 9 + [nan]).status[0] == RISK
+    assert star([OFF, NO_DATA], [0.1, nan]).status[0] == OFF
+    assert star([ON, ON], [0.8, 0.9]).status[0] == ON
+
+
+def test_measured_counts_metrics_below_an_objective_once_each():
+    from steerco.core.rollup import measured_counts
+
+    # Objective 0 is fed by metric 0 and by child objective 1 (metrics 0 and 1): metric 0
+    # reaches it on two paths but is one metric.
+    graph = build_graph(2, 3, [1], [0], [1.0], [0, 0, 1, 2], [0, 1, 1, 1], [1, 1, 1, 1])
+    status = np.array([ON, NO_DATA, OFF], dtype=np.int8)
+    assert measured_counts(graph, status, 0) == (2, 3)
+    assert measured_counts(graph, status, 1) == (2, 3)
+    lone = build_graph(1, 2, [], [], [], [0, 1], [0, 0], [1, 1])
+    assert measured_counts(lone, np.array([ON, NO_DATA], dtype=np.int8), 0) == (1, 2)

@@ -154,7 +154,8 @@ def test_a_measurement_dated_in_the_future_is_refused(w):
     m = w.metric()
     err = refused(w.session, lambda: check_in(w.session, w.wid, {
         "metric_id": m.id, "value": 1, "as_of": "2027-01-01"}, today=TODAY))
-    assert fields(err) == {"as_of": "2027-01-01 is in the future (today is 2026-11-22)"}
+    assert fields(err) == {"as_of": "2027-01-01 is after today (2026-11-22 in UTC, the "
+                                    "workspace's time zone)"}
 
 
 def test_a_measurement_with_an_unknown_field_names_it(w):

@@ -15,7 +15,7 @@ def test_a_workspace_without_a_currency_setting_shows_euros(session: Any) -> Non
 
 def test_a_workspace_currency_setting_is_read_when_present(session: Any) -> None:
     w = world(session)
-    w.ws.settings = {"currency": "usd"}  # the shape workspace settings may take
+    w.ws.currency = "usd"  # the workspaces.currency column (migration 0008)
     assert workspace_currency(session, w.wid) == "USD"
-    w.ws.settings = {"currency": "not a code"}
+    w.ws.currency = "not a code"
     assert workspace_currency(session, w.wid) == "EUR"

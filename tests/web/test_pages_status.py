@@ -230,6 +230,31 @@ def test_the_strategy_office_records_forecasts_and_the_cockpit_compares_them(
                        data={"csrf_token": _csrf(vpage.text)}).status_code == 403
 
 
+def test_an_outlier_on_the_check_in_form_needs_a_second_click_and_is_marked(
+        demo: Demo) -> None:
+    c = _client(demo, "owner")
+    page = c.get(f"/metrics/met_{demo.metric}", headers=HTML)
+    form = {"csrf_token": _csrf(page.text), "value": "1e20",
+            "as_of": dt.date.today().isoformat(), "note": "from the new feed"}
+    r = c.post(f"/metrics/met_{demo.metric}/checkin", headers=HTML, data=form)
+    assert r.status_code == 422
+    assert 'id="outlier-warning"' in r.text and 'name="confirm_outlier"' in r.text
+    assert 'value="1e20"' in r.text and "from the new feed" in r.text
+    r = c.post(f"/metrics/met_{demo.metric}/checkin", headers=HTML,
+               data={**form, "confirm_outlier": "1"})
+    assert r.status_code == 303, r.text
+    after = c.get(r.headers["location"], headers=HTML)
+    assert ">outlier</span>" in after.text
+
+
+def test_the_objective_page_and_the_cockpit_say_how_much_is_measured(demo: Demo) -> None:
+    c = _client(demo, "strategy_office")
+    page = c.get(f"/objectives/obj_{demo.objective}", headers=HTML)
+    assert re.search(r'id="objective-coverage">\d+ of \d+ metrics measured<', page.text)
+    cockpit = c.get("/cockpit", headers=HTML)
+    assert re.search(r"\d+ of \d+ metrics measured", cockpit.text)
+
+
 def test_every_page_and_answer_carries_the_security_headers(demo: Demo) -> None:
     """CSP without inline scripts, no framing, no sniffing: on every page, the log-in
     page, static files, the API and its errors."""

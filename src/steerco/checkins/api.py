@@ -21,7 +21,12 @@ from steerco.accounts.service import request_hash, store_response, stored_respon
 from steerco.authz import scopes
 from steerco.checkins import files
 from steerco.checkins.repository import MeasurementRepository
-from steerco.checkins.schemas import CheckinBatch, CheckinResult, MeasurementRead
+from steerco.checkins.schemas import (
+    CheckinBatch,
+    CheckinResult,
+    MeasurementCreate,
+    MeasurementRead,
+)
 from steerco.checkins.service import check_in
 from steerco.db.models.accounts import Role
 from steerco.evidence.service import CACHE
@@ -41,7 +46,7 @@ from steerco.http.rest import (
     ref_filter,
     sort_query,
 )
-from steerco.kit.errors import ValidationFailed
+from steerco.kit.errors import FieldError, ValidationFailed
 from steerco.kit.ids import parse_id
 from steerco.metrics.service import get_metric, updaters_of
 
@@ -73,6 +78,15 @@ def _metric_keys(body: CheckinBatch) -> set[int]:
     return keys
 
 
+def _item(s: Any, ws: int, i: int, item: MeasurementCreate, person: int | None) -> Any:
+    """Check in one item of a batch; a refusal names the item (`items.3.value`)."""
+    try:
+        return check_in(s, ws, item, submitted_by_id=person)
+    except ValidationFailed as exc:
+        raise ValidationFailed([FieldError(f"items.{i}.{e.field}", e.message, e.value)
+                                for e in exc.errors]) from None
+
+
 @router.post("/checkins", status_code=201, response_model=CheckinResult,
              responses={**WRITE_ERRORS, 200: {"model": CheckinResult,
                                               "description": "A replayed earlier answer"}},
@@ -100,7 +114,7 @@ def post_checkins(body: CheckinBatch, ctx: Checkiner,
                     if delegates is not None:
                         sc = scopes.of_metric_for_checkin(s, ctx.ws, metric, delegates)
                     p.require(s, "checkin", sc.unit, sc.owners, owner=metric.owner_id)
-                rows.append(check_in(s, ctx.ws, item, submitted_by_id=p.person_id))
+                rows.append(_item(s, ctx.ws, i, item, p.person_id))
             out = CheckinResult(items=[read(MeasurementRead, r) for r in rows])
             data = out.model_dump(mode="json")
             if idempotency_key:

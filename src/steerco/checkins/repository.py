@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import func, select
+
 from steerco.db.models import Measurement
 from steerco.db.repository import Repository
 
@@ -17,3 +19,18 @@ class MeasurementRepository(Repository[Measurement]):
         q = self.scoped().where(Measurement.metric_id == metric_id).order_by(
             Measurement.as_of, Measurement.id)
         return self.session.scalars(q).all()
+
+    def correction_of(self, metric_id: int, key: int) -> Measurement | None:
+        """The row that supersedes measurement `key` (of `metric_id`), if any."""
+        found: Measurement | None = self.session.scalar(self.scoped().where(
+            Measurement.metric_id == metric_id, Measurement.supersedes_id == key).order_by(
+            Measurement.id).limit(1))
+        return found
+
+    def value_range(self, metric_id: int) -> tuple[float | None, float | None]:
+        """(min, max) of a metric's values, confirmed outliers left out."""
+        m = Measurement
+        lo, hi = self.session.execute(select(func.min(m.value), func.max(m.value)).where(
+            m.workspace_id == self.workspace_id, m.metric_id == metric_id,
+            m.outlier.is_(False))).one()
+        return lo, hi

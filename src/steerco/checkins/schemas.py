@@ -23,7 +23,15 @@ class MeasurementCreate(Strict):
     note: str | None = Field(default=None, max_length=10_000)
     confidence: float | None = Field(default=None, ge=0, le=1)
     source: Source = Source.MANUAL
-    supersedes_id: Ref | None = None
+    supersedes_id: Ref | None = Field(
+        default=None, description="The measurement this one corrects: the newest row of "
+                                  "its chain (a row is corrected once)")
+    load_history: bool = Field(
+        default=False, description="Loading history: allow dates before the metric's "
+                                   "baseline date")
+    confirm_outlier: bool = Field(
+        default=False, description="The value is far outside the metric's history and "
+                                   "right: store it, marked as an outlier")
 
 
 # --- API: reads and partial updates -----------------------------------------------------
@@ -51,6 +59,7 @@ class MeasurementRead(BaseModel):
     submitted_at: dt.datetime
     confidence: float | None
     supersedes_id: str | None
+    outlier: bool
 
 
 class CheckinResult(BaseModel):

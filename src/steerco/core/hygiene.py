@@ -15,6 +15,10 @@ Kinds, rules and thresholds (`HygieneSettings` holds the numbers):
   the ``decided`` stage on (the gate requires them), info before. Acts: the owner, else
   the sponsor.
 - ``metric_without_tolerance``: no tolerance band set (info). Acts: the owner.
+- ``target_not_beyond_baseline``: an ``increase_to`` metric whose target is not above
+  its baseline, or a ``decrease_to`` one whose target is not below it (warning): it reads
+  "target met" on day one. New metrics are refused so; this finds the rows from before.
+  Acts: the owner.
 - ``noise_metric``: no active rule acts on the metric (info): a rule acts on it when
   its signal kind is about metrics and its scope is the whole workspace, the metric,
   an objective it measures directly, or the org unit (or an ancestor) of its owner.
@@ -32,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from steerco.core.directions import Direction
 from steerco.core.finding import FindingBatch, batch
 from steerco.core.orgtree import Org
 from steerco.core.rollup import RollupGraph
@@ -49,6 +54,7 @@ NON_METRIC_SIGNALS = frozenset({
     "critical_path_slip", "dependency_cycle", "benefit_leakage", "earned_value",
     "too_many_themes", "too_many_key_results", "ownership", "untrackable_initiative",
     "metric_without_tolerance", "noise_metric", "objective_without_initiative",
+    "target_not_beyond_baseline",
     "initiative_moves_no_metric"})
 #: Stage names by code; `decided` is the gate from which trackability is required.
 STAGES = ("defined", "identified", "detailed", "decided", "implemented", "closed")
@@ -241,6 +247,21 @@ def metric_hygiene(st: Strategy, rules: Rules, org: Org) -> list[FindingBatch]:
     noise = batch("noise_metric", "metric", ~covered, st.metric_ids, st.metric_owner, 1,
                   "No rule acts on this metric: its breaches would reach nobody")
     return [tol, noise]
+
+
+def target_direction(ids: IntArray, owner: IntArray, direction: npt.NDArray[np.int8],
+                     baseline: npt.NDArray[np.float64],
+                     target: npt.NDArray[np.float64]) -> FindingBatch:
+    """``target_not_beyond_baseline`` (see the module docstring); arrays per metric."""
+    up = direction == Direction.INCREASE_TO
+    down = direction == Direction.DECREASE_TO
+    bad = (up & ~(target > baseline)) | (down & ~(target < baseline))
+    names = np.where(up, Direction.INCREASE_TO.wire_name, Direction.DECREASE_TO.wire_name)
+    want = np.where(up, "above", "below")
+    return batch("target_not_beyond_baseline", "metric", bad, ids, owner, 2,
+                 "{direction} needs a target {needed} the baseline: target {target} vs "
+                 "baseline {baseline} reads \"target met\" from day one",
+                 direction=names, needed=want, target=target, baseline=baseline)
 
 
 def objectives_without_initiatives(st: Strategy, ini: Initiatives, links: Links

@@ -25,7 +25,12 @@ Rules (per objective, over its children with weight > 0):
   ``red_share`` of the evidenced weight, or severity >= ``off_track_severity`` →
   ``off_track``; severity >= ``at_risk_severity`` → ``at_risk``; else ``on_track``.
   Finally an ``on_track`` or ``achieved`` objective whose coverage is below
-  ``min_coverage`` is downgraded to ``at_risk`` (reason LOW_COVERAGE).
+  ``min_coverage`` is downgraded to ``at_risk`` (reason LOW_COVERAGE). The default is
+  1: green says "all of this is on track", and about weight nobody has measured no one
+  can say that — one key result at 80 % and one never checked in is not on track, it is
+  unknown. Red stays red (the measured part alone already proves a problem). Pages show
+  the coverage next to the status ("1 of 2 measured", `measured_counts`), so an at-risk
+  objective says whether it is the numbers or the missing ones.
 - *Carried reasons*: each objective keeps the ``top_k`` worst metrics below it, ranked
   by status (missed > off_track > stale > at_risk > no_data; on_track and achieved are
   not carried), then by the metric's share of the objective's weight (the product of the
@@ -102,7 +107,7 @@ class RollupSettings:
     at_risk_severity: float = 0.25
     off_track_severity: float = 0.75
     red_share: float = 0.5
-    min_coverage: float = 0.5
+    min_coverage: float = 1.0
     top_k: int = 3
     clip_progress: bool = True
 
@@ -345,7 +350,7 @@ def _compute(graph: RollupGraph, state: RollupState, objs: IntArray) -> BoolArra
     status_o = np.where(all_miss, _MISS, status_o)
     status_o = np.where(all_ach, _ACH, status_o)
     status_o = np.where(has_ev, status_o, _NO_DATA)
-    low_cov = has_ev & (coverage < st.min_coverage)
+    low_cov = has_ev & (coverage < st.min_coverage - 1e-9)
     greenish = (status_o == _ON) | (status_o == _ACH)
     status_o = np.where(low_cov & greenish, _RISK, status_o)
 
@@ -467,6 +472,29 @@ def update_metric(graph: RollupGraph, state: RollupState, metric: int, progress:
             idx, _ = ranges_with_owner(graph.up_obj_ptr[moved], graph.up_obj_ptr[moved + 1])
             mark(graph.up_obj_parent[idx])
     return changed
+
+
+def measured_counts(graph: RollupGraph, metric_status: npt.ArrayLike,
+                    objective: int) -> tuple[int, int]:
+    """(measured, total): the distinct metrics below an objective (directly or through
+    the objectives aligned to it, each metric once however many paths reach it) and how
+    many of them have evidence (status other than no_data)."""
+    if not 0 <= objective < graph.n_objectives:
+        return 0, 0
+    seen = np.zeros(graph.n_objectives, dtype=bool)
+    seen[objective] = True
+    frontier = np.array([objective], dtype=np.int64)
+    parts = []
+    while frontier.size:
+        idx, _ = ranges_with_owner(graph.in_met_ptr[frontier], graph.in_met_ptr[frontier + 1])
+        parts.append(graph.in_met_metric[idx])
+        idx, _ = ranges_with_owner(graph.in_obj_ptr[frontier], graph.in_obj_ptr[frontier + 1])
+        kids = np.unique(graph.in_obj_child[idx])
+        frontier = kids[~seen[kids]]
+        seen[frontier] = True
+    mets = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    status = np.asarray(metric_status)[mets]
+    return int(np.count_nonzero(status != _NO_DATA)), int(mets.size)
 
 
 def worst_reasons(state: RollupState, objective: int) -> list[tuple[str, int]]:

@@ -182,6 +182,56 @@ class Snapshot:
         self.override = {}
 
 
+def submission_order(keys: npt.ArrayLike, supersedes: npt.ArrayLike) -> IntArray:
+    """Each measurement's place among the rows of its day: the key of the first row of its
+    correction chain.
+
+    The *current* value of a metric is its latest-dated row that is not superseded, and
+    among several rows of that day the one submitted last — where a correction takes the
+    place of the row it corrects. So with 40 and then 45 on one day, correcting the 40 to
+    41 leaves 45 current; correcting the 45 to 46 makes 46 current. Keys grow with
+    submission, so a row's key is its submission order; a correction (key k, supersedes
+    j) is ordered by the root of j's chain. `supersedes` is -1 for "none"; a key that
+    names no row of `keys` counts as a root.
+    """
+    k = np.asarray(keys, dtype=np.int64)
+    sup = np.asarray(supersedes, dtype=np.int64)
+    if k.size == 0 or not (sup >= 0).any():
+        return k.copy()
+    srt = np.argsort(k, kind="stable")
+    ks = k[srt]
+    pos = np.clip(np.searchsorted(ks, sup), 0, ks.size - 1)
+    parent = np.where((sup >= 0) & (ks[pos] == sup), srt[pos], -1)
+    root = np.arange(k.size)
+    for _ in range(64):  # chains are short; the bound guards against a loop in bad data
+        up = parent[root]
+        if not (up >= 0).any():
+            break
+        root = np.where(up >= 0, up, root)
+    out: IntArray = k[root]
+    return out
+
+
+def live_in_order(keys: npt.ArrayLike, supersedes: npt.ArrayLike,
+                  days: npt.ArrayLike) -> IntArray:
+    """Indices of one metric's rows that are not superseded, in (day, submission order):
+    the last index is the current value (see `submission_order`)."""
+    k = np.asarray(keys, dtype=np.int64)
+    sup = np.asarray(supersedes, dtype=np.int64)
+    live = np.flatnonzero(~np.isin(k, sup[sup >= 0]))
+    order = submission_order(k, sup)[live]
+    out: IntArray = live[np.lexsort((order, np.asarray(days, dtype=np.int64)[live]))]
+    return out
+
+
+def _in_order(r: IntArray, d: IntArray, o: IntArray) -> bool:
+    """Whether rows are sorted by (metric row, day, submission order)."""
+    if r.size < 2:
+        return True
+    dr, dd, do = np.diff(r), np.diff(d), np.diff(o)
+    return bool(np.all((dr > 0) | ((dr == 0) & ((dd > 0) | ((dd == 0) & (do >= 0))))))
+
+
 def build_snapshot(metrics: Metrics, measurement_metric: npt.ArrayLike,
                    measurement_day: npt.ArrayLike, measurement_value: npt.ArrayLike,
                    measurement_confidence: npt.ArrayLike, measurement_key: npt.ArrayLike,
@@ -196,7 +246,8 @@ def build_snapshot(metrics: Metrics, measurement_metric: npt.ArrayLike,
 
     Contract: metric, objective and measurement references are database keys (mapped to
     rows here; unknown keys are dropped). A measurement named by another's `supersedes`
-    (key, -1 = none) is left out: the correction replaces it. Metrics with explicit plan
+    (key, -1 = none) is left out: the correction replaces it, in its place among the
+    day's rows (`submission_order`). Metrics with explicit plan
     points use them; the others get the default linear plan from baseline to target.
     """
     mkey = np.asarray(measurement_key, dtype=np.int64)
@@ -206,10 +257,16 @@ def build_snapshot(metrics: Metrics, measurement_metric: npt.ArrayLike,
     if superseded.size:
         keep = ~np.isin(mkey, superseded)
     mrow = rows_of(metrics.ids, np.asarray(measurement_metric)[keep])
-    history = History.build(mrow, np.asarray(measurement_day)[keep],
-                            np.asarray(measurement_value, dtype=np.float64)[keep],
-                            np.asarray(measurement_confidence, dtype=np.float64)[keep],
-                            metrics.n)
+    mday = np.asarray(measurement_day, dtype=np.int64)[keep]
+    mval = np.asarray(measurement_value, dtype=np.float64)[keep]
+    mconf = np.asarray(measurement_confidence, dtype=np.float64)[keep]
+    okey = submission_order(mkey, sup)[keep] if superseded.size else mkey[keep]
+    if not _in_order(mrow, mday, okey):
+        # Rows come ordered by (metric, day, key); only a correction of an earlier row of
+        # a day with several rows (or an unordered input) needs this sort.
+        o = np.lexsort((okey, mday, mrow))
+        mrow, mday, mval, mconf = mrow[o], mday[o], mval[o], mconf[o]
+    history = History.build(mrow, mday, mval, mconf, metrics.n)
     prow = rows_of(metrics.ids, plan_metric)
     explicit = np.zeros(metrics.n, dtype=bool)
     explicit[prow[prow >= 0]] = True

@@ -20,11 +20,12 @@ from steerco.http.items import IdPath
 from steerco.http.rest import READ_ERRORS, model_response, path_key
 from steerco.metrics.repository import MetricRepository
 from steerco.objectives.repository import ObjectiveRepository
+from steerco.org.service import workspace_today
 
 router = APIRouter(tags=["engine"])
 AsOf = Annotated[dt.date | None, Query(
     ge=dt.date(1971, 1, 1), le=dt.date(2199, 12, 31),
-    description="Evaluate as of this date (default: today, UTC)")]
+    description="Evaluate as of this date (default: today in the workspace's time zone)")]
 
 
 class MetricStatus(BaseModel):
@@ -55,7 +56,11 @@ class ObjectiveStatus(BaseModel):
     id: str
     status: str
     progress: float | None
-    coverage: float | None
+    coverage: float | None = Field(description="Share of the weight below that has evidence; "
+                                               "below 1 the status is at best at_risk")
+    measured_metrics: int = Field(description="Metrics below (each once) with evidence")
+    total_metrics: int = Field(description="Metrics below (each once): "
+                                           "\"measured_metrics of total_metrics measured\"")
     reasons: list[str]
     worst: list[WorstReason]
     explanation: str = Field(description="Why: the roll-up rule that decided the status "
@@ -226,7 +231,7 @@ def forecast_changes(ctx: Reader, as_of: AsOf = None) -> dict[str, Any]:
 def forecast_accuracy(ctx: Reader, up_to: AsOf = None) -> dict[str, Any]:
     with ctx.read() as s:
         st = _state(s, ctx.ws, None)
-        return accuracy_report(s, ctx.ws, st, up_to or dt.date.today())
+        return accuracy_report(s, ctx.ws, st, up_to or workspace_today(s, ctx.ws))
 
 
 # --- findings and what-if (steerco.findings) -----------------------------------------
@@ -267,7 +272,7 @@ def list_findings(ctx: Reader, as_of: AsOf = None,
     from steerco.findings.service import findings
 
     with ctx.read() as s:
-        return findings(s, ctx.ws, as_of or dt.date.today(), kind)
+        return findings(s, ctx.ws, as_of or workspace_today(s, ctx.ws), kind)
 
 
 @router.post("/whatif", response_model=dict[str, Any], responses=READ_ERRORS,
@@ -277,4 +282,4 @@ def post_whatif(body: WhatIfIn, ctx: Reader) -> dict[str, Any]:
     from steerco.findings.service import whatif
 
     with ctx.read() as s:
-        return whatif(s, ctx.ws, body.as_of or dt.date.today(), body.slips, body.stops)
+        return whatif(s, ctx.ws, body.as_of or workspace_today(s, ctx.ws), body.slips, body.stops)

@@ -30,8 +30,15 @@ from sqlalchemy.orm import Session
 
 from steerco.checkins.repository import MeasurementRepository
 from steerco.core.evidence import Evaluation, checkin, checkin_reevaluate, evaluate
-from steerco.core.rollup import ObjectiveReason, worst_reasons
-from steerco.core.snapshot import Benefits, Metrics, Snapshot, build_snapshot, rows_of
+from steerco.core.rollup import ObjectiveReason, measured_counts, worst_reasons
+from steerco.core.snapshot import (
+    Benefits,
+    Metrics,
+    Snapshot,
+    build_snapshot,
+    live_in_order,
+    rows_of,
+)
 from steerco.core.status import (
     Status,
     StatusInputs,
@@ -42,9 +49,10 @@ from steerco.core.status import (
 from steerco.db.repository import table_generations
 from steerco.evidence.explain import Labels, carried_metric_keys, objective_explanation
 from steerco.evidence.repository import SnapshotRepository
-from steerco.kit import clock, heap
+from steerco.kit import heap
 from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.ids import format_id
+from steerco.org.service import workspace_today
 
 log = logging.getLogger("steerco.evidence")
 
@@ -141,7 +149,7 @@ class EngineCache:
         """
         bind = session.get_bind()
         key = (str(bind.engine.url), workspace_id)
-        today = to_day(clock.today())
+        today = to_day(workspace_today(session, workspace_id))  # in the workspace's zone
         day = today if as_of is None else to_day(as_of)
         generations = table_generations(session, workspace_id, SNAPSHOT_TABLES)
         if day != today:
@@ -264,8 +272,11 @@ def catch_up(session: Session, workspace_id: int, st: EngineState) -> set[int]:
 
 def _reload_row(session: Session, workspace_id: int, snap: Snapshot, row: int) -> None:
     hist = MeasurementRepository(session, workspace_id).history(int(snap.metrics.ids[row]))
-    superseded = {h.supersedes_id for h in hist if h.supersedes_id is not None}
-    live = [h for h in hist if h.id not in superseded]
+    # Not superseded, in (day, submission order): a correction takes its original's place.
+    order = live_in_order([h.id for h in hist],
+                          [-1 if h.supersedes_id is None else h.supersedes_id for h in hist],
+                          [to_day(h.as_of) for h in hist])
+    live = [hist[int(i)] for i in order]
     snap.replace_history(row, np.array([to_day(h.as_of) for h in live], dtype=np.int64),
                          np.array([h.value for h in live], dtype=np.float64),
                          np.array([np.nan if h.confidence is None else h.confidence
@@ -323,10 +334,12 @@ def objective_view(st: EngineState, orow: int,
              for name, m in worst_reasons(o, orow) if m >= 0]
     flags = [str(f.name).lower() for f in ObjectiveReason
              if f.value and int(o.reasons[orow]) & f]
+    measured, total = measured_counts(snap.graph, m_status, orow)
     return {
         "id": format_id("objective", int(snap.objective_ids[orow])),
         "status": STATUS_NAMES[int(o.status[orow])],
         "progress": _num(o.progress[orow]), "coverage": _num(o.coverage[orow]),
+        "measured_metrics": measured, "total_metrics": total,
         "reasons": flags, "worst": worst,
         "explanation": objective_explanation(st, orow, labels or {}),
     }

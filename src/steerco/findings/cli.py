@@ -13,8 +13,8 @@ import typer
 from rich.table import Table
 
 from steerco.cli_common import as_of as _as_of
+from steerco.cli_common import day_of, err, fail, out
 from steerco.cli_common import engine as _engine
-from steerco.cli_common import err, fail, out
 from steerco.cli_common import resolve_workspace as _resolve_workspace
 from steerco.kit.errors import SteercoError
 from steerco.kit.numbers import number, percent
@@ -40,6 +40,7 @@ def findings(
     day = _as_of(as_of)
     with Session(_engine()) as session:
         wid = _resolve_workspace(session, workspace)
+        day = day_of(session, wid, day)
         try:
             rows = run(session, wid, day, kind)
         except SteercoError as e:
@@ -80,6 +81,7 @@ def whatif(
         fail("give at least one --slip ID:DAYS or --stop INITIATIVE")
     with Session(_engine()) as session:
         wid = _resolve_workspace(session, workspace)
+        day = day_of(session, wid, day)
         try:
             result = run(session, wid, day, slip or [], stop or [])
         except SteercoError as e:

@@ -45,7 +45,8 @@ SIGNAL_KINDS = ("stale_metric", "stale_milestone", "stale_dependency", "stale_in
                 "broken_dependency", "critical_path_slip", "dependency_cycle")
 HYGIENE_KINDS = ("too_many_themes", "too_many_key_results", "ownership",
                  "untrackable_initiative", "initiative_moves_no_metric",
-                 "metric_without_tolerance", "noise_metric", "objective_without_initiative")
+                 "metric_without_tolerance", "noise_metric", "objective_without_initiative",
+                 "target_not_beyond_baseline")
 KINDS = SIGNAL_KINDS + HYGIENE_KINDS
 CLOSED_STAGE = 5
 
@@ -217,6 +218,10 @@ def run_findings(m: Model, kinds: Iterable[str] | None = None) -> list[FindingBa
         out.extend(hy.metric_hygiene(m.strategy, m.rules, m.org))
     if on("objective_without_initiative"):
         out.append(hy.objectives_without_initiatives(m.strategy, wg.initiatives, m.links))
+    if on("target_not_beyond_baseline"):
+        mt = snap.metrics
+        out.append(hy.target_direction(mt.ids, mt.owner, mt.direction, mt.baseline_value,
+                                       mt.target_value))
     return [b for b in out if b.kind in want]
 
 

@@ -48,7 +48,13 @@ from steerco.kit.validation import parse
 from steerco.metrics.repository import CausalLinkRepository, MetricRepository
 from steerco.metrics.service import get_metric
 from steerco.objectives.repository import ObjectiveRepository
-from steerco.org.service import apply_changes, optional_org_unit, optional_person, require_person
+from steerco.org.service import (
+    apply_changes,
+    optional_org_unit,
+    optional_person,
+    require_person,
+    workspace_today,
+)
 
 #: The repository of each kind of subject a decision may be about.
 SUBJECT_REPOSITORIES: dict[str, type[Repository[Any]]] = {
@@ -241,7 +247,7 @@ def record_decision(session: Session, workspace_id: int, data: DecisionCreate | 
         workspace_id=workspace_id, kind=body.kind, rationale=body.rationale,
         escalation_id=esc.id if esc else None, review_id=review.id if review else None,
         subject_kind=subject[0], subject_id=subject[1], decided_by_id=decided_by_person.id,
-        decided_on=body.decided_on or today or clock.today()))
+        decided_on=body.decided_on or today or workspace_today(session, workspace_id)))
     if esc is not None:
         esc.state = EscalationState.RESOLVED
         esc.resolved_at = clock.now()

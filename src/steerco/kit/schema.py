@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated
 
@@ -10,15 +9,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
-    """A request body: unknown fields are refused, so a typo is an error, not a no-op."""
+    """A request body: unknown fields are refused, so a typo is an error, not a no-op.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    Non-finite numbers (Infinity, NaN — Python's JSON reader accepts both) are refused in
+    every float field: a stored Infinity reads back as null and breaks every chart.
+    """
 
-
-def _finite(v: float) -> float:
-    if not math.isfinite(v):
-        raise ValueError("must be a finite number")
-    return v
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -33,8 +30,10 @@ def _email(v: str) -> str:
 
 #: A public id (`per_12`) or a bare integer key.
 Ref = int | str
-Finite = Annotated[float, AfterValidator(_finite)]
+#: A finite float (refuses Infinity and NaN: "Input should be a finite number"), for fields
+#: of models that are not `Strict` too.
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
-Weight = Annotated[float, Field(gt=0, le=1000)]
+Weight = Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]
 Email = Annotated[str, Field(max_length=320, json_schema_extra={"format": "email"}),
                   AfterValidator(_email)]

@@ -37,6 +37,10 @@ def check_plan_order(points: list[PlanPointIn], field: str = "plan") -> None:
                 f"{points[i - 1].on}: plan points must be in date order without repeats")
 
 
+BOUND_DOC = ("A check-in outside [min_value, max_value] is refused; a count, duration or "
+             "percentage unit implies min_value 0")
+
+
 class MetricCreate(Strict):
     name: Name
     kind: MetricKind = MetricKind.KEY_RESULT
@@ -46,13 +50,15 @@ class MetricCreate(Strict):
     baseline_date: dt.date
     target_value: Finite
     target_date: dt.date
-    tolerance: float | None = Field(default=None, ge=0)
+    tolerance: Finite | None = Field(default=None, ge=0)
     tolerance_mode: ToleranceMode = ToleranceMode.RELATIVE
     indicator: IndicatorType = IndicatorType.LAGGING
     cadence: Cadence = Cadence.MONTHLY
     owner_id: Ref
     source: Source = Source.MANUAL
     description: str | None = None
+    min_value: Finite | None = Field(default=None, description=BOUND_DOC)
+    max_value: Finite | None = Field(default=None, description=BOUND_DOC)
     objectives: list[ObjectiveLink] = Field(default_factory=list)
     plan: list[PlanPointIn] = Field(default_factory=list)
 
@@ -101,6 +107,8 @@ class MetricRead(BaseModel):
     owner_id: str
     source: Source
     description: str | None
+    min_value: float | None
+    max_value: float | None
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -114,13 +122,15 @@ class MetricUpdate(Strict):
     baseline_date: dt.date | None = None
     target_value: Finite | None = None
     target_date: dt.date | None = None
-    tolerance: float | None = Field(default=None, ge=0)
+    tolerance: Finite | None = Field(default=None, ge=0)
     tolerance_mode: ToleranceMode | None = None
     indicator: IndicatorType | None = None
     cadence: Cadence | None = None
     owner_id: Ref | None = None
     source: Source | None = None
     description: str | None = None
+    min_value: Finite | None = Field(default=None, description=BOUND_DOC)
+    max_value: Finite | None = Field(default=None, description=BOUND_DOC)
 
 
 class PlanPointRead(BaseModel):

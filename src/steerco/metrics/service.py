@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from steerco.core.plausibility import bounds_of
+from steerco.db.enums import Direction
 from steerco.db.models import CausalLink, Metric, MetricObjective, MetricUpdater
 from steerco.kit.errors import FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
@@ -32,10 +34,52 @@ def get_metric(session: Session, workspace_id: int, ref: Ref, field: str = "metr
     return MetricRepository(session, workspace_id).require(parse_id(ref, "metric", field), field)
 
 
+#: Which way the numbers must point from baseline to target, per moving direction.
+_WAY = {Direction.INCREASE_TO: ("above", "up"), Direction.DECREASE_TO: ("below", "down")}
+
+
+def shape_errors(direction: Direction, baseline: float, target: float, unit: str,
+                 min_value: float | None, max_value: float | None) -> list[FieldError]:
+    """What is wrong with a metric's numbers taken together (empty when nothing).
+
+    A moving metric's target must lie beyond its baseline in its own direction: an
+    `increase_to` from 10 to 5 would read "target met" on day one. The stay directions
+    are thresholds, so any target goes. Bounds must be in order and hold the baseline
+    and target (a target outside them could never be reached).
+    """
+    errors: list[FieldError] = []
+    if direction in _WAY:
+        want, points = _WAY[Direction(direction)]
+        if not ((target > baseline) if direction == Direction.INCREASE_TO
+                else (target < baseline)):
+            way = "equal to" if target == baseline else ("below" if target < baseline
+                                                         else "above")
+            now = "nowhere" if target == baseline else ("down" if target < baseline else "up")
+            errors.append(FieldError(
+                "target_value", f"{direction.value} needs a target {want} the baseline, but "
+                                f"target_value {target:g} is {way} baseline_value "
+                                f"{baseline:g}: the numbers point {now}, not {points}",
+                target))
+    if min_value is not None and max_value is not None and min_value >= max_value:
+        errors.append(FieldError("max_value", f"{max_value:g} must be above min_value "
+                                              f"{min_value:g}", max_value))
+        return errors
+    bounds = bounds_of(min_value, max_value, unit)
+    for name, value in (("baseline_value", baseline), ("target_value", target)):
+        why = bounds.violation(value)
+        if why is not None and not any(e.field == name for e in errors):
+            errors.append(FieldError(name, why, value))
+    return errors
+
+
 def create_metric(session: Session, workspace_id: int,
                   data: MetricCreate | dict[str, Any]) -> Metric:
     """Add a KPI or key result with one accountable person, its plan and objective links."""
     body = parse(MetricCreate, data)
+    errors = shape_errors(body.direction, body.baseline_value, body.target_value, body.unit,
+                          body.min_value, body.max_value)
+    if errors:
+        raise ValidationFailed(errors)
     owner = require_person(session, workspace_id, body.owner_id, "owner_id")
     objectives = ObjectiveRepository(session, workspace_id)
     links: list[tuple[int, float]] = []
@@ -52,7 +96,8 @@ def create_metric(session: Session, workspace_id: int,
         baseline_date=body.baseline_date, target_value=body.target_value,
         target_date=body.target_date, tolerance=body.tolerance,
         tolerance_mode=body.tolerance_mode, indicator=body.indicator, cadence=body.cadence,
-        owner_id=owner.id, source=body.source, description=body.description))
+        owner_id=owner.id, source=body.source, description=body.description,
+        min_value=body.min_value, max_value=body.max_value))
     session.add_all(MetricObjective(workspace_id=workspace_id, metric_id=metric.id,
                                     objective_id=k, weight=w) for k, w in links)
     if body.plan:
@@ -112,6 +157,19 @@ def update_metric(session: Session, workspace_id: int, key: int,
         raise ValidationFailed(FieldError("target_date", f"{target} must be after "
                                                          f"baseline_date {base}",
                                           target.isoformat()))
+
+    def after(name: str) -> Any:
+        """The field's value once this update is applied (a one-field PATCH included)."""
+        return changes[name] if name in changes else getattr(metric, name)
+
+    numbers = ("direction", "baseline_value", "target_value", "unit")
+    if ({*numbers, "min_value", "max_value"} & changes.keys()
+            and all(after(k) is not None for k in numbers)):  # a null is refused below
+        errors = shape_errors(Direction(after("direction")), after("baseline_value"),
+                              after("target_value"), after("unit"), after("min_value"),
+                              after("max_value"))
+        if errors:
+            raise ValidationFailed(errors)
     apply_changes(metric, changes, {"name", "unit", "direction", "baseline_value",
                                     "baseline_date", "target_value", "target_date",
                                     "tolerance_mode", "indicator", "cadence", "source"})

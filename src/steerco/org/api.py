@@ -9,6 +9,7 @@ from steerco.accounts import service as accounts
 from steerco.authz import scopes
 from steerco.db.enums import OrgKind
 from steerco.db.models import Person
+from steerco.db.models.accounts import Role
 from steerco.http.auth import Principal, Reader, Writer
 from steerco.http.items import item_routes
 from steerco.http.page_cache import cached_list
@@ -16,8 +17,11 @@ from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,
+    VERSIONED_ERRORS,
     WRITE_ERRORS,
+    IfMatch,
     Page,
+    check_version,
     decode_cursor,
     optional_unit,
     page_of,
@@ -25,6 +29,7 @@ from steerco.http.rest import (
     ref_filter,
     set_etag,
     sort_query,
+    stale_guard,
 )
 from steerco.kit.ids import parse_id
 from steerco.org.repository import OrgUnitRepository, PersonRepository
@@ -35,11 +40,45 @@ from steerco.org.schemas import (
     PersonCreate,
     PersonRead,
     PersonUpdate,
+    WorkspaceRead,
+    WorkspaceUpdate,
 )
-from steerco.org.service import create_org_unit, create_person, update_org_unit
+from steerco.org.service import (
+    create_org_unit,
+    create_person,
+    get_workspace,
+    update_org_unit,
+    update_workspace,
+)
 
 router = APIRouter()
 Ref = Annotated[str | None, Query(max_length=40)]
+
+
+@router.get("/workspace", response_model=WorkspaceRead, responses=READ_ERRORS,
+            tags=["org"], summary="Your workspace and its settings (ETag: its version)")
+def get_workspace_settings(ctx: Reader, response: Response) -> WorkspaceRead:
+    with ctx.read() as s:
+        ws = get_workspace(s, ctx.ws)
+        set_etag(response, ws.version)
+        return read(WorkspaceRead, ws)
+
+
+@router.patch("/workspace", response_model=WorkspaceRead, responses=VERSIONED_ERRORS,
+              tags=["org"], summary="Change the workspace's settings: time zone, fiscal year "
+                                    "start, currency, outlier factor (send If-Match)")
+def patch_workspace_settings(body: WorkspaceUpdate, ctx: Writer, response: Response,
+                             if_match: str | None = IfMatch) -> WorkspaceRead:
+    def version(s: object) -> int:
+        return int(get_workspace(s, ctx.ws).version)  # type: ignore[arg-type]
+
+    with stale_guard(ctx, version), ctx.write() as s:
+        ctx.principal.require_role(Role.ADMIN)
+        ws = get_workspace(s, ctx.ws)
+        check_version(ws.version, if_match)
+        ws = update_workspace(s, ctx.ws, body)
+        set_etag(response, ws.version)
+        return read(WorkspaceRead, ws)
 
 
 @router.get("/org-units", response_model=Page[OrgUnitRead], responses=READ_ERRORS,

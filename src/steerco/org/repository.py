@@ -33,6 +33,10 @@ class WorkspaceRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def get(self, key: int) -> Workspace | None:
+        """One workspace by key (served from the session's identity map on repeats)."""
+        return self.session.get(Workspace, key)
+
     def by_slug(self, slug: str) -> Workspace | None:
         return self.session.scalar(select(Workspace).where(Workspace.slug == slug))
 

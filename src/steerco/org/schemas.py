@@ -5,15 +5,58 @@ from __future__ import annotations
 import datetime as _dt
 from typing import ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from steerco.db.enums import OrgKind
+from steerco.kit import clock
 from steerco.kit.schema import Email, Name, Ref, Strict
+
+
+def _known_zone(name: str | None) -> str | None:
+    if name is not None:
+        clock.zone(name)  # ValueError naming the zone when it is unknown
+    return name
 
 
 class WorkspaceCreate(Strict):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     name: Name
+    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
+
+    check_zone = field_validator("time_zone")(_known_zone)
+
+
+class WorkspaceRead(BaseModel):
+    """A workspace and its settings: `time_zone` decides its "today" (due, overdue, stale,
+    the escalation day, the default date of a check-in)."""
+
+    id_kind: ClassVar[str] = "workspace"
+    id: str
+    slug: str
+    name: str
+    time_zone: str
+    fiscal_year_start: int
+    currency: str
+    outlier_factor: float
+    version: int
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+
+
+class WorkspaceUpdate(Strict):
+    name: Name | None = None
+    time_zone: str | None = Field(default=None, min_length=1, max_length=64,
+                                  description="An IANA time zone such as Europe/Berlin")
+    fiscal_year_start: int | None = Field(default=None, ge=1, le=12,
+                                          description="Month the fiscal year starts in")
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$",
+                                 description="ISO 4217 code, e.g. EUR")
+    outlier_factor: float | None = Field(
+        default=None, gt=1, le=1e6,
+        description="A check-in this many times outside a metric's own history needs "
+                    "confirm_outlier")
+
+    check_zone = field_validator("time_zone")(_known_zone)
 
 
 class OrgUnitCreate(Strict):

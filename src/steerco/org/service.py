@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from steerco.db.models import OrgUnit, Person, Workspace
-from steerco.kit.errors import FieldError, ValidationFailed
+from steerco.kit import clock
+from steerco.kit.errors import FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
 from steerco.kit.schema import Ref
 from steerco.kit.validation import parse
@@ -18,6 +20,7 @@ from steerco.org.schemas import (
     PersonCreate,
     PersonUpdate,
     WorkspaceCreate,
+    WorkspaceUpdate,
 )
 
 
@@ -27,10 +30,38 @@ def create_workspace(session: Session, data: WorkspaceCreate | dict[str, Any]) -
     if WorkspaceRepository(session).by_slug(body.slug) is not None:
         raise ValidationFailed(FieldError("slug", f"workspace '{body.slug}' already exists",
                                           body.slug))
-    ws = Workspace(slug=body.slug, name=body.name)
+    ws = Workspace(slug=body.slug, name=body.name, time_zone=body.time_zone)
     session.add(ws)
     session.flush()
     return ws
+
+
+def get_workspace(session: Session, workspace_id: int) -> Workspace:
+    """The workspace itself (its settings); NotFound when it does not exist."""
+    ws = WorkspaceRepository(session).get(workspace_id)
+    if ws is None:
+        raise NotFound("workspace", str(workspace_id))
+    return ws
+
+
+def update_workspace(session: Session, workspace_id: int,
+                     data: WorkspaceUpdate | dict[str, Any]) -> Workspace:
+    """Rename a workspace or change its settings (time zone, fiscal year, currency, the
+    factor that makes a check-in an outlier)."""
+    body = parse(WorkspaceUpdate, data)
+    ws = get_workspace(session, workspace_id)
+    apply_changes(ws, body.model_dump(exclude_unset=True),
+                  {"name", "time_zone", "fiscal_year_start", "currency", "outlier_factor"})
+    session.flush()
+    return ws
+
+
+def workspace_today(session: Session, workspace_id: int,
+                    now: dt.datetime | None = None) -> dt.date:
+    """Today in the workspace's time zone: the day "due", "overdue" and "stale" are
+    judged on, the escalation day and the default date of a check-in."""
+    ws = WorkspaceRepository(session).get(workspace_id)
+    return clock.today_in(ws.time_zone if ws is not None else clock.UTC, now)
 
 
 def require_person(session: Session, workspace_id: int, ref: Ref, field: str,

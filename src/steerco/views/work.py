@@ -25,8 +25,8 @@ from steerco.db.models import Workspace
 from steerco.db.repository import table_generations
 from steerco.evidence.service import CACHE, ENGINE_TABLES
 from steerco.findings import service as fs
-from steerco.kit import clock
 from steerco.kit.ids import parse_key
+from steerco.org.service import workspace_today
 
 log = logging.getLogger("steerco.web.pages")
 FRESH_S = 120.0
@@ -98,7 +98,7 @@ class WorkCache:
             self._items.clear()
 
     def get(self, s: Session, ws: int) -> Work:
-        day = clock.today()
+        day = workspace_today(s, ws)  # the workspace's time zone
         engine = s.get_bind().engine
         key = (str(engine.url), ws, day)
         st = CACHE.state(s, ws, day)

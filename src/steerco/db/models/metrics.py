@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -54,9 +55,15 @@ class Metric(Entity, Base):
     #: The key a spreadsheet or strategy file names this row by (unique per workspace), so
     #: importing the same file again finds the row instead of adding a second one.
     external_key: Mapped[str | None] = mapped_column(String(200))
+    #: Plausible range of a value (None: open); a unit may imply a bound too (see
+    #: metrics.bounds), so a count can never be negative even without one.
+    min_value: Mapped[float | None] = mapped_column(Float)
+    max_value: Mapped[float | None] = mapped_column(Float)
     __table_args__ = (
         UniqueConstraint("workspace_id", "external_key", name="uq_metrics_ws_external_key"),
         CheckConstraint("target_date > baseline_date", name="date_order"),
+        CheckConstraint("min_value IS NULL OR max_value IS NULL OR min_value < max_value",
+                        name="bounds_order"),
         CheckConstraint("tolerance IS NULL OR tolerance >= 0", name="tolerance_nonneg"),
         Index("ix_metrics_ws_owner", "workspace_id", "owner_id"),
     )
@@ -105,10 +112,14 @@ class Measurement(Keyed, Tenant, Base):
     confidence: Mapped[float | None] = mapped_column(Float)
     supersedes_id: Mapped[int | None] = mapped_column(
         ForeignKey("measurements.id", ondelete="RESTRICT"))
+    #: Far outside the metric's own history, and confirmed as such by its submitter.
+    outlier: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     __table_args__ = (
         CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)",
                         name="confidence_range"),
         Index("ix_measurements_ws_metric_as_of", "workspace_id", "metric_id", "as_of"),
+        # Finds the correction of a row (each row is corrected at most once).
+        Index("ix_measurements_ws_supersedes", "workspace_id", "supersedes_id"),
     )
 
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from steerco.db.base import Base, Entity, IdType, Keyed, Tenant, Timestamped, Versioned, str_enum
@@ -18,6 +27,18 @@ class Workspace(Keyed, Timestamped, Versioned, Base):
     #: How people here write numbers and dates in files ('de': 1.234,5 and 31.12.2026);
     #: imports read text cells by it and never guess (steerco.transfer.values).
     locale: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    #: IANA zone whose calendar day is the workspace's "today" (due, overdue, stale, the
+    #: escalation day, the default as_of of a check-in).
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    #: Month (1–12) the fiscal year starts in.
+    fiscal_year_start: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    #: A check-in this many times outside a metric's own history needs a confirmation.
+    outlier_factor: Mapped[float] = mapped_column(Float, default=100.0, server_default="100")
+    __table_args__ = (
+        CheckConstraint("fiscal_year_start BETWEEN 1 AND 12", name="fiscal_month"),
+        CheckConstraint("outlier_factor > 1", name="outlier_factor_above_one"),
+    )
 
 
 class OrgUnit(Entity, Base):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from steerco.accounts.errors import Forbidden
+from steerco.core.rollup import measured_counts
 from steerco.core.snapshot import rows_of
 from steerco.evidence import history
 from steerco.evidence.repository import SnapshotRepository
@@ -54,7 +55,7 @@ _CHANGES: dict[tuple[str, int, Any, Any, int], list[dict[str, Any]]] = {}
 
 def _due_checkins(s: Session, ws: int, st: EngineState, me: int) -> list[dict[str, Any]]:
     rows = metric_views.owned(s, ws, me)
-    day = to_day(today())
+    day = to_day(today(s, ws))
     out: list[dict[str, Any]] = []
     mr = st.evaluation.metrics
     for key, name, unit in rows:
@@ -79,7 +80,7 @@ def my_work(request: Request, user: User, cpage: int = 1, fpage: int = 1) -> Res
     with user.ctx.read() as s:
         st = state(s, ws)
         due = _due_checkins(s, ws, st, me)
-        horizon = today() + dt.timedelta(days=14)
+        horizon = today(s, ws) + dt.timedelta(days=14)
         due_soon = [d for d in due if d["due"] <= horizon]
         checkins, cpager = page_of(due_soon, cpage, 10)
         work = WORK.get(s, ws)
@@ -151,11 +152,16 @@ def _off_track_objectives(s: Session, ws: int, st: EngineState) -> tuple[int, li
     order = {"company": 0, "business_unit": 1, "department": 2, "team": 3}
     rows = objective_views.levels_of(s, ws, keys)
     rows.sort(key=lambda r: (order.get(str(getattr(r[2], "value", r[2])), 9), r[0]))
-    # Each with its own status: a missed objective is not shown as "off track".
+    # Each with its own status: a missed objective is not shown as "off track"; and how
+    # much of it is measured.
     shown = rows[:6]
     rows_of_shown = [int(x) for x in rows_of(st.snapshot.objective_ids, [r[0] for r in shown])]
-    return len(keys), [(*r, status_name(int(o_status[x]))) for r, x in
-                       zip(shown, rows_of_shown, strict=True)]
+    status = st.evaluation.metrics.status.status
+    out = []
+    for r, x in zip(shown, rows_of_shown, strict=True):
+        k, n = measured_counts(st.snapshot.graph, status, x)
+        out.append((*r, status_name(int(o_status[x])), f"{k} of {n} metrics measured"))
+    return len(keys), out
 
 
 @router.get("/cockpit")

@@ -16,9 +16,9 @@ import numpy as np
 
 from steerco.core.snapshot import rows_of
 from steerco.evidence.service import CACHE, EngineState
-from steerco.kit import clock
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import PREFIXES, format_id, parse_id
+from steerco.org.service import workspace_today
 from steerco.views import Session
 from steerco.views.escalations import escalations_on
 from steerco.views.names import person_names, unit_names
@@ -87,13 +87,14 @@ def page_of(items: Sequence[T], page: int | None,
     return list(items[p.offset:p.offset + p.per_page]), p
 
 
-def today() -> dt.date:
-    return clock.today()
+def today(s: Session, ws: int) -> dt.date:
+    """Today in the workspace's time zone."""
+    return workspace_today(s, ws)
 
 
 def state(s: Session, ws: int) -> EngineState:
     """The workspace's evaluated snapshot (cached per process, caught up on read)."""
-    return CACHE.state(s, ws, today())
+    return CACHE.state(s, ws, today(s, ws))
 
 
 def metric_row(st: EngineState, key: int) -> int:

@@ -182,7 +182,7 @@ def whatif(request: Request, user: FormUser,
     if not errors:
         with user.ctx.read() as s:
             try:
-                result = fs.whatif(s, ws, today(), [f"{milestone}:{n_days}"])
+                result = fs.whatif(s, ws, today(s, ws), [f"{milestone}:{n_days}"])
             except ValidationFailed as exc:
                 errors["milestone"] = exc.errors[0].message if exc.errors else exc.detail
             if result is not None:

@@ -83,7 +83,8 @@ def initiative(request: Request, iid: str, user: User) -> Response:
         # Timeline scale: from the earliest to the latest date shown.
         dates: list[dt.date] = [d for r in ms_rows for d in (r["m"].due_date, r["forecast"],
                                               r["m"].completed_on) if d]
-        dates.append(today())
+        now = today(s, ws)
+        dates.append(now)
         lo, hi = min(dates), max(dates)
         span = max(1, (hi - lo).days)
 
@@ -131,7 +132,7 @@ def initiative(request: Request, iid: str, user: User) -> Response:
         for per in periods:
             cum_p += float(pmap.get(per, 0.0) or 0.0)
             ps.append(round(cum_p, 2))
-            if per <= today():
+            if per <= now:
                 cum_a += float(amap.get(per, 0.0) or 0.0)
                 acs.append(round(cum_a, 2))
             else:
@@ -166,7 +167,7 @@ def initiative(request: Request, iid: str, user: User) -> Response:
         escalations = escalations_on(s, ws, "initiative", key)
     stage_i = STAGE_ORDER.index(ini.stage)
     return render(request, "initiative.html", i=ini, milestones=ms_rows, lo=lo, hi=hi,
-                  today_pos=round(100 * (today() - lo).days / span, 2),
+                  today_pos=round(100 * (now - lo).days / span, 2),
                   upstream=upstream, downstream=downstream, budget=budget, lines=lines,
                   spent=cum_a, planned=cum_p, currency=currency, benefits=ben_rows, ev=ev,
                   people=people, unit_name=unit_name, findings=findings, link=link,

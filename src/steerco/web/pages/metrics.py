@@ -147,7 +147,8 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
         can = _can_checkin(s, user, m, delegated)
         findings = work.of(format_id("metric", m.id))
         escalations = escalations_on(s, ws, "metric", m.id)
-    values = form or {"value": "", "as_of": today().isoformat(), "evidence_url": "",
+        day = today(s, ws)  # in the workspace's time zone
+    values = form or {"value": "", "as_of": day.isoformat(), "evidence_url": "",
                       "confidence": "", "note": ""}
     ctx: dict[str, Any] = {"m": m, "v": v, "chart": chart, "history": rows, "hpager": hp,
            "superseded": superseded, "objectives": objectives, "drivers": drivers,
@@ -199,7 +200,9 @@ async def checkin_submit(request: Request, mid: str, user: FormUser) -> Response
             body: dict[str, Any] = {
                 "metric_id": m.id, "value": fields["value"], "as_of": fields["as_of"],
                 "evidence_url": fields["evidence_url"] or None,
-                "note": fields["note"] or None, "confidence": confidence}
+                "note": fields["note"] or None, "confidence": confidence,
+                # The second click: ticked only after the page warned of an outlier.
+                "confirm_outlier": bool(form.get("confirm_outlier"))}
             handle = None
             try:
                 if data and isinstance(upload, UploadFile):
@@ -237,10 +240,16 @@ def _messages(errs: list[FieldError]) -> dict[str, str]:
         msg = e.message
         if field in FRIENDLY and ("valid" in msg or "pattern" in msg or "parse" in msg):
             msg = FRIENDLY[field]
-        elif field == "as_of" and "future" in msg:
+        elif field == "as_of" and "after today" in msg:
             msg = f"That date is in the future: {e.message}."
-        out.setdefault(field if field in ("value", "as_of", "evidence_url", "evidence_file", "note",
-                                          "confidence") else "value", msg)
+        elif field == "as_of" and "baseline" in msg:
+            msg = msg.split(";")[0] + ": enter a date on or after it."
+        elif field == "confirm_outlier":
+            msg = (f"{e.value:g} is far outside this metric's history — check the value. "
+                   "If it is right, tick the box below and check in again.")
+        out.setdefault(field if field in ("value", "as_of", "evidence_url", "evidence_file",
+                                          "note", "confidence", "confirm_outlier")
+                       else "value", msg)
     return out
 
 

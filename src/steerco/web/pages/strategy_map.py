@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from steerco.core.rollup import measured_counts
 from steerco.core.snapshot import rows_of
 from steerco.evidence.service import EngineState, objective_labels, objective_view
 from steerco.kit.ids import format_id
@@ -69,7 +70,9 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
     for i in drawn:
         key, title, level_, persp_ = objs[i]
         r = int(orows[i])
+        k, n = measured_counts(g, st.evaluation.metrics.status.status, r) if r >= 0 else (0, 0)
         item: dict[str, Any] = {
+                "measured": f"{k} of {n} metrics measured",
                 "id": format_id("objective", key), "label": title, "status": status[i],
                 "level": _value(level_), "perspective": _value(persp_),
                 "reason": (objective_view(st, r, labels)["explanation"] if r >= 0

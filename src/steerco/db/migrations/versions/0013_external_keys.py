@@ -1,7 +1,7 @@
 """external keys and the workspace locale
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-30 20:30:00
 
 The key a spreadsheet or strategy file names a theme, objective, metric or initiative by,
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0013'
-down_revision: Union[str, Sequence[str], None] = '0006'
+down_revision: Union[str, Sequence[str], None] = '0008'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
