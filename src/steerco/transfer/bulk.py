@@ -12,7 +12,6 @@ import math
 from typing import Any
 
 from steerco.checkins.schemas import MeasurementCreate
-from steerco.checkins.service import FUTURE_SLACK
 from steerco.db.enums import Source
 from steerco.kit.errors import SteercoError
 from steerco.kit.validation import parse
@@ -32,7 +31,8 @@ def stage_measurements(ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any
     metrics = ctx.keys["metric"]
     reader = ctx.reader
     latest = ctx.repo.latest_measurements() if ctx.repo.measurement_count() else {}
-    limit = ctx.today + FUTURE_SLACK
+    # No evidence from after today in the workspace's zone (as checkins.service).
+    limit = ctx.today
     seen: dict[tuple[int, dt.date], int] = {}
     new: list[tuple[Any, ...]] = []
     unchanged = corrected = 0

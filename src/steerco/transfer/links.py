@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from steerco.checkins.schemas import MeasurementCreate
-from steerco.checkins.service import FUTURE_SLACK
 from steerco.db.enums import Source
 from steerco.db.models import Metric, MetricObjective
 from steerco.dependencies import service as dependencies
@@ -255,7 +254,7 @@ class Ledger(Handler):
 
 
 def _today_limit(ctx: Ctx) -> dt.date:
-    return ctx.today + FUTURE_SLACK
+    return ctx.today
 
 
 __all__ = ["Alignments", "BudgetPlans", "Dependencies", "Ledger", "MeasurementCreate",

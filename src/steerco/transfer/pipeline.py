@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from steerco.kit.errors import FieldError, SteercoError, ValidationFailed
+from steerco.org.service import workspace_today
 from steerco.transfer.context import Ctx, Deferred, RowRefused
 from steerco.transfer.handlers import HANDLERS, Handler
 from steerco.transfer.read import Book
@@ -86,7 +87,8 @@ def stage(session: Session, workspace_id: int, book: Book, *, today: dt.date | N
           progress: Progress | None = None) -> Report:
     """Run every row of `book` through the services in `session`; never commits."""
     report = Report(problems=list(book.problems))
-    ctx = Ctx.load(session, workspace_id, today or dt.date.today())
+    # Today is the workspace's (its time zone), as for a check-in through the API.
+    ctx = Ctx.load(session, workspace_id, today or workspace_today(session, workspace_id))
     handlers = [h for h in HANDLERS if h.spec.name in book.tables]
     for h in handlers:
         if h.bulk:  # nothing refers to a measurement or a ledger entry by key

@@ -184,8 +184,8 @@ def cockpit(request: Request, user: User, unit: str | None = None,
         changed, cpager = page_of(changes["items"], changed_page, 8)
         labels = SnapshotRepository(s, ws).metric_labels([c["metric"] for c in changed])
         scope_name = unit_name(s, ws, unit_key)
-        reviews = views.coming_reviews(s, ws, today() + dt.timedelta(days=1),
-                                       today() + dt.timedelta(days=14))
+        reviews = views.coming_reviews(s, ws, today(s, ws) + dt.timedelta(days=1),
+                                       today(s, ws) + dt.timedelta(days=14))
         top_units = [(k, name) for k, name, _ in
                      units_of_kinds(s, ws, ["company", "business_unit"], 30)]
     return render(request, "cockpit.html", counts=counts, smap=smap, n_off=n_off, off=off,
