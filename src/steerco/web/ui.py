@@ -25,6 +25,7 @@ from steerco.web.pages import (
     explorer,
     initiatives,
     metrics,
+    objective_edit,
     objectives,
     units,
 )
@@ -94,7 +95,7 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     now, so that the first page view does not wait for them.
     """
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth_pages, cockpit, objectives, metrics, initiatives, explorer,
+    for module in (auth_pages, cockpit, objective_edit, objectives, metrics, initiatives, explorer,
                    findings_page, units, admin):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
