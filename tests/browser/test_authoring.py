@@ -73,3 +73,28 @@ def test_a_new_objective_is_created_by_names_and_a_cycle_is_refused_with_titles(
     assert axe_violations(tp) == []
     assert tablet.errors == [] and office.errors == []
     tablet.context.close()
+
+
+def test_the_owner_corrects_a_check_in_from_the_history_with_a_reason(
+        world: World, owner: Session, browser: Any) -> None:
+    page = owner.page()
+    page.goto(f"/metrics/met_{world.metric}")
+    page.click("a.btn:has-text('Correct') >> nth=0")
+    page.wait_for_url("**/corrections/mea_*")
+    page.fill("#co-value", "42")
+    page.click("#correction-form button[type=submit]")
+    assert "Say why the value is corrected" in page.inner_text("#err-reason")
+    assert page.input_value("#co-value") == "42"  # kept
+    assert axe_violations(page) == []
+    shot(page, "correction-error")
+    tablet = login(browser, world, "owner", TABLET)
+    tp = tablet.page()
+    tp.goto(page.url)
+    shot(tp, "correction")
+    assert axe_violations(tp) == [] and tablet.errors == []
+    tablet.context.close()
+    page.fill("#co-reason", "typo in the export")
+    page.click("#correction-form button[type=submit]")
+    page.wait_for_url(f"**/metrics/met_{world.metric}?checked_in=mea_*")
+    assert "Correction: typo in the export" in page.inner_text("#main")
+    assert owner.errors == []
