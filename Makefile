@@ -40,14 +40,21 @@ $(VENV)/.bench.stamp: requirements/bench.lock pyproject.toml | $(BIN)/python
 # `npm ci` runs only when node_modules or a vendor file is missing.
 VENDOR := src/steerco/web/static/vendor
 VENDOR_FILES := $(addprefix $(VENDOR)/,htmx.min.js echarts.min.js cytoscape.min.js \
-	dagre.min.js cytoscape-dagre.js)
+	dagre.min.js cytoscape-dagre.js swagger-ui-bundle.js swagger-ui.css \
+	swagger-favicon-32x32.png)
+# Only missing vendor files need Node.js: with every file present (a checkout has them
+# committed) `make run` must not ask for npm at all, which an order-only prerequisite
+# on node_modules did.
+MISSING_VENDOR := $(filter-out $(wildcard $(VENDOR_FILES)),$(VENDOR_FILES))
 
 node_modules/.package-lock.json:
 	@command -v npm >/dev/null || { echo "the web assets need Node.js with npm (see README)"; exit 1; }
 	npm ci --no-audit --no-fund
 
-$(VENDOR_FILES): | node_modules/.package-lock.json
+ifneq ($(MISSING_VENDOR),)
+$(MISSING_VENDOR): | node_modules/.package-lock.json
 	python3 src/steerco/web/pages/assets.py
+endif
 
 assets: $(VENDOR_FILES)
 

@@ -18,8 +18,9 @@ import time
 from bench._common import RESULTS, ROOT
 
 #: In the order a reader of bench/README.md meets them.
-BENCHMARKS = ["demo_load", "forecast_m4", "engine_scale", "psplib", "issuelinks",
-              "ripple_graph", "ripple", "api_load", "pages"]
+BENCHMARKS = ["demo_load", "forecast_m4", "short_history", "calibration", "engine_scale",
+              "psplib", "issuelinks", "schedule_risk", "ripple_graph", "ripple", "api_load",
+              "pages"]
 
 
 def main() -> int:

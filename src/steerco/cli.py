@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -49,12 +49,19 @@ SIZES = ("s", "m", "l", "xl")
 
 
 
-@app.callback()
-def _root(version: Annotated[bool, typer.Option("--version", help="Print the version.")]
-          = False) -> None:
-    if version:
-        out.print(__version__)
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"steerco {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", help="Print the version and exit.", is_eager=True,
+        callback=_print_version)] = False) -> None:
+    # Eager, with a callback: otherwise `steerco --version` alone stops at "Missing
+    # command" before the option is looked at.
+    del version
 
 
 @db_app.command("upgrade")
@@ -250,21 +257,39 @@ def recompute(
 def escalate(
     workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
     today: Annotated[str | None, typer.Option(
-        help="Run the ladder as of this day (YYYY-MM-DD); default today.")] = None,
+        help="Run the ladder as of this day (YYYY-MM-DD, not after today); default today."
+    )] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show what would happen and write nothing (any day).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Run the escalation ladder: open escalations for breaches, climb overdue ones."""
-    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.db.engine import make_sessionmaker
     from steerco.governance.ladder import run_ladder
 
     try:
         day = dt.date.fromisoformat(today) if today else dt.date.today()
     except ValueError:
         fail(f"--today must be a date like 2026-11-22, got '{today}'")
-    with unit_of_work(make_sessionmaker(open_engine())) as session:
+    if day > dt.date.today() and not dry_run:
+        # Escalations dated in the future would sit in the live database as if their
+        # grace days had passed; a rehearsal of a future day is what --dry-run is for.
+        fail(f"--today {day} is after today ({dt.date.today()}); pass --dry-run to see "
+             "what the ladder would do then without writing it")
+    session = make_sessionmaker(open_engine())()
+    try:
         session.info["actor"] = "cli:escalate"
         wid = resolve_workspace(session, workspace)
         report = run_ladder(session, wid, day)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
     if as_json:
         print(json.dumps(report.to_json()))
         return
@@ -277,7 +302,8 @@ def escalate(
     if report.opened or report.climbed:
         out.print(table)
     out.print(f"{len(report.opened):,} opened, {len(report.climbed):,} climbed, "
-              f"{report.messages:,} messages queued")
+              f"{report.messages:,} messages queued"
+              + (" (dry run: nothing was written)" if dry_run else ""))
 
 
 STATUS_STYLE = {"on_track": "green", "achieved": "green", "at_risk": "yellow",
@@ -294,11 +320,13 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a tree.")] = False,
 ) -> None:
     """Show objectives with their computed status, reasons and metrics."""
+    from rich.markup import escape
     from rich.tree import Tree
     from sqlalchemy.orm import Session
 
     from steerco.evidence.service import CACHE, status_tree
     from steerco.kit.ids import parse_id
+    from steerco.kit.numbers import percent
 
     day = parse_as_of(as_of)
     if depth < 0:
@@ -324,12 +352,13 @@ def status(
     root = Tree(f"[bold]status as of {day}[/]")
 
     def add(parent: Tree, node: dict) -> None:  # type: ignore[type-arg]
-        pct = "" if node["progress"] is None else f" · {node['progress']:.0%}"
-        worst = "; ".join(f"{w['reason'].lower()} ({w['metric_id']})" for w in node["worst"])
-        branch = parent.add(label(node["status"], f"[bold]{node['title']}[/] "
-                                  f"[dim]{node['id']}{pct}[/]" + (f" — {worst}" if worst else "")))
+        pct = "" if node["progress"] is None else f" · {percent(node['progress'])}"
+        branch = parent.add(label(node["status"], f"[bold]{escape(node['title'])}[/] "
+                                  f"[dim]{node['id']}{pct}[/] — "
+                                  f"{escape(node['explanation'])}"))
         for m in node["metrics"]:
-            branch.add(label(m["status"], f"{m['name']} [dim]{m['id']}[/] — {m['explanation']}"))
+            branch.add(label(m["status"], f"{escape(m['name'])} [dim]{m['id']}[/] — "
+                                          f"{escape(m['explanation'])}"))
         for c in node["children"]:
             add(branch, c)
         hidden = node["child_count"] - len(node["children"])
@@ -365,7 +394,7 @@ def forecasts_accuracy(
     = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
-    """Accuracy of recorded forecasts by horizon: overall, per owner and per metric."""
+    """Accuracy of recorded forecasts by horizon, and each owner's confidence calibration."""
     from sqlalchemy.orm import Session
 
     from steerco.evidence.history import accuracy_report
@@ -378,15 +407,25 @@ def forecasts_accuracy(
     if as_json:
         print(json.dumps(report))
         return
+    if report["owner_calibration"]:
+        cal = Table("owner", "check-ins", "Brier", "Brier of the hit rate", "confidence",
+                    "hit rate", "verdict", title="Owners' confidence at check-in")
+        for r in report["owner_calibration"]:
+            cal.add_row(r["owner_id"], f"{r['checkins']:,}", f"{r['brier']:.3f}",
+                        f"{r['brier_base']:.3f}", f"{r['mean_confidence']:.0%}",
+                        f"{r['hit_rate']:.0%}", r["verdict"])
+        out.print(cal)
     if not report["forecasts_judged"]:
         out.print("no recorded forecast has reached its target date yet "
                   "(record them at each review: steerco forecasts record)")
         return
     table = Table("horizon (months)", "n", "mean error %", "mean abs error %", "RMSE %",
                   title=f"{report['forecasts_judged']:,} forecasts judged")
+    from steerco.kit.numbers import number
+
     for r in report["overall"]:
-        table.add_row(str(r["horizon_months"]), f"{r['n']:,}", f"{r['mean_error']:.2f}",
-                      f"{r['mean_abs_error']:.2f}", f"{r['rmse']:.2f}")
+        table.add_row(str(r["horizon_months"]), f"{r['n']:,}", number(r["mean_error"]),
+                      number(r["mean_abs_error"]), number(r["rmse"]))
     out.print(table)
 
 
@@ -415,17 +454,14 @@ def forecasts_changes(
     worse = sum(c["worse"] for c in report["changes"])
     out.print(f"since {report['since']}: {len(report['changes']):,} metrics moved, "
               f"{worse:,} of them worse")
-    def num(x: float | None) -> str:
-        return "—" if x is None else f"{x:,.4g}"
-
-    def pct(x: float | None) -> str:
-        return "—" if x is None else f"{x:.0%}"
+    from steerco.kit.numbers import number, percent
 
     for c in report["changes"][:50]:
+        before, now = c["forecast_before"], c["forecast_now"]
         out.print(f"  {'▼' if c['worse'] else ' '} {c['metric_id']}: {c['status_before']} → "
-                  f"{c['status_now']}, forecast {num(c['forecast_before'])} → "
-                  f"{num(c['forecast_now'])}, P(hit) {pct(c['p_hit_before'])} → "
-                  f"{pct(c['p_hit_now'])}", highlight=False)
+                  f"{c['status_now']}, forecast {number(before, now)} → "
+                  f"{number(now, before)}, P(hit) {percent(c['p_hit_before'])} → "
+                  f"{percent(c['p_hit_now'])}", highlight=False)
     if len(report["changes"]) > 50:
         out.print(f"  … and {len(report['changes']) - 50:,} more (--json lists all)")
 
@@ -439,8 +475,11 @@ def admin_create(
         help="At least 10 characters; asked for (twice) when omitted.")] = None,
     create_workspace: Annotated[bool, typer.Option(
         "--create-workspace", help="Create the workspace if it does not exist.")] = False,
+    reset_password: Annotated[bool, typer.Option(
+        "--reset-password", help="The person exists: make them admin and replace their "
+                                 "password.")] = False,
 ) -> None:
-    """Create (or promote) a workspace admin with a password login."""
+    """Create (or, with --reset-password, promote) a workspace admin with a password."""
     from steerco.accounts.cli import admin_create as create
     from steerco.db.migrate import upgrade
 
@@ -448,28 +487,50 @@ def admin_create(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     engine = open_engine()
     upgrade(engine)
-    person = create(engine, workspace, email, name, password, create_workspace)
+    person = create(engine, workspace, email, name, password, create_workspace,
+                    reset_password)
     out.print(f"admin {email} ({person}) can now log in to workspace '{workspace}'")
 
 
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
-    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (1–65535).", min=1,
+                                             max=65535)] = None,
+    workers: Annotated[int, typer.Option(help="Server processes.", min=1, max=64)] = 1,
 ) -> None:
-    """Serve the web app and API (migrating the database first)."""
-    from steerco.db.migrate import upgrade
+    """Serve the web app and API (bringing a migrated database up to date first).
+
+    It never creates a database: a mistyped path would otherwise be served as a new,
+    empty one. Create it with `steerco db upgrade` (or `steerco demo`).
+    """
+    from steerco.db.engine import sqlite_path, where
+    from steerco.db.migrate import current, upgrade
     from steerco.settings import get_settings
     from steerco.web.server import serve as run_server
 
     settings = get_settings()
-    if workers < 1:
-        raise typer.BadParameter("must be at least 1", param_hint="--workers")
+    if not 1 <= settings.port <= 65535 and port is None:
+        fail(f"STEERCO_PORT must be a port from 1 to 65535, got {settings.port}")
     engine = open_engine()
+    path = sqlite_path(engine)
+    if path is not None and not path.is_file():
+        fail(f"no database at {path} (from STEERCO_DATABASE_URL); check the path, or "
+             "create it with `steerco db upgrade` or `steerco demo`")
+    if current(engine) is None:
+        fail(f"the database {where(engine)} is not migrated (no steerco schema in it); "
+             "check STEERCO_DATABASE_URL, or run `steerco db upgrade`")
     upgrade(engine)
     engine.dispose()  # the workers open their own connections
     run_server("steerco.web.main:app", host or settings.host, port or settings.port, workers)
+
+
+def _engine_or_none() -> Any:
+    """The configured engine, to name its file in an error (None if it cannot be made)."""
+    try:
+        return open_engine()
+    except Exception:
+        return None
 
 
 def main() -> None:
@@ -482,8 +543,11 @@ def main() -> None:
     except OperationalError as exc:
         if os.environ.get("STEERCO_DEBUG") == "1":
             raise
-        err.print(f"[bold red]error:[/] database: {str(exc.orig).splitlines()[0]}",
-                  highlight=False)
+        from steerco.db.engine import describe_failure
+
+        meaning = describe_failure(exc, _engine_or_none())
+        err.print(f"[bold red]error:[/] database: {meaning or str(exc.orig).splitlines()[0]}",
+                  highlight=False, soft_wrap=True)
         sys.exit(1)
     except SQLAlchemyError as exc:
         if os.environ.get("STEERCO_DEBUG") == "1":

@@ -50,6 +50,7 @@ class Row:
     body: Body | None = None
     if_match: bool = False
     public: int | None = None
+    upload: bool = False
 
 
 def r(method: str, path: str, target: str, ok: int, own: frozenset[str],
@@ -77,7 +78,9 @@ ROUTES: list[Row] = [
     r("GET", "/tokens", "none", 200, ALL, ALL, other_ws=200),
     r("POST", "/tokens", "none", 201, NONE, NONE, other_ws=403,
       body=lambda d: {"name": "x", "scopes": ["read"]}),
-    r("DELETE", "/tokens/{id}", "token", 204, ALL, WS),
+    # token management needs a session or an admin-scope token (the matrix's tokens are
+    # write tokens; see test_token_management_needs_a_session_or_an_admin_scope_token)
+    r("DELETE", "/tokens/{id}", "token", 204, NONE, NONE, other_ws=403),
     r("GET", "/grants", "none", 200, ALL, ALL, other_ws=200),
     r("POST", "/grants", "new_person", 201, ADMIN, WS, other_ws=422,
       body=lambda d: {"person_id": d["person"], "role": "viewer", "org_unit_id": d["unit"]}),
@@ -144,6 +147,8 @@ ROUTES: list[Row] = [
     # check-ins
     r("POST", "/checkins", "metric", 201, BUT_VIEWER, WS, other_ws=422, body=lambda d: {
         "items": [{"metric_id": d["id"], "value": 1.2, "as_of": "2026-02-01"}]}),
+    r("POST", "/evidence-files", "none", 201, BUT_VIEWER, BUT_VIEWER, other_ws=201,
+      upload=True),
     r("GET", "/measurements", "none", 200, ALL, ALL, other_ws=200),
     r("GET", "/measurements/{id}", "measurement", 200, ALL, ALL),
     # initiatives
@@ -269,6 +274,8 @@ def _call(client: Any, row: Row, ids: dict[str, Any], headers: dict[str, str]) -
     kw: dict[str, Any] = {"headers": h}
     if row.body is not None:
         kw["json"] = row.body(ids)
+    if row.upload:
+        kw["files"] = {"file": ("report.pdf", b"%PDF-1.4 evidence", "application/pdf")}
     client.cookies.clear()
     resp = client.request(row.method, path, **kw)
     assert resp.status_code < 500, resp.text

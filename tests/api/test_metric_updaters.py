@@ -6,6 +6,7 @@ delegate, the `controller` a bystander with a non-viewer role who was never dele
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -162,7 +163,10 @@ def test_the_metric_page_names_the_delegates_and_offers_them_the_check_in_form(
         accounts.set_credential(s, tenant.ws, tenant.users["owner"],
                                 {"login": login, "password": "a-long-password-1"})
     page = TestClient(app, follow_redirects=False)
-    r = page.post("/login", data={"login": login, "password": "a-long-password-1"})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get("/login").text)
+    assert token is not None
+    r = page.post("/login", data={"login": login, "password": "a-long-password-1",
+                                  "csrf_token": token.group(1)})
     assert r.status_code == 303, r.text
     html = page.get(f"/metrics/{metric}").text
     assert 'id="checkin-refused"' in html and 'id="metric-updaters"' not in html

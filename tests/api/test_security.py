@@ -85,12 +85,14 @@ def test_a_revoked_token_stops_working_with_the_next_request(
                     headers={"X-CSRF-Token": csrf})
     assert r.status_code == 201, r.text
     secret, tid = r.json()["token"], r.json()["id"]
+    jar = dict(client.cookies)
     client.cookies.clear()
     bearer = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/objectives", headers=bearer).status_code == 200
     # a read token cannot write
     assert client.post("/api/v1/themes", json={"name": "x"}, headers=bearer).status_code == 403
-    r = client.delete(f"/api/v1/tokens/{tid}", headers=tenant.auth("owner"))
+    r = client.delete(f"/api/v1/tokens/{tid}", headers={
+        "X-CSRF-Token": csrf, "Cookie": f"steerco_session={jar['steerco_session']}"})
     assert r.status_code == 204
     assert client.get("/api/v1/objectives", headers=bearer).status_code == 401
     listed = client.get("/api/v1/tokens", headers=tenant.auth("owner")).json()

@@ -32,7 +32,7 @@ def test_an_owner_checks_in_with_evidence_and_the_metric_and_objective_update(
     page.click("#checkin-form button[type=submit]")
     page.wait_for_url("**checked_in=mea_*")
     assert "Checked in" in page.inner_text("#checkin-done")
-    assert page.inner_text("#fig-last").startswith("-1.0 M")
+    assert page.inner_text("#fig-last").startswith("-1 M")
     assert page.inner_text("#fig-forecast") != before_forecast
     after_status = _status_text(page, "#metric-status")
     assert after_status != "● On track" and (

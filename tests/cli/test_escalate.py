@@ -58,3 +58,19 @@ def test_a_typo_in_today_is_one_line_and_writes_nothing(db):
 
 def test_escalate_has_help(db):
     assert "--today" in steerco("escalate", "--help", db=db, check=True).stdout
+
+
+def test_escalate_refuses_a_future_day_and_a_dry_run_writes_nothing(db):
+    import datetime as dt
+
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    proc = steerco("escalate", "--workspace", "acme", "--today", future, db=db)
+    assert proc.returncode == 1
+    assert "after today" in proc.stderr and "--dry-run" in proc.stderr
+    rehearsal = json.loads(steerco("escalate", "--workspace", "acme", "--today", future,
+                                   "--dry-run", "--json", db=db, check=True).stdout)
+    assert len(rehearsal["opened"]) == 1
+    # Nothing was written: the same dry run again opens the same escalation again.
+    again = json.loads(steerco("escalate", "--workspace", "acme", "--today", future,
+                               "--dry-run", "--json", db=db, check=True).stdout)
+    assert len(again["opened"]) == 1

@@ -243,14 +243,14 @@ def test_reason_names_list_the_set_flags_in_lower_case():
     assert reason_names(0) == []
 
 
-def test_numbers_get_thousands_separators_and_few_decimals():
+def test_numbers_get_thousands_separators_and_three_significant_digits():
     assert format_number(1000.0) == "1,000"
-    assert format_number(1234567.89) == "1,234,568"
+    assert format_number(1234567.89) == "1.23 M"
     assert format_number(812.4) == "812"
     assert format_number(12.34) == "12.3"
-    assert format_number(0.125) == "0.12" or format_number(0.125) == "0.13"
+    assert format_number(0.125) == "0.125"
     assert format_number(3.5) == "3.5"
-    assert format_number(-0.001) == "0"
+    assert format_number(-0.001) == "-0.001"
     assert format_number(nan) == "n/a"
     assert format_number(98.5, "%") == "98.5%"
     assert format_number(2500.0, "EUR") == "2,500 EUR"
@@ -265,7 +265,7 @@ def test_days_are_written_like_31_dec_2026():
 def test_the_sentence_states_forecast_target_date_p_hit_and_evidence_age():
     inputs, result = one(p_hit=0.12, forecast_value=812.0)
     assert explain_metric(inputs, result, 0) == (
-        "Forecast 812 by 31 Dec 2026 vs target 1,000 (P(hit) 0.12); last evidence 3 days ago")
+        "Forecast 812 by 31 Dec 2026 vs target 1,000 (P(hit) 12 %); last evidence 3 days ago")
 
 
 def test_the_sentence_for_missing_evidence_says_so():
@@ -290,7 +290,8 @@ def test_the_sentence_for_an_achieved_target_gives_the_final_value():
 def test_the_sentence_mentions_the_plan_when_a_breach_decided_the_status():
     inputs, result = one(p_hit=nan, plan_value=600.0, band=10.0)
     assert explain_metric(inputs, result, 0) == (
-        "Latest 500 vs target 1,000 by 31 Dec 2026; plan 600; last evidence 3 days ago")
+        "Latest 500 vs target 1,000 by 31 Dec 2026; outside the tolerance of plan 600; "
+        "last evidence 3 days ago")
 
 
 def test_the_sentence_never_fails_on_garbage():

@@ -156,3 +156,23 @@ def test_without_a_recorded_review_nothing_is_reported_as_changed(session):
     w, *_ = build(session)
     st = EngineCache().state(session, w.wid, AS_OF)
     assert changes_since_last_review(session, w.wid, st) == {"since": None, "changes": []}
+
+
+def test_an_owner_who_was_ninety_percent_sure_of_a_target_that_missed_shows_over_confident(
+        session):
+    w, top, obj, good, bad, empty = build(session)
+    later = dt.date(2027, 1, 5)
+    # Alice owns both: 90 % sure of each; at year end one target is met, one is not.
+    for metric, value in ((good, 205.0), (bad, 105.0)):
+        for day in ("2026-11-02", "2026-12-01"):
+            check_in(session, w.wid, {"metric_id": metric.id, "value": 150.0, "as_of": day,
+                                      "confidence": 0.9}, today=later)
+        check_in(session, w.wid, {"metric_id": metric.id, "value": value,
+                                  "as_of": "2026-12-30"}, today=later)
+    session.flush()
+    report = accuracy_report(session, w.wid, EngineCache().state(session, w.wid, later), later)
+    (row,) = report["owner_calibration"]
+    assert row["owner_id"] == f"per_{w.alice.id}" and row["checkins"] == 4
+    assert row["hit_rate"] == 0.5 and row["mean_confidence"] == 0.9
+    assert row["bias"] == 0.4 and row["verdict"] == "over-confident"
+    assert row["brier"] == round((2 * 0.01 + 2 * 0.81) / 4, 4)

@@ -181,3 +181,39 @@ def test_a_what_if_refuses_to_slip_work_that_is_already_done(session: Any) -> No
     with pytest.raises(ValidationFailed) as info:
         fs.whatif(session, c["w"].wid, TODAY, [f"mil_{done.id}:10"])
     assert str(info.value) == f"slip: mil_{done.id} is already done; only open work can slip"
+
+
+def test_a_what_if_on_a_cycle_member_lists_it_as_ignored_with_the_reason(
+        session: Any) -> None:
+    from steerco.db.models import Dependency
+
+    c = chain(session)
+    # Stored before cycles through the initiative–milestone link were refused: the
+    # initiative waits for its own milestone.
+    session.add(Dependency(workspace_id=c["w"].wid, provider_initiative_id=c["ia"].id,
+                           consumer_milestone_id=c["ma"].id, dep_type="FS", lag_days=0))
+    session.flush()
+    r = fs.whatif(session, c["w"].wid, TODAY, [f"mil_{c['ma'].id}:14"])
+    assert [i["id"] for i in r["ignored"]] == [f"mil_{c['ma'].id}"]
+    assert "dependency cycle" in r["ignored"][0]["reason"]
+    assert set(r["ignored"][0]["cycle"]) == {f"mil_{c['ma'].id}", f"ini_{c['ia'].id}"}
+
+
+@pytest.mark.parametrize("days", [-366, 3651, 9999])
+def test_a_what_if_refuses_slips_outside_a_year_earlier_to_ten_years_later(
+        session: Any, days: int) -> None:
+    c = chain(session)
+    with pytest.raises(ValidationFailed) as info:
+        fs.whatif(session, c["w"].wid, TODAY, [f"mil_{c['mb'].id}:{days}"])
+    assert "between -365 and 3,650 days" in str(info.value)
+
+
+def test_a_what_if_refuses_to_put_an_open_items_finish_in_the_past(session: Any) -> None:
+    c = chain(session)
+    with pytest.raises(ValidationFailed) as info:
+        fs.whatif(session, c["w"].wid, TODAY, [f"mil_{c['ma'].id}:-30"])
+    assert "before 2026-11-22" in str(info.value) and "cannot finish in the past" in str(
+        info.value)
+    # Pulling in to today is fine.
+    fs.whatif(session, c["w"].wid, TODAY, [f"mil_{c['ma'].id}:-10"])
+

@@ -104,6 +104,35 @@ def test_a_dependency_that_closes_a_cycle_is_refused_with_the_cycle(w):
     assert err.path == [f"mil_{c.id}", f"mil_{a.id}", f"mil_{b.id}", f"mil_{c.id}"]
 
 
+def test_a_dependency_between_an_initiative_and_its_own_milestone_is_a_cycle(w):
+    ini = create_initiative(w.session, w.wid, {"name": "Portal", "owner_id": w.alice.id})
+    other = create_initiative(w.session, w.wid, {"name": "Shop", "owner_id": w.alice.id})
+    a = add_milestone(w.session, w.wid, {"initiative_id": ini.id, "name": "a",
+                                         "due_date": "2026-05-01"})
+    b = add_milestone(w.session, w.wid, {"initiative_id": other.id, "name": "b",
+                                         "due_date": "2026-06-01"})
+    # Initiative → its own milestone: closes the built-in milestone → initiative link.
+    err = refused(w.session, lambda: create_dependency(
+        w.session, w.wid, {"provider": f"ini_{ini.id}", "consumer": f"mil_{a.id}"}),
+        CycleRefused)
+    assert err.path == [f"ini_{ini.id}", f"mil_{a.id}", f"ini_{ini.id}"]
+    # And the reverse: an initiative cannot wait for its own milestone.
+    err = refused(w.session, lambda: create_dependency(
+        w.session, w.wid, {"provider": f"mil_{a.id}", "consumer": f"ini_{ini.id}"}),
+        CycleRefused)
+    assert err.path == [f"mil_{a.id}", f"ini_{ini.id}", f"mil_{a.id}"]
+    # Through another team: Portal → b, b's initiative Shop → a (a is Portal's).
+    create_dependency(w.session, w.wid, {"provider": f"ini_{other.id}",
+                                         "consumer": f"mil_{a.id}"})
+    err = refused(w.session, lambda: create_dependency(
+        w.session, w.wid, {"provider": f"ini_{ini.id}", "consumer": f"mil_{b.id}"}),
+        CycleRefused)
+    assert err.path == [f"ini_{ini.id}", f"mil_{b.id}", f"ini_{other.id}", f"mil_{a.id}",
+                        f"ini_{ini.id}"]
+    # A milestone of one initiative feeding another initiative is ordinary.
+    create_dependency(w.session, w.wid, {"provider": f"mil_{b.id}", "consumer": f"ini_{ini.id}"})
+
+
 def test_a_dependency_on_an_objective_is_refused(w):
     ini = create_initiative(w.session, w.wid, {"name": "Portal"})
     obj = w.objective()

@@ -61,10 +61,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     engine.dispose()
 
 
+def page_login(c: TestClient, login: str, password: str) -> Any:
+    """Post the log-in form as a browser does: with the CSRF value of the page."""
+    token = _csrf(c.get("/login").text)
+    return c.post("/login", data={"login": login, "password": password, "csrf_token": token})
+
+
 def _client(demo: Demo, role: str | None) -> TestClient:
     c = TestClient(demo.app, follow_redirects=False)
     if role is not None:
-        r = c.post("/login", data={"login": demo.logins[role], "password": PASSWORD})
+        r = page_login(c, demo.logins[role], PASSWORD)
         assert r.status_code == 303
     return c
 
@@ -106,8 +112,7 @@ def test_an_anonymous_visitor_is_sent_to_the_log_in_page_and_back(demo: Demo) ->
 
 def test_a_wrong_password_is_explained_without_saying_which_part_was_wrong(
         demo: Demo) -> None:
-    r = _client(demo, None).post("/login", data={"login": demo.logins["owner"],
-                                                 "password": "nope"})
+    r = page_login(_client(demo, None), demo.logins["owner"], "nope")
     assert r.status_code == 401
     assert "do not match" in r.text
     assert demo.logins["owner"] in r.text  # the login is kept
@@ -223,3 +228,27 @@ def test_the_strategy_office_records_forecasts_and_the_cockpit_compares_them(
     vpage = viewer.get("/cockpit", headers=HTML)
     assert viewer.post("/cockpit/record-forecasts",
                        data={"csrf_token": _csrf(vpage.text)}).status_code == 403
+
+
+def test_every_page_and_answer_carries_the_security_headers(demo: Demo) -> None:
+    """CSP without inline scripts, no framing, no sniffing: on every page, the log-in
+    page, static files, the API and its errors."""
+    c = _client(demo, "strategy_office")
+    answers = [(p, c.get(p, headers=HTML)) for p in pages(demo)]
+    anonymous = TestClient(demo.app, follow_redirects=False)
+    answers += [(p, anonymous.get(p)) for p in ("/login", "/static/js/app.js", "/healthz",
+                                                "/api/v1/objectives", "/nowhere")]
+    for path, r in answers:
+        csp = r.headers.get("content-security-policy", "")
+        directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+        assert directives.get("script-src") == "'self'", path
+        assert directives.get("frame-ancestors") == "'none'", path
+        assert directives.get("object-src") == "'none'", path
+        assert r.headers.get("x-frame-options") == "DENY", path
+        assert r.headers.get("x-content-type-options") == "nosniff", path
+    # and the pages need nothing the policy forbids: no inline script, no handler attribute
+    for path, r in answers[:len(pages(demo))]:
+        for tag in re.findall(r"<script\b[^>]*>", r.text):
+            assert "src=" in tag or 'type="application/json"' in tag, (path, tag)
+        assert not re.search(r"\son[a-z]+\s*=", r.text), path
+        assert "javascript:" not in r.text, path

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from steerco.accounts import service as accounts
@@ -31,6 +31,7 @@ from steerco.http.auth import (
     SESSION_COOKIE,
     Authenticated,
     Reader,
+    TokenManager,
     Writer,
     makers,
 )
@@ -143,14 +144,25 @@ def change_password(body: PasswordChange, ctx: Authenticated) -> Response:
 
 
 @router.post("/auth/password-reset", status_code=202, response_class=Response,
-             responses={422: AUTH_ERRORS[422]},
+             responses={422: AUTH_ERRORS[422],
+                        429: {"model": Problem, "description": "Too many reset requests"}},
              summary="Send a single-use reset link (the same answer for unknown logins)")
-def password_reset(body: PasswordResetRequest, request: Request) -> Response:
+def password_reset(body: PasswordResetRequest, request: Request,
+                   background: BackgroundTasks) -> Response:
     write, _ = makers(request)
+    address = request.client.host if request.client else "unknown"
+    with unit_of_work(write) as s:
+        accounts.throttle_reset(s, body.login, address)
+    # The login is looked up after the answer is sent: the same answer, as fast, whether
+    # or not it exists.
+    background.add_task(_send_reset, write, body.login)
+    return Response(status_code=202)
+
+
+def _send_reset(write: Any, login: str) -> None:
     with unit_of_work(write) as s:
         s.info["actor"] = "password-reset"
-        accounts.request_password_reset(s, body.login)
-    return Response(status_code=202)
+        accounts.request_password_reset(s, login)
 
 
 @router.post("/auth/password-reset/confirm", status_code=204, response_class=Response,
@@ -184,8 +196,9 @@ def create_token(body: TokenCreate, ctx: Writer) -> TokenCreated:
 
 @router.delete("/tokens/{id}", status_code=204, response_class=Response,
                responses=WRITE_ERRORS,
-               summary="Revoke a token (yours; admins: anyone's); effective immediately")
-def revoke_token(id: IdPath, ctx: Authenticated) -> Response:
+               summary="Revoke a token (yours; admins: anyone's); effective immediately. "
+                       "Needs a session or a token with the admin scope")
+def revoke_token(id: IdPath, ctx: TokenManager) -> Response:
     with ctx.write() as s:
         try:
             row = accounts.find_token(s, ctx.ws, id)
@@ -213,6 +226,10 @@ def post_grant(body: GrantCreate, ctx: Writer) -> GrantRead:
     with ctx.write() as s:
         unit = optional_unit(body.org_unit_id)
         ctx.principal.require(s, "admin", unit)
+        person = PersonRepository(s, ctx.ws).find(
+            ref_filter(str(body.person_id), "person", "person_id") or 0)
+        if person is not None:
+            ctx.principal.require_over_person(s, person.id)
         return _grant_read(accounts.add_grant(s, ctx.ws, body))
 
 
@@ -225,6 +242,7 @@ def delete_grant(id: IdPath, ctx: Writer) -> Response:
         except Exception as exc:
             raise NotFound("grant", id) from exc
         ctx.principal.require(s, "admin", row.org_unit_id)
+        ctx.principal.require_over_person(s, row.person_id)
         accounts.remove_grant(s, row)
     return Response(status_code=204)
 
@@ -236,6 +254,7 @@ def put_credential(id: IdPath, body: CredentialSet, ctx: Writer) -> Response:
     with ctx.write() as s:
         person = PersonRepository(s, ctx.ws).get(key)
         ctx.principal.require(s, "admin", scopes.of_person(s, ctx.ws, person).unit)
+        ctx.principal.require_over_person(s, person.id)
         accounts.set_credential(s, ctx.ws, key, body)
     return Response(status_code=204)
 

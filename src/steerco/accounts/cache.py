@@ -3,7 +3,7 @@
 Resolving a bearer token or session cookie costs a query on every API request (a fifth of
 a cached status read, measured). Credentials and grants change rarely, so each server
 process keeps what it resolved, and forgets all of it whenever any token, web session or
-grant changes:
+grant changes, or a person is (de)activated:
 
 - in the process that commits the change, at once (an `after_commit` hook);
 - in every other process, through PostgreSQL's LISTEN/NOTIFY: the changing transaction
@@ -147,9 +147,9 @@ def _changes_access(obj: Any, how: str) -> bool:
         return True
     if how == "new":  # a new grant adds rights; a new token or session affects no one
         return isinstance(obj, RoleGrant)
-    if isinstance(obj, Person):
-        return False
     state: InstanceState[Any] = inspect(obj)
+    if isinstance(obj, Person):  # only (de)activation changes access
+        return bool(state.attrs["active"].history.has_changes())
     return any(state.attrs[a.key].history.has_changes() for a in state.mapper.column_attrs
                if a.key not in _USE_ONLY)
 

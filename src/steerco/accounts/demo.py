@@ -38,13 +38,15 @@ def create_demo_users(session: Session, workspace_id: int) -> list[tuple[str, st
     for role, person_id in chosen.items():
         person = session.get(Person, person_id)
         assert person is not None
-        set_credential(session, workspace_id, person.id,
-                       {"login": person.email, "password": DEMO_PASSWORD})
+        cred = set_credential(session, workspace_id, person.id,
+                              {"login": person.email, "password": DEMO_PASSWORD})
+        cred.demo = True
         add_grant(session, workspace_id, {"person_id": person.id, "role": role.value})
         out.append((person.email, person.name, role.value))
     return sorted(out, key=lambda r: r[2])
 
 
 def demo_logins(session: Session, workspace_id: int) -> list[tuple[str, str, str]]:
-    """Everyone with a login in the workspace: (login, name, role)."""
+    """The logins the demo made in the workspace: (login, name, role); none in a
+    workspace the demo did not make."""
     return DemoCastRepository(session, workspace_id).logins()

@@ -12,8 +12,9 @@ from steerco.kit.errors import (
     PreconditionFailed,
     PreconditionRequired,
     Throttled,
+    TooLarge,
     Unauthenticated,
 )
 
 __all__ = ["Forbidden", "IdempotencyMismatch", "PreconditionFailed", "PreconditionRequired",
-           "Throttled", "Unauthenticated"]
+           "Throttled", "TooLarge", "Unauthenticated"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import Table, and_, case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from steerco.db.models import (
@@ -26,19 +29,62 @@ from steerco.db.repository import Repository
 
 
 class CredentialRepository:
-    """Logins are global (a login names one person in one workspace)."""
+    """Logins are unique per workspace; the same login may exist in several."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def by_login(self, login: str) -> Credential | None:
-        return self.session.scalar(select(Credential).where(Credential.login == login))
+    def by_login(self, login: str) -> list[tuple[Credential, bool]]:
+        """Every credential with this login, with whether its person is active (oldest
+        first: the order in which a password is tried against them)."""
+        rows = self.session.execute(
+            select(Credential, Person.active).join(Person, Person.id == Credential.person_id)
+            .where(Credential.login == login).order_by(Credential.id).limit(20)).all()
+        return [(c, bool(a)) for c, a in rows]
+
+    def by_login_in(self, workspace_id: int, login: str) -> Credential | None:
+        return self.session.scalar(select(Credential).where(
+            Credential.workspace_id == workspace_id, Credential.login == login))
 
     def by_person(self, person_id: int) -> Credential | None:
         return self.session.scalar(select(Credential).where(Credential.person_id == person_id))
 
     def throttle(self, login: str) -> LoginThrottle | None:
         return self.session.get(LoginThrottle, login)
+
+    def count_attempt(self, key: str, now: dt.datetime,
+                      window: dt.timedelta) -> tuple[int, dt.datetime | None]:
+        """Count one attempt on `key` atomically; return (attempts in the current window,
+        this one included; the lock's end or None).
+
+        One `INSERT … ON CONFLICT DO NOTHING` and one `UPDATE … SET failures = failures
+        + 1 … RETURNING`: concurrent attempts cannot read the same count and write it
+        back (which let 30 parallel guesses through 12–14 password checks instead of 5).
+        """
+        t = cast(Table, LoginThrottle.__table__)
+        insert = pg_insert if self.session.get_bind().dialect.name == "postgresql" \
+            else sqlite_insert
+        self.session.execute(insert(t).values(login=key, failures=0, window_start=now)
+                             .on_conflict_do_nothing(index_elements=["login"]))
+        expired = t.c.window_start < now - window
+        row = self.session.execute(
+            update(t).where(t.c.login == key)
+            .values(failures=case((expired, 1), else_=t.c.failures + 1),
+                    window_start=case((expired, now), else_=t.c.window_start))
+            .returning(t.c.failures, t.c.locked_until)).one()
+        return int(row[0]), row[1]
+
+    def lock(self, key: str, until: dt.datetime) -> None:
+        t = cast(Table, LoginThrottle.__table__)
+        self.session.execute(update(t).where(t.c.login == key).values(locked_until=until))
+
+    def clear_attempts(self, key: str) -> None:
+        self.session.execute(delete(LoginThrottle).where(LoginThrottle.login == key))
+
+    def outstanding_resets(self, credential_id: int) -> Sequence[PasswordReset]:
+        return self.session.scalars(select(PasswordReset).where(
+            PasswordReset.credential_id == credential_id,
+            PasswordReset.used_at.is_(None))).all()
 
     def session_by_hash(self, key: str) -> WebSession | None:
         return self.session.get(WebSession, key)
@@ -49,24 +95,27 @@ class CredentialRepository:
     def token_with_grants(self, digest: str) -> Sequence[Any]:
         """The token behind a hash joined with its person's grants: one row per grant (a
         single row with a null role if there are none), in one round trip, as plain rows
-        rather than ORM objects; this runs on every API request."""
+        rather than ORM objects; this runs on every API request. Nothing for a
+        deactivated person: their tokens stop working at once."""
         # Table columns, not ORM attributes: a Core statement skips the ORM's per-query
         # compile and loading steps (half of this query's cost, measured).
-        tt, gt = ApiToken.__table__, RoleGrant.__table__
+        tt, gt, pt = ApiToken.__table__, RoleGrant.__table__, Person.__table__
         t, g = tt.c, gt.c
         return self.session.execute(
             select(t.id, t.workspace_id, t.person_id, t.scopes, t.expires_at, t.revoked_at,
                    t.last_used_at, g.role, g.org_unit_id).select_from(tt)
+            .join(pt, and_(pt.c.id == t.person_id, pt.c.active.is_(True)))
             .outerjoin(gt, and_(g.workspace_id == t.workspace_id, g.person_id == t.person_id))
             .where(t.token_hash == digest).order_by(g.id)).all()
 
     def session_with_grants(self, key: str) -> Sequence[Any]:
         """The web session behind a hash joined with its person's grants (as above)."""
-        wt, gt = WebSession.__table__, RoleGrant.__table__
+        wt, gt, pt = WebSession.__table__, RoleGrant.__table__, Person.__table__
         w, g = wt.c, gt.c
         return self.session.execute(
             select(w.id, w.workspace_id, w.person_id, w.csrf_token, w.created_at,
                    w.expires_at, w.last_seen_at, g.role, g.org_unit_id).select_from(wt)
+            .join(pt, and_(pt.c.id == w.person_id, pt.c.active.is_(True)))
             .outerjoin(gt, and_(g.workspace_id == w.workspace_id, g.person_id == w.person_id))
             .where(w.id == key).order_by(g.id)).all()
 
@@ -158,11 +207,13 @@ class DemoCastRepository:
         return [p for p in self.session.scalars(q) if p not in exclude][:limit]
 
     def logins(self) -> list[tuple[str, str, str]]:
-        """(login, person name, roles) of everyone with a login, for listing."""
+        """(login, person name, role) of the logins the demo made (and only those: real
+        users added later are nobody's business on a public page)."""
         rows = self.session.execute(
             select(Credential.login, Person.name, RoleGrant.role)
             .join(Person, Person.id == Credential.person_id)
             .join(RoleGrant, RoleGrant.person_id == Person.id)
-            .where(Credential.workspace_id == self.workspace_id)
+            .where(Credential.workspace_id == self.workspace_id,
+                   Credential.demo.is_(True), Person.active.is_(True))
             .order_by(RoleGrant.role, Credential.login))
         return [(login, name, getattr(role, "value", role)) for login, name, role in rows]

@@ -7,7 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from steerco.db.models.accounts import Role, TokenScope
-from steerco.kit.schema import Ref, Strict
+from steerco.kit.schema import Email, Ref, Strict
 
 Password = str
 
@@ -34,13 +34,13 @@ class PasswordResetConfirm(Strict):
 class CredentialSet(Strict):
     """An admin sets (or replaces) a person's login and password."""
 
-    login: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    login: Email
     password: str = Field(min_length=10, max_length=1000)
 
 
 class TokenCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
-    scopes: list[TokenScope] = Field(min_length=1, max_length=3)
+    scopes: list[TokenScope] = Field(min_length=1, max_length=4)
     expires_in_days: int | None = Field(default=90, ge=1, le=3660,
                                         description="None = never expires")
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from steerco.accounts.errors import IdempotencyMismatch, Throttled
@@ -33,7 +32,6 @@ from steerco.db.models import (
     AuditEntry,
     Credential,
     IdempotencyKey,
-    LoginThrottle,
     OutboxMessage,
     PasswordReset,
     Person,
@@ -43,7 +41,7 @@ from steerco.db.models import (
 from steerco.db.models.accounts import Role, TokenScope
 from steerco.kit import clock
 from steerco.kit.errors import FieldError, NotFound, ValidationFailed
-from steerco.kit.ids import parse_id
+from steerco.kit.ids import parse_id, parse_key
 from steerco.kit.validation import parse
 from steerco.org.service import optional_org_unit, require_person
 
@@ -61,6 +59,10 @@ THROTTLE_FAILURES = 5
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 THROTTLE_LOCK = dt.timedelta(minutes=15)
 RESET_TTL = dt.timedelta(hours=1)
+#: Reset requests allowed per login, and per client address, inside RESET_WINDOW.
+RESET_PER_LOGIN = 3
+RESET_PER_ADDRESS = 50
+RESET_WINDOW = dt.timedelta(minutes=15)
 TOKEN_PREFIX = "stc_"
 
 
@@ -87,8 +89,9 @@ def token_id(key: int) -> str:
 def parse_prefixed(value: str, prefix: str, field: str) -> int:
     """Parse `grt_5`/`tok_5` style ids of the accounts tables."""
     head, sep, rest = value.partition("_")
-    if sep and head == prefix and rest.isdigit() and len(rest) < 19:
-        return int(rest)
+    key = parse_key(rest) if sep and head == prefix else None
+    if key is not None:
+        return key
     raise ValidationFailed(FieldError(field, f"{value!r} is not an id like '{prefix}_12'",
                                       value))
 
@@ -112,12 +115,15 @@ def set_credential(session: Session, workspace_id: int, person_ref: Any,
                    data: CredentialSet | dict[str, Any]) -> Credential:
     """Give a person of this workspace a login and password (replacing any old one)."""
     body = parse(CredentialSet, data)
-    person = require_person(session, workspace_id, person_ref, "person_id")
+    person = require_person(session, workspace_id, person_ref, "person_id", active=False)
     repo = CredentialRepository(session)
     login = normalise_login(body.login)
-    other = repo.by_login(login)
+    # Logins are unique per workspace, so only this workspace's are compared: whether a
+    # login exists elsewhere is never revealed.
+    other = repo.by_login_in(workspace_id, login)
     if other is not None and other.person_id != person.id:
-        raise ValidationFailed(FieldError("login", "this login is taken", body.login))
+        raise ValidationFailed(FieldError("login", "another person here has this login",
+                                          body.login))
     cred = repo.by_person(person.id)
     now = clock.now()
     if cred is None:
@@ -132,6 +138,7 @@ def set_credential(session: Session, workspace_id: int, person_ref: Any,
         cred.login = login
         cred.password_hash = HASHER.hash(body.password)
         cred.password_changed_at = now
+        _void_resets(session, cred.id, now)
         repo.end_sessions_of(person.id)
         _audit(session, workspace_id, "credentials", cred.id, AuditAction.UPDATE,
                {"login": login, "password": "changed"})
@@ -147,57 +154,42 @@ class LoginResult:
     retry_after: int | None = None
 
 
-def _throttle_row(session: Session, login: str, now: dt.datetime,
-                  workspace_id: int | None) -> LoginThrottle:
-    repo = CredentialRepository(session)
-    row = repo.throttle(login)
-    if row is not None:
-        return row
-    try:
-        with session.begin_nested():
-            row = LoginThrottle(login=login, failures=0, window_start=now,
-                                workspace_id=workspace_id)
-            session.add(row)
-        return row
-    except IntegrityError:  # a concurrent first failure created it
-        found = repo.throttle(login)
-        assert found is not None
-        return found
-
-
 def authenticate(session: Session, login: str, password: str,
                  now: dt.datetime | None = None) -> LoginResult:
-    """Check a password, counting failures per login; a locked login is refused outright.
+    """Check a password, counting attempts per login; a locked login is refused outright.
 
-    After THROTTLE_FAILURES failures inside THROTTLE_WINDOW the login is locked for
-    THROTTLE_LOCK, even for the right password (so guessing cannot continue). Unknown
-    logins are counted the same way and cost the same time.
+    The attempt is counted (atomically, before the password is checked), so however many
+    guesses arrive at once, at most THROTTLE_FAILURES passwords are checked inside
+    THROTTLE_WINDOW; the last failure locks the login for THROTTLE_LOCK, even for the
+    right password. Unknown logins are counted the same way and cost the same time. A
+    deactivated person's password is checked but never lets them in.
     """
     now = now or clock.now()
     key = normalise_login(login)[:320]
     repo = CredentialRepository(session)
-    throttle = repo.throttle(key)
-    if throttle is not None:
-        locked = _aware(throttle.locked_until)
-        if locked is not None and locked > now:
-            return LoginResult(None, max(1, int((locked - now).total_seconds())))
-    cred = repo.by_login(key)
-    ok, rehashed = HASHER.verify_and_update(password,
-                                            cred.password_hash if cred else _DUMMY_HASH)
-    if ok and cred is not None:
-        if throttle is not None:
-            session.delete(throttle)
-        if rehashed is not None:
-            cred.password_hash = rehashed
+    attempts, locked = repo.count_attempt(key, now, THROTTLE_WINDOW)
+    locked = _aware(locked)
+    if locked is not None and locked > now:
+        return LoginResult(None, max(1, int((locked - now).total_seconds())))
+    if attempts > THROTTLE_FAILURES:  # guesses raced past the lock: lock and refuse
+        repo.lock(key, now + THROTTLE_LOCK)
+        return LoginResult(None, int(THROTTLE_LOCK.total_seconds()))
+    found = None
+    candidates = repo.by_login(key)
+    for cred, active in candidates:
+        ok, rehashed = HASHER.verify_and_update(password, cred.password_hash)
+        if ok and active and found is None:
+            found = cred
+            if rehashed is not None:
+                cred.password_hash = rehashed
+    if not candidates:
+        HASHER.verify(password, _DUMMY_HASH)
+    if found is not None:
+        repo.clear_attempts(key)
         session.flush()
-        return LoginResult(cred)
-    row = _throttle_row(session, key, now, cred.workspace_id if cred else None)
-    start = _aware(row.window_start) or now
-    if now - start > THROTTLE_WINDOW:
-        row.window_start, row.failures = now, 0
-    row.failures += 1
-    if row.failures >= THROTTLE_FAILURES:
-        row.locked_until = now + THROTTLE_LOCK
+        return LoginResult(found)
+    if attempts >= THROTTLE_FAILURES:
+        repo.lock(key, now + THROTTLE_LOCK)
     session.flush()
     return LoginResult(None)
 
@@ -217,6 +209,7 @@ def change_password(session: Session, person_id: int, current: str, new: str) ->
         raise ValidationFailed(FieldError("current_password", "is not your password"))
     cred.password_hash = HASHER.hash(new)
     cred.password_changed_at = clock.now()
+    _void_resets(session, cred.id, cred.password_changed_at)
     repo.end_sessions_of(person_id)
     _audit(session, cred.workspace_id, "credentials", cred.id, AuditAction.UPDATE,
            {"password": "changed"})
@@ -376,6 +369,28 @@ def revoke_token(session: Session, row: ApiToken, now: dt.datetime | None = None
     return row
 
 
+def end_access(session: Session, workspace_id: int, person_id: int,
+               now: dt.datetime | None = None) -> None:
+    """End everything that lets a person in: their web sessions (deleted) and API tokens
+    (revoked, so reactivating them does not bring old tokens back). The credential cache
+    of every process forgets them when this commits (steerco.accounts.cache)."""
+    now = now or clock.now()
+    CredentialRepository(session).end_sessions_of(person_id)
+    for row in TokenRepository(session, workspace_id).of_person(person_id):
+        revoke_token(session, row, now)
+
+
+def update_person(session: Session, workspace_id: int, key: int, data: Any) -> Person:
+    """Change a person (steerco.org.service.update_person); deactivating them ends their
+    sessions and tokens in the same transaction."""
+    from steerco.org.service import update_person as change
+
+    person = change(session, workspace_id, key, data)
+    if not person.active:
+        end_access(session, workspace_id, person.id)
+    return person
+
+
 # --- role grants -----------------------------------------------------------------------
 
 
@@ -387,7 +402,7 @@ def add_grant(session: Session, workspace_id: int,
               data: GrantCreate | dict[str, Any]) -> RoleGrant:
     """Grant a role in the workspace or in one org-unit subtree (idempotent)."""
     body = parse(GrantCreate, data)
-    person = require_person(session, workspace_id, body.person_id, "person_id")
+    person = require_person(session, workspace_id, body.person_id, "person_id", active=False)
     unit = optional_org_unit(session, workspace_id, body.org_unit_id, "org_unit_id")
     repo = GrantRepository(session, workspace_id)
     found = repo.same(person.id, body.role.value, unit.id if unit else None)
@@ -417,44 +432,75 @@ def unit_parents(session: Session, workspace_id: int) -> dict[int, int | None]:
 # --- password reset --------------------------------------------------------------------
 
 
-def request_password_reset(session: Session, login: str,
-                           now: dt.datetime | None = None) -> str | None:
-    """Issue a single-use reset token into the outbox; None (silently) for unknown logins.
+def _void_resets(session: Session, credential_id: int, now: dt.datetime) -> None:
+    """Use up every outstanding reset token of a credential (on a reset and on any
+    password change: an older link must not work after a newer one or a new password)."""
+    for row in CredentialRepository(session).outstanding_resets(credential_id):
+        row.used_at = now
 
-    The caller answers the same way either way, so the endpoint reveals nothing about
-    which logins exist.
+
+def throttle_reset(session: Session, login: str, address: str,
+                   now: dt.datetime | None = None) -> None:
+    """Count a reset request per login and per client address; raise Throttled past
+    RESET_PER_LOGIN / RESET_PER_ADDRESS inside RESET_WINDOW. Known and unknown logins
+    are counted alike, so the answer reveals nothing."""
+    now = now or clock.now()
+    repo = CredentialRepository(session)
+    # A space cannot be part of a login, so these keys never meet a login's own row.
+    for key, limit in ((f"reset {normalise_login(login)}", RESET_PER_LOGIN),
+                       (f"reset-from {address}", RESET_PER_ADDRESS)):
+        attempts, _ = repo.count_attempt(key[:320], now, RESET_WINDOW)
+        if attempts > limit:
+            wait = int(RESET_WINDOW.total_seconds())
+            raise Throttled(f"too many password reset requests; try again in {wait} s",
+                            wait)
+
+
+def request_password_reset(session: Session, login: str,
+                           now: dt.datetime | None = None) -> list[str]:
+    """Issue a single-use reset token into the outbox for each credential with this login
+    (one per workspace that has it); nothing, silently, for unknown logins.
+
+    The endpoint answers before this runs (a background task), so neither what it
+    answers nor how fast reveals which logins exist.
     """
     now = now or clock.now()
-    cred = CredentialRepository(session).by_login(normalise_login(login))
-    if cred is None:
-        return None
-    secret = secrets.token_urlsafe(32)
-    session.add(PasswordReset(workspace_id=cred.workspace_id, credential_id=cred.id,
-                              token_hash=digest(secret),
-                              created_at=now, expires_at=now + RESET_TTL))
-    session.add(OutboxMessage(workspace_id=cred.workspace_id, kind="password_reset",
-                              recipient=cred.login, created_at=now,
-                              payload={"token": secret, "expires_at":
-                                       (now + RESET_TTL).isoformat(),
-                                       "person_id": cred.person_id}))
+    secrets_out = []
+    for cred, active in CredentialRepository(session).by_login(normalise_login(login)):
+        if not active:
+            continue
+        secret = secrets.token_urlsafe(32)
+        session.add(PasswordReset(workspace_id=cred.workspace_id, credential_id=cred.id,
+                                  token_hash=digest(secret),
+                                  created_at=now, expires_at=now + RESET_TTL))
+        session.add(OutboxMessage(workspace_id=cred.workspace_id, kind="password_reset",
+                                  recipient=cred.login, created_at=now,
+                                  payload={"token": secret, "expires_at":
+                                           (now + RESET_TTL).isoformat(),
+                                           "person_id": cred.person_id}))
+        secrets_out.append(secret)
     session.flush()
-    return secret
+    return secrets_out
 
 
 def confirm_password_reset(session: Session, token: str, new_password: str,
                            now: dt.datetime | None = None) -> Credential:
-    """Set a new password with a reset token: once, before it expires; sessions end."""
+    """Set a new password with a reset token: once, before it expires, and only if it
+    is newer than the password; every other outstanding token dies; sessions end."""
     now = now or clock.now()
     repo = CredentialRepository(session)
     row = repo.reset_by_hash(digest(token))
     expires = _aware(row.expires_at) if row else None
-    if row is None or row.used_at is not None or expires is None or expires <= now:
+    cred = session.get(Credential, row.credential_id) if row is not None else None
+    changed = _aware(cred.password_changed_at) if cred is not None else None
+    created = _aware(row.created_at) if row is not None else None
+    if (row is None or cred is None or row.used_at is not None or expires is None
+            or expires <= now or (changed is not None and created is not None
+                                  and created < changed)):
         raise ValidationFailed(FieldError("token", "invalid, used or expired reset token"))
-    row.used_at = now
-    cred = session.get(Credential, row.credential_id)
-    assert cred is not None  # the foreign key cascades
     cred.password_hash = HASHER.hash(new_password)
     cred.password_changed_at = now
+    _void_resets(session, cred.id, now)
     repo.end_sessions_of(cred.person_id)
     session.info.setdefault("actor", f"per_{cred.person_id}")
     _audit(session, cred.workspace_id, "credentials", cred.id, AuditAction.UPDATE,

@@ -9,24 +9,31 @@ check-in naming the measurement it supersedes.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, File, Header, Query, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 
+from steerco.accounts.errors import Forbidden, TooLarge
 from steerco.accounts.service import request_hash, store_response, stored_response
 from steerco.authz import scopes
+from steerco.checkins import files
 from steerco.checkins.repository import MeasurementRepository
 from steerco.checkins.schemas import CheckinBatch, CheckinResult, MeasurementRead
 from steerco.checkins.service import check_in
+from steerco.db.models.accounts import Role
 from steerco.evidence.service import CACHE
 from steerco.http.auth import Checkiner, Reader
 from steerco.http.items import item_routes
 from steerco.http.rest import (
+    AUTH_ERRORS,
     CURSOR,
     LIMIT,
     READ_ERRORS,
     WRITE_ERRORS,
     Page,
+    Problem,
     decode_cursor,
     page_of,
     read,
@@ -108,6 +115,31 @@ def post_checkins(body: CheckinBatch, ctx: Checkiner,
         return _replay(stored)
     CACHE.written(ctx.ws)
     return JSONResponse(data, status_code=201)
+
+
+class UploadRead(BaseModel):
+    handle: str = Field(description="Pass as `evidence_file` of a check-in item")
+    name: str
+    size: int
+    expires_in_s: int
+
+
+@router.post("/evidence-files", status_code=201, response_model=UploadRead,
+             responses={**AUTH_ERRORS, 413: {"model": Problem,
+                                              "description": "Larger than 20 MB"}},
+             summary="Upload an evidence file: answers a handle for a check-in "
+                     "(kept only if a check-in uses it)")
+async def post_evidence_file(ctx: Checkiner, file: Annotated[UploadFile, File()]) -> Any:
+    principal = await run_in_threadpool(lambda: ctx.principal)
+    if not any(r is not Role.VIEWER for r in principal.roles):
+        raise Forbidden("viewers cannot check in, so they cannot upload evidence")
+    data = await file.read(files.MAX_UPLOAD + 1)
+    if len(data) > files.MAX_UPLOAD:
+        raise TooLarge(files.MAX_UPLOAD)
+    handle = await run_in_threadpool(files.stage, principal.workspace_id, file.filename, data)
+    return JSONResponse(UploadRead(handle=handle, name=files.safe_name(file.filename),
+                                   size=len(data), expires_in_s=int(files.STAGING_TTL))
+                        .model_dump(), status_code=201)
 
 
 @router.get("/measurements", response_model=Page[MeasurementRead], responses=READ_ERRORS,

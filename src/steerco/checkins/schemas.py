@@ -17,7 +17,9 @@ class MeasurementCreate(Strict):
     as_of: dt.date
     evidence_url: str | None = Field(default=None, max_length=2000,
                                      pattern=r"^https?://\S+$")
-    evidence_file: str | None = Field(default=None, max_length=500)
+    evidence_file: str | None = Field(
+        default=None, max_length=100,
+        description="The handle of an upload (`POST /api/v1/evidence-files`)")
     note: str | None = Field(default=None, max_length=10_000)
     confidence: float | None = Field(default=None, ge=0, le=1)
     source: Source = Source.MANUAL

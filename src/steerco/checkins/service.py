@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from steerco.checkins import files
 from steerco.checkins.repository import MeasurementRepository
 from steerco.checkins.schemas import MeasurementCreate
 from steerco.db.models import Measurement
@@ -25,7 +26,8 @@ def check_in(session: Session, workspace_id: int, data: MeasurementCreate | dict
     """Append a measurement to a metric of this workspace.
 
     A correction names the measurement it supersedes, which must belong to the same
-    metric; the old row stays as it was.
+    metric; the old row stays as it was. `evidence_file` is the handle of an upload
+    of this workspace (steerco.checkins.files), moved into place as the check-in commits.
     """
     body = parse(MeasurementCreate, data)
     metric = get_metric(session, workspace_id, body.metric_id)
@@ -44,8 +46,11 @@ def check_in(session: Session, workspace_id: int, data: MeasurementCreate | dict
                                  f"{format_id('metric', old.metric_id)}, not "
                                  f"{format_id('metric', metric.id)}", body.supersedes_id))
         supersedes = old.id
+    evidence_file = None
+    if body.evidence_file is not None:  # last: a refused item moves no file
+        evidence_file = files.claim(session, workspace_id, body.evidence_file, metric.id)
     return repo.add(Measurement(
         workspace_id=workspace_id, metric_id=metric.id, value=body.value, as_of=body.as_of,
-        evidence_url=body.evidence_url, evidence_file=body.evidence_file, note=body.note,
+        evidence_url=body.evidence_url, evidence_file=evidence_file, note=body.note,
         source=body.source, submitted_by_id=submitted_by_id, confidence=body.confidence,
         supersedes_id=supersedes))

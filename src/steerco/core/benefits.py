@@ -150,8 +150,8 @@ def earned_value_findings(ini: Initiatives, evs: EarnedValue,
         sev = np.where(worst < settings.ev_critical, 3, 2)
     person = np.where(ini.owner >= 0, ini.owner, ini.sponsor)
     return batch("earned_value", "initiative", fire, ini.ids, person, sev,
-                 "SPI {spi:.2f}, CPI {cpi:.2f}: earned {ev:,.0f} of {pv:,.0f} planned by now, "
-                 "{ac:,.0f} spent", spi=evs.spi, cpi=evs.cpi, bac=evs.bac, pv=evs.pv,
+                 "SPI {spi}, CPI {cpi}: earned {ev} of {pv} planned by now, "
+                 "{ac} spent", spi=evs.spi, cpi=evs.cpi, bac=evs.bac, pv=evs.pv,
                  ev=evs.ev, ac=evs.ac, share_done=evs.share_done)
 
 
@@ -239,9 +239,9 @@ def leakage_findings(budget: Budget, savings: Savings, lk: Leakage, ini: Initiat
     owner = np.where(irow >= 0, ini.owner[np.maximum(irow, 0)], -1)
     person = np.where(controller >= 0, controller, owner)
     return batch("benefit_leakage", "benefit", fire, savings.ids, person, sev,
-                 "Claimed savings of {claimed:,.0f} from {period_start_day} to "
-                 "{period_end_day}; the ledger shows {visible:,.0f} (spent {actual_spend:,.0f} "
-                 "against a plan of {planned_spend:,.0f})",
+                 "Claimed savings of {claimed} from {period_start_day} to "
+                 "{period_end_day}; the ledger shows {visible} (spent {actual_spend} "
+                 "against a plan of {planned_spend})",
                  budget_line=savings.line, initiative=savings.initiative,
                  claimed=lk.claimed, planned_spend=lk.planned_spend,
                  actual_spend=lk.actual_spend, visible=lk.visible, shortfall=lk.shortfall,

@@ -170,7 +170,7 @@ def causal_findings(snap: Snapshot, links: CausalLinks, test: CausalTest,
     return batch("causal_link_not_holding", "causal_link", fire, links.ids, owner,
                  np.where(wrong, 3, 2),
                  "The evidence does not support this driver ({verdict}): lagged "
-                 "correlation r = {r:.2f} (p = {p_value:.3f}, {n} changes, expected sign "
+                 "correlation r = {r} (p = {p_value}, {n} changes, expected sign "
                  "{sign:+d})", verdict=verdict, r=test.r, p_value=test.p_value, n=test.n,
                  sign=links.sign, lag_steps=test.lag_steps, step_days=test.step_days,
                  driver=drv_key, driven=dvn_key)

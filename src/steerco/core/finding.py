@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from steerco.kit import numbers
 from steerco.kit.dates import NO_DAY, from_day
 
 IntArray = npt.NDArray[np.int64]
@@ -99,12 +100,28 @@ def _plain(name: str, v: Any) -> Any:
     return v
 
 
+#: Evidence that is a probability or confidence (shown as a percentage), and ratios read
+#: against 1 (an SPI of 0.996 must not read as "1.00").
+_PERCENT = {"p_hit", "confidence"}
+_RATIO = {"spi", "cpi"}
+
+
 def _shown(name: str, v: Any) -> Any:
+    """An evidence value as the explanation shows it (see steerco.kit.numbers)."""
     if name.endswith("_day"):
         from steerco.core.status import format_day
 
         return format_day(int(v)) if v is not None else "no date"
-    return v
+    if isinstance(v, int) and not isinstance(v, bool) and name.endswith("_days"):
+        return numbers.count(v)
+    if not isinstance(v, float):
+        return v  # keys, counts, flags and text as they are
+    if name.endswith("_days"):
+        return numbers.count(v)
+    if name in _PERCENT:
+        return numbers.percent(v)
+    text = numbers.number(v, [1.0] if name in _RATIO else None)
+    return "+" + text if name.endswith("_change") and v > 0 else text
 
 
 def batch(kind: str, subject_kind: str | npt.NDArray[Any], mask: npt.ArrayLike,

@@ -17,6 +17,7 @@ benchmark and statsforecast's AutoETS (see bench/forecast_m4.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -89,7 +90,8 @@ def _default_window(season_length: int) -> int:
 
 def forecast(history: npt.ArrayLike, season_length: int = 1, horizon: int = 1, *,
              window: int | None = None, seasonal_cycles: int = 3,
-             workers: int = 1, holdout: int | None = None) -> Forecast:
+             workers: int = 1, holdout: int | None = None,
+             extra_seasons: Sequence[int] = ()) -> Forecast:
     """Forecast every row of `history` `horizon` steps past its last column.
 
     Contract:
@@ -109,6 +111,9 @@ def forecast(history: npt.ArrayLike, season_length: int = 1, horizon: int = 1, *
       combination spans (default: `horizon`, as in M4). Give it explicitly and the
       forecast at step k no longer depends on `horizon` ≥ k, nor on which other rows
       share the call — what a service needs when one metric is re-forecast alone.
+    - `extra_seasons`: longer cycles on top of `season_length` (168 hours = a week for
+      hourly data); rows that are seasonal at `season_length` also try seasonal-mean
+      forecasts at these periods, and the default window grows to four of the longest.
     """
     y = np.asarray(history, dtype=np.float64)
     if y.ndim == 1:
@@ -122,11 +127,14 @@ def forecast(history: npt.ArrayLike, season_length: int = 1, horizon: int = 1, *
         e = np.full((n, h), np.nan)
         none = np.zeros(n, dtype=bool)
         return Forecast(e, e, e, e, e, e, e, e, none, none)
-    win = _default_window(m) if window is None else max(int(window), 2)
+    extra = tuple(int(p) for p in extra_seasons if int(p) > m)
+    win = max(_default_window(m), 4 * max(extra, default=0)) if window is None \
+        else max(int(window), 2)
     hold = h if holdout is None else max(int(holdout), 1)
 
     def run(lo: int) -> BlockResult:
-        return forecast_block(y[lo:lo + BLOCK_ROWS], m, h, win, seasonal_cycles, hold)
+        return forecast_block(y[lo:lo + BLOCK_ROWS], m, h, win, seasonal_cycles, hold,
+                              extra)
 
     starts = range(0, n, BLOCK_ROWS)
     if workers > 1 and n > BLOCK_ROWS:

@@ -244,3 +244,55 @@ def damp_sums(phi: FloatArray, h: int) -> FloatArray:
     """Σ_{i=1..k} phi^i for k = 1 … h, broadcast over phi's shape (… × h)."""
     powers = phi[..., None] ** np.arange(1, h + 1)
     return np.cumsum(powers, axis=-1)
+
+
+def seasonal_strength(z: FloatArray, first: IntArray, m: int, seasonal: BoolArray,
+                      comp: FloatArray) -> FloatArray:
+    """Share of the detrended variance that the seasonal component explains (0 … 1).
+
+    Hyndman's strength of seasonality, max(0, 1 − Var(remainder) / Var(detrended)), over
+    each row's observed span, with the centred moving average of order m as the trend and
+    `comp` (n × m, from `seasonal_component`) as the season. Rows that are not `seasonal`
+    get 0. Near 1 the daily swing dwarfs everything else: a forecast without it is wrong
+    by the whole swing at every step, whatever a short holdout says.
+    """
+    n, t_len = z.shape
+    out = np.zeros(n)
+    rows = np.flatnonzero(seasonal)
+    if m <= 1 or rows.size == 0 or t_len <= m:
+        return out
+    zs = z[rows]
+    csum = np.concatenate([np.zeros((rows.size, 1)), np.cumsum(zs, axis=1)], axis=1)
+    ma = (csum[:, m:] - csum[:, :-m]) / m
+    if m % 2 == 0:
+        cma, off = 0.5 * (ma[:, :-1] + ma[:, 1:]), m // 2
+    else:
+        cma, off = ma, (m - 1) // 2
+    centre = np.arange(cma.shape[1]) + off
+    inside = (centre - off)[None, :] >= first[rows][:, None]
+    detr = np.where(inside, zs[:, centre] - cma, np.nan)
+    rem = detr - comp[rows][:, centre % m]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v_d = np.nanvar(detr, axis=1)
+        v_r = np.nanvar(rem, axis=1)
+        s = np.where(v_d > 0, 1.0 - v_r / np.where(v_d > 0, v_d, 1.0), 0.0)
+    out[rows] = np.clip(np.nan_to_num(s), 0.0, 1.0)
+    return out
+
+
+def seasonal_mean_forecast(z: FloatArray, ocol: IntArray, k: int, period: int,
+                           cycles: int) -> FloatArray:
+    """k-step forecasts of the seasonal mean from origins `ocol` (n × len(ocol)).
+
+    The forecast made after column o for column o + k is the mean of the values at the
+    same phase in the last `cycles` complete cycles of `period` before o (cycles = 1 is
+    the seasonal naive). On log values it is the geometric mean, which keeps a series
+    that swings from 10 at night to 3,000 by day on both ends of its swing. Columns left
+    of the series (short rows) clip to column 0, the filled first value; callers only
+    use rows whose history covers `cycles` periods.
+    """
+    back = period * (-(-k // period))  # the same phase in the last complete cycle
+    acc = np.zeros((z.shape[0], ocol.size))
+    for j in range(cycles):
+        acc += z[:, np.maximum(ocol + k - back - j * period, 0)]
+    return acc / cycles

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -164,11 +164,14 @@ def run(base: ImpactBase, *, slips: Mapping[int, int] | None = None,
     """
     wg, sched = base.wg, base.schedule
     finish: dict[int, int] = {}
+    skipped: list[int] = []
     for node, days in (slips or {}).items():
         u = int(node)
         if 0 <= u < wg.net.n and sched.topo.position[u] >= 0 and \
                 sched.early_finish[u] < NEVER:
             finish[u] = int(sched.early_finish[u]) + int(days)
+        else:
+            skipped.append(u)  # reported, never dropped silently (an empty answer)
     stop: list[int] = []
     for r in stop_initiatives:
         r = int(r)
@@ -176,6 +179,9 @@ def run(base: ImpactBase, *, slips: Mapping[int, int] | None = None,
             members = np.flatnonzero((wg.initiative == r) & ~wg.done)
             stop.extend(members.tolist())
     delta = what_if(sched, finish=finish, stop=stop)
+    if skipped:
+        delta = replace(delta, ignored=np.union1d(delta.ignored, np.array(
+            skipped, dtype=np.int64)).astype(np.int64))
     return outcome(base, delta)
 
 

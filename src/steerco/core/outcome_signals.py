@@ -148,8 +148,8 @@ def cross_team_conflicts(snap: Snapshot, as_of: int, links: CausalLinks,
     person = np.where(head >= 0, head, np.where(mgr >= 0, mgr, dvn_owner))
     key = snap.metrics.ids
     return batch("cross_team_conflict", "causal_link", fire, links.ids, person, 2,
-                 "Two teams pull against each other: one metric improves ({driver_change:+.3g}) "
-                 "while the one it drives negatively degrades ({driven_change:+.3g})",
+                 "Two teams pull against each other: one metric improves ({driver_change}) "
+                 "while the one it drives negatively degrades ({driven_change})",
                  driver=np.where(links.driver >= 0, key[np.maximum(links.driver, 0)], -1),
                  driven=np.where(links.driven >= 0, key[np.maximum(links.driven, 0)], -1),
                  driver_unit=du, driven_unit=vu, common_unit=common, driver_change=d_chg,

@@ -38,6 +38,7 @@ from steerco.core.schedule import (
     Network,
     Schedule,
     binds_consumer_finish,
+    summary_of,
     uses_provider_finish,
     with_own_finish,
 )
@@ -81,9 +82,12 @@ class _Index:
         self.inc_ptr: list[int] = _ptr(net.inc.indptr, inc_keep)
         self.inc_src: list[int] = net.src[inc_edge].tolist()
         self.inc_fin: list[bool] = uses_provider_finish(net.dep_type[inc_edge]).tolist()
-        back = np.where(binds_consumer_finish(net.dep_type[inc_edge]),
+        summ = summary_of(net)[inc_edge]
+        back = np.where(binds_consumer_finish(net.dep_type[inc_edge]) & ~summ,
                         net.duration[net.dst[inc_edge]], 0)
         self.inc_shift: list[int] = (net.lag[inc_edge] - back).tolist()
+        #: a summary edge moves its consumer's finish, not its start (see schedule.py)
+        self.inc_summary: list[bool] = summ.tolist()
         out_keep = act[net.out.edge]
         out_edge = net.out.edge[out_keep]
         self.out_ptr: list[int] = _ptr(net.out.indptr, out_keep)
@@ -151,6 +155,7 @@ def what_if(base: Schedule, *, finish: Mapping[int, int] | None = None,
     heapq.heapify(heap)
     queued = {u for _, u in heap}
     inc_ptr, inc_src, inc_fin, inc_shift = idx.inc_ptr, idx.inc_src, idx.inc_fin, idx.inc_shift
+    inc_summary = idx.inc_summary
     out_ptr, out_dst = idx.out_ptr, idx.out_dst
     origin = base.origin
     changed: list[int] = []
@@ -165,18 +170,22 @@ def what_if(base: Schedule, *, finish: Mapping[int, int] | None = None,
             s = own_f - dur[u]
         else:
             s = origin
+        floor = own_f
         for j in range(inc_ptr[u], inc_ptr[u + 1]):
             p = inc_src[j]
             pv = new_ef.get(p, ef0[p]) if inc_fin[j] else new_es.get(p, es0[p])
             c = NEVER if pv >= NEVER else pv + inc_shift[j]
-            if c > s:
+            if inc_summary[j]:
+                if c > floor:
+                    floor = c
+            elif c > s:
                 s = c
         if s >= NEVER:
             s, f = NEVER, NEVER
         elif stopped[u] or u in stops:
             f = NEVER
         else:
-            f = max(s + dur[u], own_f)
+            f = max(s + dur[u], floor)
         if s == es0[u] and f == ef0[u]:
             continue
         new_es[u] = s

@@ -11,10 +11,16 @@ Forward pass (per node, in topological order, all four types, lags in days):
 - FS: start(s) ≥ finish(p) + lag      SS: start(s) ≥ start(p) + lag
 - FF: finish(s) ≥ finish(p) + lag     SF: finish(s) ≥ start(p) + lag
 
+A *summary* edge (an FF edge flagged in ``summary``: a milestone → its initiative) makes
+the consumer finish no earlier than the provider but leaves its start alone: an
+initiative is the summary of its milestones, so a late last milestone stretches the
+initiative (its finish moves, its start stays with its own plan and earlier milestones).
+
 ``early_start = max(base start, what the predecessors force)`` where the base start is
 the own start, else ``own finish − duration``, else ``origin``; ``early_finish =
-max(early_start + duration, own forecast finish)`` — the forecast finish of a node is the
-later of its own forecast and what its predecessors force. A *stopped* node starts but
+max(early_start + duration, own forecast finish, what summary edges force)`` — the
+forecast finish of a node is the later of its own forecast and what its predecessors
+force. A *stopped* node starts but
 never finishes (`NEVER`); whatever waits on its finish never finishes either.
 
 A dependency is BROKEN when the provider's forecast (finish for FS/FF, start for SS/SF)
@@ -101,6 +107,8 @@ class Network:
     valid: BoolArray
     out: Csr
     inc: Csr
+    #: Per edge: a summary edge (see the module docstring); all False by default.
+    summary: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=np.bool_))
 
     @property
     def n(self) -> int:
@@ -132,7 +140,8 @@ def network(duration: npt.ArrayLike, src: npt.ArrayLike, dst: npt.ArrayLike, *,
             dep_type: npt.ArrayLike | None = None,
             lag: npt.ArrayLike | None = None,
             need_day: npt.ArrayLike | None = None,
-            committed_day: npt.ArrayLike | None = None) -> Network:
+            committed_day: npt.ArrayLike | None = None,
+            summary: npt.ArrayLike | None = None) -> Network:
     """Build a frozen `Network` from per-node and per-edge arrays.
 
     Contract: n = len(duration), m = len(src) = len(dst); omitted arrays default to
@@ -167,16 +176,21 @@ def network(duration: npt.ArrayLike, src: npt.ArrayLike, dst: npt.ArrayLike, *,
     for name, arr in node_arrays.items():
         if arr.size != n:
             raise ValueError(f"{name} must have one entry per node")
+    summ = (np.zeros(m, dtype=np.bool_) if summary is None
+            else np.asarray(summary, dtype=np.bool_).copy())
+    if summ.size != m:
+        raise ValueError("summary must have one entry per edge")
+    summ &= typ == DepType.FF
     ok = valid_edges(n, s, d) & (typ >= 0) & (typ <= 3)
     ids = np.flatnonzero(ok)
     out = csr(n, s[ids], d[ids])
     inc = csr(n, d[ids], s[ids])
     out = Csr(out.indptr, ids[out.edge], out.other)
     inc = Csr(inc.indptr, ids[inc.edge], inc.other)
-    for a in (*edge_arrays.values(), *node_arrays.values(), dur, s, d, ok,
+    for a in (*edge_arrays.values(), *node_arrays.values(), dur, s, d, ok, summ,
               out.indptr, out.edge, out.other, inc.indptr, inc.edge, inc.other):
         _frozen(a)
-    return Network(duration=dur, src=s, dst=d, valid=ok, out=out, inc=inc,
+    return Network(duration=dur, src=s, dst=d, valid=ok, out=out, inc=inc, summary=summ,
                    **node_arrays, **edge_arrays)
 
 
@@ -242,6 +256,13 @@ def binds_consumer_finish(dep_type: IntArray) -> BoolArray:
     return out
 
 
+def summary_of(net: Network) -> BoolArray:
+    """The summary mask of every edge (a network built without one has none)."""
+    if net.summary.size == net.m:
+        return net.summary
+    return np.zeros(net.m, dtype=np.bool_)
+
+
 def _level_slices(levels: IntArray, count: int) -> IntArray:
     return np.searchsorted(levels, np.arange(count + 1), side="left").astype(np.int64)
 
@@ -268,9 +289,14 @@ def _forward(net: Network, topo: TopoOrder, active_ids: IntArray, own_finish: In
     p_all, s_all = p_all[e_order], s_all[e_order]
     edge_cut = _level_slices(topo.level[s_all], nlev)
     fin_all = uses_provider_finish(net.dep_type[ee_all])
-    back_all = np.where(binds_consumer_finish(net.dep_type[ee_all]), dur[s_all], 0)
+    summ_all = summary_of(net)[ee_all]
+    back_all = np.where(binds_consumer_finish(net.dep_type[ee_all]) & ~summ_all,
+                        dur[s_all], 0)
     lag_all = net.lag[ee_all]
     forced = np.zeros(net.m, dtype=np.int64)
+    # What summary edges force on their consumer's finish (its start stays).
+    floor = np.full(net.n, np.iinfo(np.int64).min, dtype=np.int64)
+    low = np.iinfo(np.int64).min
     for k in range(nlev):
         nodes = topo.order[node_cut[k]:node_cut[k + 1]]
         a, b = edge_cut[k], edge_cut[k + 1]
@@ -279,10 +305,14 @@ def _forward(net: Network, topo: TopoOrder, active_ids: IntArray, own_finish: In
             pv = np.where(fin_all[a:b], ef[p], es[p])
             c = np.where(pv >= NEVER, NEVER, pv + lag_all[a:b] - back_all[a:b])
             forced[ee_all[a:b]] = c
+            sm = summ_all[a:b]
             starts = _segments(s_all[a:b])
             us = s_all[a:b][starts]
-            es[us] = np.maximum(es[us], np.maximum.reduceat(c, starts))
-        f = np.maximum(es[nodes] + dur[nodes], own_finish[nodes])
+            es[us] = np.maximum(es[us], np.maximum.reduceat(np.where(sm, low, c), starts))
+            if sm.any():
+                floor[us] = np.maximum(floor[us],
+                                       np.maximum.reduceat(np.where(sm, c, low), starts))
+        f = np.maximum(np.maximum(es[nodes] + dur[nodes], own_finish[nodes]), floor[nodes])
         f[(es[nodes] >= NEVER) | stopped[nodes]] = NEVER
         ef[nodes] = f
     np.minimum(es, NEVER, out=es)
@@ -388,7 +418,8 @@ def schedule(net: Network, *, origin: int = 0, project_end: int | None = None,
     broken[active_ids], over[active_ids] = edge_health(net, es, ef, stop, active_ids)
     driving = np.zeros(net.m, dtype=np.bool_)
     d_act = net.dst[active_ids]
-    driving[active_ids] = (forced[active_ids] == es[d_act]) & (es[d_act] < NEVER)
+    sets = np.where(summary_of(net)[active_ids], ef[d_act], es[d_act])
+    driving[active_ids] = (forced[active_ids] == sets) & (sets < NEVER)
     downstream = reachable(net.out, np.flatnonzero(cycles.in_cycle), n) & ~cycles.in_cycle
     arrays = (own_finish, stop, es, ef, ls, lf, slack, critical, component, downstream,
               active, broken, over, driving, topo.order, topo.position, topo.level)

@@ -83,7 +83,7 @@ def stale_metrics(snap: Snapshot, ev: Evaluation,
     with np.errstate(invalid="ignore"):
         sev = np.where(age > settings.stale_critical_cadences * cad, 3, 2)
     return batch("stale_metric", "metric", fire, snap.metrics.ids, snap.metrics.owner, sev,
-                 "No evidence for {age_days:.0f} days (due every {cadence_days} days); last "
+                 "No evidence for {age_days} days (due every {cadence_days} days); last "
                  "on {last_day}", age_days=age, cadence_days=snap.metrics.cadence_days,
                  last_day=mr.last_day, last_value=mr.last_value)
 
@@ -181,7 +181,7 @@ def reality_gaps(snap: Snapshot, ev: Evaluation,
     with np.errstate(invalid="ignore"):
         sev = np.where(gap >= settings.reality_gap_critical, 3, 2)
     return batch("reality_gap", "metric", flag, snap.metrics.ids, snap.metrics.owner, sev,
-                 "Owner confidence {confidence:.2f} but the data gives P(hit) {p_hit:.2f}",
+                 "Owner confidence {confidence} but the data gives P(hit) {p_hit}",
                  confidence=mr.confidence, p_hit=mr.p_hit, gap=gap, forecast=mr.forecast)
 
 

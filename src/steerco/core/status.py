@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
 
@@ -41,6 +42,7 @@ import numpy.typing as npt
 from steerco.core.directions import Direction
 from steerco.core.plan import ToleranceState, meets_target, tolerance_state, variance
 from steerco.kit.dates import NO_DAY, from_day
+from steerco.kit.numbers import number, percent
 
 FloatArray = npt.NDArray[np.float64]
 Int8Array = npt.NDArray[np.int8]
@@ -315,25 +317,13 @@ def format_day(day: int) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
-def format_number(x: float, unit: str = "") -> str:
-    """Return ``x`` with thousands separators and a sensible number of decimals.
+def format_number(x: float, unit: str = "", near: Iterable[float] = ()) -> str:
+    """Return ``x`` for a sentence: three significant digits with thousands separators,
+    more when it would read as a value in ``near`` (its target: 9.96 vs 10, not "10").
 
-    Magnitudes of 100 or more get no decimals, 10–100 one, smaller ones two; trailing
-    zeros are dropped ("1,000", "3.5", "0.12"). NaN gives "n/a". A unit follows after a
-    space, except "%" which is attached.
+    NaN gives "n/a". A unit follows after a space, except "%" which is attached.
     """
-    if not math.isfinite(x):
-        return "n/a"
-    ax = abs(x)
-    decimals = 0 if ax >= 100 else 1 if ax >= 10 else 2
-    text = f"{x:,.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if text in ("-0", ""):
-        text = "0"
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    return number(x, list(near), unit=unit, missing="n/a")
 
 
 def _ago(age: float) -> str:
@@ -356,7 +346,8 @@ def explain(status: int, *, target_value: float, target_day: int, last_value: fl
     target 1,000 by 31 Dec 2026". Missing numbers are left out rather than shown as NaN.
     """
     st = Status(status) if status in {int(s) for s in Status} else Status.NO_DATA
-    target = f"target {format_number(target_value, unit)}"
+    near = [target_value]
+    target = f"target {format_number(target_value, unit, [last_value, forecast_value])}"
     by = f" by {format_day(target_day)}" if target_day != NO_DAY else ""
     due = f" due {format_day(target_day)}" if target_day != NO_DAY else ""
     ago = _ago(age_days)
@@ -369,19 +360,25 @@ def explain(status: int, *, target_value: float, target_day: int, last_value: fl
         return f"No evidence yet; {target}{by}"
     if st in (Status.ACHIEVED, Status.MISSED):
         word = "Achieved" if st == Status.ACHIEVED else "Missed"
-        return f"{word}: {format_number(last_value, unit)} vs {target}{due}; {ago}"
+        return f"{word}: {format_number(last_value, unit, near)} vs {target}{due}; {ago}"
     if math.isfinite(forecast_value):
-        head = f"Forecast {format_number(forecast_value, unit)}{by} vs {target}"
+        head = f"Forecast {format_number(forecast_value, unit, near)}{by} vs {target}"
     else:
-        head = f"Latest {format_number(last_value, unit)} vs {target}{by}"
+        head = f"Latest {format_number(last_value, unit, near)} vs {target}{by}"
     if math.isfinite(p_hit):
-        head += f" (P(hit) {p_hit:.2f})"
+        head += f" (P(hit) {percent(p_hit)})"
     tail = ago
     if st == Status.STALE and math.isfinite(cadence_days):
         tail += f", due every {format_number(cadence_days)} days"
     plan_bad = deciding in (Reason.TOLERANCE_BREACH.value, Reason.BEHIND_PLAN.value)
-    if math.isfinite(plan_value) and (plan_bad or not math.isfinite(forecast_value)):
-        head += f"; plan {format_number(plan_value, unit)}"
+    plan = format_number(plan_value, unit, [last_value])
+    if deciding == Reason.TOLERANCE_BREACH.value and math.isfinite(plan_value):
+        # Name the input that decided: the plan, not the forecast shown first.
+        latest = (f"latest {format_number(last_value, unit, [plan_value])} is "
+                  if math.isfinite(forecast_value) else "")
+        head += f"; {latest}outside the tolerance of plan {plan}"
+    elif math.isfinite(plan_value) and (plan_bad or not math.isfinite(forecast_value)):
+        head += f"; plan {plan}"
     if deciding == Reason.NO_BASIS.value:
         head += "; no forecast or plan to judge it against"
     return f"{head}; {tail}"

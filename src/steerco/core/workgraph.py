@@ -3,8 +3,9 @@
 Node layout: milestones first (rows ``0..n_ms-1``, in key order), then initiatives
 (rows ``n_ms..n_ms+n_ini-1``). Edge layout: edge ``e < n_dep`` is dependency row ``e``
 (provider → consumer, its type, lag, need and committed day); then one structural
-finish-to-finish edge from every milestone to its initiative (an initiative cannot
-finish before its milestones), without need day, so it never breaks.
+finish-to-finish *summary* edge from every milestone to its initiative (an initiative
+cannot finish before its milestones; a late milestone stretches the initiative's finish
+and leaves its start), without need day, so it never breaks.
 
 Dates (all day numbers, ``as_of`` passed in):
 - a completed milestone is pinned at its completion day: its incoming dependencies are
@@ -189,7 +190,10 @@ def build(ms: Milestones, ini: Initiatives, deps: Dependencies, as_of: int) -> W
         dep_type=np.concatenate([deps.dep_type, np.full(m_struct, int(DepType.FF))]),
         lag=np.concatenate([deps.lag, np.zeros(m_struct, dtype=np.int64)]),
         need_day=np.concatenate([deps.need_day, np.full(m_struct, NO_DAY)]),
-        committed_day=np.concatenate([deps.committed_day, np.full(m_struct, NO_DAY)]))
+        committed_day=np.concatenate([deps.committed_day, np.full(m_struct, NO_DAY)]),
+        # An initiative summarises its milestones: a late one stretches its finish only.
+        summary=np.concatenate([np.zeros(deps.n, dtype=np.bool_),
+                                np.ones(m_struct, dtype=np.bool_)]))
     return WorkGraph(
         milestones=ms, initiatives=ini, dependencies=deps, net=net, as_of=as_of,
         kind=np.concatenate([np.full(n_ms, MILESTONE), np.full(n_in, INITIATIVE)]

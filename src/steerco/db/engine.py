@@ -11,9 +11,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from steerco.settings import get_settings
@@ -87,3 +89,56 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The absolute path of a SQLite database file (None for PostgreSQL or in-memory)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    name = engine.url.database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name).resolve()
+
+
+def where(engine: Engine) -> str:
+    """The database named for a person: the SQLite file, or the PostgreSQL URL."""
+    path = sqlite_path(engine)
+    return str(path) if path is not None else engine.url.render_as_string(hide_password=True)
+
+
+def check_writable(engine: Engine) -> None:
+    """Write (and commit) one harmless row update, so a full disk, a read-only file or
+    a read-only PostgreSQL server shows here rather than in someone's check-in."""
+    with engine.connect() as conn, conn.execution_options(sqlite_begin="IMMEDIATE").begin():
+        conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+
+
+#: (what the driver says, what it means) — SQLite's and PostgreSQL's words for it.
+_FAILURES = [
+    (("database or disk is full", "no space left on device", "diskfull", "disk full"),
+     "the disk of the database is full: nothing was written (free space, then retry)"),
+    (("readonly database", "read-only", "read only"),
+     "the database is read-only: nothing was written (check the permissions of the "
+     "database file and of its directory, or the server's read-only setting)"),
+    (("unable to open database file",),
+     "cannot open the database file: its directory is missing or not writable (SQLite "
+     "also creates -wal and -shm files next to it)"),
+]
+
+
+def describe_failure(exc: BaseException, engine: Engine | None = None) -> str | None:
+    """A sentence saying what is wrong with the database, or None when `exc` is not
+    one of the failures a person can fix (disk full, read-only, cannot open)."""
+    orig = getattr(exc, "orig", exc) if isinstance(exc, DBAPIError) else exc
+    said = f"{type(orig).__name__}: {orig}".lower()
+    for words, meaning in _FAILURES:
+        if any(w in said for w in words):
+            if engine is None:
+                return meaning
+            path = sqlite_path(engine)
+            if path is not None and not path.parent.is_dir():
+                return (f"cannot open the database file {path}: its directory "
+                        f"{path.parent} does not exist")
+            return f"{meaning} ({where(engine)})"
+    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from steerco.db.models import Dependency
+from steerco.db.models import Dependency, Milestone
 from steerco.db.repository import Repository
 
 Node = tuple[str, int]  # ("milestone" | "initiative", key)
@@ -15,7 +15,8 @@ class DependencyRepository(Repository[Dependency]):
     kind = "dependency"
 
     def successors(self, nodes: list[Node]) -> list[tuple[Node, Node]]:
-        """(provider, consumer) edges leaving any of `nodes`."""
+        """(provider, consumer) edges leaving any of `nodes`: dependencies, and each
+        milestone's link to its own initiative."""
         ms = [k for kind, k in nodes if kind == "milestone"]
         ini = [k for kind, k in nodes if kind == "initiative"]
         conds = []
@@ -28,7 +29,14 @@ class DependencyRepository(Repository[Dependency]):
         q = select(Dependency.provider_milestone_id, Dependency.provider_initiative_id,
                    Dependency.consumer_milestone_id, Dependency.consumer_initiative_id).where(
             Dependency.workspace_id == self.workspace_id, or_(*conds))
-        out = []
+        out: list[tuple[Node, Node]] = []
+        if ms:
+            # The built-in link: a milestone's finish feeds its initiative's (the schedule
+            # has this edge for every milestone), so a path may run through it.
+            link = select(Milestone.id, Milestone.initiative_id).where(
+                Milestone.workspace_id == self.workspace_id, Milestone.id.in_(ms))
+            out.extend((("milestone", m), ("initiative", i))
+                       for m, i in self.session.execute(link))
         for pm, pi, cm, ci in self.session.execute(q):
             # The check constraints guarantee exactly one of each pair is set.
             prov: Node = ("milestone", pm) if pm is not None else ("initiative", pi or 0)

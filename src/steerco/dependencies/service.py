@@ -56,6 +56,13 @@ def create_dependency(session: Session, workspace_id: int,
     cons = _node(session, workspace_id, body.consumer, "consumer")
     if prov == cons:
         raise CycleRefused("consumer", [format_id(*prov)] * 2)
+    if prov[0] == "milestone" and cons[0] == "initiative":
+        # A milestone is part of its initiative (the schedule links its finish to the
+        # initiative's): the initiative cannot wait for its own milestone.
+        owner = MilestoneRepository(session, workspace_id).require(prov[1], "provider")
+        if owner.initiative_id == cons[1]:
+            raise CycleRefused("consumer", [format_id(*prov), format_id(*cons),
+                                            format_id(*prov)])
     repo = DependencyRepository(session, workspace_id)
     back = _path(repo, cons, prov)
     if back is not None:

@@ -58,6 +58,8 @@ class ObjectiveStatus(BaseModel):
     coverage: float | None
     reasons: list[str]
     worst: list[WorstReason]
+    explanation: str = Field(description="Why: the roll-up rule that decided the status "
+                                         "and the worst metrics below, with their reasons")
 
 
 class NamedMetricStatus(MetricStatus):
@@ -87,11 +89,25 @@ class AccuracyRow(BaseModel):
     metric_id: str | None = None
 
 
+class OwnerCalibrationRow(BaseModel):
+    """How an owner's check-in confidences fared once their targets' dates passed."""
+
+    owner_id: str
+    checkins: int
+    brier: float
+    brier_base: float
+    mean_confidence: float
+    hit_rate: float
+    bias: float  # mean confidence − hit rate: > 0 optimistic
+    verdict: str  # over-confident, under-confident or calibrated
+
+
 class AccuracyReport(BaseModel):
     forecasts_judged: int
     overall: list[AccuracyRow]
     per_owner: list[AccuracyRow]
     per_metric: list[AccuracyRow]
+    owner_calibration: list[OwnerCalibrationRow]
 
 
 class ForecastChange(BaseModel):
@@ -169,7 +185,8 @@ def objective_status(id: IdPath, ctx: Reader, as_of: AsOf = None) -> Response:
         if row < 0:
             from steerco.kit.errors import NotFound
             raise NotFound("status of objective", f"{id} (archived objectives have none)")
-        return model_response(ObjectiveStatus, engine.objective_view(st, row))
+        labels = engine.objective_labels(s, ctx.ws, st, [row])
+        return model_response(ObjectiveStatus, engine.objective_view(st, row, labels))
 
 
 @router.get("/status/tree", response_model=list[StatusNode], responses=READ_ERRORS,

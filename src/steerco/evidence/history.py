@@ -15,11 +15,13 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from steerco.core.accuracy import accuracy_by_horizon, forecast_errors, horizons, periods_of_days
+from steerco.core.calibration import owner_calibration
+from steerco.core.directions import Direction
 from steerco.core.evidence import actual_at
-from steerco.core.snapshot import rows_of
+from steerco.core.snapshot import Snapshot, rows_of
 from steerco.evidence.repository import SnapshotRepository
 from steerco.evidence.service import STATUS_NAMES, EngineState
-from steerco.kit.dates import from_day
+from steerco.kit.dates import from_day, to_day
 from steerco.kit.ids import format_id
 
 
@@ -97,7 +99,52 @@ def accuracy_report(session: Session, workspace_id: int, st: EngineState,
                             "owner_id", lambda k: format_id("person", k)),
         "per_metric": _table(accuracy_by_horizon(h, err, groups=[metric]), "metric_id",
                              lambda k: format_id("metric", k)),
+        "owner_calibration": owner_confidence_report(snap, to_day(up_to)),
     }
+
+
+#: |mean confidence − hit rate| from which an owner is called over- or under-confident.
+CONFIDENCE_BIAS = 0.1
+
+
+def owner_confidence_report(snap: Snapshot, up_to: int) -> list[dict[str, Any]]:
+    """How the confidences owners gave at check-in fared, per owner, worst Brier first.
+
+    Every check-in with a confidence, made on or before its metric's target date, once
+    that date has passed (by `up_to`), is a (confidence, hit) pair; hit = the actual at
+    the target date met the target in the metric's direction. Per owner: Brier score,
+    the Brier score of always saying their own hit rate, mean confidence, hit rate and
+    bias (mean confidence − hit rate; > 0 optimistic) with a verdict.
+    """
+    m = snap.metrics
+    snap.compact()
+    rows = np.flatnonzero((m.target_day <= up_to) & ~np.isnan(m.target_value))
+    actual = actual_at(snap, rows, m.target_day[rows], m.cadence_days[rows])
+    up = np.isin(m.direction[rows], (Direction.INCREASE_TO, Direction.STAY_AT_OR_ABOVE))
+    hit_row = np.where(np.isnan(actual), np.nan,
+                       np.where(up, actual >= m.target_value[rows],
+                                actual <= m.target_value[rows]).astype(np.float64))
+    h = snap.history
+    counts = h.offsets[rows + 1] - h.offsets[rows]
+    idx = np.repeat(h.offsets[rows], counts) + (
+        np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts))
+    rep = np.repeat(np.arange(rows.size), counts)
+    keep = ~np.isnan(h.confidence[idx]) & (h.days[idx] <= m.target_day[rows][rep])
+    idx, rep = idx[keep], rep[keep]
+    owners = m.owner[rows][rep]
+    cal = owner_calibration(np.maximum(owners, -1), h.confidence[idx], hit_row[rep])
+    out = []
+    for k in np.flatnonzero(cal.count > 0):
+        bias = float(cal.bias[k])
+        verdict = ("over-confident" if bias > CONFIDENCE_BIAS else "under-confident"
+                   if bias < -CONFIDENCE_BIAS else "calibrated")
+        out.append({"owner_id": format_id("person", int(k)), "checkins": int(cal.count[k]),
+                    "brier": round(float(cal.brier[k]), 4),
+                    "brier_base": round(float(cal.brier_base[k]), 4),
+                    "mean_confidence": round(float(cal.mean_confidence[k]), 4),
+                    "hit_rate": round(float(cal.hit_rate[k]), 4),
+                    "bias": round(bias, 4), "verdict": verdict})
+    return sorted(out, key=lambda r: -r["brier"])
 
 
 def changes_since_last_review(session: Session, workspace_id: int, st: EngineState,

@@ -4,7 +4,13 @@ The evaluated snapshot of each workspace is cached per process (`EngineCache`). 
 derived state: it is rebuilt on first use, and before every read it catches up with
 measurements committed since (by any process) through one indexed query on
 `measurements.id > high_water`, so several app processes stay consistent without talking
-to each other.
+to each other. Everything else the snapshot is built from (metrics, plans, objectives,
+alignments, benefits) is checked on every read against the table generations of
+db/generations.py, read in the reader's own transaction: when one moved, anywhere, the
+workspace is rebuilt before the answer, so an edit is never answered from the old model.
+
+Evaluations at another day than today (`?as_of=`) live in a small separate cache, so
+alternating them with plain reads never throws today's evaluation away.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +39,8 @@ from steerco.core.status import (
     explain_metric,
     reason_names,
 )
+from steerco.db.repository import table_generations
+from steerco.evidence.explain import Labels, carried_metric_keys, objective_explanation
 from steerco.evidence.repository import SnapshotRepository
 from steerco.kit import clock, heap
 from steerco.kit.dates import NO_DAY, from_day, to_day
@@ -42,6 +51,17 @@ log = logging.getLogger("steerco.evidence")
 STATUS_NAMES = [s.name.lower() for s in Status]
 #: Threads for a full recompute: the forecaster's numpy work releases the GIL.
 WORKERS = max(1, min(4, os.cpu_count() or 1))
+#: The tables a snapshot is built from (measurements aside: they are caught up one by
+#: one). A write to any of them makes the cached evaluation of the workspace stale.
+SNAPSHOT_TABLES = ("metrics", "metric_objectives", "plan_points", "objectives",
+                   "alignments", "planned_benefits")
+#: Everything the engine and its findings read besides measurements: a cache of findings
+#: (or of a what-if baseline) is valid only while none of these moved.
+ENGINE_TABLES = (*SNAPSHOT_TABLES, "causal_links", "themes", "initiatives",
+                 "initiative_metrics", "milestones", "dependencies", "budget_lines",
+                 "budget_plans", "ledger_entries", "people", "org_units", "rules")
+#: Evaluations at other days than today kept per process (each is a whole workspace).
+AS_OF_ENTRIES = 2
 
 
 def load_snapshot(session: Session, workspace_id: int) -> Snapshot:
@@ -67,13 +87,17 @@ class EngineState:
     lock: threading.Lock
     #: time.monotonic() of the last catch-up with the database.
     checked_at: float = 0.0
+    #: Generations of SNAPSHOT_TABLES the snapshot was read at.
+    generations: tuple[int, ...] = ()
 
 
 class EngineCache:
-    """Per-process evaluated snapshots, keyed by workspace."""
+    """Per-process evaluated snapshots, keyed by workspace (today's), plus a few of other
+    days (`as_of` reads)."""
 
     def __init__(self) -> None:
         self._states: dict[tuple[str, int], EngineState] = {}
+        self._other_days: OrderedDict[tuple[str, int, int], EngineState] = OrderedDict()
         self._lock = threading.Lock()
         #: One lock per workspace for (re)building it: a 30-second xl rebuild must not
         #: hold up reads of every other workspace, which `_lock` alone would.
@@ -82,12 +106,17 @@ class EngineCache:
     def clear(self) -> None:
         with self._lock:
             self._states.clear()
+            self._other_days.clear()
 
     def invalidate(self, session: Session, workspace_id: int) -> None:
-        """Drop a workspace's evaluation so the next read rebuilds it (after edits to the
-        model itself: new metrics, objectives, alignments — check-ins catch up alone)."""
+        """Drop a workspace's evaluations so the next read rebuilds them (edits are
+        noticed without this through the table generations; it stays for callers that
+        know better, e.g. after a bulk load that bypassed the ORM)."""
+        url = str(session.get_bind().engine.url)
         with self._lock:
-            self._states.pop((str(session.get_bind().engine.url), workspace_id), None)
+            self._states.pop((url, workspace_id), None)
+            for k in [k for k in self._other_days if k[:2] == (url, workspace_id)]:
+                del self._other_days[k]
 
     def written(self, workspace_id: int) -> None:
         """Note that this process just committed evidence: the next read catches up."""
@@ -95,32 +124,30 @@ class EngineCache:
             for (_url, ws), st in self._states.items():
                 if ws == workspace_id:
                     st.checked_at = 0.0
+            for (_url, ws, _day), st in self._other_days.items():
+                if ws == workspace_id:
+                    st.checked_at = 0.0
 
     def state(self, session: Session, workspace_id: int,
               as_of: dt.date | None = None, fresh_within: float = 0.0) -> EngineState:
-        """The workspace's evaluation, rebuilt when missing or on a new day, then caught up.
+        """The workspace's evaluation, rebuilt when missing, on a new day or when anything
+        it was built from changed (table generations), then caught up with check-ins.
 
-        With `fresh_within` seconds, a state caught up that recently is returned as it
-        is: a busy API then pays the catch-up query at most a few times a second, while
-        this process's own check-ins (see `written`) still show at once and other
-        processes' within `fresh_within`.
+        With `fresh_within` seconds, a state caught up with check-ins that recently is
+        returned as it is: a busy API then pays the catch-up query at most a few times a
+        second, while this process's own check-ins (see `written`) still show at once and
+        other processes' within `fresh_within`. Edits to the model itself are checked on
+        every read (one small query) and always show at once.
         """
         bind = session.get_bind()
         key = (str(bind.engine.url), workspace_id)
-        day = to_day(as_of or clock.today())
-        st = self._states.get(key)
-        if (st is not None and as_of is None and fresh_within > 0
-                and st.evaluation.as_of == day - 1):
-            # A new day for a reader that tolerates staleness: keep answering from
-            # yesterday's evaluation (caught up below) while one background thread
-            # builds today's. A rebuild on the request path held every request thread
-            # of the process for as long as it took (l: 5 s, xl: 23 s).
-            self._rebuild_in_background(bind.engine, key, workspace_id, day)
-        elif st is None or st.evaluation.as_of != day:
-            with self._building_lock(key):
-                st = self._states.get(key)  # another thread may have built it meanwhile
-                if st is None or st.evaluation.as_of != day:
-                    st = self._build(session, key, workspace_id, day)
+        today = to_day(clock.today())
+        day = today if as_of is None else to_day(as_of)
+        generations = table_generations(session, workspace_id, SNAPSHOT_TABLES)
+        if day != today:
+            st = self._other_day(session, key, workspace_id, day, generations)
+        else:
+            st = self._today(session, key, workspace_id, day, generations, fresh_within)
         now = time.monotonic()
         if fresh_within > 0:
             if now - st.checked_at < fresh_within:
@@ -134,16 +161,61 @@ class EngineCache:
         st.checked_at = now
         return st
 
+    def _today(self, session: Session, key: tuple[str, int], workspace_id: int, day: int,
+               generations: tuple[int, ...], fresh_within: float) -> EngineState:
+        st = self._states.get(key)
+        if (st is not None and fresh_within > 0 and st.evaluation.as_of == day - 1
+                and st.generations == generations):
+            # A new day for a reader that tolerates staleness: keep answering from
+            # yesterday's evaluation (caught up by the caller) while one background
+            # thread builds today's. A rebuild on the request path held every request
+            # thread of the process for as long as it took (l: 5 s, xl: 23 s).
+            self._rebuild_in_background(session.get_bind().engine, key, workspace_id, day)
+            return st
+        if st is None or st.evaluation.as_of != day or st.generations != generations:
+            with self._building_lock(key):
+                st = self._states.get(key)  # another thread may have built it meanwhile
+                if st is None or st.evaluation.as_of != day or st.generations != generations:
+                    st = self._build(session, key, workspace_id, day)
+        return st
+
+    def _other_day(self, session: Session, key: tuple[str, int], workspace_id: int,
+                   day: int, generations: tuple[int, ...]) -> EngineState:
+        """An evaluation at another day, from (or into) the small `as_of` cache."""
+        dkey = (*key, day)
+        with self._lock:
+            st = self._other_days.get(dkey)
+            if st is not None:
+                self._other_days.move_to_end(dkey)
+        if st is not None and st.generations == generations:
+            return st
+        with self._building_lock(key):
+            st = self._other_days.get(dkey)
+            if st is None or st.generations != generations:
+                st = self._evaluate(session, workspace_id, day)
+                with self._lock:
+                    self._other_days[dkey] = st
+                    self._other_days.move_to_end(dkey)
+                    while len(self._other_days) > AS_OF_ENTRIES:
+                        self._other_days.popitem(last=False)
+        return st
 
     def _building_lock(self, key: tuple[str, int]) -> threading.Lock:
         with self._lock:
             return self._building.setdefault(key, threading.Lock())
 
+    def _evaluate(self, session: Session, workspace_id: int, day: int) -> EngineState:
+        # The generations first: the snapshot read after them is at least as new as they
+        # say (a write in between only costs one more rebuild).
+        generations = table_generations(session, workspace_id, SNAPSHOT_TABLES)
+        snap = load_snapshot(session, workspace_id)
+        return EngineState(snap, evaluate(snap, day, workers=WORKERS), threading.Lock(),
+                           generations=generations)
+
     def _build(self, session: Session, key: tuple[str, int], workspace_id: int,
                day: int) -> EngineState:
-        """Load, evaluate and keep a workspace's state (hold its building lock)."""
-        snap = load_snapshot(session, workspace_id)
-        st = EngineState(snap, evaluate(snap, day, workers=WORKERS), threading.Lock())
+        """Load, evaluate and keep today's state of a workspace (hold its building lock)."""
+        st = self._evaluate(session, workspace_id, day)
         with self._lock:
             self._states[key] = st
         heap.settle()  # the state lives until tomorrow: keep GC off it
@@ -176,7 +248,7 @@ def catch_up(session: Session, workspace_id: int, st: EngineState) -> set[int]:
         snap = st.snapshot
         for i in np.argsort(mk):
             row = int(rows_of(snap.metrics.ids, [mm[i]])[0])
-            if row < 0:  # a metric created after the snapshot: rebuild lazily next day
+            if row < 0:  # a metric created after the snapshot: its generation rebuilds it
                 snap.high_water = max(snap.high_water, int(mk[i]))
                 continue
             if ms[i] >= 0:
@@ -220,7 +292,7 @@ def metric_view(st: EngineState, row: int, unit: str = "") -> dict[str, Any]:
         m.direction[[row]], m.target_value[[row]], target_day=m.target_day[[row]],
         last_value=mr.last_value[[row]], last_day=mr.last_day[[row]],
         cadence_days=m.cadence_days[[row]], p_hit=mr.p_hit[[row]],
-        forecast_value=mr.forecast[[row]])
+        plan_value=mr.plan_value[[row]], forecast_value=mr.forecast[[row]])
     one = StatusResult(s.status[[row]], s.reasons[[row]], s.deciding[[row]],
                        s.age_days[[row]], s.variance_abs[[row]], s.variance_rel[[row]],
                        s.tolerance[[row]])
@@ -239,8 +311,10 @@ def metric_view(st: EngineState, row: int, unit: str = "") -> dict[str, Any]:
     }
 
 
-def objective_view(st: EngineState, orow: int) -> dict[str, Any]:
-    """The rolled-up status of one objective with its worst reasons."""
+def objective_view(st: EngineState, orow: int,
+                   labels: Labels | None = None) -> dict[str, Any]:
+    """The rolled-up status of one objective with its worst reasons and the sentence that
+    explains it (`labels` name the carried metrics; see `objective_labels`)."""
     o = st.evaluation.objectives
     snap = st.snapshot
     m_status = st.evaluation.metrics.status.status
@@ -254,7 +328,15 @@ def objective_view(st: EngineState, orow: int) -> dict[str, Any]:
         "status": STATUS_NAMES[int(o.status[orow])],
         "progress": _num(o.progress[orow]), "coverage": _num(o.coverage[orow]),
         "reasons": flags, "worst": worst,
+        "explanation": objective_explanation(st, orow, labels or {}),
     }
+
+
+def objective_labels(session: Session, workspace_id: int, st: EngineState,
+                     orows: list[int]) -> Labels:
+    """Names and units of the metrics the explanations of these objectives mention."""
+    return SnapshotRepository(session, workspace_id).metric_labels(
+        carried_metric_keys(st, orows))
 
 
 def counts_by_status(st: EngineState) -> dict[str, dict[str, int]]:
@@ -310,11 +392,12 @@ def status_tree(session: Session, workspace_id: int, st: EngineState,
     mrows = sorted({int(m) for r in orows
                     for m in g.in_met_metric[g.in_met_ptr[r]:g.in_met_ptr[r + 1]]})
     titles = repo.objective_titles([int(snap.objective_ids[r]) for r in orows])
-    labels = repo.metric_labels([int(snap.metrics.ids[m]) for m in mrows])
+    labels = repo.metric_labels(sorted({int(snap.metrics.ids[m]) for m in mrows}
+                                       | set(carried_metric_keys(st, orows))))
 
     # Pass 2: build the nested views.
     def build(orow: int, level: int) -> dict[str, Any]:
-        view = objective_view(st, orow)
+        view = objective_view(st, orow, labels)
         view["title"] = titles.get(int(snap.objective_ids[orow]), "")
         mets = [int(m) for m in g.in_met_metric[g.in_met_ptr[orow]:g.in_met_ptr[orow + 1]]]
         view["metrics"] = []

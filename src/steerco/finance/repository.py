@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
 
-from steerco.db.models import BudgetLine, LedgerEntry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from steerco.db.models import BudgetLine, LedgerEntry, Workspace
 from steerco.db.repository import Repository
 
 
@@ -20,3 +23,23 @@ class BudgetLineRepository(Repository[BudgetLine]):
 class LedgerRepository(Repository[LedgerEntry]):
     model = LedgerEntry
     kind = "ledger_entry"
+
+
+#: The currency of a workspace without a setting (or whose setting is not a code).
+DEFAULT_CURRENCY = "EUR"
+
+
+def workspace_currency(session: Session, workspace_id: int) -> str:
+    """The workspace's currency: its `currency` setting when it has one, else EUR.
+
+    Read defensively: the setting lives in the workspace's settings when present (a
+    column or an entry of a settings mapping), and an older schema has neither.
+    """
+    ws = session.get(Workspace, workspace_id)
+    found: Any = getattr(ws, "currency", None)
+    settings = getattr(ws, "settings", None)
+    if found is None and settings is not None:
+        found = (settings.get("currency") if isinstance(settings, dict)
+                 else getattr(settings, "currency", None))
+    code = str(found or "").strip().upper()
+    return code if len(code) == 3 and code.isalpha() else DEFAULT_CURRENCY

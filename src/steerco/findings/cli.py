@@ -17,6 +17,7 @@ from steerco.cli_common import engine as _engine
 from steerco.cli_common import err, fail, out
 from steerco.cli_common import resolve_workspace as _resolve_workspace
 from steerco.kit.errors import SteercoError
+from steerco.kit.numbers import number, percent
 
 SEVERITY_STYLE = {1: "dim", 2: "yellow", 3: "bold red"}
 
@@ -62,7 +63,7 @@ def findings(
 
 def whatif(
     slip: Annotated[list[str] | None, typer.Option(
-        help="ID:DAYS, e.g. mil_12:14 (repeatable; negative pulls in).")] = None,
+        help="ID:DAYS, e.g. mil_5:14 (repeatable; negative pulls in).")] = None,
     stop: Annotated[list[str] | None, typer.Option(
         help="Initiative to stop, e.g. ini_7 (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
@@ -93,8 +94,9 @@ def _print(r: dict[str, Any]) -> None:
     what = ", ".join([f"{s['id']} slips {s['days']} days" for s in r["slips"]]
                      + [f"{i} stops" for i in r["stopped"]])
     out.print(f"[bold]what if {what}[/] (as of {r['as_of']}; nothing written)")
-    if r["ignored"]:
-        out.print(f"ignored (in a cycle or never finishing): {', '.join(r['ignored'])}")
+    for i in r["ignored"]:
+        members = f" (cycle: {', '.join(i['cycle'])})" if i["cycle"] else ""
+        out.print(f"[bold]ignored[/] {i['id']}: {i['reason']}{members}")
     t = Table("item", "owner", "finish before", "finish after", "due", title="dates that move")
     for n in r["schedule"][:100]:
         t.add_row(n["id"], n["owner_id"] or "—", n["old_finish"] or "—",
@@ -113,8 +115,9 @@ def _print(r: dict[str, Any]) -> None:
     if r["metrics"]:
         m = Table("metric", "forecast", "P(hit)", "status", title="metrics whose outlook changes")
         for x in r["metrics"]:
-            m.add_row(x["id"], f"{x['old_forecast']} → {x['new_forecast']}",
-                      f"{x['old_p_hit']} → {x['new_p_hit']}",
+            old, new = x["old_forecast"], x["new_forecast"]
+            m.add_row(x["id"], f"{number(old, new)} → {number(new, old)}",
+                      f"{percent(x['old_p_hit'])} → {percent(x['new_p_hit'])}",
                       f"{x['old_status']} → {x['new_status']}")
         out.print(m)
     for o in r["objectives"]:

@@ -203,12 +203,3 @@ class FindingsRepository:
 
         return [np.array([x[0] for x in rows], dtype=str), key(1), key(2), key(3),
                 np.array([bool(x[4]) for x in rows], dtype=bool)]
-
-    def fingerprint(self) -> tuple[Any, ...]:
-        """Counts and last changes of what the schedule is built from (cache validation)."""
-        out: list[Any] = []
-        for model in (Milestone, Initiative, Dependency, PlannedBenefit):
-            out.extend(self.session.execute(select(func.count(), func.max(model.updated_at))
-                                            .where(model.workspace_id == self.workspace_id)
-                                            ).one())
-        return tuple(out)

@@ -31,11 +31,12 @@ from steerco.core.orgtree import Org
 from steerco.core.outcome_signals import InitiativeLinks, cross_team_conflicts, green_dashboard
 from steerco.core.schedule import NEVER, Schedule
 from steerco.core.snapshot import Snapshot, rows_of
-from steerco.evidence.service import CACHE, STATUS_NAMES
+from steerco.db.repository import table_generations
+from steerco.evidence.service import CACHE, ENGINE_TABLES, STATUS_NAMES
 from steerco.findings.repository import FindingsRepository
 from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.errors import FieldError, ValidationFailed
-from steerco.kit.ids import format_id, parse_any
+from steerco.kit.ids import PREFIXES, format_id, parse_any
 
 #: Every finding kind, signals first.
 SIGNAL_KINDS = ("stale_metric", "stale_milestone", "stale_dependency", "stale_initiative",
@@ -69,6 +70,15 @@ class Model:
     stage: np.ndarray[Any, Any]
     timings: dict[str, float] = field(default_factory=dict)
     _schedule: Schedule | None = None
+    _parents: dict[int, int] | None = None
+
+    @property
+    def milestone_parents(self) -> dict[int, int]:
+        """The initiative key of each milestone key."""
+        if self._parents is None:
+            ms = self.wg.milestones
+            self._parents = dict(zip(ms.ids.tolist(), ms.initiative.tolist(), strict=True))
+        return self._parents
 
     @property
     def schedule(self) -> Schedule:
@@ -239,6 +249,28 @@ def finding_json(f: Finding) -> dict[str, Any]:
             "evidence": ev}
 
 
+def initiatives_concerned(m: Model, finding: dict[str, Any]) -> set[int]:
+    """Keys of the initiatives a finding (as JSON) is about: its subject, the initiative
+    of a milestone subject, and the initiatives at both ends of a dependency — so an
+    initiative's list row and page show every finding the cockpit shows about it."""
+    ev = finding["evidence"]
+    out: set[int] = set()
+    for ref in (finding["subject"]["id"], ev.get("initiative"), ev.get("provider"),
+                ev.get("consumer")):
+        if not isinstance(ref, str):
+            continue
+        prefix, _, rest = ref.partition("_")
+        if not rest.isdigit():
+            continue
+        if prefix == PREFIXES["initiative"]:
+            out.add(int(rest))
+        elif prefix == PREFIXES["milestone"]:
+            ini = m.milestone_parents.get(int(rest), -1)
+            if ini >= 0:
+                out.add(ini)
+    return out
+
+
 def findings(session: Session, workspace_id: int, as_of: dt.date,
              kind: str | None = None) -> list[dict[str, Any]]:
     """Every finding of the workspace (or of one kind), worst first, as JSON."""
@@ -266,8 +298,8 @@ def clear() -> None:
 
 def baseline(session: Session, workspace_id: int, as_of: dt.date) -> tuple[ImpactBase, Model]:
     """The what-if baseline of a workspace and day, rebuilt when its work changed."""
-    repo = FindingsRepository(session, workspace_id)
-    fp = repo.fingerprint()
+    # Exact on every process: any write to what the model is read from moves these.
+    fp = table_generations(session, workspace_id, ENGINE_TABLES)
     key = (str(session.get_bind().engine.url), workspace_id, to_day(as_of))
     with _LOCK:
         hit = _BASES.get(key)
@@ -327,12 +359,63 @@ def whatif(session: Session, workspace_id: int, as_of: dt.date, slips: Iterable[
                 "slip", f"{format_id(kind, key)} is already done; only open work can slip",
                 key))
         nodes[node] = nodes.get(node, 0) + days
+        _check_slip(base, node, nodes[node], format_id(kind, key), as_of)
     rows = rows_of(wg.initiatives.ids, stop_keys)
     for key, r in zip(stop_keys, rows.tolist(), strict=True):
         if r < 0:
             raise ValidationFailed(FieldError("stop", f"no initiative ini_{key} here", key))
     imp = run_impact(base, slips=nodes, stop_initiatives=rows.tolist())
     return impact_json(base, imp, parsed, stop_keys)
+
+
+#: How far a what-if may move an item: a year earlier to ten years later (typos such as
+#: 14000 for 14 give answers nobody can use).
+MIN_SLIP_DAYS, MAX_SLIP_DAYS = -365, 3650
+
+
+def _check_slip(base: ImpactBase, node: int, days: int, ref: str, as_of: dt.date) -> None:
+    """Refuse slips out of range and pull-ins that would finish open work in the past."""
+    if not MIN_SLIP_DAYS <= days <= MAX_SLIP_DAYS:
+        raise ValidationFailed(FieldError(
+            "slip", f"{ref} would slip {days} days; a slip must be between "
+                    f"{MIN_SLIP_DAYS} and {MAX_SLIP_DAYS:,} days", ref))
+    finish = int(base.schedule.early_finish[node])
+    if finish == NO_DAY or finish >= NEVER:
+        return  # unscheduled (in a cycle) or never finishing: listed as ignored
+    if finish + days < to_day(as_of):
+        raise ValidationFailed(FieldError(
+            "slip", f"{ref} is open and forecast to finish {from_day(finish).isoformat()}; "
+                    f"{days} days would put its finish on "
+                    f"{from_day(finish + days).isoformat()}, before {as_of.isoformat()} "
+                    "(what is not done cannot finish in the past)", ref))
+
+
+def ignored_json(base: ImpactBase, nodes: Iterable[int]) -> list[dict[str, Any]]:
+    """What a what-if could not move, each with the reason."""
+    wg, sched = base.wg, base.schedule
+    kinds = sg.NODE_KINDS
+
+    def node_id(u: int) -> str:
+        return format_id(kinds[int(wg.kind[u])], int(wg.key[u]))
+
+    out = []
+    for u in nodes:
+        u = int(u)
+        if not 0 <= u < wg.net.n:
+            continue
+        cycle: list[str] = []
+        if bool(sched.cycles.in_cycle[u]):
+            members = next((c for c in sched.cycles.components if u in set(c.tolist())),
+                           np.array([u]))
+            cycle = [node_id(int(v)) for v in members.tolist()]
+            reason = ("it is in a dependency cycle, which cannot be scheduled until one of "
+                      "its dependencies is removed")
+        elif int(sched.early_finish[u]) >= NEVER:
+            reason = "it never finishes (it is stopped, or waits on something that is)"
+        else:
+            reason = "it cannot be scheduled"
+        out.append({"id": node_id(u), "reason": reason, "cycle": cycle})
+    return out
 
 
 def _date(day: int) -> str | None:
@@ -375,7 +458,7 @@ def impact_json(base: ImpactBase, imp: Impact, slips: list[tuple[str, int, int]]
         "as_of": from_day(ev.as_of).isoformat(),
         "slips": [{"id": format_id(k, key), "days": n} for k, key, n in slips],
         "stopped": [format_id("initiative", k) for k in stops],
-        "ignored": [node_id(int(u)) for u in d.ignored if 0 <= u < wg.net.n],
+        "ignored": ignored_json(base, d.ignored.tolist()),
         "schedule": [{"id": node_id(int(u)), "owner_id": _pid("person", owner[u]),
                       "old_start": _date(int(d.old_start[i])),
                       "new_start": _date(int(d.new_start[i])),

@@ -56,6 +56,13 @@ class EscalationRepository(Repository[Escalation]):
             Escalation.state != EscalationState.RESOLVED).order_by(
             Escalation.rung.desc(), Escalation.opened_at, Escalation.id)).all()
 
+    def unresolved_on(self, subject_kind: str, subject_id: int) -> Sequence[Escalation]:
+        """The open and acknowledged escalations about one subject, highest rung first."""
+        return self.session.scalars(self.scoped().where(
+            Escalation.subject_kind == subject_kind, Escalation.subject_id == subject_id,
+            Escalation.state != EscalationState.RESOLVED).order_by(
+            Escalation.rung.desc(), Escalation.opened_at, Escalation.id)).all()
+
     def of_rules(self, rule_ids: Sequence[int],
                  resolved_since: dt.datetime) -> Sequence[Escalation]:
         """Escalations of these rules: unresolved ones, and those resolved at or after

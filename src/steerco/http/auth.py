@@ -22,7 +22,8 @@ Roles (granted per workspace or per org-unit subtree) allow actions:
 A subtree grant covers entities whose org unit lies in the subtree; an entity with no
 org unit is covered by workspace-wide grants only. Ownership-based rights need any role
 but viewer. Token scopes narrow further: `read` tokens only read, `checkin` tokens only
-check in, `write` tokens do whatever their person may.
+check in, `write` tokens do whatever their person may, and only `admin` tokens (and
+sessions) may also manage tokens.
 """
 
 from __future__ import annotations
@@ -115,6 +116,24 @@ class Principal:
         for u in [unit, *units]:
             if not self.can(session, action, u, owners):
                 raise Forbidden(f"your roles do not allow '{action}' here")
+
+    def reaches(self, session: Session, grants: Iterable[tuple[Role, int | None]]) -> bool:
+        """True if this principal's admin grants cover every one of `grants` (a grant on
+        a subtree is covered by an admin grant on that subtree or above it; a
+        workspace-wide grant only by a workspace-wide admin)."""
+        mine = [root for role, root in self.grants if "admin" in ACTIONS[role]]
+        return all(any(self._covers(session, root, where) for root in mine)
+                   for _role, where in grants)
+
+    def require_over_person(self, session: Session, person_id: int) -> None:
+        """Refuse to change the login, activity or roles of someone whose roles reach
+        beyond this principal's admin scope (else a subtree admin could take over a
+        workspace-wide admin by setting their password)."""
+        theirs = [(g.role, g.org_unit_id)
+                  for g in accounts.grants_of(session, self.workspace_id, person_id)]
+        if not self.reaches(session, theirs):
+            raise Forbidden("this person holds roles beyond your admin scope; only an admin "
+                            "over all of them may change their login, activity or roles")
 
     def holds_everywhere(self, action: str) -> bool:
         """True if a workspace-wide grant allows `action` on anything in the workspace
@@ -290,24 +309,35 @@ def _needing(ctx: Ctx, scopes: set[TokenScope], message: str) -> Ctx:
 
 
 async def reader(request: Request) -> Ctx:
-    """Any read: sessions, read and write tokens."""
-    return _needing(await authenticate(request), {TokenScope.READ, TokenScope.WRITE},
+    """Any read: sessions, read, write and admin tokens."""
+    return _needing(await authenticate(request),
+                    {TokenScope.READ, TokenScope.WRITE, TokenScope.ADMIN},
                     "this token may only check in")
 
 
 async def writer(request: Request) -> Ctx:
-    """Any write but check-ins: sessions and write tokens."""
-    return _needing(await authenticate(request), {TokenScope.WRITE},
+    """Any write but check-ins: sessions, write and admin tokens."""
+    return _needing(await authenticate(request), {TokenScope.WRITE, TokenScope.ADMIN},
                     "this token's scopes do not allow writes")
 
 
 async def checkiner(request: Request) -> Ctx:
-    """Check-ins: sessions, write and check-in tokens."""
-    return _needing(await authenticate(request), {TokenScope.CHECKIN, TokenScope.WRITE},
+    """Check-ins: sessions, write, admin and check-in tokens."""
+    return _needing(await authenticate(request),
+                    {TokenScope.CHECKIN, TokenScope.WRITE, TokenScope.ADMIN},
                     "this token's scopes do not allow check-ins")
+
+
+async def token_manager(request: Request) -> Ctx:
+    """Managing tokens: sessions and admin tokens only (a read or check-in token that
+    leaked must not be able to revoke the others)."""
+    return _needing(await authenticate(request), {TokenScope.ADMIN},
+                    "managing tokens needs a logged-in session or a token with the "
+                    "admin scope")
 
 
 Reader = Annotated[Ctx, Depends(reader)]
 Writer = Annotated[Ctx, Depends(writer)]
 Checkiner = Annotated[Ctx, Depends(checkiner)]
+TokenManager = Annotated[Ctx, Depends(token_manager)]
 Authenticated = Annotated[Ctx, Depends(authenticate)]

@@ -38,12 +38,14 @@ def item_routes(router: APIRouter, *, path: str, kind: str, repo: Any,
                 to_read: Callable[[Session, int, Any], Any] | None = None,
                 update: tuple[type[BaseModel], Callable[..., Any], str] | None = None,
                 new_units: Callable[[Session, int, Any], list[int | None]] | None = None,
-                delete: tuple[Callable[..., Any], str, str] | None = None) -> None:
+                delete: tuple[Callable[..., Any], str, str] | None = None,
+                guard: Callable[[Session, Any, Any], None] | None = None) -> None:
     """Add GET (with ETag), PATCH (If-Match) and DELETE (If-Match) of `{path}/{id}`.
 
     `update` is (schema, service function, action); `delete` is (service function,
-    action, summary). Authorization happens before the version check, so a forbidden
-    client learns nothing about versions.
+    action, summary). `guard(session, principal, row)` may refuse further (e.g. a person
+    whose roles reach beyond the caller's). Authorization happens before the version
+    check, so a forbidden client learns nothing about versions.
     """
     label = kind.replace("_", " ")
     to_read = to_read or reader_of(model)
@@ -77,6 +79,8 @@ def item_routes(router: APIRouter, *, path: str, kind: str, repo: Any,
                 sc = scope(s, ctx.ws, row)
                 extra = new_units(s, ctx.ws, body) if new_units else []
                 ctx.principal.require(s, action, sc.unit, sc.owners, units=extra)
+                if guard is not None:
+                    guard(s, ctx.principal, row)
                 check_version(row.version, if_match)
                 row = service(s, ctx.ws, key, body)
                 set_etag(response, row.version)

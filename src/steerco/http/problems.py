@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError, StatementError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm.exc import StaleDataError
 
-from steerco.http.errors import problem
+from steerco.db.engine import describe_failure
+from steerco.http.errors import log, problem
 from steerco.kit.errors import (
     Forbidden,
     IdempotencyMismatch,
@@ -17,6 +18,7 @@ from steerco.kit.errors import (
     PreconditionRequired,
     SteercoError,
     Throttled,
+    TooLarge,
     Unauthenticated,
 )
 
@@ -39,7 +41,7 @@ def install(app: FastAPI) -> None:
         return resp
 
     for cls in (Unauthenticated, Forbidden, Throttled, PreconditionRequired,
-                IdempotencyMismatch):
+                IdempotencyMismatch, TooLarge):
         app.add_exception_handler(cls, refused)
 
     async def stale(_req: Request, exc: Exception) -> JSONResponse:
@@ -83,3 +85,14 @@ def install(app: FastAPI) -> None:
         raise exc
 
     app.add_exception_handler(StatementError, statement)
+
+    async def unavailable(req: Request, exc: Exception) -> JSONResponse:
+        # Disk full, a read-only file, a missing directory, a lost server: say which, as
+        # 503 (the request may succeed later), never a bare 500.
+        detail = describe_failure(exc, getattr(req.app.state, "engine", None))
+        if detail is None:
+            log.warning("database failure: %s", exc)
+            detail = "the database did not answer or refused the operation; nothing was written"
+        return problem(503, "databaseunavailable", "Database unavailable", detail)
+
+    app.add_exception_handler(OperationalError, unavailable)

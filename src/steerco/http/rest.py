@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any, Generic, TypeVar, get_args
 
-from fastapi import Header, Query, Response
+from fastapi import Header, Query, Request, Response
 from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
@@ -15,6 +15,7 @@ from steerco.kit.errors import (
     FieldError,
     PreconditionFailed,
     PreconditionRequired,
+    SteercoError,
     ValidationFailed,
 )
 from steerco.kit.ids import PREFIXES, parse_id
@@ -277,3 +278,53 @@ def unit_moves(_session: Any, _workspace_id: int, body: Any) -> list[int | None]
     if "org_unit_id" not in body.model_fields_set:
         return []
     return [optional_unit(body.org_unit_id)]
+
+
+# --- unknown query parameters ------------------------------------------------------------
+
+
+class UnknownParameter(SteercoError):
+    """A query parameter the route does not take (answered 400, naming the ones it does)."""
+
+    title = "Unknown query parameter"
+
+
+#: Per route: the query parameters it accepts (worked out once, from its dependant).
+_ACCEPTED: dict[int, frozenset[str]] = {}
+
+
+def _accepted(route: Any) -> frozenset[str]:
+    known = _ACCEPTED.get(id(route))
+    if known is None:
+        names: set[str] = set()
+        todo = [route.dependant]
+        while todo:
+            d = todo.pop()
+            names.update(p.alias for p in d.query_params)
+            todo.extend(d.dependencies)
+        known = _ACCEPTED[id(route)] = frozenset(names)
+    return known
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """Refuse query parameters the route does not declare.
+
+    A misspelt filter (`org_unit` for `org_unit_id`) was silently ignored and returned
+    every row, so a script acted on the wrong ones; a 400 that lists the accepted names
+    makes the mistake visible at once.
+    """
+    if not request.scope.get("query_string"):
+        return
+    route = request.scope.get("route")
+    if route is None or not hasattr(route, "dependant"):
+        return
+    accepted = _accepted(route)
+    unknown = sorted({k for k in request.query_params if k not in accepted})
+    if not unknown:
+        return
+    names = ", ".join(sorted(accepted)) or "none"
+    raise UnknownParameter(
+        f"unknown query parameter{'s' if len(unknown) > 1 else ''} "
+        f"{', '.join(unknown)}; this endpoint accepts: {names}",
+        [FieldError(u, f"not a parameter of this endpoint; accepted: {names}")
+         for u in unknown])

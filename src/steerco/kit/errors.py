@@ -128,3 +128,16 @@ class IdempotencyMismatch(SteercoError):
 
     title = "Idempotency key reused"
     status = 422
+
+
+class TooLarge(SteercoError):
+    """A request body (or an uploaded file) is larger than allowed."""
+
+    title = "Request too large"
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the request body is larger than {limit // (1024 * 1024)} MB "
+                         f"({limit} bytes), the most this endpoint accepts",
+                         [FieldError("body", f"at most {limit} bytes")])
+        self.limit = limit

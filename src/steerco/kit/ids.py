@@ -8,7 +8,18 @@ another table.
 
 from __future__ import annotations
 
+import re
+
 from steerco.kit.errors import FieldError, ValidationFailed
+
+#: The key part of an id: ASCII digits without a leading zero. `str.isdigit` would let
+#: `obj_01` and full-width digits (`obj_１`) name the same row as `obj_1`.
+_KEY = re.compile(r"[1-9][0-9]{0,18}")
+
+
+def parse_key(rest: str) -> int | None:
+    """The integer key of an id's number part, or None unless it is canonical."""
+    return int(rest) if _KEY.fullmatch(rest) else None
 
 PREFIXES: dict[str, str] = {
     "workspace": "ws",
@@ -42,8 +53,9 @@ def parse_any(value: object, field: str) -> tuple[str, int]:
     """Parse a public id of any kind into (kind, key); refuse malformed ids."""
     if isinstance(value, str):
         prefix, sep, rest = value.partition("_")
-        if sep and prefix in KINDS and rest.isdigit():
-            return KINDS[prefix], int(rest)
+        key = parse_key(rest) if sep and prefix in KINDS else None
+        if key is not None:
+            return KINDS[prefix], key
     raise ValidationFailed(FieldError(field, f"{value!r} is not a steerco id (like 'per_12')",
                                       value))
 

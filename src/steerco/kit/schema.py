@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -20,8 +21,20 @@ def _finite(v: float) -> float:
     return v
 
 
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(v: str) -> str:
+    # Said in words: pydantic's own message would show the regular expression.
+    if not _EMAIL.match(v):
+        raise ValueError(f"'{v}' is not an e-mail address (like ada@example.com)")
+    return v
+
+
 #: A public id (`per_12`) or a bare integer key.
 Ref = int | str
 Finite = Annotated[float, AfterValidator(_finite)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
 Weight = Annotated[float, Field(gt=0, le=1000)]
+Email = Annotated[str, Field(max_length=320, json_schema_extra={"format": "email"}),
+                  AfterValidator(_email)]

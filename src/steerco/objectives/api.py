@@ -26,7 +26,8 @@ from steerco.http.rest import (
     sort_query,
     unit_moves,
 )
-from steerco.kit.ids import format_id
+from steerco.kit.errors import ValidationFailed
+from steerco.kit.ids import format_id, parse_id
 from steerco.objectives.repository import ObjectiveRepository, ThemeRepository
 from steerco.objectives.schemas import (
     ObjectiveCreate,
@@ -119,7 +120,8 @@ def list_objectives(request: Request, ctx: Reader, limit: int = LIMIT, cursor: s
 def post_objective(body: ObjectiveCreate, ctx: Writer, response: Response) -> ObjectiveRead:
     with ctx.write() as s:
         unit = optional_unit(body.org_unit_id)
-        ctx.principal.require(s, "model", unit)
+        parents = _parent_units(s, ctx.ws, [p.objective_id for p in body.parents])
+        ctx.principal.require(s, "model", unit, units=parents)
         row = create_objective(s, ctx.ws, body)
         set_etag(response, row.version)
         return objective_read(s, ctx.ws, row)
@@ -132,13 +134,30 @@ item_routes(router, path="/objectives", kind="objective", repo=ObjectiveReposito
                     "Archive an objective (kept with its history)"))
 
 
+def _parent_units(s: Session, ws: int, refs: list[Any]) -> list[int | None]:
+    """The org units of the parents an objective is aligned under (or removed from): an
+    alignment changes the parent's roll-up, so it needs a right there too. A parent not
+    found is left to the service to refuse."""
+    repo = ObjectiveRepository(s, ws)
+    units: list[int | None] = []
+    for i, ref in enumerate(refs):
+        try:
+            parent = repo.find(parse_id(ref, "objective", f"parents.{i}.objective_id"))
+        except ValidationFailed:
+            continue
+        if parent is not None:
+            units.append(parent.org_unit_id)
+    return units
+
+
 @router.post("/objectives/{id}/parents", status_code=201, response_model=ObjectiveRead,
              responses=WRITE_ERRORS, summary="Align an objective under a parent (weighted)")
 def post_parent(id: IdPath, body: ParentLink, ctx: Writer) -> ObjectiveRead:
     key = path_key(id, "objective")
     with ctx.write() as s:
         row = ObjectiveRepository(s, ctx.ws).get(key)
-        ctx.principal.require(s, "model", row.org_unit_id)
+        ctx.principal.require(s, "model", row.org_unit_id,
+                              units=_parent_units(s, ctx.ws, [body.objective_id]))
         align(s, ctx.ws, key, body.objective_id, body.weight)
         return objective_read(s, ctx.ws, row)
 
@@ -152,6 +171,7 @@ def delete_parent(id: IdPath, parent_id: Annotated[str, Path(max_length=40)],
     parent = path_key(parent_id, "objective", "parent_id")
     with ctx.write() as s:
         row = ObjectiveRepository(s, ctx.ws).get(key)
-        ctx.principal.require(s, "model", row.org_unit_id)
+        ctx.principal.require(s, "model", row.org_unit_id,
+                              units=_parent_units(s, ctx.ws, [parent]))
         unalign(s, ctx.ws, key, parent)
     return Response(status_code=204)

@@ -3,10 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
+from steerco.accounts import service as accounts
 from steerco.authz import scopes
 from steerco.db.enums import OrgKind
-from steerco.http.auth import Reader, Writer
+from steerco.db.models import Person
+from steerco.http.auth import Principal, Reader, Writer
 from steerco.http.items import item_routes
 from steerco.http.page_cache import cached_list
 from steerco.http.rest import (
@@ -33,7 +36,7 @@ from steerco.org.schemas import (
     PersonRead,
     PersonUpdate,
 )
-from steerco.org.service import create_org_unit, create_person, update_org_unit, update_person
+from steerco.org.service import create_org_unit, create_person, update_org_unit
 
 router = APIRouter()
 Ref = Annotated[str | None, Query(max_length=40)]
@@ -109,6 +112,12 @@ def _person_moves(s: object, ws: int, body: PersonUpdate) -> list[int | None]:
             else parse_id(body.org_unit_id, "org_unit", "org_unit_id")]
 
 
+def _over_person(s: Session, principal: Principal, row: Person) -> None:
+    principal.require_over_person(s, row.id)
+
+
+# Deactivating someone ends their sessions and tokens (accounts.update_person); and
+# nobody changes a person whose roles reach beyond their own admin scope.
 item_routes(router, path="/people", kind="person", repo=PersonRepository, model=PersonRead,
-            scope=scopes.of_person, update=(PersonUpdate, update_person, "admin"),
-            new_units=_person_moves)
+            scope=scopes.of_person, update=(PersonUpdate, accounts.update_person, "admin"),
+            new_units=_person_moves, guard=_over_person)

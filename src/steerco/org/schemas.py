@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import BaseModel, Field
 
 from steerco.db.enums import OrgKind
-from steerco.kit.schema import Name, Ref, Strict
+from steerco.kit.schema import Email, Name, Ref, Strict
 
 
 class WorkspaceCreate(Strict):
@@ -26,7 +26,7 @@ class OrgUnitCreate(Strict):
 
 class PersonCreate(Strict):
     name: Name
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    email: Email
     title: str | None = Field(default=None, max_length=200)
     manager_id: Ref | None = None
     org_unit_id: Ref | None = None
@@ -73,8 +73,7 @@ class PersonRead(BaseModel):
 
 class PersonUpdate(Strict):
     name: Name | None = None
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                              max_length=320)
+    email: Email | None = None
     title: str | None = Field(default=None, max_length=200)
     manager_id: Ref | None = None
     org_unit_id: Ref | None = None

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from steerco.db.models import OrgUnit, Person, Workspace
 from steerco.kit.errors import FieldError, ValidationFailed
-from steerco.kit.ids import parse_id
+from steerco.kit.ids import format_id, parse_id
 from steerco.kit.schema import Ref
 from steerco.kit.validation import parse
 from steerco.org.repository import OrgUnitRepository, PersonRepository, WorkspaceRepository
@@ -33,9 +33,18 @@ def create_workspace(session: Session, data: WorkspaceCreate | dict[str, Any]) -
     return ws
 
 
-def require_person(session: Session, workspace_id: int, ref: Ref, field: str) -> Person:
-    """Resolve an accountable person; a team, a missing or a foreign id is refused."""
-    return PersonRepository(session, workspace_id).require(parse_id(ref, "person", field), field)
+def require_person(session: Session, workspace_id: int, ref: Ref, field: str,
+                   active: bool = True) -> Person:
+    """Resolve an accountable person; a team, a missing or a foreign id is refused, and
+    so is a deactivated person (someone who has left cannot own or be assigned
+    anything) unless `active` is False (their own login and roles)."""
+    person = PersonRepository(session, workspace_id).require(parse_id(ref, "person", field),
+                                                             field)
+    if active and not person.active:
+        raise ValidationFailed(FieldError(
+            field, f"{person.name} ({format_id('person', person.id)}) is deactivated; "
+                   "choose an active person", format_id("person", person.id)))
+    return person
 
 
 def optional_person(session: Session, workspace_id: int, ref: Ref | None,

@@ -8,11 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from steerco.db.models import Metric, Objective, Person, Review, RoleGrant, Theme
+from steerco.kit.ids import parse_key
 
 
 def _people(stmt: Any, q: str) -> Any:
-    if q.startswith("per_") and q[4:].isdigit():
-        return stmt.where(Person.id == int(q[4:]))
+    key = parse_key(q[4:]) if q.startswith("per_") else None
+    if key is not None:
+        return stmt.where(Person.id == key)
     if q:
         like = f"%{q[:100]}%"
         return stmt.where(Person.name.ilike(like) | Person.email.ilike(like))

@@ -3,7 +3,9 @@
 Findings and the schedule take seconds to compute for a large workspace, so pages read
 them from `WorkCache`: one computed copy per workspace and day, refreshed in a background
 thread when measurements arrive or it is older than `FRESH_S` (stale-while-revalidate),
-so no page waits for a recompute after the first.
+so no page waits for a recompute after the first. An edit to anything else findings read
+(the table generations of `ENGINE_TABLES` moved, on any process) is recomputed in line:
+the next page shows it.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from sqlalchemy.orm import Session
 
 from steerco.core import benefits as cb
 from steerco.db.models import Workspace
-from steerco.evidence.service import CACHE
+from steerco.db.repository import table_generations
+from steerco.evidence.service import CACHE, ENGINE_TABLES
 from steerco.findings import service as fs
 from steerco.kit import clock
+from steerco.kit.ids import parse_key
 
 log = logging.getLogger("steerco.web.pages")
 FRESH_S = 120.0
@@ -33,7 +37,7 @@ def pid_key(public_id: str | None) -> int | None:
     if not public_id:
         return None
     _, _, rest = public_id.partition("_")
-    return int(rest) if rest.isdigit() else None
+    return parse_key(rest)
 
 
 # --- findings, schedule and earned value, computed once per workspace and day ----------
@@ -48,21 +52,32 @@ class Work:
     earned: cb.EarnedValue
     made_at: float
     high_water: int
+    #: Generations of everything findings read (ENGINE_TABLES) when this was computed.
+    generations: tuple[int, ...] = ()
     by_subject: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     broken: dict[int, dict[str, Any]] = field(default_factory=dict)
+    by_initiative: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     def of(self, public_id: str) -> list[dict[str, Any]]:
         return self.by_subject.get(public_id, [])
 
+    def of_initiative(self, key: int) -> list[dict[str, Any]]:
+        """Findings about an initiative, its milestones and its dependencies, worst first
+        (the same the cockpit shows about them)."""
+        return self.by_initiative.get(key, [])
+
 
 def _compute(s: Session, ws: int, day: dt.date) -> Work:
+    generations = table_generations(s, ws, ENGINE_TABLES)
     m = fs.load_model(s, ws, day)
     rows = [fs.finding_json(f) for b in fs.run_findings(m) for f in b.rows()]
     rows.sort(key=lambda f: (-f["severity"], fs.KINDS.index(f["kind"])))
     ev = cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
-    w = Work(m, rows, ev, time.monotonic(), m.snap.high_water)
+    w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations)
     for f in rows:
         w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
+        for ini in fs.initiatives_concerned(m, f):
+            w.by_initiative.setdefault(ini, []).append(f)
         if f["kind"] == "broken_dependency":
             k = pid_key(f["subject"]["id"])
             if k is not None:
@@ -89,7 +104,9 @@ class WorkCache:
         st = CACHE.state(s, ws, day)
         with self._lock:
             hit = self._items.get(key)
-        if hit is None:
+        # An edit to anything findings read (any process) is shown by the next page: the
+        # findings are recomputed in line then, never mixed from old and new facts.
+        if hit is None or hit.generations != table_generations(s, ws, ENGINE_TABLES):
             w = _compute(s, ws, day)
             with self._lock:
                 self._items[key] = w

@@ -8,15 +8,18 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import Engine, text
 
 from steerco import __version__
-from steerco.db.engine import make_engine, make_sessionmaker
+from steerco.checkins.files import MAX_UPLOAD
+from steerco.db.engine import check_writable, describe_failure, make_engine, make_sessionmaker
 from steerco.db.migrate import current
 from steerco.http import errors
 from steerco.http.openapi_links import add_crud_links
 from steerco.http.problems import install as install_api_errors
+from steerco.http.security import Hardening
 from steerco.settings import get_settings
 from steerco.web.api import PREFIX, api_router
 from steerco.web.ui import mount_ui
@@ -38,7 +41,7 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
     """
     engine = engine or make_engine()
     app = FastAPI(title="steerco", version=__version__,
-                  openapi_url="/api/openapi.json", docs_url="/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
                   description="Strategy execution computed from evidence.",
                   lifespan=_lifespan)
     app.state.engine = engine
@@ -55,8 +58,12 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
     errors.install(app)
     install_api_errors(app)
     app.include_router(api_router(), prefix=PREFIX)
+    # Evidence files (the upload endpoint and the check-in form) may be up to 20 MB.
+    app.add_middleware(Hardening, uploads=rf"^({PREFIX}/evidence-files|/metrics/[^/]+/checkin)$",
+                       upload_limit=MAX_UPLOAD)
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness and database check")
+    @app.get("/healthz", tags=["ops"],
+             summary="Liveness and database check (it must be able to write)")
     def healthz() -> JSONResponse:
         body: dict[str, Any] = {"status": "ok", "version": __version__}
         try:
@@ -65,12 +72,29 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
             body["database"] = engine.url.get_backend_name()
             body["schema"] = current(engine)
         except Exception as exc:  # the check's whole point is to report, not raise
-            body.update(status="error", detail=f"database unreachable: {type(exc).__name__}")
+            body.update(status="error", detail=describe_failure(exc, engine)
+                        or f"database unreachable: {type(exc).__name__}")
             return JSONResponse(body, status_code=503)
         if body["schema"] is None:
             body.update(status="error", detail="database not migrated: run steerco db upgrade")
             return JSONResponse(body, status_code=503)
+        try:  # "ok" only if a write would succeed (a full disk still answers SELECT 1)
+            check_writable(engine)
+        except Exception as exc:
+            body.update(status="error", detail=describe_failure(exc, engine)
+                        or f"the database cannot write: {type(exc).__name__}")
+            return JSONResponse(body, status_code=503)
         return JSONResponse(body)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        # Swagger UI from our own vendored copy (static/vendor, from npm), not a CDN:
+        # the interactive docs must work on a machine without internet.
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json", title="steerco API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-favicon-32x32.png")
 
     # The pages last: their HTML 404 must not shadow the API's JSON errors.
     mount_ui(app, warm=warm)

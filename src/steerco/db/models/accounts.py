@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -42,6 +43,8 @@ class TokenScope(enum.StrEnum):
     READ = "read"
     WRITE = "write"
     CHECKIN = "checkin"
+    #: Everything `write` allows, plus managing (revoking) tokens.
+    ADMIN = "admin"
 
 
 def _ws_fk() -> Mapped[int]:
@@ -49,17 +52,24 @@ def _ws_fk() -> Mapped[int]:
 
 
 class Credential(Keyed, Base):
-    """A person's login (globally unique, lower-cased) and argon2id password hash."""
+    """A person's login (lower-cased, unique within the workspace: a login taken in
+    another workspace is no business of this one) and argon2id password hash."""
 
     __tablename__ = "credentials"
     workspace_id: Mapped[int] = _ws_fk()
     person_id: Mapped[int] = mapped_column(
         IdType, ForeignKey("people.id", ondelete="CASCADE"), unique=True)
-    login: Mapped[str] = mapped_column(String(320), unique=True)
+    login: Mapped[str] = mapped_column(String(320))
     password_hash: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     password_changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
                                                              default=utcnow)
+    #: Made by `steerco demo` (the log-in page of a demo workspace lists only these).
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Login first: at log-in the workspace is not known yet, so the lookup is by login.
+    __table_args__ = (
+        UniqueConstraint("login", "workspace_id", name="uq_credentials_login_ws"),
+    )
 
 
 class LoginThrottle(Base):

@@ -92,14 +92,20 @@ def create_token(request: Request, user: FormUser,
                  days: Annotated[str, Form(max_length=10)] = "") -> Response:
     errors: dict[str, str] = {}
     secret = None
-    body = {"name": name.strip(), "scopes": [scope],
-            "expires_in_days": int(days) if days.strip().isdigit() else None}
+    # An empty field means the default expiry, never "no expiry"; anything but a whole
+    # number of days is refused (it used to become a token that never expires).
+    body: dict[str, object] = {"name": name.strip(), "scopes": [scope]}
+    if days.strip():
+        body["expires_in_days"] = days.strip()
     with user.ctx.write() as s:
         try:
             secret, _ = accounts.create_token(s, user.ctx.ws, user.person_id, body)
         except ValidationFailed as exc:
             s.rollback()
             errors = {e.field.split(".")[0]: e.message for e in exc.errors}
+            if "expires_in_days" in errors:
+                errors["expires_in_days"] = ("Enter after how many days the token expires: "
+                                             "a whole number from 1 to 3660.")
     with user.ctx.read() as s:
         rows = accounts.list_tokens(s, user.ctx.ws, user.person_id)
     return render(request, "admin/tokens.html", status_code=422 if errors else 200,

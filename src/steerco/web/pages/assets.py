@@ -21,10 +21,14 @@ FILES: dict[str, str] = {
     "cytoscape/dist/cytoscape.min.js": "cytoscape.min.js",
     "dagre/dist/dagre.min.js": "dagre.min.js",
     "cytoscape-dagre/cytoscape-dagre.js": "cytoscape-dagre.js",
+    # The API docs at /docs (served from here, so they work without internet).
+    "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css": "swagger-ui.css",
+    "swagger-ui-dist/favicon-32x32.png": "swagger-favicon-32x32.png",
 }
 LICENSES: dict[str, str] = {
     "htmx.org": "LICENSE", "echarts": "LICENSE", "cytoscape": "LICENSE",
-    "dagre": "LICENSE", "cytoscape-dagre": "LICENSE",
+    "dagre": "LICENSE", "cytoscape-dagre": "LICENSE", "swagger-ui-dist": "LICENSE",
 }
 
 

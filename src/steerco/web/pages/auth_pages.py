@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -42,19 +44,41 @@ def _demo_users(request: Request) -> list[dict[str, str]]:
     return [{"login": k, "role": v} for k, v in seen.items()]
 
 
+#: Log-in CSRF (a cross-site form logging the victim into the attacker's account): the
+#: log-in form carries a random value that must equal this cookie's, which another site
+#: can neither read nor set. (Double submit: there is no session yet to tie it to.)
+LOGIN_CSRF_COOKIE = "steerco_login_csrf"
+
+
+def _login_form(request: Request, status_code: int = 200, **ctx: Any) -> Response:
+    """The log-in page with a fresh CSRF value in its form and its cookie."""
+    request.state.page_user = None
+    token = secrets.token_urlsafe(32)
+    out = render(request, "login.html", status_code=status_code, login_csrf=token,
+                 demo_users=_demo_users(request), **ctx)
+    out.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+                   secure=request.url.scheme == "https", path="/login", max_age=3600)
+    return out
+
+
 @router.get("/login")
 def login_page(request: Request, next: str | None = None) -> Response:
     if optional_user(request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    request.state.page_user = None
-    return render(request, "login.html", next=_safe_next(next), login="", error=None,
-                  demo_users=_demo_users(request))
+    return _login_form(request, next=_safe_next(next), login="", error=None)
 
 
 @router.post("/login")
 def login_submit(request: Request, login: Annotated[str, Form(max_length=320)] = "",
                  password: Annotated[str, Form(max_length=1000)] = "",
-                 next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+                 next: Annotated[str, Form(max_length=2000)] = "/",
+                 csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not (expected and csrf_token
+            and hmac.compare_digest(expected.encode(), csrf_token.encode())):
+        return _login_form(request, status_code=403, next=_safe_next(next), login=login,
+                           error="This log-in form has expired or did not come from this "
+                                 "site. Please log in again.")
     write, _ = makers(request)
     with unit_of_work(write) as s:
         accounts.end_session(s, request.cookies.get(SESSION_COOKIE))
@@ -66,14 +90,14 @@ def login_submit(request: Request, login: Annotated[str, Form(max_length=320)] =
     elif result.credential is None:
         error = "That login and password do not match. Check both and try again."
     if error is not None or result.credential is None:
-        return render(request, "login.html", status_code=401 if result.retry_after is None
-                      else 429, next=_safe_next(next), login=login, error=error,
-                      demo_users=_demo_users(request))
+        return _login_form(request, status_code=401 if result.retry_after is None else 429,
+                           next=_safe_next(next), login=login, error=error)
     cred = result.credential
     with unit_of_work(write) as s:
         s.info["actor"] = format_id("person", cred.person_id)
         value, _row = accounts.create_session(s, cred)
     out = RedirectResponse(_safe_next(next), status_code=303)
+    out.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     out.set_cookie(SESSION_COOKIE, value, httponly=True, samesite="lax",
                    secure=request.url.scheme == "https", path="/",
                    max_age=int(accounts.SESSION_MAX.total_seconds()))

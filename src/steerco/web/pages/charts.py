@@ -9,6 +9,7 @@ import numpy as np
 from steerco.core.plan import plan_values
 from steerco.evidence.service import EngineState
 from steerco.kit.dates import NO_DAY, from_day
+from steerco.kit.numbers import number, percent
 from steerco.web.pages.common import finite
 
 MAX_POINTS = 400
@@ -60,7 +61,7 @@ def metric_chart(st: EngineState, row: int, name: str, unit: str) -> dict[str, A
                            "lower95": [], "span95": []}
     p = finite(mr.p_hit[row])
     out["description"] = (
-        f"{name}: {len(out['actual'])} measurements; target {t_val:g} {unit} by "
-        f"{_iso(t_day)}; forecast {fc if fc is not None else 'none'}"
-        + (f", probability of hitting the target {p * 100:.0f}%" if p is not None else ""))
+        f"{name}: {len(out['actual'])} measurements; target {number(t_val, fc)} {unit} by "
+        f"{_iso(t_day)}; forecast {number(fc, t_val, missing='none')}"
+        + (f", probability of hitting the target {percent(p)}" if p is not None else ""))
     return out

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from steerco.accounts.errors import Forbidden
+from steerco.core.snapshot import rows_of
 from steerco.evidence import history
 from steerco.evidence.repository import SnapshotRepository
 from steerco.evidence.service import EngineState, counts_by_status
@@ -151,7 +152,11 @@ def _off_track_objectives(s: Session, ws: int, st: EngineState) -> tuple[int, li
     order = {"company": 0, "business_unit": 1, "department": 2, "team": 3}
     rows = objective_views.levels_of(s, ws, keys)
     rows.sort(key=lambda r: (order.get(str(getattr(r[2], "value", r[2])), 9), r[0]))
-    return len(keys), rows[:6]
+    # Each with its own status: a missed objective is not shown as "off track".
+    shown = rows[:6]
+    rows_of_shown = [int(x) for x in rows_of(st.snapshot.objective_ids, [r[0] for r in shown])]
+    return len(keys), [(*r, status_name(int(o_status[x]))) for r, x in
+                       zip(shown, rows_of_shown, strict=True)]
 
 
 @router.get("/cockpit")

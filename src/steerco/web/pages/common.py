@@ -20,10 +20,12 @@ from steerco.kit import clock
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import PREFIXES, format_id, parse_id
 from steerco.views import Session
+from steerco.views.escalations import escalations_on
 from steerco.views.names import person_names, unit_names
 from steerco.views.work import FRESH_S, WORK, Work, WorkCache, pid_key
 
-__all__ = ["FRESH_S", "WORK", "Work", "WorkCache", "person_names", "pid_key", "unit_names"]
+__all__ = ["FRESH_S", "WORK", "Work", "WorkCache", "escalations_on", "person_names", "pid_key",
+           "unit_names"]
 T = TypeVar("T")
 PER_PAGE = 25
 

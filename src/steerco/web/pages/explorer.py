@@ -204,6 +204,7 @@ def _names(s: Session, ws: int, r: dict[str, Any]) -> dict[str, str]:
     ids = [x["id"] for x in r["schedule"]] + [x[k] for x in r["newly_broken"]
                                               for k in ("provider", "consumer") if x.get(k)]
     ids += [x["id"] for x in r["metrics"]] + [x["id"] for x in r["objectives"]]
+    ids += [i for x in r["ignored"] for i in [x["id"], *x["cycle"]]]
     by: dict[str, list[int]] = {}
     for i in ids[:2000]:
         prefix = i.split("_")[0]

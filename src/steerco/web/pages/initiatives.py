@@ -12,6 +12,8 @@ from steerco.core import workgraph as wgm
 from steerco.core.schedule import NEVER
 from steerco.core.snapshot import rows_of
 from steerco.db.enums import STAGE_ORDER
+from steerco.finance.repository import workspace_currency
+from steerco.kit import numbers
 from steerco.kit.dates import NO_DAY, from_day
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id
@@ -19,6 +21,7 @@ from steerco.views import initiatives as views
 from steerco.views.names import metric_names, unit_names
 from steerco.web.pages.common import (
     WORK,
+    escalations_on,
     finite,
     key_of,
     link,
@@ -43,8 +46,9 @@ def initiatives(request: Request, user: User, page: int = 1, q: str = "",
         names = person_names(s, ws, [r.owner_id for r in rows])
         items = []
         for r in rows:
-            fnd = work.of(format_id("initiative", r.id))
-            items.append({"r": r, "findings": len(fnd),
+            # The same findings the cockpit and the initiative's page show about it.
+            fnd = work.of_initiative(r.id)
+            items.append({"r": r, "findings": fnd,
                           "ev": next((f for f in fnd if f["kind"] == "earned_value"), None)})
     return render(request, "initiatives.html", items=items, pager=p, names=names, q=q,
                   stage=stage, stages=[x.value for x in STAGE_ORDER])
@@ -132,11 +136,12 @@ def initiative(request: Request, iid: str, user: User) -> Response:
                 acs.append(round(cum_a, 2))
             else:
                 acs.append(None)
-        currency = lines[0].currency if lines else "EUR"
+        currency = workspace_currency(s, ws)
         budget = {"kind": "budget", "periods": [p.strftime("%b %y") for p in periods],
                   "planned": ps, "actual": acs,
-                  "description": f"Budget of {ini.name}: planned {cum_p:,.0f}, spent "
-                                 f"{cum_a:,.0f} {currency} to date"}
+                  "description": f"Budget of {ini.name}: planned "
+                                 f"{numbers.money(cum_p, currency)}, spent "
+                                 f"{numbers.money(cum_a, currency)} to date"}
         benefits = views.benefits_of(s, ws, key)
         bmetrics = metric_names(s, ws, [b.metric_id for b in benefits])
         blines = {b.id: b for b in lines}
@@ -157,11 +162,13 @@ def initiative(request: Request, iid: str, user: User) -> Response:
         people = person_names(s, ws, [ini.owner_id, ini.sponsor_id, ini.controller_id,
                                       *[x.owner_id for x in milestones], *ends])
         unit_name = unit_names(s, ws, [ini.org_unit_id]).get(ini.org_unit_id or -1)
-        findings = work.of(format_id("initiative", key))
+        findings = work.of_initiative(key)
+        escalations = escalations_on(s, ws, "initiative", key)
     stage_i = STAGE_ORDER.index(ini.stage)
     return render(request, "initiative.html", i=ini, milestones=ms_rows, lo=lo, hi=hi,
                   today_pos=round(100 * (today() - lo).days / span, 2),
                   upstream=upstream, downstream=downstream, budget=budget, lines=lines,
                   spent=cum_a, planned=cum_p, currency=currency, benefits=ben_rows, ev=ev,
                   people=people, unit_name=unit_name, findings=findings, link=link,
+                  escalations=escalations,
                   stages=[x.value for x in STAGE_ORDER], stage_i=stage_i)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
-import secrets
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +11,7 @@ from starlette.datastructures import UploadFile
 
 from steerco.accounts.errors import Forbidden
 from steerco.authz import scopes
+from steerco.checkins import files
 from steerco.checkins.repository import MeasurementRepository
 from steerco.checkins.service import check_in
 from steerco.core.status import Status
@@ -28,6 +25,7 @@ from steerco.views import metrics as views
 from steerco.web.pages.charts import metric_chart
 from steerco.web.pages.common import (
     WORK,
+    escalations_on,
     key_of,
     metric_row,
     objective_row,
@@ -42,14 +40,9 @@ from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-MAX_UPLOAD = 20 * 1024 * 1024
+MAX_UPLOAD = files.MAX_UPLOAD
 STATUSES = ["off_track", "missed", "at_risk", "stale", "no_data", "on_track", "achieved"]
 STATUS_CODES = {name.lower(): int(s) for name, s in Status.__members__.items()}
-
-
-def evidence_dir() -> Path:
-    """Where uploaded evidence files are stored (STEERCO_EVIDENCE_DIR, default ./evidence)."""
-    return Path(os.environ.get("STEERCO_EVIDENCE_DIR", "evidence")).resolve()
 
 
 @router.get("/metrics")
@@ -152,12 +145,14 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
                                      *[d["owner"] for d in drivers + driven]])
         can = _can_checkin(s, user, m, delegated)
         findings = work.of(format_id("metric", m.id))
+        escalations = escalations_on(s, ws, "metric", m.id)
     values = form or {"value": "", "as_of": today().isoformat(), "evidence_url": "",
                       "confidence": "", "note": ""}
     ctx: dict[str, Any] = {"m": m, "v": v, "chart": chart, "history": rows, "hpager": hp,
            "superseded": superseded, "objectives": objectives, "drivers": drivers,
            "driven": driven, "names": names, "can_checkin": can, "form": values,
            "errors": errors or {}, "findings": findings, "done": done, "updaters": updaters,
+           "escalations": escalations,
            "mid": format_id("metric", m.id)}
     if form is not None and request.headers.get("hx-request"):
         return render(request, "_checkin_form.html", status_code=200, **ctx)
@@ -168,15 +163,6 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
 def metric(request: Request, mid: str, user: User, hpage: int = 1,
            checked_in: str | None = None) -> Response:
     return _page(request, user, mid, hpage=hpage, done=checked_in)
-
-
-def _store_upload(ws: int, metric_key: int, upload: UploadFile, data: bytes) -> str:
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", (upload.filename or "evidence"))[-80:].lstrip(".")
-    rel = Path(str(ws)) / str(metric_key) / f"{secrets.token_hex(8)}_{name or 'evidence'}"
-    path = evidence_dir() / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return rel.as_posix()
 
 
 @router.post("/metrics/{mid}/checkin")
@@ -213,14 +199,21 @@ async def checkin_submit(request: Request, mid: str, user: FormUser) -> Response
                 "metric_id": m.id, "value": fields["value"], "as_of": fields["as_of"],
                 "evidence_url": fields["evidence_url"] or None,
                 "note": fields["note"] or None, "confidence": confidence}
+            handle = None
             try:
                 if data and isinstance(upload, UploadFile):
-                    body["evidence_file"] = _store_upload(user.ctx.ws, m.id, upload, data)
+                    handle = files.stage(user.ctx.ws, upload.filename, data)
+                    body["evidence_file"] = handle
                 row = check_in(s, user.ctx.ws, body, submitted_by_id=user.person_id)
                 new_id = format_id("measurement", row.id)
             except ValidationFailed as exc:
-                s.rollback()
+                s.rollback()  # moves the file back to staging ...
+                if handle is not None:  # ... from where this form's upload goes at once
+                    files.discard(user.ctx.ws, handle)
                 errors.update(_messages(exc.errors))
+                if handle is not None:
+                    errors.setdefault("evidence_file", "Nothing was saved: choose the file "
+                                                       "again after correcting the above.")
     if errors:
         return _page(request, user, mid, form=fields, errors=errors, status_code=422)
     target = f"/metrics/{mid}?checked_in={new_id}"
@@ -245,7 +238,7 @@ def _messages(errs: list[FieldError]) -> dict[str, str]:
             msg = FRIENDLY[field]
         elif field == "as_of" and "future" in msg:
             msg = f"That date is in the future: {e.message}."
-        out.setdefault(field if field in ("value", "as_of", "evidence_url", "note",
+        out.setdefault(field if field in ("value", "as_of", "evidence_url", "evidence_file", "note",
                                           "confidence") else "value", msg)
     return out
 
@@ -258,9 +251,8 @@ def evidence_file(mea: str, user: User) -> Response:
         if row is None or not row.evidence_file:
             raise NotFound("measurement", mea)
         rel = row.evidence_file
-    base = evidence_dir()
-    path = (base / rel).resolve()
-    if base not in path.parents or not path.is_file():
+    path = files.stored_path(user.ctx.ws, rel)
+    if path is None:  # only a file inside this workspace's own folder is served
         raise NotFound("evidence file", mea)
     return FileResponse(path, filename=path.name.split("_", 1)[-1],
                         content_disposition_type="attachment")

@@ -10,13 +10,14 @@ from fastapi.responses import Response
 
 from steerco.core.snapshot import rows_of
 from steerco.db.enums import ObjectiveLevel, Perspective
-from steerco.evidence.service import metric_view, objective_view
+from steerco.evidence.service import metric_view, objective_labels, objective_view
 from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id
 from steerco.views import objectives as views
 from steerco.web.pages.charts import metric_chart
 from steerco.web.pages.common import (
     WORK,
+    escalations_on,
     key_of,
     link,
     objective_row,
@@ -44,11 +45,13 @@ def objectives(request: Request, user: User, page: int = 1, q: str = "",
                             key_of(unit, "org_unit") if unit else None)
         o_status = st.evaluation.objectives.status
         o_prog = st.evaluation.objectives.progress
+        # One status, or several separated by commas (the cockpit's "off track or missed").
+        wanted = {x for x in status.split(",") if x in STATUSES}
         orows = rows_of(st.snapshot.objective_ids, [r[0] for r in rows])
         items: list[dict[str, Any]] = []
         for r, orow in zip(rows, orows.tolist(), strict=True):
             name = status_name(int(o_status[orow])) if orow >= 0 else "no_data"
-            if status and name != status:
+            if wanted and name not in wanted:
                 continue
             items.append({"id": format_id("objective", r[0]), "title": r[1],
                           "level": r[2].value, "perspective": r[3].value, "owner": r[4],
@@ -77,7 +80,8 @@ def objective(request: Request, oid: str, user: User, saved: str = "") -> Respon
         st = state(s, ws)
         g, snap = st.snapshot.graph, st.snapshot
         orow = objective_row(st, key)
-        view = objective_view(st, orow) if orow >= 0 else None
+        view = (objective_view(st, orow, objective_labels(s, ws, st, [orow]))
+                if orow >= 0 else None)
         parents = children = []
         metric_rows: list[int] = []
         if orow >= 0:
@@ -115,8 +119,8 @@ def objective(request: Request, oid: str, user: User, saved: str = "") -> Respon
         theme = views.theme_name(s, ws, obj.theme_id)
         n_children = views.count(s, ws, children)
         can_edit = user.can(s, "steer", obj.org_unit_id, [obj.owner_id])
-        explanation = [k["v"]["explanation"] for k in krs
-                       if k["v"]["status"] in ("off_track", "missed", "at_risk", "stale")][:3]
+        escalations = escalations_on(s, ws, "objective", key)
+        explanation = view["explanation"] if view else "Not evaluated: archived"
     return render(request, "objective.html", o=obj, view=view, krs=krs,
                   parents=[brief(k) for k in parents],
                   children=sorted([brief(k) for k in children],
@@ -124,5 +128,6 @@ def objective(request: Request, oid: str, user: User, saved: str = "") -> Respon
                   n_children=n_children, initiatives=initiatives, names=names,
                   unit_name=unit_name, theme=theme, explanation=explanation, link=link,
                   findings=work.of(format_id("objective", key)),
+                  escalations=escalations,
                   coverage=None if view is None else view["coverage"],
                   np=np, can_edit=can_edit, saved=bool(saved))

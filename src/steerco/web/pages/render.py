@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from markupsafe import Markup
 
 from steerco import __version__
 from steerco.accounts.errors import Forbidden, Unauthenticated
+from steerco.kit import numbers
 from steerco.kit.errors import NotFound, SteercoError, ValidationFailed
 
 WEB = Path(__file__).resolve().parent.parent
@@ -49,35 +49,21 @@ def _status_badge(name: str | None) -> Markup:
                   ).format(css, sym, label)
 
 
-def _num(x: Any, digits: int = 1) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "—"
-    v = float(x)
-    if abs(v) >= 1e6:
-        return f"{v / 1e6:,.{digits}f} M"
-    if abs(v) >= 10_000:
-        return f"{v:,.0f}"
-    if v == int(v) and abs(v) < 10_000:
-        return f"{int(v):,}"
-    return f"{v:,.{digits}f}" if abs(v) >= 1 else f"{v:.{digits + 2}g}"
+def _num(x: Any, near: Any = None) -> str:
+    """A figure with enough digits that it never reads as `near` (its target, its plan)."""
+    return numbers.number(x, near)
 
 
-def _pct(x: Any) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "—"
-    return f"{float(x) * 100:.0f}%"
+def _pct(x: Any, near: Any = None) -> str:
+    return numbers.percent(x, near)
 
 
-def _money(x: Any, currency: str = "EUR") -> str:
-    if x is None:
-        return "—"
-    sym = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency, currency + " ")
-    v = float(x)
-    if abs(v) >= 1e6:
-        return f"{sym}{v / 1e6:,.2f} M"
-    if abs(v) >= 1e3:
-        return f"{sym}{v / 1e3:,.0f} k"
-    return f"{sym}{v:,.0f}"
+def _money(x: Any, currency: str | None = None) -> str:
+    return numbers.money(x, currency or "EUR")
+
+
+def _count(x: Any) -> str:
+    return numbers.count(x)
 
 
 def _date(x: Any) -> str:
@@ -87,9 +73,11 @@ def _date(x: Any) -> str:
         if x == "never":
             return "never"
         x = dt.date.fromisoformat(x[:10])
+    # As the engine's sentences write dates ("1 Oct 2026", core.status.format_day), so a
+    # page and the reason beside it read alike.
     if isinstance(x, dt.datetime):
-        return x.strftime("%d %b %Y %H:%M")
-    return str(x.strftime("%d %b %Y"))
+        return f"{x.day} {x.strftime('%b %Y %H:%M')}"
+    return f"{x.day} {x.strftime('%b %Y')}"
 
 
 def _humanize(name: Any) -> str:
@@ -114,7 +102,8 @@ def _qs(request: Request, **changes: Any) -> str:
 
 ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(),
                   trim_blocks=True, lstrip_blocks=True, auto_reload=False)
-ENV.filters.update(status=_status_badge, num=_num, pct=_pct, money=_money, date=_date,
+ENV.filters.update(status=_status_badge, num=_num, pct=_pct, money=_money, whole=_count,
+                   date=_date,
                    humanize=_humanize, tojson_safe=_json)
 ENV.globals.update(STATUS=STATUS, SEVERITY=SEVERITY, version=__version__, qs=_qs)
 
@@ -151,8 +140,8 @@ def refusal(request: Request, exc: Exception) -> Response | None:
         return error_page(request, 404, "Not found",
                           "There is nothing here — it may have been removed, or the link is "
                           "mistyped.")
-    if isinstance(exc, SteercoError):
-        return error_page(request, 400, exc.title, exc.detail)
+    if isinstance(exc, SteercoError):  # e.g. 413 for a body over the limit
+        return error_page(request, int(getattr(exc, "status", 400)), exc.title, exc.detail)
     return None
 
 

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from steerco.core.snapshot import rows_of
-from steerco.evidence.repository import SnapshotRepository
-from steerco.evidence.service import EngineState, metric_view, objective_view
+from steerco.evidence.service import EngineState, objective_labels, objective_view
 from steerco.kit.ids import format_id
 from steerco.views import Session
 from steerco.views import strategy_map as views
@@ -37,19 +36,6 @@ WARN = {"at_risk", "stale"}
 
 def _value(x: Any) -> str:
     return str(getattr(x, "value", x))
-
-
-def _reason(st: EngineState, orow: int, labels: dict[int, tuple[str, str]]) -> str:
-    view = objective_view(st, orow)
-    for w in view["worst"][:1]:
-        key = int(w["metric_id"].split("_")[1])
-        row = int(rows_of(st.snapshot.metrics.ids, [key])[0])
-        name, unit = labels.get(key, ("", ""))
-        if row >= 0:
-            return f"{name}: {metric_view(st, row, unit)['explanation']}"
-    if view["reasons"]:
-        return "Because: " + ", ".join(r.replace("_", " ") for r in view["reasons"])
-    return "No reasons recorded"
 
 
 def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict[str, Any]:
@@ -74,13 +60,8 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
         total += by_level[lv]
     drawn = [i for i, o in enumerate(objs) if _value(o[2]) in drawn_levels]
     drawn_rows = {int(orows[i]): i for i in drawn if orows[i] >= 0}
-    # The worst metric of each drawn objective names the reason on hover.
-    worst_metrics: set[int] = set()
-    for r in drawn_rows:
-        worst = objective_view(st, r)["worst"]
-        if worst:
-            worst_metrics.add(int(worst[0]["metric_id"].split("_")[1]))
-    labels = SnapshotRepository(s, ws).metric_labels(sorted(worst_metrics))
+    # The hover shows the objective's one explanation (the same as its page's).
+    labels = objective_labels(s, ws, st, sorted(drawn_rows))
 
     nodes: list[dict[str, Any]] = []
     listing: dict[str, list[dict[str, Any]]] = {p: [] for p in PERSPECTIVES}
@@ -91,7 +72,8 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
         item: dict[str, Any] = {
                 "id": format_id("objective", key), "label": title, "status": status[i],
                 "level": _value(level_), "perspective": _value(persp_),
-                "reason": _reason(st, r, labels) if r >= 0 else "Not evaluated yet",
+                "reason": (objective_view(st, r, labels)["explanation"] if r >= 0
+                           else "Not evaluated yet"),
                 "href": f"/objectives/{format_id('objective', key)}", "kind": "objective"}
         placed[_value(persp_)].append(item)
         listing[_value(persp_)].append(item)

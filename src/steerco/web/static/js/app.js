@@ -17,13 +17,18 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  /* The rule of steerco.kit.numbers.number: three significant digits, the integer part
+     never cut, compact from a million (so a chart reads like the page around it). */
   function fmt(v) {
-    if (v === null || v === undefined || isNaN(v)) { return "—"; }
+    if (v === null || v === undefined || !isFinite(v)) { return "—"; }
     var a = Math.abs(v);
-    if (a >= 1e6) { return (v / 1e6).toFixed(2) + " M"; }
-    if (a >= 1e4) { return Math.round(v).toLocaleString("en"); }
-    if (a >= 10) { return v.toFixed(1); }
-    return v.toPrecision(3);
+    if (a >= 1e15) { return v.toExponential(2).replace("e+", "e"); }
+    var scales = [[1e12, " T"], [1e9, " B"], [1e6, " M"]];
+    for (var i = 0; i < scales.length; i++) {
+      if (a >= scales[i][0]) { return fmt(v / scales[i][0]) + scales[i][1]; }
+    }
+    var d = a === 0 ? 0 : Math.max(0, Math.min(10, 2 - Math.floor(Math.log10(a))));
+    return v.toLocaleString("en", { maximumFractionDigits: d });
   }
 
   /* ---- auto-submitting filters ---- */

@@ -1,0 +1,331 @@
+"""Schedule risk: how likely each milestone, initiative and dependency lands on time.
+
+The critical path (`steerco.core.schedule`) says when things finish if nothing slips.
+Here every open milestone gets a *slip*: days late against its own forecast, drawn from
+a distribution learned from completed milestones (`fit_slips`), and the slips travel
+through the same graph — the same four dependency types, lags, cycle handling and
+stopped nodes — in a forward pass that carries S samples at once (an n × S array per
+pass instead of S passes). From the sampled finishes:
+
+- P(on time): the share of samples finishing by the node's deadline; per dependency,
+  the share in which the provider's date plus the lag meets the need date;
+- the 50/80/95 % finish dates (empirical quantiles of the samples);
+- the criticality index: the share of samples in which a node (or an edge) lies on the
+  driving chain of a late finish — the items that most often make something late.
+
+The slip of a node lands on top of whatever its predecessors force:
+``finish = max(early start + duration, own forecast) + slip``; a completed milestone
+(slip 0, own forecast = its actual date) passes its real date on. Pure numpy, no I/O.
+
+Slip law: late with probability ``p_late``; when late, ``ceil(exp(N(mu, sigma²)))``
+days. Per org unit it is shrunk toward a prior (empirical Bayes: a unit with few
+completed milestones says little, so its rate and log-delay are pulled toward the
+prior in proportion `PRIOR_WEIGHT` / (its count + `PRIOR_WEIGHT`)); the prior is fitted
+on real delivery data (bench/schedule_risk.py: Apache Jira due dates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from steerco.core.graph import BoolArray, IntArray, as_index, reachable
+from steerco.core.schedule import (
+    NEVER,
+    Network,
+    Schedule,
+    base_start,
+    binds_consumer_finish,
+    network,
+    schedule,
+    uses_provider_finish,
+)
+from steerco.kit.dates import NO_DAY
+
+FloatArray = npt.NDArray[np.float64]
+
+#: How many completed milestones the prior counts as (see the module docstring).
+PRIOR_WEIGHT = 20.0
+#: Samples simulated together: bounds the working memory (n × CHUNK int32 arrays).
+CHUNK = 125
+QUANTILES = (0.5, 0.8, 0.95)
+
+
+@dataclass(frozen=True)
+class SlipLaw:
+    """Per-row slip distribution: P(late), and the normal law of log(days late)."""
+
+    p_late: FloatArray
+    mu: FloatArray
+    sigma: FloatArray
+    count: FloatArray  # completed milestones behind each row (0 for the prior alone)
+
+
+def fit_slips(days_late: npt.ArrayLike, unit: npt.ArrayLike | None = None,
+              n_units: int = 0, prior: SlipLaw | None = None,
+              weight: float = PRIOR_WEIGHT) -> tuple[SlipLaw, SlipLaw]:
+    """Fit (prior, per-unit law) from completed milestones' days late (≤ 0 = on time).
+
+    Contract: `unit` (same length, ints 0 … n_units−1) groups the history; without it
+    there is one unit. The prior is `prior` when given, else fitted on all rows (p_late
+    = share late; mu, sigma of log days over the late ones; with no late history a
+    lognormal around one day). Units are shrunk toward the prior with `weight` pseudo
+    observations; a unit without history gets the prior. NaN rows are ignored.
+    """
+    d = np.asarray(days_late, dtype=np.float64).ravel()
+    u = np.zeros(d.size, dtype=np.int64) if unit is None else as_index(unit).ravel()
+    ok = ~np.isnan(d) & (u >= 0)
+    d, u = d[ok], u[ok]
+    k = max(int(n_units), int(u.max()) + 1 if u.size else 1)
+    late = d > 0
+    logd = np.log(np.where(late, d, 1.0))
+    if prior is None:
+        late_count = int(late.sum())
+        p0 = float(late.mean()) if d.size else 0.0
+        mu0 = float(logd[late].mean()) if late_count else 0.0
+        s0 = float(logd[late].std()) if late_count > 1 else 1.0
+        prior = SlipLaw(np.array([p0]), np.array([mu0]), np.array([max(s0, 0.1)]),
+                        np.array([float(d.size)]))
+    p0, mu0, s0 = float(prior.p_late[0]), float(prior.mu[0]), float(prior.sigma[0])
+    cnt = np.bincount(u, minlength=k).astype(np.float64)
+    n_late = np.bincount(u, weights=late.astype(np.float64), minlength=k)
+    s1 = np.bincount(u, weights=np.where(late, logd, 0.0), minlength=k)
+    s2 = np.bincount(u, weights=np.where(late, logd * logd, 0.0), minlength=k)
+    p = (n_late + weight * p0) / (cnt + weight)
+    mu = (s1 + weight * mu0) / (n_late + weight)
+    second = (s2 + weight * (s0 * s0 + mu0 * mu0)) / (n_late + weight)
+    sigma = np.asarray(np.sqrt(np.maximum(second - mu * mu, 0.01)), dtype=np.float64)
+    return prior, SlipLaw(p, mu, sigma, cnt)
+
+
+def sample_slips(law: SlipLaw, rows: npt.ArrayLike, samples: int,
+                 seed: int = 0) -> npt.NDArray[np.int16]:
+    """Days late (≥ 0) of each node × sample; `rows` picks the law row of each node.
+
+    Contract: `rows` < 0 means "cannot slip" (done, or no forecast to slip): 0 days.
+    Seeded: the same inputs give the same samples.
+    """
+    r = as_index(rows)
+    rng = np.random.default_rng(seed)
+    n = r.size
+    rr = np.maximum(r, 0)
+    p = np.where(r >= 0, law.p_late[rr], 0.0)[:, None]
+    mu, sigma = law.mu[rr][:, None], law.sigma[rr][:, None]
+    out = np.empty((n, samples), dtype=np.int16)  # days late are capped at e⁹ ≈ 8,103
+    # Column blocks: the float draws of a 200,000 × 1,000 matrix would take 3 GB at once.
+    for lo in range(0, samples, CHUNK):
+        w = min(CHUNK, samples - lo)
+        late = rng.random((n, w)) < p
+        days = np.ceil(np.exp(np.minimum(mu + sigma * rng.standard_normal((n, w)), 9.0)))
+        out[:, lo:lo + w] = np.where(late, days, 0.0)
+    return out
+
+
+@dataclass(frozen=True)
+class Risk:
+    """Sampled schedule risk (see the module docstring); NaN where undefined.
+
+    Node arrays (n): ``p_on_time`` (finish ≤ deadline; NaN without a deadline and for
+    unscheduled cycle members; 0 for what never finishes), ``finish_q`` (n × 3: the
+    50/80/95 % finish days, `NO_DAY` for cycle members, `NEVER` for stopped work),
+    ``criticality``.
+    Edge arrays (m): ``p_on_time`` (provider date + lag ≤ need day; NaN without one),
+    ``criticality``. Group arrays (g): ``group_p_on_time`` against ``group_deadline``,
+    ``group_finish_q`` (g × 3).
+    """
+
+    samples: int
+    p_on_time: FloatArray
+    finish_q: npt.NDArray[np.int64]
+    criticality: FloatArray
+    edge_p_on_time: FloatArray
+    edge_criticality: FloatArray
+    group_p_on_time: FloatArray
+    group_finish_q: npt.NDArray[np.int64]
+
+
+def _forward(net: Network, det: Schedule, act: IntArray, slip: npt.NDArray[np.integer],
+             ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], BoolArray]:
+    """Forward pass over S samples: (early start, early finish, driving per active edge)."""
+    topo = det.topo
+    s_cnt = slip.shape[1]
+    es = np.repeat(base_start(net, det.own_finish, det.origin)[:, None], s_cnt, axis=1)
+    ef = np.zeros_like(es)
+    nlev = int(topo.level.max()) + 1 if topo.order.size else 0
+    node_cut = np.searchsorted(topo.level[topo.order], np.arange(nlev + 1))
+    p_all, s_all = net.src[act], net.dst[act]
+    order = np.lexsort((s_all, topo.level[s_all]))
+    ids, p_all, s_all = act[order], p_all[order], s_all[order]
+    edge_cut = np.searchsorted(topo.level[s_all], np.arange(nlev + 1))
+    fin = uses_provider_finish(net.dep_type[ids])
+    back = np.where(binds_consumer_finish(net.dep_type[ids]), net.duration[s_all], 0)
+    lag = net.lag[ids]
+    driving = np.zeros((act.size, s_cnt), dtype=np.bool_)
+    pos = np.empty(net.m, dtype=np.int64)
+    pos[act] = np.arange(act.size)
+    dur = net.duration[:, None]
+    own = det.own_finish[:, None]
+    for k in range(nlev):
+        a, b = int(edge_cut[k]), int(edge_cut[k + 1])
+        if b > a:
+            p = p_all[a:b]
+            pv = np.where(fin[a:b, None], ef[p], es[p])
+            c = np.where(pv >= NEVER, NEVER, pv + (lag[a:b] - back[a:b])[:, None])
+            starts = np.concatenate(([0], np.flatnonzero(np.diff(s_all[a:b])) + 1))
+            us = s_all[a:b][starts]
+            es[us] = np.maximum(es[us], np.maximum.reduceat(c, starts, axis=0))
+            driving[pos[ids[a:b]]] = c == es[s_all[a:b]]
+        nodes = topo.order[node_cut[k]:node_cut[k + 1]]
+        f = np.maximum(es[nodes] + dur[nodes], own[nodes]) + slip[nodes]
+        f[(es[nodes] >= NEVER) | det.stopped[nodes][:, None]] = NEVER
+        ef[nodes] = f
+    return es, ef, driving
+
+
+def _on_path(net: Network, det: Schedule, act: IntArray, driving: BoolArray,
+             late: BoolArray) -> BoolArray:
+    """Nodes on a driving chain into a late node, per sample (backward over levels)."""
+    topo = det.topo
+    path = late.copy()
+    p_all, s_all = net.src[act], net.dst[act]
+    order = np.lexsort((p_all, topo.level[p_all]))
+    p_all, s_all, dr = p_all[order], s_all[order], driving[order]
+    nlev = int(topo.level.max()) + 1 if topo.order.size else 0
+    edge_cut = np.searchsorted(topo.level[p_all], np.arange(nlev + 1))
+    for k in range(nlev - 1, -1, -1):
+        a, b = int(edge_cut[k]), int(edge_cut[k + 1])
+        if b > a:
+            hit = dr[a:b] & path[s_all[a:b]]
+            starts = np.concatenate(([0], np.flatnonzero(np.diff(p_all[a:b])) + 1))
+            up = p_all[a:b][starts]
+            path[up] |= np.logical_or.reduceat(hit, starts, axis=0)
+    return path
+
+
+def simulate(net: Network, slips: npt.ArrayLike, *, origin: int = 0,
+             stopped: npt.ArrayLike | None = None,
+             group_deadline: npt.ArrayLike | None = None,
+             base: Schedule | None = None) -> Risk:
+    """Propagate sampled slips (n × S days, see `sample_slips`) through `net`.
+
+    Contract: the deterministic `schedule` (given as `base` or computed) supplies the
+    topological levels, the cycle members (unscheduled: no dates, never on time) and the
+    active edges; samples are simulated `CHUNK` at a time so memory stays bounded.
+    Deadlines: a node's `deadline`, an edge's `need_day`, a group's `group_deadline`
+    (one per group id of `net.group`; `NO_DAY` = none). Pure; results are read-only.
+    """
+    det = base if base is not None else schedule(net, origin=origin, stopped=stopped)
+    sl = np.asarray(slips)
+    if not np.issubdtype(sl.dtype, np.integer):
+        sl = sl.astype(np.int32)
+    n, m, s_tot = net.n, net.m, int(sl.shape[1])
+    act = np.flatnonzero(det.active).astype(np.int64)
+    n_groups = int(net.group.max()) + 1 if n and net.group.max() >= 0 else 0
+    gdl = (np.full(n_groups, NO_DAY, dtype=np.int64) if group_deadline is None
+           else as_index(group_deadline))
+    dl = net.deadline
+    scheduled = det.topo.position >= 0
+    has_dl = (dl != NO_DAY) & scheduled
+    on_time = np.zeros(n)
+    crit = np.zeros(n)
+    e_on = np.zeros(m)
+    e_crit = np.zeros(m)
+    g_on = np.zeros(n_groups)
+    never = det.early_finish >= NEVER
+    ref = np.where(scheduled & ~never, det.early_finish, 0)
+    # Finishes are kept as int16 days past the deterministic finish (slips only add
+    # days, capped at ~90 years): 2 bytes per node and sample instead of 8.
+    offs = np.empty((n, s_tot), dtype=np.int16)
+    gmember = np.flatnonzero((net.group >= 0) & (det.topo.position >= 0))
+    gorder = gmember[np.argsort(net.group[gmember], kind="stable")]
+    gstarts = np.concatenate(([0], np.flatnonzero(np.diff(net.group[gorder])) + 1)) \
+        if gorder.size else np.zeros(0, dtype=np.int64)
+    gids = net.group[gorder][gstarts] if gorder.size else np.zeros(0, dtype=np.int64)
+    goffs = np.empty((gids.size, s_tot), dtype=np.int64)
+    need = net.need_day[act]
+    has_need = need != NO_DAY
+    for lo in range(0, s_tot, CHUNK):
+        chunk = sl[:, lo:lo + CHUNK]
+        es, ef, driving = _forward(net, det, act, chunk)
+        late = has_dl[:, None] & (ef > dl[:, None])
+        on_time += np.sum(has_dl[:, None] & ~late, axis=1)
+        path = _on_path(net, det, act, driving, late)
+        crit += path.sum(axis=1)
+        p = net.src[act]
+        prov = np.where(uses_provider_finish(net.dep_type[act])[:, None], ef[p], es[p])
+        ok = (prov < NEVER) & (prov + net.lag[act][:, None] <= need[:, None])
+        e_on[act] += np.sum(has_need[:, None] & ok, axis=1)
+        e_crit[act] += np.sum(driving & path[net.dst[act]], axis=1)
+        offs[:, lo:lo + CHUNK] = np.clip(ef - ref[:, None], -32767, 32767)
+        if gids.size:
+            gf = np.maximum.reduceat(ef[gorder], gstarts, axis=0)
+            goffs[:, lo:lo + CHUNK] = gf
+            g_dl = gdl[gids][:, None]
+            g_on[gids] += np.sum((g_dl != NO_DAY) & (gf <= g_dl), axis=1)
+    fq = _quantiles(offs) + ref[:, None]
+    fq = np.where(never[:, None], NEVER, fq)
+    fq = np.where(scheduled[:, None], fq, NO_DAY)
+    p_on = np.where(has_dl, on_time / s_tot, np.nan)
+    e_p = np.full(m, np.nan)
+    e_p[act[has_need]] = e_on[act[has_need]] / s_tot
+    g_p = np.full(n_groups, np.nan)
+    g_q = np.full((n_groups, len(QUANTILES)), NO_DAY, dtype=np.int64)
+    if gids.size:
+        g_q[gids] = _quantiles(goffs)
+        with_dl = gdl[gids] != NO_DAY
+        g_p[gids[with_dl]] = g_on[gids[with_dl]] / s_tot
+    return Risk(samples=s_tot, p_on_time=p_on, finish_q=fq, criticality=crit / s_tot,
+                edge_p_on_time=e_p, edge_criticality=e_crit / s_tot,
+                group_p_on_time=g_p, group_finish_q=g_q)
+
+
+def _quantiles(x: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
+    """The QUANTILES of each row (the sample at rank ceil(q·S)), in row blocks: a
+    partition of int16 rows, never a float copy of the whole matrix."""
+    s_tot = x.shape[1]
+    ks = [min(max(int(np.ceil(q * s_tot)) - 1, 0), s_tot - 1) for q in QUANTILES]
+    out = np.empty((x.shape[0], len(ks)), dtype=np.int64)
+    for lo in range(0, x.shape[0], 16384):
+        part = np.partition(x[lo:lo + 16384], ks, axis=1)
+        out[lo:lo + 16384] = part[:, ks]
+    return out
+
+
+def upstream(net: Network, nodes: npt.ArrayLike) -> IntArray:
+    """The nodes whose slips can move `nodes` (they and everything they depend on)."""
+    return np.flatnonzero(reachable(net.inc, nodes, net.n)).astype(np.int64)
+
+
+def blend_p_hit(p_with: npt.ArrayLike, p_without: npt.ArrayLike,
+                p_arrives: npt.ArrayLike) -> FloatArray:
+    """P(hit) of a metric whose planned benefit arrives in time with probability p.
+
+    The target is met either with the benefit (it landed by the target date) or without
+    it: P = p·P(hit | benefit) + (1 − p)·P(hit | no benefit). A late initiative thus
+    lowers the metric's P(hit) by exactly the share of futures in which it misses.
+    """
+    pw = np.asarray(p_with, dtype=np.float64)
+    po = np.asarray(p_without, dtype=np.float64)
+    pa = np.clip(np.asarray(p_arrives, dtype=np.float64), 0.0, 1.0)
+    return np.asarray(pa * pw + (1.0 - pa) * po, dtype=np.float64)
+
+
+def restrict(net: Network, nodes: npt.ArrayLike) -> Network:
+    """The sub-network on `nodes` (in that order) with the valid edges between them.
+
+    With `nodes` = `upstream(net, some)` the sub-network decides the dates of `some`
+    exactly: nothing outside it can move them. Edge order follows the original ids.
+    """
+    keep = as_index(nodes)
+    new_id = np.full(net.n, -1, dtype=np.int64)
+    new_id[keep] = np.arange(keep.size)
+    e = np.flatnonzero(net.valid & (new_id[np.clip(net.src, 0, net.n - 1)] >= 0)
+                       & (new_id[np.clip(net.dst, 0, net.n - 1)] >= 0))
+    groups = net.group[keep]
+    return network(net.duration[keep], new_id[net.src[e]], new_id[net.dst[e]],
+                   own_start=net.own_start[keep], own_finish=net.own_finish[keep],
+                   deadline=net.deadline[keep], group=groups, dep_type=net.dep_type[e],
+                   lag=net.lag[e], need_day=net.need_day[e],
+                   committed_day=net.committed_day[e])

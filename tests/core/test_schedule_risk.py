@@ -1,0 +1,95 @@
+"""Schedule risk on hand-computed cases: slips through the graph, P(on time), criticality."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from scipy import stats
+
+from steerco.core.schedule import DepType, network
+from steerco.core.schedule_risk import blend_p_hit, fit_slips, sample_slips, simulate
+from steerco.kit.dates import NO_DAY
+
+
+def every_combination(*laws: list[int]) -> np.ndarray:
+    """All joint outcomes of independent equally likely slips, one sample each (n × S)."""
+    return np.array(list(itertools.product(*laws))).T
+
+
+def test_two_milestones_in_series_land_on_time_with_the_product_of_their_chances() -> None:
+    """A (own finish day 10) → B (5 days, due day 20). Each slips 0 or 10 days, 50/50:
+    B finishes on 15 + slip A + slip B, on time only if neither slips: P = 0.25."""
+    net = network([0, 5], [0], [1], own_finish=[10, NO_DAY], deadline=[12, 20])
+    risk = simulate(net, every_combination([0, 10], [0, 10]))
+    assert risk.samples == 4
+    assert risk.p_on_time.tolist() == [0.5, 0.25]
+    # finishes of B over the four futures: 15, 25, 25, 35
+    assert risk.finish_q[1].tolist() == [25, 35, 35]
+
+
+def test_two_slips_in_series_add_like_the_convolution_of_their_laws() -> None:
+    """Slips uniform on 0…4 days each; B is due 4 days after its slip-free finish, so
+    P(on time) = P(a + b ≤ 4) = 15/25."""
+    net = network([0, 5], [0], [1], own_finish=[10, NO_DAY], deadline=[NO_DAY, 19])
+    risk = simulate(net, every_combination(list(range(5)), list(range(5))))
+    assert risk.p_on_time[1] == 15 / 25
+    assert np.isnan(risk.p_on_time[0])  # no deadline: no probability
+
+
+def test_a_lag_and_a_start_to_start_link_carry_the_slip_as_the_cpm_does() -> None:
+    """SS with lag 2: B starts 2 days after A starts; A's slip is in its finish only."""
+    net = network([5, 3], [0], [1], own_start=[0, NO_DAY], dep_type=[int(DepType.SS)],
+                  lag=[2], deadline=[NO_DAY, 5], need_day=[2])
+    risk = simulate(net, every_combination([0, 7], [0, 1]))
+    # B finishes 2 + 3 + slip B: on time unless B itself slips
+    assert risk.p_on_time[1] == 0.5
+    assert risk.edge_p_on_time[0] == 1.0  # A's start never moves
+
+
+def test_the_milestone_that_makes_the_finish_late_is_the_critical_one() -> None:
+    """A and C both feed D; only A can slip, so A and its link carry all the lateness."""
+    net = network([0, 0, 0], [0, 1], [2, 2], own_finish=[10, 10, 10], deadline=[NO_DAY,
+                  NO_DAY, 10])
+    risk = simulate(net, every_combination([0, 5], [0], [0]))
+    assert risk.p_on_time[2] == 0.5
+    assert risk.criticality.tolist() == [0.5, 0.0, 0.5]
+    assert risk.edge_criticality.tolist() == [0.5, 0.0]
+
+
+def test_an_initiative_finishes_with_its_last_milestone() -> None:
+    net = network([0, 0], [], [], own_finish=[10, 12], group=[0, 0])
+    risk = simulate(net, every_combination([0, 4], [0, 1]), group_deadline=[13])
+    # initiative finish = max(10 + a, 12 + b): 12, 14, 13, 14 → on time in 2 of 4
+    assert risk.group_p_on_time.tolist() == [0.5]
+
+
+def test_cycle_members_get_no_probability_and_the_rest_is_still_simulated() -> None:
+    net = network([1, 1, 1], [0, 1], [1, 0], own_finish=[5, 5, 5], deadline=[9, 9, 9])
+    risk = simulate(net, np.zeros((3, 2), dtype=np.int32))
+    assert np.isnan(risk.p_on_time[:2]).all() and risk.p_on_time[2] == 1.0
+
+
+def test_slip_laws_shrink_a_unit_with_little_history_toward_the_prior() -> None:
+    days = np.r_[np.zeros(80), np.full(20, 8.0), [30.0, 30.0]]
+    unit = np.r_[np.zeros(100, dtype=int), [1, 1]]
+    prior, law = fit_slips(days, unit)
+    assert abs(prior.p_late[0] - 22 / 102) < 1e-12
+    assert law.p_late[0] < law.p_late[1] < 1.0  # two late out of two is not certainty
+    assert abs(law.p_late[1] - (2 + 20 * 22 / 102) / (2 + 20)) < 1e-12
+
+
+def test_sampled_slips_follow_the_law() -> None:
+    _, law = fit_slips(np.r_[np.zeros(50), np.exp(np.linspace(0.5, 3.5, 50))])
+    s = sample_slips(law, np.zeros(1, dtype=int), 20_000, seed=3)
+    assert abs(np.mean(s > 0) - law.p_late[0]) < 0.02
+    late = s[s > 0]
+    # ceil(exp(N(mu, sigma))): the median of the late days is about exp(mu)
+    assert abs(np.log(np.median(late)) - law.mu[0]) < 0.15
+    assert stats.kstest(np.log(late) - 0.5 / late, "norm", args=(law.mu[0],
+                        law.sigma[0])).statistic < 0.1
+
+
+def test_a_benefit_that_may_arrive_late_lowers_p_hit_by_its_chance_of_missing() -> None:
+    assert blend_p_hit(0.9, 0.2, 0.75) == 0.9 * 0.75 + 0.2 * 0.25
+    assert blend_p_hit(0.9, 0.2, 1.0) == 0.9
