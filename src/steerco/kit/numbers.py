@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from babel.numbers import format_compact_currency, format_currency, format_decimal
@@ -65,7 +65,10 @@ def _decimals_for(v: float, sig: int) -> int:
 
 def _plain(v: float, decimals: int, locale: str) -> str:
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-    text = format_decimal(Decimal(repr(v)), format=pattern, locale=locale)
+    # Precision enough for any float's digits (the default 28 refuses e.g. 1e30 typos).
+    with localcontext() as ctx:
+        ctx.prec = 400
+        text = format_decimal(Decimal(repr(v)), format=pattern, locale=locale)
     return "0" if text in ("-0", "−0") else text
 
 

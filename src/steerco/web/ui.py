@@ -22,9 +22,11 @@ from steerco.web.pages import (
     admin,
     auth_pages,
     cockpit,
+    corrections,
     explorer,
     initiatives,
     metrics,
+    objective_edit,
     objectives,
     units,
 )
@@ -94,8 +96,8 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     now, so that the first page view does not wait for them.
     """
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth_pages, cockpit, objectives, metrics, initiatives, explorer,
-                   findings_page, units, admin):
+    for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metrics,
+                   initiatives, explorer, findings_page, units, admin):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
     engine = getattr(app.state, "engine", None)

@@ -21,6 +21,7 @@ from steerco.views import Session
 from steerco.views import cockpit as views
 from steerco.views import metrics as metric_views
 from steerco.views import objectives as objective_views
+from steerco.views.labels import labels_of
 from steerco.views.names import unit_name, units_of_kinds
 from steerco.web.pages import strategy_map
 from steerco.web.pages.common import (
@@ -88,10 +89,12 @@ def my_work(request: Request, user: User, cpage: int = 1, fpage: int = 1) -> Res
         findings, fpager = page_of(mine, fpage, 10)
         escalations = views.open_escalations_of(s, ws, me)
         initiatives = views.running_initiatives_of(s, ws, me)
+        subject_labels = labels_of(s, ws, [f["subject"]["id"] for f in findings])
     overdue = sum(1 for d in due if d["overdue_days"] > 0)
     return render(request, "my_work.html", checkins=checkins, cpager=cpager,
                   owned=len(due), overdue=overdue, findings=findings, fpager=fpager,
-                  escalations=escalations, initiatives=initiatives, link=link)
+                  escalations=escalations, initiatives=initiatives, link=link,
+                  subject_labels=subject_labels)
 
 
 # --- Cockpit -----------------------------------------------------------------------------
@@ -176,10 +179,13 @@ def cockpit(request: Request, user: User, unit: str | None = None,
         n_off, off = _off_track_objectives(s, ws, st)
         work = WORK.get(s, ws)
         exceptions = []
+        shown: list[dict[str, Any]] = []
         for kind, label in EXCEPTIONS:
             rows = [f for f in work.findings if f["kind"] == kind]
             exceptions.append({"kind": kind, "label": label, "count": len(rows),
                                "top": rows[:3]})
+            shown.extend(rows[:3])
+        subject_labels = labels_of(s, ws, [f["subject"]["id"] for f in shown])
         changes = _changes(s, ws, st)
         changed, cpager = page_of(changes["items"], changed_page, 8)
         labels = SnapshotRepository(s, ws).metric_labels([c["metric"] for c in changed])
@@ -192,7 +198,7 @@ def cockpit(request: Request, user: User, unit: str | None = None,
                   exceptions=exceptions, changes=changes, changed=changed, cpager=cpager,
                   labels=labels, link=link, unit=unit, unit_name=scope_name,
                   top_units=top_units, recorded=recorded, format_id=format_id,
-                  reviews=reviews, rungs=RUNGS)
+                  reviews=reviews, rungs=RUNGS, subject_labels=subject_labels)
 
 
 @router.post("/cockpit/record-forecasts")

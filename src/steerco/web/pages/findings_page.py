@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from steerco.findings.service import KINDS, SIGNAL_KINDS
 from steerco.kit.ids import format_id
+from steerco.views.labels import labels_of
 from steerco.web.pages.common import WORK, link, page_of, person_names, pid_key
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import User
@@ -34,10 +35,11 @@ def findings(request: Request, user: User, page: int = 1, kind: str = "",
             rows = [f for f in rows if f["subject"]["kind"] == subject]
         shown, p = page_of(rows, page, 30)
         names = person_names(s, ws, [pid_key(f["person_id"]) for f in shown])
+        subject_labels = labels_of(s, ws, [f["subject"]["id"] for f in shown])
     return render(request, "findings.html", items=shown, pager=p, names=names, kind=kind,
                   severity=severity, person=person, subject=subject, counts=counts,
                   signal_kinds=SIGNAL_KINDS, hygiene_kinds=[k for k in KINDS
                                                             if k not in SIGNAL_KINDS],
-                  link=link, pid_key=pid_key,
+                  link=link, pid_key=pid_key, subject_labels=subject_labels,
                   subjects=["metric", "objective", "initiative", "milestone", "dependency",
                             "benefit", "causal_link"])
