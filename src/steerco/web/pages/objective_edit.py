@@ -200,7 +200,7 @@ def new(request: Request, user: User) -> Response:
     if not user.models:
         raise Forbidden(REFUSED["create"])
     with user.ctx.read() as s:
-        year = today().year
+        year = today(s, user.ctx.ws).year
         form = dict.fromkeys(FIELDS, "") | {"level": "company", "perspective": "financial",
                                              "owner": user.name, "parent": "",
                                              "weight": "1",
