@@ -29,6 +29,7 @@ from steerco.accounts import service as accounts
 from steerco.db.engine import make_sessionmaker, unit_of_work
 from steerco.db.models import (
     Alignment,
+    ApiToken,
     BudgetLine,
     Dependency,
     Initiative,
@@ -191,8 +192,12 @@ def _edits(ws: int) -> list[tuple[str, Callable[[Session], None]]]:
             e.amount = float(e.amount) * 5
 
     def person(s: Session) -> None:
+        # Every metric owner leaves but the test's own admin (a deactivated person's
+        # token stops working at once, issue 10).
+        holders = select(ApiToken.person_id).where(ApiToken.workspace_id == ws)
         for p in s.scalars(select(Person).where(Person.workspace_id == ws,
-                                                Person.id.in_(select(Metric.owner_id)))):
+                                                Person.id.in_(select(Metric.owner_id)),
+                                                Person.id.not_in(holders))):
             p.active = False
 
     def rule(s: Session) -> None:

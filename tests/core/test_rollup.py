@@ -291,8 +291,12 @@ def test_an_objective_with_half_its_weight_unmeasured_is_not_green():
     assert state.reasons[0] & R.PARTIAL_COVERAGE and state.reasons[0] & R.LOW_COVERAGE
 
 
-def test_any_unmeasured_weight_keeps_an_objective_from_green_but_not_from_red():
-    assert star([ON] * 9 + [NO_DATA], [1.0] * 9 + [nan]).status[0] == RISK
+def test_more_than_a_fifth_unmeasured_keeps_an_objective_from_green_but_not_from_red():
+    # 3 of 4 measured: a quarter of the weight is unknown, more than a fifth.
+    assert star([ON] * 3 + [NO_DATA], [1.0] * 3 + [nan]).status[0] == RISK
+    # 9 of 10 measured: one new metric without its first check-in does not turn the
+    # objective (and every ancestor above it) amber.
+    assert star([ON] * 9 + [NO_DATA], [1.0] * 9 + [nan]).status[0] == ON
     assert star([OFF, NO_DATA], [0.1, nan]).status[0] == OFF
     assert star([ON, ON], [0.8, 0.9]).status[0] == ON
 

@@ -14,11 +14,12 @@ from tests.web.test_pages_status import HTML, Demo, _client, _csrf
 
 
 def _wrong_checkin(demo: Demo) -> tuple[object, str]:
-    """The owner checks in a typo (1e20) and lands back on the metric page."""
+    """The owner checks in a typo (1e20), even ticking "this value is right" at the outlier
+    warning, and lands back on the metric page."""
     c = _client(demo, "owner")
     page = c.get(f"/metrics/met_{demo.metric}", headers=HTML)
     r = c.post(f"/metrics/met_{demo.metric}/checkin", headers=HTML,
-               data={"csrf_token": _csrf(page.text), "value": "1e20",
+               data={"csrf_token": _csrf(page.text), "value": "1e20", "confirm_outlier": "1",
                      "as_of": dt.date.today().isoformat()})
     assert r.status_code == 303, r.text
     mea = re.search(r"checked_in=(mea_\d+)", r.headers["location"])

@@ -26,9 +26,13 @@ Rules (per objective, over its children with weight > 0):
   ``off_track``; severity >= ``at_risk_severity`` → ``at_risk``; else ``on_track``.
   Finally an ``on_track`` or ``achieved`` objective whose coverage is below
   ``min_coverage`` is downgraded to ``at_risk`` (reason LOW_COVERAGE). The default is
-  1: green says "all of this is on track", and about weight nobody has measured no one
-  can say that — one key result at 80 % and one never checked in is not on track, it is
-  unknown. Red stays red (the measured part alone already proves a problem). Pages show
+  0.8: green says "this is on track", and about weight nobody has measured no one can say
+  that — one key result at 80 % and one never checked in is not on track, it is unknown.
+  Not 1, because coverage is recursive: at 1, one metric without data anywhere below
+  would keep every ancestor up to the company objective amber for good, and a large
+  company always has a few new metrics without their first check-in. A fifth of the
+  weight unknown is the most a green may hide. Red stays red (the measured part alone
+  already proves a problem). Pages show
   the coverage next to the status ("1 of 2 measured", `measured_counts`), so an at-risk
   objective says whether it is the numbers or the missing ones.
 - *Carried reasons*: each objective keeps the ``top_k`` worst metrics below it, ranked
@@ -107,7 +111,7 @@ class RollupSettings:
     at_risk_severity: float = 0.25
     off_track_severity: float = 0.75
     red_share: float = 0.5
-    min_coverage: float = 1.0
+    min_coverage: float = 0.8
     top_k: int = 3
     clip_progress: bool = True
 

@@ -170,6 +170,10 @@ def write_xlsx(rows: Rows | None, path: Path, *, template: bool = False) -> Path
 EXTRA_EXAMPLES: dict[str, list[list[Any]]] = {
     "objectives": [["O2", "Onboard every customer in a day", "", "2026-01-01", "2026-12-31",
                     "team", "internal_process", "ada@acme.example", "ACME", "T1"]],
+    # A second milestone for the dependency example to need: a dependency between an
+    # initiative and its own milestone closes a cycle and is refused.
+    "milestones": [["I1-M2", "I1", "Rolled out to every region", "", "2026-08-31", "", 1,
+                    "", ""]],
 }
 
 

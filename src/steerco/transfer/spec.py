@@ -189,7 +189,7 @@ SHEETS: tuple[SheetSpec, ...] = (
         C("provider", required=True, example="I1-M1",
           note="key of the milestone or initiative that delivers",
           synonyms=("from", "blocks", "predecessor")),
-        C("consumer", required=True, example="I1",
+        C("consumer", required=True, example="I1-M2",
           note="key of the milestone or initiative that needs it",
           synonyms=("to", "blocked by", "successor")),
         C("dep_type", choices=DepType, example="FS", synonyms=("type",)),
