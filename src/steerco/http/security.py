@@ -6,8 +6,8 @@ Headers (on every answer, pages, API and static files alike):
   scripts as files and pass data in `<script type="application/json">` blocks, which are
   never executed), no plugins, no framing (`frame-ancestors 'none'`), forms post only
   here. Inline `style` attributes are allowed: the pages size bars and place timeline
-  marks with them. `/docs` (Swagger UI, which FastAPI loads from cdn.jsdelivr.net with
-  an inline bootstrap script) gets a policy allowing exactly that.
+  marks with them. `/docs` (Swagger UI, served from our own vendored copy with FastAPI's
+  inline bootstrap script) gets a policy allowing exactly that inline script.
 - `X-Frame-Options: DENY` (browsers without CSP), `X-Content-Type-Options: nosniff`,
   `Referrer-Policy: same-origin`.
 
@@ -31,9 +31,9 @@ FORM_SLACK = 64 * 1024
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-DOCS_CSP = ("default-src 'self'; script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; "
-            "style-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; "
-            "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
+            "style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; "
             "object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
 HEADERS = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
            (b"referrer-policy", b"same-origin")]
