@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -49,15 +45,11 @@ from steerco.evidence import service as engine_service
 from steerco.findings import service as findings_service
 from steerco.http.page_cache import PAGES
 from steerco.web.pages.common import WORK
+from tests.servers import uvicorn_server
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date.today()
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -80,36 +72,12 @@ def second_server(api_engine: Engine, tmp_path_factory: pytest.TempPathFactory
                   ) -> Iterator[str]:
     """Another steerco process on the same database (uvicorn, caches of its own)."""
     tmp = tmp_path_factory.mktemp("second")
-    port = _free_port()
-    env = {**os.environ,
-           "STEERCO_DATABASE_URL": api_engine.url.render_as_string(hide_password=False),
-           "STEERCO_EVIDENCE_DIR": str(tmp / "evidence"), "PYTHONPATH": str(ROOT)}
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 (open for the server's lifetime)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "steerco.web.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    env = {"STEERCO_DATABASE_URL": api_engine.url.render_as_string(hide_password=False),
+           "STEERCO_EVIDENCE_DIR": str(tmp / "evidence")}
     # Generous: on a loaded CI machine importing the app alone can take half a minute.
-    deadline = time.monotonic() + 240
-    while True:
-        try:
-            if httpx.get(url + "/api/openapi.json", timeout=10).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the second server did not start:\n"
-                        + (tmp / "server.log").read_text())
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with uvicorn_server("steerco.web.app:create_app", env, tmp, "/api/openapi.json",
+                        timeout_s=240) as url:
+        yield url
 
 
 def _answers(get: Callable[..., Any], post: Callable[..., Any], headers: dict[str, str],

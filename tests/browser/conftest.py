@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+
+from tests.servers import uvicorn_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,12 +54,6 @@ class World:
     database: str = ""  # the served database's URL (a test may write to it directly)
     #: The demo's own logins (password DEMO_PASSWORD): (login, role).
     demo: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _seed(url: str) -> World:
@@ -134,33 +125,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     url = f"sqlite:///{tmp / 'steerco.db'}"
     w = _seed(url)
     w.database = url
-    port = _free_port()
-    env = {**os.environ, "STEERCO_DATABASE_URL": url,
-           "STEERCO_EVIDENCE_DIR": str(tmp / "evidence"), "PYTHONPATH": str(ROOT)}
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 (open for the server's lifetime)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tests.browser.app_factory:build", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    w.url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(w.url + "/login", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the server did not start:\n" + (tmp / "server.log").read_text())
-        time.sleep(0.2)
-    yield w
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    env = {"STEERCO_DATABASE_URL": url, "STEERCO_EVIDENCE_DIR": str(tmp / "evidence")}
+    with uvicorn_server("tests.browser.app_factory:build", env, tmp, "/login") as w.url:
+        yield w
 
 
 @pytest.fixture(scope="session")
