@@ -149,8 +149,10 @@ def owner_confidence_report(snap: Snapshot, up_to: int) -> list[dict[str, Any]]:
 
 def changes_since_last_review(session: Session, workspace_id: int, st: EngineState,
                               min_forecast_change: float = 0.05,
-                              min_p_hit_change: float = 0.15) -> dict[str, Any]:
-    """What moved since the latest recorded forecasts: statuses, forecasts and P(hit).
+                              min_p_hit_change: float = 0.15,
+                              since: dt.date | None = None) -> dict[str, Any]:
+    """What moved since the forecasts recorded on `since` (default: the latest recorded
+    ones): statuses, forecasts and P(hit).
 
     A metric is listed when its status changed, its forecast moved by at least
     `min_forecast_change` (relative), or its P(hit) by at least `min_p_hit_change`.
@@ -158,10 +160,12 @@ def changes_since_last_review(session: Session, workspace_id: int, st: EngineSta
     """
     repo = SnapshotRepository(session, workspace_id)
     today = from_day(st.evaluation.as_of)
-    dates = [d for d in repo.issue_dates() if d < today] or repo.issue_dates()
-    if not dates:
-        return {"since": None, "changes": []}
-    since = dates[-1]
+    recorded = repo.issue_dates()
+    if since is None or since not in recorded:
+        dates = [d for d in recorded if d < today] or recorded
+        if not dates:
+            return {"since": None, "changes": []}
+        since = dates[-1]
     metric, value, p_hit, status = repo.forecasts_issued_on(since)
     snap, mr = st.snapshot, st.evaluation.metrics
     rows = rows_of(snap.metrics.ids, metric)

@@ -26,6 +26,7 @@ from steerco.db.models import (
     Person,
     PlannedBenefit,
     Review,
+    ReviewAction,
     RoleGrant,
     Rule,
 )
@@ -84,6 +85,11 @@ class DecisionRepository(Repository[Decision]):
             Decision.workspace_id == self.workspace_id, Decision.review_id == review_id))
             or 0)
 
+    def of_review(self, review_id: int) -> Sequence[Decision]:
+        """The decisions taken at a review, in the order they were recorded."""
+        return self.session.scalars(self.scoped().where(
+            Decision.review_id == review_id).order_by(Decision.id)).all()
+
 
 class ReviewRepository(Repository[Review]):
     model = Review
@@ -104,6 +110,27 @@ class ReviewRepository(Repository[Review]):
         if self.scheduled_to is not None:
             q = q.where(Review.scheduled_for <= self.scheduled_to)
         return q
+
+    def previous_closed(self, review: Review) -> Review | None:
+        """The latest closed review of the same series as `review` (same kind, same org
+        unit) scheduled on or before it; None for the first of its series."""
+        q = super().scoped().where(
+            Review.kind == review.kind, Review.id != review.id,
+            Review.closed_at.is_not(None), Review.scheduled_for <= review.scheduled_for)
+        q = q.where(Review.org_unit_id.is_(None) if review.org_unit_id is None
+                    else Review.org_unit_id == review.org_unit_id)
+        return self.session.scalars(q.order_by(Review.scheduled_for.desc(),
+                                               Review.closed_at.desc()).limit(1)).first()
+
+
+class ReviewActionRepository(Repository[ReviewAction]):
+    model = ReviewAction
+    kind = "review_action"
+
+    def of_review(self, review_id: int) -> Sequence[ReviewAction]:
+        """The actions recorded at a review, in the order they were recorded."""
+        return self.session.scalars(self.scoped().where(
+            ReviewAction.review_id == review_id).order_by(ReviewAction.id)).all()
 
 
 class PlacementRepository:

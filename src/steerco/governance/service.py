@@ -13,24 +13,28 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from steerco.db.enums import EscalationState
-from steerco.db.models import Decision, Escalation, Review, Rule
+from steerco.db.models import Decision, Escalation, Review, ReviewAction, Rule
 from steerco.db.repository import Repository
 from steerco.dependencies.repository import DependencyRepository
-from steerco.evidence.history import changes_since_last_review
+from steerco.evidence.history import changes_since_last_review, record_forecasts
 from steerco.evidence.service import EngineState
 from steerco.finance.repository import BudgetLineRepository
+from steerco.governance.agenda import build_agenda, finding_severities
 from steerco.governance.repository import (
     DecisionRepository,
     EscalationRepository,
-    PlacementRepository,
+    LadderRepository,
+    ReviewActionRepository,
     ReviewRepository,
     RuleRepository,
     Subject,
 )
 from steerco.governance.schemas import (
     SUBJECT_KINDS,
+    ActionCreate,
     DecisionCreate,
     EscalationAssign,
+    ItemDiscussed,
     ReviewCreate,
     ReviewUpdate,
     RuleCreate,
@@ -42,6 +46,7 @@ from steerco.initiatives.repository import (
     MilestoneRepository,
 )
 from steerco.kit import clock
+from steerco.kit.dates import from_day
 from steerco.kit.errors import Conflict, FieldError, ValidationFailed
 from steerco.kit.ids import PREFIXES, article, format_id, parse_any, parse_id
 from steerco.kit.validation import parse
@@ -56,6 +61,8 @@ from steerco.org.service import (
     workspace_today,
 )
 
+#: The outbox kind of the mail that sends attendees the pack of a scheduled review.
+PACK_MAIL = "review_pack"
 #: The repository of each kind of subject a decision may be about.
 SUBJECT_REPOSITORIES: dict[str, type[Repository[Any]]] = {
     "metric": MetricRepository, "objective": ObjectiveRepository,
@@ -258,16 +265,26 @@ def record_decision(session: Session, workspace_id: int, data: DecisionCreate | 
 # --- reviews ----------------------------------------------------------------------------
 
 
+def _attendees(session: Session, workspace_id: int, refs: list[Any]) -> list[int]:
+    return list(dict.fromkeys(
+        require_person(session, workspace_id, ref, f"attendee_ids.{i}").id
+        for i, ref in enumerate(refs)))
+
+
 def create_review(session: Session, workspace_id: int,
                   data: ReviewCreate | dict[str, Any]) -> Review:
-    """Schedule a review of the workspace or of an org-unit subtree."""
+    """Schedule a review of the workspace or of an org-unit subtree, and (same
+    transaction) queue the mail of its pack to the chair and the attendees."""
     body = parse(ReviewCreate, data)
     chair = optional_person(session, workspace_id, body.chair_id, "chair_id")
     unit = optional_org_unit(session, workspace_id, body.org_unit_id, "org_unit_id")
-    return ReviewRepository(session, workspace_id).add(Review(
+    review = ReviewRepository(session, workspace_id).add(Review(
         workspace_id=workspace_id, kind=body.kind, title=body.title,
         scheduled_for=body.scheduled_for, chair_id=chair.id if chair else None,
-        org_unit_id=unit.id if unit else None))
+        org_unit_id=unit.id if unit else None,
+        attendee_ids=_attendees(session, workspace_id, body.attendee_ids)))
+    schedule_mail(session, workspace_id, review)
+    return review
 
 
 def update_review(session: Session, workspace_id: int, key: int,
@@ -283,6 +300,9 @@ def update_review(session: Session, workspace_id: int, key: int,
         unit = optional_org_unit(session, workspace_id, changes.pop("org_unit_id"),
                                  "org_unit_id")
         review.org_unit_id = unit.id if unit else None
+    if "attendee_ids" in changes:
+        review.attendee_ids = _attendees(session, workspace_id,
+                                         changes.pop("attendee_ids") or [])
     apply_changes(review, changes, {"kind", "title", "scheduled_for"})
     session.flush()
     return review
@@ -302,43 +322,106 @@ def delete_review(session: Session, workspace_id: int, key: int) -> None:
     session.flush()
 
 
-def build_agenda(session: Session, workspace_id: int, review: Review,
-                 changes: dict[str, Any]) -> list[dict[str, Any]]:
-    """The agenda of `review`: its subtree's unresolved escalations (highest rung, then
-    oldest first), then the metrics of its subtree that moved since the last review
-    (`changes` as `changes_since_last_review` returns them; worsened first)."""
-    place = PlacementRepository(session, workspace_id)
-    units = None if review.org_unit_id is None else place.subtree(review.org_unit_id)
-    escalations = list(EscalationRepository(session, workspace_id).unresolved())
-    moved: list[dict[str, Any]] = list(changes.get("changes", []))
-    metrics = {c["metric_id"]: parse_id(c["metric_id"], "metric", "metric_id") for c in moved}
-    if units is not None:
-        where = place.units_of([(e.subject_kind, e.subject_id) for e in escalations]
-                               + [("metric", k) for k in metrics.values()])
-        escalations = [e for e in escalations
-                       if where.get((e.subject_kind, e.subject_id)) in units]
-        moved = [c for c in moved if where.get(("metric", metrics[c["metric_id"]])) in units]
-    items: list[dict[str, Any]] = [{
-        "type": "escalation", "escalation_id": format_id("escalation", e.id),
-        "state": e.state.value, "rung": e.rung, "signal_kind": e.signal_kind,
-        "subject_kind": e.subject_kind, "subject_id": subject_ref(e.subject_kind, e.subject_id),
-        "summary": e.summary,
-        "assignee_id": None if e.assignee_id is None else format_id("person", e.assignee_id),
-        "opened_at": _iso(e.opened_at)} for e in escalations]
-    items += [{"type": "change", "since": changes.get("since"), **c} for c in moved]
-    return items
-
-
-def _iso(value: dt.datetime) -> str:
-    # SQLite hands datetimes back naive; they were stored as UTC.
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
-
-
-def generate_agenda(session: Session, workspace_id: int, key: int,
-                    st: EngineState) -> Review:
-    """Regenerate and store a review's agenda from the engine's state `st`."""
+def generate_agenda(session: Session, workspace_id: int, key: int, st: EngineState,
+                    findings: list[dict[str, Any]] | None = None) -> Review:
+    """Regenerate and store a review's agenda from the engine's state `st` and the
+    workspace's `findings` (JSON; none: findings are left out), comparing against the
+    snapshot of the previous closed review of its series (else the latest recorded
+    forecasts)."""
     review = ReviewRepository(session, workspace_id).get(key)
-    changes = changes_since_last_review(session, workspace_id, st)
-    review.agenda = build_agenda(session, workspace_id, review, changes)
+    before = ReviewRepository(session, workspace_id).previous_closed(review)
+    shot = (before.snapshot if before is not None else None) or {}
+    since = shot.get("forecasts_on")
+    changes = changes_since_last_review(
+        session, workspace_id, st, since=dt.date.fromisoformat(since) if since else None)
+    review.agenda = build_agenda(session, workspace_id, review, changes, findings,
+                                 shot.get("findings") if before is not None else None)
     session.flush()
     return review
+
+
+def _open(review: Review, doing: str) -> None:
+    if review.closed_at is not None:
+        ident = format_id("review", review.id)
+        raise Conflict(f"review {ident} was closed at {review.closed_at:%Y-%m-%d %H:%M}; it "
+                       f"cannot be {doing}", [FieldError("closed_at", "the review is closed",
+                                                         review.closed_at.isoformat())])
+
+
+def _agenda_item(review: Review, item: str | None, field: str) -> None:
+    keys = [i.get("key") for i in review.agenda or []]
+    if item is not None and item not in keys:
+        raise ValidationFailed(FieldError(
+            field, f"is not an item of the agenda of review {format_id('review', review.id)}"
+                   + ("" if keys else " (its agenda is empty: generate it first)"), item))
+
+
+def set_discussed(session: Session, workspace_id: int, key: int,
+                  data: ItemDiscussed | dict[str, Any]) -> Review:
+    """Mark an agenda item discussed (or not) during the meeting of an open review."""
+    body = parse(ItemDiscussed, data)
+    review = ReviewRepository(session, workspace_id).get(key)
+    _open(review, "changed")
+    _agenda_item(review, body.item, "item")
+    done = [k for k in review.discussed or [] if k != body.item]
+    review.discussed = [*done, body.item] if body.discussed else done
+    session.flush()
+    return review
+
+
+def add_action(session: Session, workspace_id: int, key: int,
+               data: ActionCreate | dict[str, Any]) -> ReviewAction:
+    """Record an action at an open review: what, whose (an active person) and by when."""
+    body = parse(ActionCreate, data)
+    review = ReviewRepository(session, workspace_id).get(key)
+    _open(review, "given actions")
+    _agenda_item(review, body.item, "item")
+    owner = require_person(session, workspace_id, body.owner_id, "owner_id")
+    return ReviewActionRepository(session, workspace_id).add(ReviewAction(
+        workspace_id=workspace_id, review_id=review.id, item_key=body.item,
+        title=body.title, owner_id=owner.id, due_on=body.due_on))
+
+
+def close_review(session: Session, workspace_id: int, key: int, st: EngineState,
+                 findings: list[dict[str, Any]], now: dt.datetime | None = None) -> Review:
+    """Close the meeting: record every metric's forecast and status against the review
+    (the evaluation date of `st`) and keep the severities of the findings in its scope,
+    so the next review of its series shows what changed since this one. A closed review
+    is a conflict. Recording forecasts on a date replaces that date's records (one
+    snapshot per day: two reviews closed the same day share it)."""
+    review = ReviewRepository(session, workspace_id).get(key)
+    _open(review, "closed again")
+    day = from_day(st.evaluation.as_of)
+    record_forecasts(session, workspace_id, st, review_id=review.id)
+    review.snapshot = {"forecasts_on": day.isoformat(),
+                       "findings": finding_severities(session, workspace_id, review,
+                                                      findings)}
+    review.held_on = review.held_on or day
+    review.closed_at = now or clock.now()
+    session.flush()
+    return review
+
+
+def schedule_mail(session: Session, workspace_id: int, review: Review,
+                  now: dt.datetime | None = None) -> int:
+    """Queue one outbox message per attendee (the chair included) with a link to the
+    pack, in the caller's transaction; returns how many. The jobs deliver them."""
+    people = [p for p in [review.chair_id, *(review.attendee_ids or [])] if p is not None]
+    repo = LadderRepository(session, workspace_id)
+    emails = repo.emails(people)
+    rid = format_id("review", review.id)
+    sent = 0
+    for person in dict.fromkeys(people):
+        to = emails.get(person)
+        if to is None:
+            continue
+        repo.queue(PACK_MAIL, to, {
+            "review_id": rid, "person_id": format_id("person", person),
+            "title": review.title, "kind": review.kind.value,
+            "scheduled_for": review.scheduled_for.isoformat(),
+            "subject": f"{review.title} on {review.scheduled_for:%d %b %Y}: the pack",
+            "page": f"/reviews/{rid}", "pack_html": f"/api/v1/reviews/{rid}/pack",
+            "pack_pdf": f"/api/v1/reviews/{rid}/pack?format=pdf"}, now or clock.now())
+        sent += 1
+    session.flush()
+    return sent

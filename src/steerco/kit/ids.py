@@ -40,6 +40,7 @@ PREFIXES: dict[str, str] = {
     "escalation": "esc",
     "decision": "dec",
     "review": "rev",
+    "review_action": "act",
 }
 KINDS: dict[str, str] = {v: k for k, v in PREFIXES.items()}
 

@@ -14,7 +14,7 @@ from steerco.db.models.accounts import (
 from steerco.db.models.audit import AuditEntry
 from steerco.db.models.finance import BudgetLine, BudgetPlan, LedgerEntry
 from steerco.db.models.generations import TableGeneration
-from steerco.db.models.governance import Decision, Escalation, Review, Rule
+from steerco.db.models.governance import Decision, Escalation, Review, ReviewAction, Rule
 from steerco.db.models.initiatives import (
     Dependency,
     Initiative,
@@ -66,6 +66,7 @@ __all__ = [
     "PlanPoint",
     "PlannedBenefit",
     "Review",
+    "ReviewAction",
     "RoleGrant",
     "Rule",
     "TableGeneration",

@@ -69,7 +69,30 @@ class Review(Entity, Base):
     org_unit_id: Mapped[int | None] = mapped_column(
         ForeignKey("org_units.id", ondelete="SET NULL"))
     agenda: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    #: People the pack is mailed to when the review is scheduled (person keys).
+    attendee_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    #: Agenda item keys (a subject's public id) marked discussed in the meeting; kept
+    #: apart from `agenda` so that regenerating the agenda keeps what was discussed.
+    discussed: Mapped[list[str] | None] = mapped_column(JSON)
+    #: When the meeting was closed; the forecasts are recorded then (forecasts.review_id).
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: What the next review of the series compares against: {"forecasts_on": ISO date,
+    #: "findings": {finding key: severity}} (see governance.agenda).
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     __table_args__ = (Index("ix_reviews_ws_scheduled", "workspace_id", "scheduled_for"),)
+
+
+class ReviewAction(Entity, Base):
+    """An action recorded at a review: what, who, by when, about which agenda item."""
+
+    __tablename__ = "review_actions"
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    item_key: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    done: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    __table_args__ = (Index("ix_review_actions_ws_review", "workspace_id", "review_id"),)
 
 
 class Decision(Entity, Base):

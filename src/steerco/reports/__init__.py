@@ -1,0 +1,1 @@
+"""Printed outputs: the pack of a review (HTML and PDF)."""
