@@ -325,7 +325,7 @@ def test_a_held_review_or_one_with_decisions_cannot_be_deleted(session):
     assert session.get(Review, plain.id) is None
 
 
-def test_a_reviews_agenda_lists_the_open_escalations_of_its_subtree_highest_rung_first(
+def test_a_reviews_agenda_lists_its_subtrees_escalations_at_its_level_once_per_subject(
         session):
     o = org(session)
     ws = o.w.wid
@@ -346,24 +346,41 @@ def test_a_reviews_agenda_lists_the_open_escalations_of_its_subtree_highest_rung
                                   "rationale": "ok"}, decided_by=o.seller.id)
     no_change = {"since": None, "changes": []}
 
-    sales = create_review(session, ws, {"kind": "monthly_business", "title": "Sales MBR",
+    # The weekly review of Sales sees every open escalation of its subtree, highest rung
+    # first; the two about Bookings make one item (its oldest), named and linked.
+    sales = create_review(session, ws, {"kind": "weekly_ops", "title": "Sales weekly",
                                         "scheduled_for": "2026-04-01",
                                         "org_unit_id": o.sales.id})
     agenda = build_agenda(session, ws, sales, no_change)
-    assert [i["escalation_id"] for i in agenda] == [f"esc_{climbed.id}", f"esc_{old.id}",
-                                                    f"esc_{acked.id}"]
+    assert [i["escalation_id"] for i in agenda] == [f"esc_{climbed.id}", f"esc_{old.id}"]
+    assert f"esc_{acked.id}" not in str(agenda)
     first = agenda[0]
-    assert first == {"type": "escalation", "escalation_id": f"esc_{climbed.id}",
+    assert first == {"key": f"ini_{sales_ini.id}", "type": "escalation", "title": "Push",
+                     "link": f"/initiatives/ini_{sales_ini.id}",
+                     "escalation_id": f"esc_{climbed.id}", "reasons": [
+                         "Decision requested: SPI 0.7"],
                      "state": "open", "rung": 2, "signal_kind": "earned_value",
                      "subject_kind": "initiative", "subject_id": f"ini_{sales_ini.id}",
                      "summary": "SPI 0.7", "assignee_id": f"per_{o.seller.id}",
                      "opened_at": (t0 + dt.timedelta(days=3)).isoformat()}
-    assert agenda[2]["state"] == "acknowledged"
+    assert (agenda[1]["title"], agenda[1]["link"]) == (
+        "Bookings", f"/metrics/met_{sales_metric.id}")
 
+    # The monthly business review takes up escalations from the manager's rung up, the
+    # quarterly strategy review from the unit head's.
+    mbr = create_review(session, ws, {"kind": "monthly_business", "title": "Sales MBR",
+                                      "scheduled_for": "2026-04-01",
+                                      "org_unit_id": o.sales.id})
+    assert [i["escalation_id"] for i in build_agenda(session, ws, mbr, no_change)] == [
+        f"esc_{climbed.id}"]
     company = create_review(session, ws, {"kind": "quarterly_strategy", "title": "QBR",
                                           "scheduled_for": "2026-04-01"})
-    ids = {i["escalation_id"] for i in build_agenda(session, ws, company, no_change)}
-    assert ids == {f"esc_{e.id}" for e in (old, climbed, acked, elsewhere)}
+    assert [i["escalation_id"] for i in build_agenda(session, ws, company, no_change)] == [
+        f"esc_{climbed.id}"]
+    everyone = create_review(session, ws, {"kind": "weekly_ops", "title": "All weekly",
+                                           "scheduled_for": "2026-04-01"})
+    assert {i["escalation_id"] for i in build_agenda(session, ws, everyone, no_change)} == {
+        f"esc_{e.id}" for e in (old, climbed, elsewhere)}
     ops = create_review(session, ws, {"kind": "weekly_ops", "title": "Ops weekly",
                                       "scheduled_for": "2026-04-01", "org_unit_id": o.ops.id})
     assert [i["escalation_id"] for i in build_agenda(session, ws, ops, no_change)] == [
@@ -397,16 +414,18 @@ def test_a_generated_agenda_adds_what_changed_in_the_subtree_since_the_last_revi
     session.flush()
     st = EngineCache().state(session, ws, AS_OF)
 
-    sales = create_review(session, ws, {"kind": "monthly_business", "title": "Sales MBR",
+    sales = create_review(session, ws, {"kind": "weekly_ops", "title": "Sales weekly",
                                         "scheduled_for": "2026-07-01",
                                         "org_unit_id": o.sales.id})
     generate_agenda(session, ws, sales.id, st)
-    assert [i["type"] for i in sales.agenda] == ["escalation", "change"]
-    assert sales.agenda[0]["escalation_id"] == f"esc_{esc.id}"
-    change = sales.agenda[1]
-    assert change["metric_id"] == f"met_{bookings.id}" and change["worse"] is True
-    assert change["since"] == "2026-06-01"
-    assert change["forecast_now"] < change["forecast_before"]
+    # Escalated and changed: one item about Bookings, with both reasons.
+    [item] = sales.agenda
+    assert (item["type"], item["title"]) == ("escalation", "Bookings")
+    assert item["escalation_id"] == f"esc_{esc.id}"
+    assert item["metric_id"] == f"met_{bookings.id}" and item["worse"] is True
+    assert item["since"] == "2026-06-01"
+    assert item["forecast_now"] < item["forecast_before"]
+    assert [r.split(":")[0] for r in item["reasons"]] == ["Decision requested", "Worse"]
 
     company = create_review(session, ws, {"kind": "quarterly_strategy", "title": "QBR",
                                           "scheduled_for": "2026-07-01"})
@@ -417,4 +436,4 @@ def test_a_generated_agenda_adds_what_changed_in_the_subtree_since_the_last_revi
     entry = session.scalars(select(AuditEntry).where(
         AuditEntry.entity == "reviews", AuditEntry.entity_id == company.id,
         AuditEntry.action == AuditAction.UPDATE)).one()
-    assert entry.changes["agenda"][0] is None and len(entry.changes["agenda"][1]) == 3
+    assert entry.changes["agenda"][0] is None and len(entry.changes["agenda"][1]) == 2

@@ -13,14 +13,18 @@ from steerco.evidence.api import READ_FRESHNESS_S
 from steerco.governance.repository import (
     DecisionRepository,
     EscalationRepository,
+    ReviewActionRepository,
     ReviewRepository,
     RuleRepository,
 )
 from steerco.governance.schemas import (
+    ActionCreate,
+    ActionRead,
     DecisionCreate,
     DecisionRead,
     EscalationAssign,
     EscalationRead,
+    ItemDiscussed,
     ReviewCreate,
     ReviewRead,
     ReviewUpdate,
@@ -30,14 +34,17 @@ from steerco.governance.schemas import (
 )
 from steerco.governance.service import (
     acknowledge_escalation,
+    add_action,
     archive_rule,
     assign_escalation,
+    close_review,
     create_review,
     create_rule,
     decision_subject,
     delete_review,
     generate_agenda,
     record_decision,
+    set_discussed,
     subject_ref,
     update_review,
     update_rule,
@@ -67,6 +74,7 @@ from steerco.http.rest import (
     unit_moves,
 )
 from steerco.kit.ids import parse_id
+from steerco.views.work import WORK
 
 router = APIRouter(tags=["governance"])
 Ref = Annotated[str | None, Query(max_length=40)]
@@ -276,11 +284,72 @@ def post_agenda(id: IdPath, ctx: Writer, response: Response,
         row = ReviewRepository(s, ctx.ws).get(key)
         ctx.principal.require(s, "model", scopes.of_review(s, ctx.ws, row).unit)
         st = engine.CACHE.state(s, ctx.ws, fresh_within=READ_FRESHNESS_S)
+        found = WORK.get(s, ctx.ws).findings
     with stale_guard(ctx, _version(ctx, ReviewRepository, key)), ctx.write() as s:
         row = ReviewRepository(s, ctx.ws).get(key)
         ctx.principal.require(s, "model", scopes.of_review(s, ctx.ws, row).unit)
         if if_match is not None:
             check_version(row.version, if_match)
-        row = generate_agenda(s, ctx.ws, key, st)
+        row = generate_agenda(s, ctx.ws, key, st, found)
+        set_etag(response, row.version)
+        return read(ReviewRead, row)
+
+
+@router.post("/reviews/{id}/discussed", response_model=ReviewRead, responses=VERSIONED_ERRORS,
+             summary="Mark an agenda item discussed (or not) in the meeting (If-Match "
+                     "optional)")
+def post_discussed(id: IdPath, body: ItemDiscussed, ctx: Writer, response: Response,
+                   if_match: str | None = OptionalIfMatch) -> ReviewRead:
+    key = path_key(id, "review")
+    with stale_guard(ctx, _version(ctx, ReviewRepository, key)), ctx.write() as s:
+        row = ReviewRepository(s, ctx.ws).get(key)
+        ctx.principal.require(s, "model", scopes.of_review(s, ctx.ws, row).unit)
+        if if_match is not None:
+            check_version(row.version, if_match)
+        row = set_discussed(s, ctx.ws, key, body)
+        set_etag(response, row.version)
+        return read(ReviewRead, row)
+
+
+@router.get("/reviews/{id}/actions", response_model=list[ActionRead], responses=READ_ERRORS,
+            summary="The actions recorded at a review")
+def get_actions(id: IdPath, ctx: Reader) -> list[ActionRead]:
+    key = path_key(id, "review")
+    with ctx.read() as s:
+        row = ReviewRepository(s, ctx.ws).get(key)
+        return [read(ActionRead, a) for a in ReviewActionRepository(s, ctx.ws).of_review(
+            row.id)]
+
+
+@router.post("/reviews/{id}/actions", status_code=201, response_model=ActionRead,
+             responses=WRITE_ERRORS,
+             summary="Record an action at a review: title, owner, due date, agenda item")
+def post_action(id: IdPath, body: ActionCreate, ctx: Writer, response: Response) -> ActionRead:
+    key = path_key(id, "review")
+    with ctx.write() as s:
+        row = ReviewRepository(s, ctx.ws).get(key)
+        ctx.principal.require(s, "model", scopes.of_review(s, ctx.ws, row).unit)
+        action = add_action(s, ctx.ws, key, body)
+        set_etag(response, action.version)
+        return read(ActionRead, action)
+
+
+@router.post("/reviews/{id}/close", response_model=ReviewRead, responses=VERSIONED_ERRORS,
+             summary="Close a review: record its forecasts and statuses and the findings "
+                     "it saw, for the next review of its series to compare against")
+def post_close(id: IdPath, ctx: Writer, response: Response,
+               if_match: str | None = OptionalIfMatch) -> ReviewRead:
+    key = path_key(id, "review")
+    with ctx.read() as s:
+        row = ReviewRepository(s, ctx.ws).get(key)
+        ctx.principal.require(s, "model", scopes.of_review(s, ctx.ws, row).unit)
+        st = engine.CACHE.state(s, ctx.ws, fresh_within=READ_FRESHNESS_S)
+        found = WORK.get(s, ctx.ws).findings
+    with stale_guard(ctx, _version(ctx, ReviewRepository, key)), ctx.write() as s:
+        row = ReviewRepository(s, ctx.ws).get(key)
+        ctx.principal.require(s, "model", scopes.of_review(s, ctx.ws, row).unit)
+        if if_match is not None:
+            check_version(row.version, if_match)
+        row = close_review(s, ctx.ws, key, st, found)
         set_etag(response, row.version)
         return read(ReviewRead, row)

@@ -26,6 +26,7 @@ from steerco.governance.repository import (
     ReviewRepository,
 )
 from steerco.kit.dates import from_day
+from steerco.kit.errors import SteercoError
 from steerco.kit.ids import format_id, parse_id
 from steerco.metrics.repository import MetricRepository
 from steerco.reports.svg import metric_svg
@@ -54,9 +55,12 @@ _ENV = jinja2.Environment(loader=jinja2.PackageLoader("steerco.reports", "templa
                           autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 
-class PdfUnavailable(RuntimeError):
+class PdfUnavailable(SteercoError):
     """WeasyPrint cannot run here (its system libraries are missing): the message says
-    what to install."""
+    what to install. The API answers 503: the PDF works once they are installed."""
+
+    title = "PDF output unavailable"
+    status = 503
 
 
 def _value(x: Any) -> str:
