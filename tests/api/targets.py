@@ -156,6 +156,12 @@ def build(engine: Engine, t: Tenant, kind: str, unit: int, owner: int) -> dict[s
                                         "scheduled_for": "2026-03-02", "org_unit_id": unit,
                                         "chair_id": owner})
             ids["id"] = f"rev_{rev.id}"
+        elif kind == "review_agenda":  # a review with one agenda item (meeting mode)
+            rev = create_review(s, ws, {"kind": "weekly_ops", "title": "Weekly",
+                                        "scheduled_for": "2026-03-02", "org_unit_id": unit,
+                                        "chair_id": owner})
+            ids["id"], ids["item"] = f"rev_{rev.id}", f"met_{_metric(s, ws, owner)}"
+            rev.agenda = [{"key": ids["item"], "type": "change", "title": "Revenue"}]
         elif kind == "none":
             pass
         else:  # pragma: no cover - a typo in the table

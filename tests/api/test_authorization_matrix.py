@@ -232,6 +232,13 @@ ROUTES: list[Row] = [
       body=lambda d: {"title": "Renamed"}),
     r("DELETE", "/reviews/{id}", "review", 204, MODEL, WS, if_match=True),
     r("POST", "/reviews/{id}/agenda", "review", 200, MODEL, WS, if_match=True),
+    r("POST", "/reviews/{id}/discussed", "review_agenda", 200, MODEL, WS,
+      body=lambda d: {"item": d["item"]}),
+    r("GET", "/reviews/{id}/actions", "review", 200, ALL, ALL),
+    r("POST", "/reviews/{id}/actions", "review", 201, MODEL, WS,
+      body=lambda d: {"title": "Call", "owner_id": d["owner"], "due_on": "2026-03-09"}),
+    r("POST", "/reviews/{id}/close", "review_agenda", 200, MODEL, WS),
+    r("GET", "/reviews/{id}/pack", "review", 200, ALL, ALL),
     # engine
     r("GET", "/status/tree", "none", 200, ALL, ALL, other_ws=200),
     r("GET", "/status/counts", "none", 200, ALL, ALL, other_ws=200),

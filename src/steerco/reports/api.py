@@ -10,9 +10,10 @@ from steerco.evidence import service as engine
 from steerco.evidence.api import READ_FRESHNESS_S
 from steerco.governance.repository import ReviewRepository
 from steerco.http.auth import Reader
+from steerco.http.errors import problem
 from steerco.http.items import IdPath
 from steerco.http.rest import READ_ERRORS, path_key
-from steerco.reports.pack import pack_data, pack_html, pack_pdf
+from steerco.reports.pack import PdfUnavailable, pack_data, pack_html, pack_pdf
 
 router = APIRouter(tags=["governance"])
 PACK_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -31,7 +32,10 @@ def render_pack(request: Request, ctx: Reader, key: int, fmt: str) -> Response:
         html = pack_html(pack_data(s, ctx.ws, key, st))
         name = f"review-{row.scheduled_for.isoformat()}-{key}"
     if fmt == "pdf":
-        pdf = pack_pdf(html, base_url=str(request.base_url))
+        try:
+            pdf = pack_pdf(html, base_url=str(request.base_url))
+        except PdfUnavailable as exc:  # 503: it works once Pango is installed
+            return problem(503, "pdfunavailable", exc.title, exc.detail)
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="{name}.pdf"'})
     return Response(html, media_type="text/html; charset=utf-8", headers={

@@ -60,7 +60,6 @@ class PdfUnavailable(SteercoError):
     what to install. The API answers 503: the PDF works once they are installed."""
 
     title = "PDF output unavailable"
-    status = 503
 
 
 def _value(x: Any) -> str:
