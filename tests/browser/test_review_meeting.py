@@ -61,7 +61,7 @@ def test_a_review_is_run_item_by_item_closed_and_its_pack_downloaded(
     page.fill("#d-rationale", "Move two engineers from the portal to the pricing engine")
     page.click("#record-decision")
     page.wait_for_selector("#saved")
-    assert "Move two engineers" in page.inner_text("#h-taken + *, section[aria-labelledby=h-taken]")
+    assert "Move two engineers" in page.inner_text("section[aria-labelledby=h-taken]")
     # An action whose owner nobody is called: refused naming the field, input kept.
     page.fill("#a-title", "Re-plan the pricing release")
     page.fill("#a-owner", "Nobody Called This")
