@@ -47,8 +47,10 @@ SECTIONS: dict[str, str] = {"escalation": "Decisions requested",
                             "change": "Forecast and status changes"}
 #: Findings from this severity up are exceptions (2 warning, 3 critical).
 MIN_SEVERITY = 2
-#: At most this many findings items (worst first): an agenda is read in one meeting.
+#: At most this many findings items (worst first) and change items (worsened first):
+#: an agenda is read in one meeting.
 MAX_FINDINGS = 30
+MAX_CHANGES = 30
 _PAGES = {"metric": "metrics", "objective": "objectives", "initiative": "initiatives",
           "org_unit": "units"}
 
@@ -183,10 +185,15 @@ def build_agenda(session: Session, workspace_id: int, review: Review,
         word = "benefit at risk" if kind == "benefit" else ("new" if new else "worse")
         it["reasons"].append(f"{f['kind'].replace('_', ' ').capitalize()} ({word}): "
                              f"{f['explanation']}")
+    n_changes = 0
     for c in moved:
         pid = c["metric_id"]
         if pid not in scope:
             continue
+        if pid not in items:
+            if n_changes >= MAX_CHANGES:
+                continue
+            n_changes += 1
         it = item("change", pid, "metric")
         it.update({"since": changes.get("since"), **c})
         it["reasons"].append(_change_text(c))

@@ -36,7 +36,7 @@ from steerco.views.names import person_names, unit_name
 from steerco.web.pages.charts import metric_chart
 
 #: At most this many metric charts (the agenda's metrics, in agenda order).
-MAX_CHARTS = 24
+MAX_CHARTS = 12
 #: The strategy map fits one page: at most this many objectives, top levels first.
 MAX_MAP = 40
 LEVELS = ["company", "business_unit", "department", "team"]
@@ -162,10 +162,17 @@ def pack_html(data: dict[str, Any]) -> str:
     return _ENV.get_template("pack.html").render(**data)
 
 
-def pack_pdf(html: str, base_url: str | None = None) -> bytes:
-    """The pack as PDF (A4), printed by WeasyPrint; `PdfUnavailable` without Pango."""
+def pack_document(html: str, base_url: str | None = None) -> tuple[bytes, int]:
+    """(PDF bytes, number of A4 pages) of the pack printed by WeasyPrint;
+    `PdfUnavailable` without Pango."""
     try:
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: a system library failed to load
         raise PdfUnavailable(f"{PANGO_HINT} (WeasyPrint said: {exc})") from exc
-    return bytes(HTML(string=html, base_url=base_url).write_pdf())
+    doc = HTML(string=html, base_url=base_url).render()
+    return bytes(doc.write_pdf()), len(doc.pages)
+
+
+def pack_pdf(html: str, base_url: str | None = None) -> bytes:
+    """The pack as PDF (A4), printed by WeasyPrint; `PdfUnavailable` without Pango."""
+    return pack_document(html, base_url)[0]
