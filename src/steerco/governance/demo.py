@@ -16,6 +16,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from steerco.evidence.service import CACHE
+from steerco.findings.service import findings
 from steerco.governance.ladder import LadderReport, run_ladder
 from steerco.governance.repository import EscalationRepository, ReviewRepository
 from steerco.governance.service import generate_agenda, record_decision
@@ -45,8 +46,11 @@ def replay(session: Session, workspace_id: int, today: dt.date) -> LadderReport:
     st = CACHE.state(session, workspace_id, as_of=today)
     coming = ReviewRepository(session, workspace_id, scheduled_from=today + dt.timedelta(days=1),
                               scheduled_to=today + dt.timedelta(days=AGENDA_DAYS))
-    for review in list(session.scalars(coming.scoped())):
-        generate_agenda(session, workspace_id, review.id, st)
+    reviews = list(session.scalars(coming.scoped()))
+    # The agendas name the findings too (benefits at risk, new findings): computed once.
+    found = findings(session, workspace_id, today) if reviews else []
+    for review in reviews:
+        generate_agenda(session, workspace_id, review.id, st, found)
     return report
 
 
