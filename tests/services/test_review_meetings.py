@@ -185,3 +185,29 @@ def test_scheduling_a_review_mails_the_chair_and_attendees_a_link_to_the_pack(se
                                     "scheduled_for": "2026-07-01",
                                     "attendee_ids": ["per_999999"]})
     assert err.value.errors[0].field == "attendee_ids.0"
+
+
+def test_each_section_of_a_long_agenda_is_capped_worst_first(session):
+    from steerco.governance import agenda as ag
+    from steerco.governance.service import open_escalation
+
+    o = org(session)
+    ws = o.w.wid
+    for k in range(ag.MAX_ESCALATIONS + 5):
+        open_escalation(session, ws, signal_kind="off_track", subject_kind="metric",
+                        subject_id=900_000 + k, summary="Off track", rung=k % 3)
+    review = create_review(session, ws, {"kind": "weekly_ops", "title": "All",
+                                         "scheduled_for": "2026-07-01"})
+    findings = [finding("stale_metric", f"met_{800_000 + k}", 2 + k % 2)
+                for k in range(ag.MAX_FINDINGS + 5)]
+    changes = {"since": "2026-06-01", "changes": [
+        {"metric_id": f"met_{700_000 + k}", "status_before": "on_track",
+         "status_now": "at_risk", "worse": True, "forecast_before": 1.0,
+         "forecast_now": 0.5} for k in range(ag.MAX_CHANGES + 5)]}
+    agenda = build_agenda(session, ws, review, changes, findings, None)
+    counts = {t: sum(1 for i in agenda if i["type"] == t) for t in ag.SECTIONS}
+    assert counts == {"escalation": ag.MAX_ESCALATIONS, "benefit": 0,
+                      "finding": ag.MAX_FINDINGS, "change": ag.MAX_CHANGES}
+    assert [i["rung"] for i in agenda[:3]] == [2, 2, 2]  # highest rung first
+    found = [i["findings"][0]["severity"] for i in agenda if i["type"] == "finding"]
+    assert found == sorted(found, reverse=True) and found[0] == 3 and found[-1] == 2

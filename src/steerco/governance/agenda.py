@@ -51,6 +51,8 @@ MIN_SEVERITY = 2
 #: an agenda is read in one meeting.
 MAX_FINDINGS = 30
 MAX_CHANGES = 30
+#: At most this many decisions requested (highest rung, then oldest, first).
+MAX_ESCALATIONS = 40
 _PAGES = {"metric": "metrics", "objective": "objectives", "initiative": "initiatives",
           "org_unit": "units"}
 
@@ -164,6 +166,8 @@ def build_agenda(session: Session, workspace_id: int, review: Review,
         pid = _subject_ref(e.subject_kind, e.subject_id)
         if pid not in scope or pid in items:  # one escalation per subject: the highest
             continue
+        if len(items) >= MAX_ESCALATIONS:
+            break
         it = item("escalation", pid, e.subject_kind)
         it.update(_escalation_fields(e))
         it["reasons"].append(f"Decision requested: {e.summary}")
