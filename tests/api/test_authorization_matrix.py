@@ -205,6 +205,8 @@ ROUTES: list[Row] = [
       body=lambda d: {"budget_line_id": d["line"], "period": "2026-02-01", "amount": 1.0,
                       "posted_on": "2026-02-03"}),
     r("GET", "/ledger-entries/{id}", "ledger_entry", 200, ALL, ALL),
+    r("POST", "/ledger-entries/{id}/correct", "ledger_entry", 201, FINANCE, WS,
+      body=lambda d: {"amount": 2.0, "posted_on": "2026-02-03", "reason": "typo"}),
     # governance (escalations: the assignee may act as an owner; decisions are append-only)
     r("GET", "/rules", "none", 200, ALL, ALL, other_ws=200),
     r("POST", "/rules", "none", 201, MODEL, WS, other_ws=422,

@@ -29,6 +29,7 @@ from steerco.web.pages.common import (
     person_names,
     today,
 )
+from steerco.web.pages import initiative_edit
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import User
 
@@ -165,11 +166,12 @@ def initiative(request: Request, iid: str, user: User) -> Response:
         unit_name = unit_names(s, ws, [ini.org_unit_id]).get(ini.org_unit_id or -1)
         findings = work.of_initiative(key)
         escalations = escalations_on(s, ws, "initiative", key)
+        may_steer = initiative_edit.may_steer(s, user, ini)
     stage_i = STAGE_ORDER.index(ini.stage)
     return render(request, "initiative.html", i=ini, milestones=ms_rows, lo=lo, hi=hi,
                   today_pos=round(100 * (now - lo).days / span, 2),
                   upstream=upstream, downstream=downstream, budget=budget, lines=lines,
                   spent=cum_a, planned=cum_p, currency=currency, benefits=ben_rows, ev=ev,
                   people=people, unit_name=unit_name, findings=findings, link=link,
-                  escalations=escalations,
+                  escalations=escalations, may_steer=may_steer,
                   stages=[x.value for x in STAGE_ORDER], stage_i=stage_i)
