@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from steerco.db.models import BudgetLine, BudgetPlan, LedgerEntry
 from steerco.db.enums import Source
+from steerco.db.models import BudgetLine, BudgetPlan, LedgerEntry
 from steerco.finance.repository import REVERSES, BudgetLineRepository, LedgerRepository
 from steerco.finance.schemas import (
     BudgetLineCreate,

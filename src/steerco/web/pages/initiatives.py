@@ -19,6 +19,7 @@ from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id
 from steerco.views import initiatives as views
 from steerco.views.names import metric_names, unit_names
+from steerco.web.pages import initiative_edit
 from steerco.web.pages.common import (
     WORK,
     escalations_on,
@@ -29,7 +30,6 @@ from steerco.web.pages.common import (
     person_names,
     today,
 )
-from steerco.web.pages import initiative_edit
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import User
 
