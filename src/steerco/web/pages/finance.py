@@ -192,7 +192,7 @@ def _render_line(request: Request, s: Session, user: PageUser, bid: str,
 
 
 @router.get("/finance/{bid}")
-def line(request: Request, bid: str, user: User, saved: int = 0) -> Response:
+def line(request: Request, bid: str, user: User, saved: str = "") -> Response:
     with user.ctx.read() as s:
         return _render_line(request, s, user, bid, saved=bool(saved))
 

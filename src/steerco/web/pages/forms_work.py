@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -140,7 +141,12 @@ def status(request: Request, code: int) -> int:
 
 
 def done(request: Request, target: str) -> Response:
-    """Go to `target` after a save (htmx follows HX-Redirect; a plain form, the 303)."""
+    """Go to `target` after a save (htmx follows HX-Redirect; a plain form, the 303).
+
+    Its `saved=1` becomes a token of its own: a browser does not reload a page whose
+    address differs only in the fragment, and two saves in a row must both show.
+    """
+    target = target.replace("saved=1", f"saved={secrets.token_hex(3)}", 1)
     if request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)

@@ -200,7 +200,7 @@ async def create(request: Request, user: FormUser) -> Response:
 
 
 @router.get("/initiatives/{iid}/edit")
-def edit(request: Request, iid: str, user: User, saved: int = 0) -> Response:
+def edit(request: Request, iid: str, user: User, saved: str = "") -> Response:
     ws = user.ctx.ws
     with user.ctx.read() as s:
         ini = find(s, ws, iid)

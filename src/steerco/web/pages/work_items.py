@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from steerco.authz import scopes
 from steerco.db.enums import DepType
@@ -369,4 +369,4 @@ async def remove_dependency(request: Request, did: str, user: FormUser) -> Respo
         _allow(s, user, scopes.of_dependency(s, ws, d))
         delete_dependency(s, ws, d.id)
     target = _back(form["back"]) if form["back"] else "/initiatives"
-    return RedirectResponse(target + "?saved=1#dependencies", status_code=303)
+    return fw.done(request, target + "?saved=1#dependencies")
