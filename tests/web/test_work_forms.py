@@ -199,3 +199,38 @@ def test_a_viewer_sees_finance_and_initiatives_without_edit_controls(demo: Demo)
     line = c.get(f"/finance/{bid}", headers=HTML).text
     assert 'id="actual-form"' not in line and "/correct" not in line
     assert "/sign-off" not in line
+
+
+def test_savings_on_a_line_are_signed_off_by_a_controller_only(demo: Demo) -> None:
+    office = _client(demo, "strategy_office")
+    iid = _create(office, name="Savings drive", stage="defined").headers["location"] \
+        .split("/")[2]
+    c = _controller(demo)
+    page = c.get("/finance", headers=HTML).text
+    r = c.post("/finance/new", headers=HTML, data={
+        "csrf_token": _csrf(page), "code": "SAV-1", "name": "Freight", "kind": "opex",
+        "initiative": "Savings drive", "unit": "", "controller": "", "plan": ""})
+    bid = r.headers["location"].split("/")[2].split("?")[0]
+    edit = office.get(f"/initiatives/{iid}/edit", headers=HTML).text
+    base = {"csrf_token": _csrf(edit), "ben_kind": "savings", "ben_amount": "5000",
+            "ben_due": "2026-12-31", "ben_metric": ""}
+    r = office.post(f"/initiatives/{iid}/benefits", headers=HTML,
+                    data=base | {"ben_line": "NOPE"})
+    assert r.status_code == 422 and "“NOPE” is not a budget line of this initiative" in r.text
+    r = office.post(f"/initiatives/{iid}/benefits", headers=HTML,
+                    data=base | {"ben_line": "SAV-1"})
+    assert r.status_code == 303, r.text
+    seen_by_office = office.get(f"/finance/{bid}", headers=HTML).text
+    assert "/sign-off" not in seen_by_office  # the strategy office does not sign off
+    page = c.get(f"/finance/{bid}", headers=HTML).text
+    ben = re.search(r'/benefits/(ben_\d+)/sign-off', page).group(1)  # type: ignore[union-attr]
+    r = c.post(f"/finance/{bid}/benefits/{ben}/sign-off", headers=HTML,
+               data={"csrf_token": _csrf(page), "realised": "many"})
+    assert r.status_code == 422 and "“many” is not a number" in r.text
+    r = c.post(f"/finance/{bid}/benefits/{ben}/sign-off", headers=HTML,
+               data={"csrf_token": _csrf(page), "realised": "4200"})
+    assert r.status_code == 303, r.text
+    assert "realised 4,200" in c.get(f"/finance/{bid}", headers=HTML).text
+    r = office.post(f"/finance/{bid}/benefits/{ben}/sign-off", headers=HTML,
+                    data={"csrf_token": _csrf(seen_by_office), "realised": "1"})
+    assert r.status_code == 403
