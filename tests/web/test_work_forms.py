@@ -234,3 +234,34 @@ def test_savings_on_a_line_are_signed_off_by_a_controller_only(demo: Demo) -> No
     r = office.post(f"/finance/{bid}/benefits/{ben}/sign-off", headers=HTML,
                     data={"csrf_token": _csrf(seen_by_office), "realised": "1"})
     assert r.status_code == 403
+
+
+def test_a_dependency_is_retyped_and_removed(demo: Demo) -> None:
+    c = _client(demo, "strategy_office")
+    iid = _create(c, name="Retype", stage="defined").headers["location"].split("/")[2]
+    page = c.get(f"/initiatives/{iid}/edit", headers=HTML).text
+    token = _csrf(page)
+    for title, due in (("One", "2026-03-01"), ("Two", "2026-06-01")):
+        c.post(f"/initiatives/{iid}/milestones", headers=HTML, data={
+            "csrf_token": token, "ms_name": title, "ms_due": due, "ms_owner": ""})
+    c.post(f"/initiatives/{iid}/dependencies", headers=HTML, data={
+        "csrf_token": token, "dep_provider": "Retype › One", "dep_consumer": "Retype › Two",
+        "dep_type": "FS", "dep_lag": "0", "dep_need": "", "dep_committed": ""})
+    page = c.get(f"/initiatives/{iid}/edit", headers=HTML).text
+    did = re.search(r'data-dependency="(dep_\d+)"', page).group(1)  # type: ignore[union-attr]
+    edit = c.get(f"/dependencies/{did}/edit?back={iid}", headers=HTML).text
+    assert "“Retype › Two” needs “Retype › One”" in edit
+    data = {"csrf_token": token, "dep_type": "SS", "dep_lag": "2.5", "dep_need": "",
+            "dep_committed": "", "back": iid,
+            "version": _version(edit, f"/dependencies/{did}/edit")}
+    r = c.post(f"/dependencies/{did}/edit", headers=HTML, data=data)
+    assert r.status_code == 422 and "“2.5” is not a whole number of days" in r.text
+    r = c.post(f"/dependencies/{did}/edit", headers=HTML, data=data | {"dep_lag": "-3"})
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/initiatives/{iid}/")
+    page = c.get(f"/initiatives/{iid}/edit", headers=HTML).text
+    row = page[page.index(f'data-dependency="{did}"'):][:400]
+    assert "SS" in row and "-3d" in row
+    r = c.post(f"/dependencies/{did}/remove", headers=HTML,
+               data={"csrf_token": token, "back": iid})
+    assert r.status_code == 303
+    assert did not in c.get(f"/initiatives/{iid}/edit", headers=HTML).text
