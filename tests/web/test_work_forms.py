@@ -212,6 +212,7 @@ def test_savings_on_a_line_are_signed_off_by_a_controller_only(demo: Demo) -> No
         "initiative": "Savings drive", "unit": "", "controller": "", "plan": ""})
     bid = r.headers["location"].split("/")[2].split("?")[0]
     edit = office.get(f"/initiatives/{iid}/edit", headers=HTML).text
+    assert "SAV-1 · Freight" in edit and "planned €0 · actual €0" in edit
     base = {"csrf_token": _csrf(edit), "ben_kind": "savings", "ben_amount": "5000",
             "ben_due": "2026-12-31", "ben_metric": ""}
     r = office.post(f"/initiatives/{iid}/benefits", headers=HTML,

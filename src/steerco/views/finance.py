@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -36,21 +37,29 @@ class LineRow:
         return self.actual - self.planned_to_date
 
 
-def lines_overview(s: Session, ws: int, today: dt.date) -> list[LineRow]:
-    """Every budget line, by initiative name (lines of no initiative last), then code."""
+def lines_overview(s: Session, ws: int, today: dt.date,
+                   initiative: int | None = None) -> list[LineRow]:
+    """Every budget line (or those funding `initiative`), by initiative name (lines of no
+    initiative last), then code."""
+    where = [BudgetLine.workspace_id == ws]
+    if initiative is not None:
+        where.append(BudgetLine.initiative_id == initiative)
     lines = s.execute(select(BudgetLine.id, BudgetLine.code, BudgetLine.name,
                              BudgetLine.currency, BudgetLine.initiative_id, Initiative.name)
                       .outerjoin(Initiative, Initiative.id == BudgetLine.initiative_id)
-                      .where(BudgetLine.workspace_id == ws)).all()
-    total = dict(s.execute(select(BudgetPlan.budget_line_id, func.sum(BudgetPlan.amount))
-                           .where(BudgetPlan.workspace_id == ws)
-                           .group_by(BudgetPlan.budget_line_id)).all())
-    to_date = dict(s.execute(select(BudgetPlan.budget_line_id, func.sum(BudgetPlan.amount))
-                             .where(BudgetPlan.workspace_id == ws, BudgetPlan.period <= today)
-                             .group_by(BudgetPlan.budget_line_id)).all())
-    actual = dict(s.execute(select(LedgerEntry.budget_line_id, func.sum(LedgerEntry.amount))
-                            .where(LedgerEntry.workspace_id == ws)
-                            .group_by(LedgerEntry.budget_line_id)).all())
+                      .where(*where)).all()
+    keys = [k for k, *_ in lines] if initiative is not None else None
+
+    def sums(col: Any, amount: Any, key: Any, *cond: Any) -> dict[int, float]:
+        if keys is not None:
+            cond = (*cond, key.in_(keys or [-1]))
+        return dict(s.execute(select(key, func.sum(amount)).where(col == ws, *cond)
+                              .group_by(key)).all())
+
+    total = sums(BudgetPlan.workspace_id, BudgetPlan.amount, BudgetPlan.budget_line_id)
+    to_date = sums(BudgetPlan.workspace_id, BudgetPlan.amount, BudgetPlan.budget_line_id,
+                   BudgetPlan.period <= today)
+    actual = sums(LedgerEntry.workspace_id, LedgerEntry.amount, LedgerEntry.budget_line_id)
     rows = [LineRow(k, code, name, cur, ik, iname, float(total.get(k) or 0.0),
                     float(to_date.get(k) or 0.0), float(actual.get(k) or 0.0))
             for k, code, name, cur, ik, iname in lines]

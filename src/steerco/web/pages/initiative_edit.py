@@ -121,8 +121,7 @@ def render_edit(request: Request, s: Session, user: PageUser, ini: Initiative | 
             next_stage=STAGE_ORDER[here + 1].value if here + 1 < len(STAGE_ORDER) else None,
             prev_stage=STAGE_ORDER[here - 1].value if here > 0 else None,
             metrics=wf.linked_metrics(s, ws, ini.id), lines=lines,
-            line_rows={r.id: r for r in lines_overview(s, ws, today(s, ws))
-                       if r.initiative_id == ini.id},
+            line_rows={r.id: r for r in lines_overview(s, ws, today(s, ws), ini.id)},
             benefits=views.benefits_of(s, ws, ini.id),
             may_finance=user.can(s, "finance", ini.org_unit_id),
             **sections(s, ws, ini))
