@@ -237,6 +237,7 @@ ROUTES: list[Row] = [
     r("GET", "/status/counts", "none", 200, ALL, ALL, other_ws=200),
     r("GET", "/forecasts/accuracy", "none", 200, ALL, ALL, other_ws=200),
     r("GET", "/forecasts/changes", "none", 200, ALL, ALL, other_ws=200),
+    r("GET", "/accuracy/owners", "none", 200, ALL, ALL, other_ws=200),
     r("GET", "/findings", "none", 200, ALL, ALL, other_ws=200),
     r("POST", "/whatif", "milestone", 200, ALL, ALL, other_ws=422,
       body=lambda d: {"slips": [f"{d['id']}:10"]}),

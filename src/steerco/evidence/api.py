@@ -21,6 +21,7 @@ from steerco.http.rest import READ_ERRORS, model_response, path_key
 from steerco.metrics.repository import MetricRepository
 from steerco.objectives.repository import ObjectiveRepository
 from steerco.org.service import workspace_today
+from steerco.views.accuracy import owner_accuracy as accuracy_view
 
 router = APIRouter(tags=["engine"])
 AsOf = Annotated[dt.date | None, Query(
@@ -232,6 +233,41 @@ def forecast_accuracy(ctx: Reader, up_to: AsOf = None) -> dict[str, Any]:
     with ctx.read() as s:
         st = _state(s, ctx.ws, None)
         return accuracy_report(s, ctx.ws, st, up_to or workspace_today(s, ctx.ws))
+
+
+class NamedOwnerCalibration(OwnerCalibrationRow):
+    name: str = Field(description="The owner's name")
+
+
+class ReliabilityRow(BaseModel):
+    bin: str = Field(description="Confidence decile, e.g. 0.7-0.8")
+    n: int
+    mean_confidence: float
+    share_hit: float = Field(description="Share of these check-ins whose target was met")
+
+
+class ConfidenceReliability(BaseModel):
+    n: int = Field(description="Judged check-in confidences (all owners)")
+    brier: float | None
+    ece: float | None = Field(description="Expected calibration error over the deciles")
+    table: list[ReliabilityRow]
+
+
+class OwnerAccuracy(BaseModel):
+    up_to: str = Field(description="Targets due by this date are judged")
+    owners: list[NamedOwnerCalibration] = Field(description="Worst Brier score first")
+    overall: ConfidenceReliability
+    bias_threshold: float = Field(description="|bias| from which an owner is called over- "
+                                              "or under-confident")
+
+
+@router.get("/accuracy/owners", response_model=OwnerAccuracy, responses=READ_ERRORS,
+            summary="How well each owner's check-in confidences predicted their targets")
+def owner_accuracy(ctx: Reader, up_to: AsOf = None) -> dict[str, Any]:
+    """Brier score and over/under-confidence per owner, from every check-in confidence
+    whose metric's target date has passed (by `up_to`), and a reliability table of all."""
+    with ctx.read() as s:
+        return accuracy_view(s, ctx.ws, up_to)
 
 
 # --- findings and what-if (steerco.findings) -----------------------------------------

@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 from steerco.kit import heap
 from steerco.web.pages import (
+    accuracy,
     admin,
     auth_pages,
     cockpit,
@@ -97,7 +98,7 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     """
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metrics,
-                   initiatives, explorer, findings_page, units, admin):
+                   initiatives, explorer, findings_page, units, admin, accuracy):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
     engine = getattr(app.state, "engine", None)
