@@ -25,7 +25,6 @@ from steerco.evidence.service import STATUS_NAMES, EngineState
 from steerco.kit.dates import from_day, to_day
 from steerco.kit.ids import format_id
 
-
 FloatArray = npt.NDArray[np.float64]
 
 
