@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from steerco.core.snapshot import rows_of
 from steerco.evidence import service as engine
 from steerco.evidence.history import accuracy_report, changes_since_last_review
+from steerco.evidence.risk_api import router as risk_router
 from steerco.http.auth import Reader
 from steerco.http.items import IdPath
 from steerco.http.rest import READ_ERRORS, model_response, path_key
@@ -319,3 +320,7 @@ def post_whatif(body: WhatIfIn, ctx: Reader) -> dict[str, Any]:
 
     with ctx.read() as s:
         return whatif(s, ctx.ws, body.as_of or workspace_today(s, ctx.ws), body.slips, body.stops)
+
+
+# Schedule risk (steerco.evidence.risk_api): engine outputs too, mounted with these.
+router.include_router(risk_router)

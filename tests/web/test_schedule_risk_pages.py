@@ -1,0 +1,48 @@
+"""Schedule risk on the initiative page, in the API and in the explorer's what-if."""
+
+from __future__ import annotations
+
+import re
+
+from tests.web.test_pages_status import HTML, Demo, _client, _csrf, demo  # noqa: F401
+
+
+def _open_initiative(c) -> tuple[str, dict]:
+    for k in range(1, 40):
+        r = c.get(f"/api/v1/initiatives/ini_{k}/schedule-risk")
+        if r.status_code == 200:
+            body = r.json()
+            if body["p_on_time"] is not None and any(not m["done"] for m in body["milestones"]):
+                return f"ini_{k}", body
+    raise AssertionError("the demo has no open initiative with a due date")
+
+
+def test_the_initiative_page_shows_the_chance_the_api_gives(demo: Demo) -> None:  # noqa: F811
+    c = _client(demo, "strategy_office")
+    iid, body = _open_initiative(c)
+    assert 0.0 <= body["p_on_time"] <= 1.0
+    assert body["p50"] <= body["p80"] <= body["p95"]
+    assert body["law"]["samples"] == 500
+    html = c.get(f"/initiatives/{iid}", headers=HTML).text
+    assert "Chance of landing on time" in html
+    shown = re.search(r'id="risk-p">([^<]+)<', html)
+    assert shown is not None and shown.group(1).strip() != "—"
+    # a big slip of its most critical open milestone cannot make it more likely on time
+    open_ms = sorted((m for m in body["milestones"] if not m["done"]),
+                     key=lambda m: -m["criticality"])
+    r = c.post("/api/v1/schedule-risk/whatif",
+               json={"milestone_id": open_ms[0]["id"], "days": 120},
+               headers={"X-CSRF-Token": _csrf(html)})
+    assert r.status_code == 200, r.text
+    moved = {x["id"]: x for x in r.json()["initiatives"]}
+    if iid in moved:
+        assert moved[iid]["after"] <= moved[iid]["before"]
+    assert any(x["after"] < x["before"] for x in r.json()["milestones"])
+
+
+def test_an_unknown_milestone_in_a_what_if_is_refused_by_field(demo: Demo) -> None:  # noqa: F811
+    c = _client(demo, "strategy_office")
+    token = _csrf(c.get("/explorer", headers=HTML).text)
+    r = c.post("/api/v1/schedule-risk/whatif", json={"milestone_id": "mil_999999", "days": 5},
+               headers={"X-CSRF-Token": token})
+    assert r.status_code == 422 and "milestone_id" in r.text
