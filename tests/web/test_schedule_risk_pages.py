@@ -46,3 +46,21 @@ def test_an_unknown_milestone_in_a_what_if_is_refused_by_field(demo: Demo) -> No
     r = c.post("/api/v1/schedule-risk/whatif", json={"milestone_id": "mil_999999", "days": 5},
                headers={"X-CSRF-Token": token})
     assert r.status_code == 422 and "milestone_id" in r.text
+
+
+def test_the_explorer_what_if_reports_how_the_slip_changes_the_chances(
+        demo: Demo) -> None:  # noqa: F811
+    c = _client(demo, "strategy_office")
+    iid, body = _open_initiative(c)
+    target = max((m for m in body["milestones"] if not m["done"]),
+                 key=lambda m: m["criticality"])
+    page = c.get("/explorer", headers=HTML)
+    r = c.post("/explorer/whatif", headers=HTML,
+               data={"csrf_token": _csrf(page.text), "milestone": target["id"],
+                     "days": "120"})
+    assert r.status_code == 200
+    assert "Chance of landing on time" in r.text
+    moved = re.findall(r'(\d+(?:\.\d+)?) % → (\d+(?:\.\d+)?) %', r.text)
+    assert moved and all(float(b) <= float(a) for a, b in moved)
+    listed = r.text.split('id="risk-whatif"')[1].split("</ul>")[0]
+    assert "mil_" not in re.sub(r'(href|title)="[^"]*"', "", listed)  # names, not ids

@@ -26,6 +26,7 @@ from steerco.views.names import (
     unit_names,
     units_of_kinds,
 )
+from steerco.views.schedule_risk import slip_what_if
 from steerco.web.pages.common import WORK, Work, key_of, person_names, pid_key, today
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, User
@@ -176,6 +177,7 @@ def whatif(request: Request, user: FormUser,
     if not milestone.startswith("mil_"):
         errors["milestone"] = "Pick a milestone on the graph or in the list."
     result = None
+    risk: dict[str, Any] | None = None
     names: dict[str, str] = {}
     people: dict[int, str] = {}
     ws = user.ctx.ws
@@ -186,7 +188,9 @@ def whatif(request: Request, user: FormUser,
             except ValidationFailed as exc:
                 errors["milestone"] = exc.errors[0].message if exc.errors else exc.detail
             if result is not None:
+                risk = slip_what_if(s, ws, pid_key(milestone) or 0, n_days)
                 names = _names(s, ws, result)
+                names.update(_risk_names(s, ws, risk))
                 people = person_names(s, ws, [pid_key(x.get(k)) for x in
                                               result["schedule"] + result["newly_broken"]
                                               for k in ("owner_id", "provider_owner_id",
@@ -197,7 +201,19 @@ def whatif(request: Request, user: FormUser,
                 "moved": [x["id"] for x in result["schedule"]],
                 "broken": [x["id"] for x in result["newly_broken"]]}
     return render(request, "_ripple.html", result=result, errors=errors, names=names,
-                  people=people, data=data, milestone=milestone, days=days, pid_key=pid_key)
+                  people=people, data=data, milestone=milestone, days=days, pid_key=pid_key,
+                  risk=risk)
+
+
+def _risk_names(s: Session, ws: int, risk: dict[str, Any] | None) -> dict[str, str]:
+    """Names of the milestones and initiatives whose chance of being on time moved."""
+    if not risk:
+        return {}
+    out = {f"mil_{k}": v for k, v in milestone_names(
+        s, ws, [pid_key(x["id"]) for x in risk["milestones"]]).items()}
+    out.update({f"ini_{k}": v for k, v in initiative_names(
+        s, ws, [pid_key(x["id"]) for x in risk["initiatives"]]).items()})
+    return out
 
 
 def _names(s: Session, ws: int, r: dict[str, Any]) -> dict[str, str]:
