@@ -64,3 +64,22 @@ def test_the_explorer_what_if_reports_how_the_slip_changes_the_chances(
     assert moved and all(float(b) <= float(a) for a, b in moved)
     listed = r.text.split('id="risk-whatif"')[1].split("</ul>")[0]
     assert "mil_" not in re.sub(r'(href|title)="[^"]*"', "", listed)  # names, not ids
+
+
+def test_a_benefit_that_may_land_late_lowers_its_metrics_p_hit_by_the_blend(
+        demo: Demo) -> None:  # noqa: F811
+    c = _client(demo, "strategy_office")
+    rows = []
+    for k in range(1, 60):
+        r = c.get(f"/api/v1/initiatives/ini_{k}/schedule-risk")
+        if r.status_code == 200:
+            rows += [(k, b) for b in r.json()["benefits"]]
+    assert rows, "the demo has no benefit still to land on a metric"
+    for _, b in rows:
+        pa, pw, po = b["p_arrives"], b["p_hit"], b["p_hit_without"]
+        assert 0.0 <= pa <= 1.0
+        assert abs(b["p_hit_with_schedule_risk"] - (pa * pw + (1 - pa) * po)) < 0.002
+        assert "met_" not in b["metric_name"]
+    k, b = rows[0]
+    html = c.get(f"/initiatives/ini_{k}", headers=HTML).text
+    assert 'id="risk-benefits"' in html and b["metric_name"] in html

@@ -54,6 +54,17 @@ class SlipLawSummary(BaseModel):
     prior_median_days_late: float
 
 
+class BenefitRisk(BaseModel):
+    metric_id: str
+    metric_name: str
+    amount: float
+    p_arrives: float = Field(description="P(the benefit lands by the metric's target date)")
+    p_hit: float | None = Field(description="The metric's P(hit), counting the benefit")
+    p_hit_without: float | None = Field(description="P(hit) if the benefit never lands")
+    p_hit_with_schedule_risk: float | None = Field(
+        description="p_arrives · p_hit + (1 − p_arrives) · p_hit_without")
+
+
 class InitiativeRisk(FinishDates):
     id: str
     due: str | None
@@ -61,6 +72,8 @@ class InitiativeRisk(FinishDates):
     criticality: float
     milestones: list[MilestoneRisk]
     dependencies: list[DependencyRisk]
+    benefits: list[BenefitRisk] = Field(description="Schedule risk carried into the "
+                                                    "metrics its benefits feed")
     law: SlipLawSummary
 
 

@@ -20,17 +20,20 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from steerco.core import workgraph as wgm
+from steerco.core.forecast import Z80, p_hit
 from steerco.core.schedule import NEVER, Network, Schedule, with_own_finish
 from steerco.core.schedule_risk import (
     APACHE_PRIOR,
     Risk,
     SlipLaw,
+    blend_p_hit,
     fit_slips,
     sample_slips,
     simulate,
 )
 from steerco.core.snapshot import rows_of
 from steerco.kit.dates import NO_DAY, from_day
+from steerco.views.names import metric_names
 from steerco.views.work import WORK, Work
 
 #: Futures simulated per workspace: P(on time) to about ±2 points (1/(2·√500)).
@@ -147,10 +150,15 @@ def initiative_risk(s: Session, ws: int, key: int) -> dict[str, Any] | None:
                      "need": _day(int(r.net.need_day[d])),
                      "p_on_time": _p(risk.edge_p_on_time[d]),
                      "criticality": round(float(risk.edge_criticality[d]), 3)})
+    benefits = benefit_risk(s, ws, key)
+    names = metric_names(s, ws, [b["metric_key"] for b in benefits])
+    for b in benefits:
+        b["metric_name"] = names.get(b.pop("metric_key"), "Metric")
     return {"id": f"ini_{key}", "due": _day(int(r.group_deadline[irow])),
             "p_on_time": _p(risk.group_p_on_time[irow]), **_q(risk.group_finish_q[irow]),
             "criticality": round(float(risk.criticality[node]), 3),
-            "milestones": ms, "dependencies": deps, "law": law_summary(r)}
+            "milestones": ms, "dependencies": deps, "benefits": benefits,
+            "law": law_summary(r)}
 
 
 def dependency_risk(s: Session, ws: int) -> dict[int, dict[str, float | None]]:
@@ -198,3 +206,47 @@ def slip_what_if(s: Session, ws: int, milestone: int, days: int) -> dict[str, An
         "dependencies": [{"id": f"dep_{int(wg.dependencies.ids[d])}",
                           "before": _p(before.edge_p_on_time[d]),
                           "after": _p(after.edge_p_on_time[d])} for d in deps]}
+
+
+def benefit_risk(s: Session, ws: int, key: int) -> list[dict[str, Any]]:
+    """Schedule risk carried into outcomes: for each planned benefit of initiative `key`
+    that feeds a metric by its target date, P(it lands by then) and the metric's P(hit)
+    with that chance blended in (`blend_p_hit`).
+
+    The benefit arrives as late as the initiative finishes late (its planned day plus
+    the sampled slip of the initiative's finish). P(hit | it lands) is the engine's
+    P(hit) (which counts the benefit); P(hit | it does not) shifts that forecast back
+    by the amount, judged with the forecast's 80 % interval as a normal spread.
+    Rows: {metric_id, metric_key, amount, p_arrives, p_hit, p_hit_without,
+    p_hit_with_schedule_risk}.
+    """
+    r = workspace_risk(s, ws)
+    wg = r.work.model.wg
+    irow = int(rows_of(wg.initiatives.ids, [key])[0])
+    snap, ev = r.work.model.snap, r.work.model.ev
+    ben = snap.benefits
+    if irow < 0 or ben.metric.size == 0:
+        return []
+    node = wg.milestones.ids.shape[0] + irow
+    fin = r.risk.kept.finishes(np.array([node]))[0] if r.risk.kept is not None else None
+    det_fin = int(r.det.early_finish[node])
+    if fin is None or det_fin == NO_DAY or det_fin >= NEVER:
+        return []
+    slip = np.maximum(fin - det_fin, 0)
+    m, mr = snap.metrics, ev.metrics
+    out = []
+    for b in np.flatnonzero((ben.initiative == key) & (ben.day > wg.as_of)):
+        row = int(ben.metric[b])
+        target = int(m.target_day[row])
+        if row < 0 or ben.day[b] > target or np.isnan(mr.p_hit[row]):
+            continue
+        p_arr = float(np.mean(ben.day[b] + slip <= target))
+        sd = (mr.upper80[row] - mr.lower80[row]) / (2.0 * Z80)
+        p_wo = float(p_hit(mr.forecast[row] - ben.amount[b], sd, m.target_value[row],
+                           m.direction[row]))
+        out.append({"metric_id": f"met_{int(m.ids[row])}", "metric_key": int(m.ids[row]),
+                    "amount": float(ben.amount[b]), "p_arrives": round(p_arr, 3),
+                    "p_hit": _p(float(mr.p_hit[row])), "p_hit_without": _p(p_wo),
+                    "p_hit_with_schedule_risk": _p(float(blend_p_hit(
+                        mr.p_hit[row], p_wo, p_arr)))})
+    return out
