@@ -465,23 +465,32 @@ def update_group(net: Network, det: Schedule, kept: Samples, members: npt.ArrayL
     out_idx = np.flatnonzero(inside < 0)
     outside_val = np.where(fin[out_idx, None], kept.finishes(prov[out_idx]),
                            kept.starts(prov[out_idx]))
-    es = np.repeat(base_start(net, det.own_finish, det.origin)[a][:, None], s_tot, axis=1)
+    own_start = net.own_start[a]
+    from_finish = np.where(det.own_finish[a] != NO_DAY, det.own_finish[a] - net.duration[a],
+                           det.origin)
+    es = np.repeat(np.where(own_start != NO_DAY, own_start, from_finish)[:, None], s_tot,
+                   axis=1)
     ef = np.zeros_like(es)
     stopped = det.stopped[a]
     val = np.zeros((eids.size, s_tot), dtype=np.int64)
     val[out_idx] = outside_val
-    # Members in level order: a member's providers inside the group come first.
-    for i in range(a.size):
-        e_here = np.flatnonzero(cons == i)
-        if e_here.size:
-            mine = e_here[inside[e_here] >= 0]
+    # Members level by level (a member's providers inside the group sit on lower
+    # levels); edges are grouped by consumer, consumers are in level order.
+    lev = det.topo.level[a]
+    cuts = np.flatnonzero(np.r_[True, np.diff(lev) != 0, True])
+    e_cut = np.searchsorted(cons, cuts)
+    for lo, hi, ea, eb in zip(cuts[:-1], cuts[1:], e_cut[:-1], e_cut[1:], strict=True):
+        if eb > ea:
+            mine = np.arange(ea, eb)[inside[ea:eb] >= 0]
             if mine.size:
                 j = inside[mine]
                 val[mine] = np.where(fin[mine, None], ef[j], es[j])
-            c = np.where(val[e_here] >= NEVER, NEVER, val[e_here] + lag[e_here, None])
-            es[i] = np.maximum(es[i], c.max(axis=0))
-        f = np.maximum(es[i] + dur[i], own[i]) + slip[i]
-        ef[i] = np.where(stopped[i] | (es[i] >= NEVER), NEVER, f)
+            c = np.where(val[ea:eb] >= NEVER, NEVER, val[ea:eb] + lag[ea:eb, None])
+            heads = np.r_[0, np.flatnonzero(np.diff(cons[ea:eb])) + 1]
+            to = cons[ea:eb][heads]
+            es[to] = np.maximum(es[to], np.maximum.reduceat(c, heads, axis=0))
+        f = np.maximum(es[lo:hi] + dur[lo:hi], own[lo:hi, None]) + slip[lo:hi]
+        ef[lo:hi] = np.where(stopped[lo:hi, None] | (es[lo:hi] >= NEVER), NEVER, f)
     gf = ef.max(axis=0)
     ks = [min(max(int(np.ceil(q * s_tot)) - 1, 0), s_tot - 1) for q in QUANTILES]
     g_q = np.partition(gf, ks)[ks].astype(np.int64)
