@@ -83,3 +83,14 @@ def test_a_benefit_that_may_land_late_lowers_its_metrics_p_hit_by_the_blend(
     k, b = rows[0]
     html = c.get(f"/initiatives/ini_{k}", headers=HTML).text
     assert 'id="risk-benefits"' in html and b["metric_name"] in html
+
+
+def test_the_explorer_lists_the_dependencies_least_likely_to_be_met_by_name(
+        demo: Demo) -> None:  # noqa: F811
+    c = _client(demo, "strategy_office")
+    html = c.get("/explorer", headers=HTML).text
+    assert 'id="dep-risk"' in html
+    listed = html.split('id="dep-risk"')[1].split("</ul>")[0]
+    shares = [float(x) for x in re.findall(r'class="num">(\d+(?:\.\d+)?) %<', listed)]
+    assert shares and shares == sorted(shares)  # least likely first
+    assert "mil_" not in listed and "dep_" not in listed
