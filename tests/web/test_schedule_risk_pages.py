@@ -94,3 +94,22 @@ def test_the_explorer_lists_the_dependencies_least_likely_to_be_met_by_name(
     shares = [float(x) for x in re.findall(r'class="num">(\d+(?:\.\d+)?) %<', listed)]
     assert shares and shares == sorted(shares)  # least likely first
     assert "mil_" not in listed and "dep_" not in listed
+
+
+def test_a_large_workspace_page_never_waits_for_the_simulation(demo: Demo,  # noqa: F811
+                                                               monkeypatch) -> None:
+    import time
+
+    from steerco.views import schedule_risk as view
+
+    c = _client(demo, "strategy_office")
+    iid, _ = _open_initiative(c)
+    monkeypatch.setattr(view, "INLINE_LIMIT", 0)  # every workspace counts as large
+    view._RUNS.clear()
+    first = c.get(f"/initiatives/{iid}", headers=HTML)
+    assert first.status_code == 200 and "Chance of landing on time" not in first.text
+    for _ in range(600):  # the background run lands
+        if view._RUNS and not view._BUSY:
+            break
+        time.sleep(0.1)
+    assert "Chance of landing on time" in c.get(f"/initiatives/{iid}", headers=HTML).text

@@ -12,6 +12,7 @@ initiative after a check-in is cheap.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, replace
 from typing import Any
@@ -55,6 +56,7 @@ class WorkspaceRisk:
     history: int  # completed milestones with a committed date the law learned from
 
 
+log = logging.getLogger("steerco.views.schedule_risk")
 _LOCK = threading.Lock()
 _RUNS: dict[tuple[str, int], WorkspaceRisk] = {}
 
@@ -92,18 +94,49 @@ def _run(work: Work) -> WorkspaceRisk:
     return WorkspaceRisk(work, net, det, slips, risk, gdl, law, int(done.sum()))
 
 
-def workspace_risk(s: Session, ws: int) -> WorkspaceRisk:
-    """The current run for workspace `ws` (computed when its `Work` changed)."""
+#: Node × sample products computed in line when a page asks (about a second on a small
+#: workspace); larger runs go to a background thread and pages show the last run.
+INLINE_LIMIT = 5_000_000
+_BUSY: set[tuple[str, int]] = set()
+
+
+def workspace_risk(s: Session, ws: int, wait: bool = True) -> WorkspaceRisk | None:
+    """The current run for workspace `ws` (recomputed when its `Work` changed).
+
+    With `wait` False (pages) a large workspace's run is computed in a background
+    thread: the previous run (its own consistent snapshot of the plan) is returned
+    meanwhile, or None before the first one is ready.
+    """
     work = WORK.get(s, ws)
-    key = (str(s.get_bind().engine.url), ws)
+    engine = s.get_bind().engine
+    key = (str(engine.url), ws)
     with _LOCK:
         hit = _RUNS.get(key)
     if hit is not None and hit.work is work:
         return hit
-    run = _run(work)
+    if wait or work.model.wg.net.n * SAMPLES <= INLINE_LIMIT:
+        run = _run(work)
+        with _LOCK:
+            _RUNS[key] = run
+        return run
     with _LOCK:
-        _RUNS[key] = run
-    return run
+        if key in _BUSY:
+            return hit
+        _BUSY.add(key)
+
+    def compute() -> None:
+        try:
+            r = _run(work)
+            with _LOCK:
+                _RUNS[key] = r
+        except Exception:  # a failed run keeps serving the last one
+            log.exception("schedule risk run failed")
+        finally:
+            with _LOCK:
+                _BUSY.discard(key)
+
+    threading.Thread(target=compute, name="steerco-schedule-risk", daemon=True).start()
+    return hit
 
 
 def _q(q: np.ndarray[Any, Any]) -> dict[str, str | None]:
@@ -122,12 +155,16 @@ def law_summary(r: WorkspaceRisk) -> dict[str, Any]:
             "prior_median_days_late": round(float(np.exp(prior.mu[0])), 1)}
 
 
-def initiative_risk(s: Session, ws: int, key: int) -> dict[str, Any] | None:
+def initiative_risk(s: Session, ws: int, key: int, wait: bool = True,
+                    ) -> dict[str, Any] | None:
     """P(on time by its due date), 50/80/95 % finish dates of initiative `key`, and per
     milestone and dependency (into or out of it) the same with the criticality index:
     the share of futures in which the item lies on the chain that makes something late.
-    None when the initiative is not in the plan."""
-    r = workspace_risk(s, ws)
+    None when the initiative is not in the plan (or, without `wait`, while a large
+    workspace's first run is computed)."""
+    r = workspace_risk(s, ws, wait)
+    if r is None:
+        return None
     wg = r.work.model.wg
     irow = int(rows_of(wg.initiatives.ids, [key])[0])
     if irow < 0:
@@ -150,7 +187,7 @@ def initiative_risk(s: Session, ws: int, key: int) -> dict[str, Any] | None:
                      "need": _day(int(r.net.need_day[d])),
                      "p_on_time": _p(risk.edge_p_on_time[d]),
                      "criticality": round(float(risk.edge_criticality[d]), 3)})
-    benefits = benefit_risk(s, ws, key)
+    benefits = _benefits(r, key)
     names = metric_names(s, ws, [b["metric_key"] for b in benefits])
     for b in benefits:
         b["metric_name"] = names.get(b.pop("metric_key"), "Metric")
@@ -161,9 +198,13 @@ def initiative_risk(s: Session, ws: int, key: int) -> dict[str, Any] | None:
             "law": law_summary(r)}
 
 
-def dependency_risk(s: Session, ws: int) -> dict[int, dict[str, float | None]]:
-    """Dependency key → {p_on_time (provider date + lag by the need date), criticality}."""
-    r = workspace_risk(s, ws)
+def dependency_risk(s: Session, ws: int, wait: bool = True,
+                    ) -> dict[int, dict[str, float | None]]:
+    """Dependency key → {p_on_time (provider date + lag by the need date), criticality}
+    (empty without `wait` while a large workspace's first run is computed)."""
+    r = workspace_risk(s, ws, wait)
+    if r is None:
+        return {}
     wg = r.work.model.wg
     return {int(wg.dependencies.ids[d]): {
         "p_on_time": _p(r.risk.edge_p_on_time[d]),
@@ -171,12 +212,17 @@ def dependency_risk(s: Session, ws: int) -> dict[int, dict[str, float | None]]:
         for d in range(wg.n_dep)}
 
 
-def slip_what_if(s: Session, ws: int, milestone: int, days: int) -> dict[str, Any] | None:
+def slip_what_if(s: Session, ws: int, milestone: int, days: int, wait: bool = True,
+                 ) -> dict[str, Any] | None:
     """How a `days` slip of `milestone` changes the chances: every initiative, milestone
     and dependency whose P(on time) moves, before → after (the same futures drive both
-    runs, so the change is the slip's alone). None for an unknown or finished milestone.
+    runs, so the change is the slip's alone). None for an unknown or finished milestone,
+    and without `wait` for a workspace too large to simulate twice in line.
     """
+    if not wait and WORK.get(s, ws).model.wg.net.n * SAMPLES > INLINE_LIMIT:
+        return None
     r = workspace_risk(s, ws)
+    assert r is not None  # waited for
     wg = r.work.model.wg
     row = int(rows_of(wg.milestones.ids, [milestone])[0])
     if row < 0 or wg.done[row]:
@@ -208,7 +254,7 @@ def slip_what_if(s: Session, ws: int, milestone: int, days: int) -> dict[str, An
                           "after": _p(after.edge_p_on_time[d])} for d in deps]}
 
 
-def benefit_risk(s: Session, ws: int, key: int) -> list[dict[str, Any]]:
+def _benefits(r: WorkspaceRisk, key: int) -> list[dict[str, Any]]:
     """Schedule risk carried into outcomes: for each planned benefit of initiative `key`
     that feeds a metric by its target date, P(it lands by then) and the metric's P(hit)
     with that chance blended in (`blend_p_hit`).
@@ -220,7 +266,6 @@ def benefit_risk(s: Session, ws: int, key: int) -> list[dict[str, Any]]:
     Rows: {metric_id, metric_key, amount, p_arrives, p_hit, p_hit_without,
     p_hit_with_schedule_risk}.
     """
-    r = workspace_risk(s, ws)
     wg = r.work.model.wg
     irow = int(rows_of(wg.initiatives.ids, [key])[0])
     snap, ev = r.work.model.snap, r.work.model.ev

@@ -138,7 +138,7 @@ def explorer(request: Request, user: User, initiative: str = "", unit: str = "")
             if wg.kind[n] == wgm.MILESTONE and not wg.done[n]:
                 options.append((nid, labels.get(n, nid)))
         edges = []
-        chances = dependency_risk(s, ws)
+        chances = dependency_risk(s, ws, wait=False)
         risky: list[dict[str, Any]] = []
         for e in range(wg.n_dep):
             if p[e] in node_set and c[e] in node_set and p[e] >= 0 and c[e] >= 0:
@@ -200,7 +200,7 @@ def whatif(request: Request, user: FormUser,
             except ValidationFailed as exc:
                 errors["milestone"] = exc.errors[0].message if exc.errors else exc.detail
             if result is not None:
-                risk = slip_what_if(s, ws, pid_key(milestone) or 0, n_days)
+                risk = slip_what_if(s, ws, pid_key(milestone) or 0, n_days, wait=False)
                 names = _names(s, ws, result)
                 names.update(_risk_names(s, ws, risk))
                 people = person_names(s, ws, [pid_key(x.get(k)) for x in

@@ -166,7 +166,7 @@ def initiative(request: Request, iid: str, user: User) -> Response:
         unit_name = unit_names(s, ws, [ini.org_unit_id]).get(ini.org_unit_id or -1)
         findings = work.of_initiative(key)
         escalations = escalations_on(s, ws, "initiative", key)
-        risk = initiative_risk(s, ws, key)
+        risk = initiative_risk(s, ws, key, wait=False)
     stage_i = STAGE_ORDER.index(ini.stage)
     return render(request, "initiative.html", i=ini, milestones=ms_rows, lo=lo, hi=hi,
                   today_pos=round(100 * (now - lo).days / span, 2),
