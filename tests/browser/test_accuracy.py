@@ -1,4 +1,5 @@
-"""The accuracy page: owners' check-in confidences judged, named, with a reliability table."""
+"""The accuracy page (owners' confidences judged, named) and schedule risk on the
+initiative page and the explorer."""
 
 from __future__ import annotations
 
@@ -21,3 +22,19 @@ def test_the_accuracy_page_explains_the_scores_and_names_owners(
     p2.goto("/accuracy")
     shot(p2, "accuracy")
     assert office.errors == [] and tablet.errors == []
+
+
+def test_the_initiative_page_shows_its_chance_of_landing_on_time(
+        world: World, office: Session, office_tablet: Session) -> None:
+    for sess in (office, office_tablet):
+        page = sess.page()
+        page.goto(f"/initiatives/ini_{world.initiative}")
+        block = page.locator("#schedule-risk")
+        assert block.count() == 1 and "simulated futures" in block.inner_text()
+        assert axe_violations(page) == []
+        block.scroll_into_view_if_needed()
+        shot(page, "initiative-schedule-risk")
+        page.goto("/explorer")
+        assert page.locator("#dep-risk li").count() > 0
+        shot(page, "explorer-dependency-risk")
+    assert office.errors == [] and office_tablet.errors == []
