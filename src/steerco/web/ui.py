@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 from steerco.kit import heap
 from steerco.web.pages import (
+    accuracy,
     admin,
     auth_pages,
     cockpit,
@@ -103,7 +104,7 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     # initiatives: its /initiatives/{iid} would otherwise take /initiatives/new.
     for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metrics,
                    initiative_edit, work_items, finance, initiatives, explorer,
-                   findings_page, units, admin):
+                   findings_page, units, admin, accuracy):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
     engine = getattr(app.state, "engine", None)
