@@ -19,8 +19,8 @@ from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id
 from steerco.views import initiatives as views
 from steerco.views.names import metric_names, unit_names
-from steerco.web.pages import initiative_edit
 from steerco.views.schedule_risk import initiative_risk
+from steerco.web.pages import initiative_edit
 from steerco.web.pages.common import (
     WORK,
     escalations_on,
