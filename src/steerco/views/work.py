@@ -25,6 +25,7 @@ from steerco.db.models import Workspace
 from steerco.db.repository import table_generations
 from steerco.evidence.service import CACHE, ENGINE_TABLES
 from steerco.findings import service as fs
+from steerco.findings.repository import FindingsRepository
 from steerco.kit.ids import parse_key
 from steerco.org.service import workspace_today
 
@@ -71,7 +72,7 @@ def _compute(s: Session, ws: int, day: dt.date) -> Work:
     generations = table_generations(s, ws, ENGINE_TABLES)
     m = fs.load_model(s, ws, day)
     rows = [fs.finding_json(f) for b in fs.run_findings(m) for f in b.rows()]
-    rows.sort(key=lambda f: (-f["severity"], fs.KINDS.index(f["kind"])))
+    rows = fs.rate_findings(m, rows, FindingsRepository(s, ws).currency())
     ev = cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
     w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations)
     for f in rows:

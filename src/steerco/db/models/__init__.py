@@ -14,7 +14,7 @@ from steerco.db.models.accounts import (
 from steerco.db.models.audit import AuditEntry
 from steerco.db.models.finance import BudgetLine, BudgetPlan, LedgerEntry
 from steerco.db.models.generations import TableGeneration
-from steerco.db.models.governance import Decision, Escalation, Review, Rule
+from steerco.db.models.governance import Decision, Escalation, FindingTriage, Review, Rule
 from steerco.db.models.initiatives import (
     Dependency,
     Initiative,
@@ -46,6 +46,7 @@ __all__ = [
     "Decision",
     "Dependency",
     "Escalation",
+    "FindingTriage",
     "ForecastRecord",
     "IdempotencyKey",
     "Initiative",

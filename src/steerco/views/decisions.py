@@ -1,0 +1,201 @@
+"""Read models of deciding: the escalation inbox, one escalation, and the decision log.
+
+Everything is named (subjects by title, people by name); a decision's subject is read
+"then" (what the decision stored, `Decision.subject_then`) and "now" (the engine's current
+state), so the log shows whether deciding helped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from steerco.db.enums import DecisionKind, EscalationState
+from steerco.db.models import Decision, Escalation, Initiative, Metric
+from steerco.evidence.service import CACHE, STATUS_NAMES
+from steerco.governance.repository import PlacementRepository
+from steerco.governance.service import subject_ref
+from steerco.kit.ids import parse_id
+from steerco.org.service import workspace_today
+from steerco.views.labels import labels_of
+from steerco.views.names import person_names, subtree, unit_names
+
+KIND_LABELS = {DecisionKind.ACCEPT_RISK: "Accept the risk",
+               DecisionKind.REALLOCATE: "Reallocate",
+               DecisionKind.REPLAN_TARGET: "Re-plan the target",
+               DecisionKind.REPLAN_DATE: "Re-plan the date",
+               DecisionKind.STOP: "Stop",
+               DecisionKind.RENEGOTIATE_DEPENDENCY: "Renegotiate a dependency"}
+
+
+def _finite(x: Any) -> float | None:
+    v = float(x)
+    return v if math.isfinite(v) else None
+
+
+def subject_reading(s: Session, ws: int, subject: tuple[str, int] | None,
+                    escalation_ref: Any = None) -> dict[str, Any] | None:
+    """The status and forecast of a decision's subject now (a metric: status, forecast,
+    P(hit), target; an initiative: whether it is stopped), or None for other subjects.
+    `escalation_ref` (a public id or key) stands for the escalation's own subject."""
+    if subject is None and escalation_ref is not None:
+        esc = s.get(Escalation, parse_id(escalation_ref, "escalation", "escalation_id"))
+        if esc is None or esc.workspace_id != ws:
+            return None
+        subject = (esc.subject_kind, esc.subject_id)
+    if subject is None:
+        return None
+    kind, key = subject
+    if kind == "metric":
+        m = s.get(Metric, key)
+        if m is None or m.workspace_id != ws:
+            return None
+        st = CACHE.state(s, ws, workspace_today(s, ws))
+        rows = st.snapshot.metrics.ids.tolist()
+        out: dict[str, Any] = {"target_value": m.target_value,
+                               "target_date": m.target_date.isoformat()}
+        if key in rows:
+            r = rows.index(key)
+            mr = st.evaluation.metrics
+            out.update(status=STATUS_NAMES[int(mr.status.status[r])],
+                       forecast=_finite(mr.forecast[r]), p_hit=_finite(mr.p_hit[r]))
+        return out
+    if kind == "initiative":
+        ini = s.get(Initiative, key)
+        if ini is None or ini.workspace_id != ws:
+            return None
+        return {"status": "stopped" if ini.stopped else "running",
+                "due_date": ini.due_date.isoformat() if ini.due_date else None}
+    return None
+
+
+@dataclass
+class EscalationRow:
+    """An escalation as the inbox and its page show it."""
+
+    e: Escalation
+    subject: str  # the subject's title
+    subject_id: str  # its public id (links, tooltips)
+    assignee: str
+    snoozed: bool
+
+
+def _rows(s: Session, ws: int, escs: list[Escalation], today: dt.date) -> list[EscalationRow]:
+    refs = [subject_ref(e.subject_kind, e.subject_id) or "" for e in escs]
+    labels = labels_of(s, ws, refs)
+    names = person_names(s, ws, [e.assignee_id for e in escs])
+    return [EscalationRow(e, labels.get(ref, e.subject_kind.replace("_", " ")), ref,
+                          names.get(e.assignee_id or -1, "nobody"),
+                          e.snoozed_until is not None and e.snoozed_until > today)
+            for e, ref in zip(escs, refs, strict=True)]
+
+
+def inbox(s: Session, ws: int, person: int | None, limit: int = 200) -> list[EscalationRow]:
+    """Unresolved escalations waiting on `person` (everyone's when None), highest rung
+    first, then oldest; snoozed ones last (they come back on their day)."""
+    q = select(Escalation).where(Escalation.workspace_id == ws,
+                                 Escalation.state != EscalationState.RESOLVED)
+    if person is not None:
+        q = q.where(Escalation.assignee_id == person)
+    escs = list(s.scalars(q.order_by(Escalation.rung.desc(), Escalation.opened_at,
+                                     Escalation.id).limit(limit)))
+    rows = _rows(s, ws, escs, workspace_today(s, ws))
+    return sorted(rows, key=lambda r: r.snoozed)
+
+
+def escalation(s: Session, ws: int, key: int) -> EscalationRow | None:
+    """One escalation of the workspace, named."""
+    e = s.get(Escalation, key)
+    if e is None or e.workspace_id != ws:
+        return None
+    return _rows(s, ws, [e], workspace_today(s, ws))[0]
+
+
+def decision_of(s: Session, ws: int, escalation_id: int) -> Decision | None:
+    """The decision that resolved an escalation, if any."""
+    return s.scalar(select(Decision).where(Decision.workspace_id == ws,
+                                           Decision.escalation_id == escalation_id))
+
+
+@dataclass
+class LogFilters:
+    """The decision log's filters: org unit (its subtree), owner of the subject, kind,
+    and the period decided in (inclusive)."""
+
+    unit: int | None = None
+    owner: int | None = None
+    kind: DecisionKind | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def _owners(s: Session, ws: int, subjects: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    out: dict[tuple[str, int], int] = {}
+    metrics = [k for kind, k in subjects if kind == "metric"]
+    inis = [k for kind, k in subjects if kind == "initiative"]
+    if metrics:
+        for k, mo in s.execute(select(Metric.id, Metric.owner_id).where(
+                Metric.workspace_id == ws, Metric.id.in_(metrics))):
+            out[("metric", int(k))] = int(mo)
+    if inis:
+        for k, o in s.execute(select(Initiative.id, Initiative.owner_id).where(
+                Initiative.workspace_id == ws, Initiative.id.in_(inis))):
+            if o is not None:
+                out[("initiative", int(k))] = int(o)
+    return out
+
+
+def decision_log(s: Session, ws: int, f: LogFilters, limit: int = 500) -> list[dict[str, Any]]:
+    """Decisions, newest first, each with the signal that forced it (its escalation), who
+    decided and when, the change it carried out, and its subject then and now."""
+    q = select(Decision).where(Decision.workspace_id == ws)
+    if f.kind is not None:
+        q = q.where(Decision.kind == f.kind)
+    if f.since is not None:
+        q = q.where(Decision.decided_on >= f.since)
+    if f.until is not None:
+        q = q.where(Decision.decided_on <= f.until)
+    decisions = list(s.scalars(q.order_by(Decision.decided_on.desc(), Decision.id.desc())
+                               .limit(limit)))
+    subjects = {(d.subject_kind, d.subject_id) for d in decisions
+                if d.subject_kind is not None and d.subject_id is not None}
+    units = PlacementRepository(s, ws).units_of(subjects)
+    owners = _owners(s, ws, subjects)
+    if f.unit is not None:
+        keep = subtree(s, ws, f.unit)
+        decisions = [d for d in decisions
+                     if units.get((d.subject_kind or "", d.subject_id or 0)) in keep]
+    if f.owner is not None:
+        decisions = [d for d in decisions
+                     if owners.get((d.subject_kind or "", d.subject_id or 0)) == f.owner]
+    escs = {e.id: e for e in s.scalars(select(Escalation).where(
+        Escalation.workspace_id == ws,
+        Escalation.id.in_([d.escalation_id for d in decisions if d.escalation_id])))}
+    refs = [subject_ref(d.subject_kind, d.subject_id) for d in decisions]
+    labels = labels_of(s, ws, refs)
+    people = person_names(s, ws, [d.decided_by_id for d in decisions]
+                          + list(owners.values()))
+    unit_label = unit_names(s, ws, [u for u in units.values() if u is not None])
+    now_cache: dict[tuple[str, int], dict[str, Any] | None] = {}
+    out = []
+    for d, ref in zip(decisions, refs, strict=True):
+        subj = (d.subject_kind or "", d.subject_id or 0)
+        if subj not in now_cache:
+            now_cache[subj] = subject_reading(s, ws, subj) if d.subject_kind else None
+        esc = escs.get(d.escalation_id or -1)
+        out.append({
+            "d": d, "kind": KIND_LABELS.get(d.kind, d.kind.value), "subject": labels.get(
+                ref or "", (d.subject_kind or "").replace("_", " ")), "subject_id": ref,
+            "by": people.get(d.decided_by_id, "someone"),
+            "owner": people.get(owners.get(subj, -1), "—"),
+            "unit": unit_label.get(units.get(subj) or -1, "—"),
+            "signal": None if esc is None else {
+                "kind": esc.signal_kind, "summary": esc.summary, "rung": esc.rung,
+                "opened_at": esc.opened_at, "id": esc.id},
+            "effect": d.effect, "then": d.subject_then, "now": now_cache[subj]})
+    return out
