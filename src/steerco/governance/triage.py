@@ -70,6 +70,7 @@ def triage_finding(session: Session, workspace_id: int, key: str,
         if not (body.reason or "").strip():
             raise ValidationFailed(FieldError("reason", "say why the finding is accepted"))
         row.state, row.snooze_reason = TriageState.ACCEPTED, (body.reason or "").strip()
+        row.snoozed_until = None
     else:  # reopen
         row.state, row.snoozed_until, row.snooze_reason = None, None, None
     row.seen_severity = severity if severity is not None else row.seen_severity
@@ -106,12 +107,12 @@ def shown(row: FindingTriage | None, severity: int, today: dt.date) -> str:
     ``accepted``, or ``seen`` (triaged, not worse)."""
     if row is None:
         return "new"
-    if row.state is TriageState.ACCEPTED and (row.seen_severity or 0) >= severity:
+    if row.seen_severity is not None and severity > row.seen_severity:
+        return "worse"  # worse than when someone looked: snoozed or accepted, it is back
+    if row.state is TriageState.ACCEPTED:
         return "accepted"
     if row.snoozed_until is not None and row.snoozed_until > today:
         return "snoozed"
-    if row.seen_severity is not None and severity > row.seen_severity:
-        return "worse"
     if row.state is None:
         return "new"
     if row.snoozed_until is not None:
