@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,17 @@ KIND_LABELS = {DecisionKind.ACCEPT_RISK: "Accept the risk",
                DecisionKind.REPLAN_DATE: "Re-plan the date",
                DecisionKind.STOP: "Stop",
                DecisionKind.RENEGOTIATE_DEPENDENCY: "Renegotiate a dependency"}
+
+
+#: A public id inside a text (an escalation's summary names its subject by id).
+ID_IN_TEXT = re.compile(r"\b[a-z]{3}_\d+\b")
+
+
+def named(text: str, labels: dict[str, str]) -> str:
+    """`text` with the public ids it contains replaced by what they name ("met_3 is off
+    track" → "“Net revenue” is off track")."""
+    return ID_IN_TEXT.sub(lambda m: f"“{labels[m.group(0)]}”" if m.group(0) in labels
+                          else m.group(0), text)
 
 
 def _finite(x: Any) -> float | None:

@@ -58,6 +58,8 @@ class Work:
     by_subject: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     broken: dict[int, dict[str, Any]] = field(default_factory=dict)
     by_initiative: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Each finding by its stable key (kind:subject, `steerco.findings.service.finding_key`).
+    by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def of(self, public_id: str) -> list[dict[str, Any]]:
         return self.by_subject.get(public_id, [])
@@ -76,6 +78,7 @@ def _compute(s: Session, ws: int, day: dt.date) -> Work:
     ev = cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
     w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations)
     for f in rows:
+        w.by_key.setdefault(f["key"], f)
         w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
         for ini in fs.initiatives_concerned(m, f):
             w.by_initiative.setdefault(ini, []).append(f)
