@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steerco.db.enums import DecisionKind, EscalationState
-from steerco.db.models import Decision, Escalation, Initiative, Metric
+from steerco.db.models import AuditEntry, Decision, Escalation, Initiative, Metric
 from steerco.evidence.service import CACHE, STATUS_NAMES
 from steerco.governance.repository import PlacementRepository
 from steerco.governance.service import subject_ref
@@ -211,3 +211,20 @@ def decision_log(s: Session, ws: int, f: LogFilters, limit: int = 500) -> list[d
                 "opened_at": esc.opened_at, "id": esc.id},
             "effect": d.effect, "then": d.subject_then, "now": now_cache[subj]})
     return out
+
+
+def effect_audit(s: Session, ws: int, d: Decision) -> AuditEntry | None:
+    """The audit entry of the change a decision carried out (its actor names the
+    decision, e.g. "per_5 by decision dec_12"), or None."""
+    if not d.effect:
+        return None
+    table = {"metric": "metrics", "initiative": "initiatives"}.get(d.effect.get("entity", ""))
+    key = str(d.effect.get("id", "")).partition("_")[2]
+    if table is None or not key.isdigit():
+        return None
+    found: AuditEntry | None = s.scalar(select(AuditEntry).where(
+        AuditEntry.workspace_id == ws, AuditEntry.entity == table,
+        AuditEntry.entity_id == int(key),
+        AuditEntry.actor.like(f"% by decision dec_{d.id}")).order_by(
+        AuditEntry.id.desc()).limit(1))
+    return found

@@ -97,6 +97,7 @@ def _render(request: Request, s: Session, user: PageUser, row: views.EscalationR
                       "kind": "replan_target" if row.e.subject_kind == "metric"
                       else "accept_risk", "until": "", "reason": "", "assignee": ""},
                   errors=errors or {}, done=done, decision=log[0] if log else None,
+                  audit=views.effect_audit(s, ws, decision) if decision else None,
                   kinds=views.KIND_LABELS, reading=reading, choices=choices(s, ws),
                   may_act=_may(s, user, row), is_metric=row.e.subject_kind == "metric")
 
