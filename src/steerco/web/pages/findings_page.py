@@ -169,4 +169,6 @@ async def triage(request: Request, user: FormUser) -> Response:
             return _page(request, s, user, _query(**params), 1, errors={key: errors},
                          form=form, back=back,
                          status_code=200 if request.headers.get("hx-request") else 422)
+    if request.headers.get("hx-request"):  # htmx follows HX-Redirect, a plain form the 303
+        return Response(status_code=204, headers={"HX-Redirect": back})
     return RedirectResponse(back, status_code=303)
