@@ -145,7 +145,7 @@ def _row(page: Any, key: str) -> Any:
 
 
 def test_triage_acknowledge_assign_snooze_and_the_snooze_returns_on_its_day(
-        world: World, office: Session, office_tablet: Session) -> None:
+        world: World, browser: Any, office: Session, office_tablet: Session) -> None:
     page = office.page()
     page.goto("/findings")
     rows = page.locator("#finding-list tbody tr")
@@ -200,15 +200,22 @@ def test_triage_acknowledge_assign_snooze_and_the_snooze_returns_on_its_day(
     assert _row(page, key).count() == 0  # out of the default view while snoozed
     clock = Path(world.clock_file)
     try:
-        clock.write_text("1")  # tomorrow: still snoozed
-        page.goto("/findings?kind=metric_without_tolerance")
-        assert _row(page, key).count() == 0
+        clock.write_text("1")  # tomorrow: still snoozed (a new log-in: sessions expire)
+        later = login(browser, world, "strategy_office")
+        pg = later.page()
+        pg.goto("/findings?kind=metric_without_tolerance")
+        assert pg.inner_text("h1") == "Findings" and _row(pg, key).count() == 0
+        later.context.close()
         clock.write_text("2")  # its day: back, marked so
-        page.goto("/findings?kind=metric_without_tolerance")
-        back = _row(page, key)
+        later = login(browser, world, "strategy_office")
+        pg = later.page()
+        pg.goto("/findings?kind=metric_without_tolerance")
+        back = _row(pg, key)
         assert back.count() == 1 and "Back from snooze" in back.inner_text()
-        assert axe_violations(page) == []
-        shot(page, "findings-back-from-snooze")
+        assert axe_violations(pg) == []
+        shot(pg, "findings-back-from-snooze")
+        assert later.errors == []
+        later.context.close()
     finally:
         clock.unlink(missing_ok=True)
     tp = office_tablet.page()

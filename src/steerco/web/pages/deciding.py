@@ -124,15 +124,23 @@ async def _form(request: Request, names: tuple[str, ...]) -> dict[str, str]:
     return {k: str(raw.get(k) or "").strip() for k in names}
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _messages(exc: ValidationFailed | Conflict, form: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for e in getattr(exc, "errors", []) or []:
         field = FORM_FIELD.get(e.field.split(".")[0], "rationale")
         msg = e.message
         got = form.get(field, "")
-        if field in ("new_target_date", "until") and "date" in msg and got:
+        if field in ("new_target_date", "until") and got and _date(got) is None:
             msg = f"“{got}” is not a date; enter one like 2026-12-31."
-        elif field == "new_target_value" and ("number" in msg or "float" in msg) and got:
+        elif field == "new_target_value" and got and not _is_number(got):
             msg = f"“{got}” is not a number; enter e.g. 150 or 1.5."
         elif got and got not in msg and field != "rationale":
             msg = f"“{got}”: {msg}"
