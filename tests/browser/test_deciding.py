@@ -9,8 +9,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.browser.conftest import TABLET, Session, World, axe_violations, login, shot
 
 SEVERITY_RANK = {"Critical": 3, "Warning": 2, "Info": 1}
