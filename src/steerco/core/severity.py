@@ -8,7 +8,8 @@ A finding's kind gives a *base* severity (1 info, 2 warning, 3 critical — see
 - ``critical_path``: the subject (or an initiative it concerns) has the minimum slack of
   its schedule component, so a slip moves the end date;
 - ``outcome_weight``: the largest share (0–1) of an objective's weight that the metrics
-  concerned carry.
+  concerned carry (a metric subject, the driver/driven of a causal link, the metrics the
+  initiatives concerned move).
 
 Rules (pure, no I/O; `rate` for one finding, thresholds below):
 
@@ -35,8 +36,9 @@ NAMES = {INFO: "info", WARNING: "warning", CRITICAL: "critical"}
 CRITICAL_MONEY = 1_000_000.0
 #: Benefits that make a signal on the critical path critical.
 PATH_MONEY = 250_000.0
-#: Share of an objective's weight that makes a signal about its metric critical.
-CRITICAL_WEIGHT = 0.5
+#: Share of an objective's weight that makes a signal about its metric critical: more
+#: than half (an objective measured by two equal metrics is not "carried" by either).
+CRITICAL_WEIGHT = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,10 @@ def money_text(amount: float, currency: str = "EUR") -> str:
     return f"{amount:.0f} {currency}"
 
 
+def _weight(weight: float) -> str:
+    return f"a metric it concerns carries {weight:.0%} of its objective's weight"
+
+
 def _at_stake(stake: Stake, currency: str) -> str:
     """The biggest thing at stake, as the end of a sentence."""
     money = max(0.0, stake.money)
@@ -76,7 +82,7 @@ def _at_stake(stake: Stake, currency: str) -> str:
     if money > 0:
         return f"concerns initiatives carrying {money_text(money, currency)} of benefits"
     if stake.outcome_weight > 0:
-        return f"the metric carries {stake.outcome_weight:.0%} of its objective's weight"
+        return f"{_weight(stake.outcome_weight)}"
     if stake.critical_path:
         return "on the critical path of its schedule (no benefits recorded)"
     return "no benefits, critical path or objective weight depend on it"
@@ -103,7 +109,7 @@ def rate(base: int, stake: Stake, signal: bool = True, currency: str = "EUR") ->
         level = min(level, WARNING)
     if level == CRITICAL and weight >= CRITICAL_WEIGHT and not (
             money >= CRITICAL_MONEY or (stake.critical_path and money >= PATH_MONEY)):
-        why = f"the metric carries {weight:.0%} of its objective's weight"
+        why = _weight(weight)
     else:
         why = _at_stake(stake, currency)
     kind = "" if signal else " (hygiene)"
