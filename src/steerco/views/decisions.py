@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from steerco.core.snapshot import rows_of
 from steerco.db.enums import DecisionKind, EscalationState
 from steerco.db.models import AuditEntry, Decision, Escalation, Initiative, Metric
 from steerco.evidence.service import CACHE, STATUS_NAMES
@@ -62,28 +63,38 @@ def subject_reading(s: Session, ws: int, subject: tuple[str, int] | None,
         subject = (esc.subject_kind, esc.subject_id)
     if subject is None:
         return None
-    kind, key = subject
-    if kind == "metric":
-        m = s.get(Metric, key)
-        if m is None or m.workspace_id != ws:
-            return None
+    return readings(s, ws, [subject]).get(subject)
+
+
+def readings(s: Session, ws: int,
+             subjects: list[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any]]:
+    """`subject_reading` of many subjects at once (two queries and one engine read)."""
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    metric_keys = sorted({k for kind, k in subjects if kind == "metric"})
+    ini_keys = sorted({k for kind, k in subjects if kind == "initiative"})
+    if metric_keys:
         st = CACHE.state(s, ws, workspace_today(s, ws))
-        rows = st.snapshot.metrics.ids.tolist()
-        out: dict[str, Any] = {"target_value": m.target_value,
-                               "target_date": m.target_date.isoformat()}
-        if key in rows:
-            r = rows.index(key)
-            mr = st.evaluation.metrics
-            out.update(status=STATUS_NAMES[int(mr.status.status[r])],
-                       forecast=_finite(mr.forecast[r]), p_hit=_finite(mr.p_hit[r]))
-        return out
-    if kind == "initiative":
-        ini = s.get(Initiative, key)
-        if ini is None or ini.workspace_id != ws:
-            return None
-        return {"status": "stopped" if ini.stopped else "running",
-                "due_date": ini.due_date.isoformat() if ini.due_date else None}
-    return None
+        mr = st.evaluation.metrics
+        for i in range(0, len(metric_keys), 500):
+            chunk = metric_keys[i:i + 500]
+            found = list(s.execute(select(Metric.id, Metric.target_value, Metric.target_date)
+                                   .where(Metric.workspace_id == ws, Metric.id.in_(chunk))))
+            rows = rows_of(st.snapshot.metrics.ids, [int(k) for k, _, _ in found]).tolist()
+            for (key, target, day), r in zip(found, rows, strict=True):
+                reading: dict[str, Any] = {"target_value": target,
+                                           "target_date": day.isoformat()}
+                if r >= 0:
+                    reading.update(status=STATUS_NAMES[int(mr.status.status[r])],
+                                   forecast=_finite(mr.forecast[r]), p_hit=_finite(mr.p_hit[r]))
+                out[("metric", int(key))] = reading
+    for i in range(0, len(ini_keys), 500):
+        for key, stopped, due in s.execute(select(
+                Initiative.id, Initiative.stopped, Initiative.due_date).where(
+                Initiative.workspace_id == ws, Initiative.id.in_(ini_keys[i:i + 500]))):
+            out[("initiative", int(key))] = {
+                "status": "stopped" if stopped else "running",
+                "due_date": due.isoformat() if due else None}
+    return out
 
 
 @dataclass
@@ -162,18 +173,23 @@ def _owners(s: Session, ws: int, subjects: set[tuple[str, int]]) -> dict[tuple[s
     return out
 
 
-def decision_log(s: Session, ws: int, f: LogFilters, limit: int = 500) -> list[dict[str, Any]]:
-    """Decisions, newest first, each with the signal that forced it (its escalation), who
-    decided and when, the change it carried out, and its subject then and now."""
+def decision_log(s: Session, ws: int, f: LogFilters, limit: int = 200,
+                 only: int | None = None) -> list[dict[str, Any]]:
+    """Decisions (the newest `limit`, or just decision `only`), newest first, each with the
+    signal that forced it (its escalation), who decided and when, the change it carried
+    out, and its subject then and now."""
     q = select(Decision).where(Decision.workspace_id == ws)
+    if only is not None:
+        q = q.where(Decision.id == only)
     if f.kind is not None:
         q = q.where(Decision.kind == f.kind)
     if f.since is not None:
         q = q.where(Decision.decided_on >= f.since)
     if f.until is not None:
         q = q.where(Decision.decided_on <= f.until)
+    # the unit and owner filters are applied in Python: read more than is shown
     decisions = list(s.scalars(q.order_by(Decision.decided_on.desc(), Decision.id.desc())
-                               .limit(limit)))
+                               .limit(limit * 10)))
     subjects = {(d.subject_kind, d.subject_id) for d in decisions
                 if d.subject_kind is not None and d.subject_id is not None}
     units = PlacementRepository(s, ws).units_of(subjects)
@@ -185,6 +201,7 @@ def decision_log(s: Session, ws: int, f: LogFilters, limit: int = 500) -> list[d
     if f.owner is not None:
         decisions = [d for d in decisions
                      if owners.get((d.subject_kind or "", d.subject_id or 0)) == f.owner]
+    decisions = decisions[:limit]
     escs = {e.id: e for e in s.scalars(select(Escalation).where(
         Escalation.workspace_id == ws,
         Escalation.id.in_([d.escalation_id for d in decisions if d.escalation_id])))}
@@ -193,12 +210,11 @@ def decision_log(s: Session, ws: int, f: LogFilters, limit: int = 500) -> list[d
     people = person_names(s, ws, [d.decided_by_id for d in decisions]
                           + list(owners.values()))
     unit_label = unit_names(s, ws, [u for u in units.values() if u is not None])
-    now_cache: dict[tuple[str, int], dict[str, Any] | None] = {}
+    now = readings(s, ws, [(d.subject_kind, d.subject_id) for d in decisions
+                           if d.subject_kind is not None and d.subject_id is not None])
     out = []
     for d, ref in zip(decisions, refs, strict=True):
         subj = (d.subject_kind or "", d.subject_id or 0)
-        if subj not in now_cache:
-            now_cache[subj] = subject_reading(s, ws, subj) if d.subject_kind else None
         esc = escs.get(d.escalation_id or -1)
         out.append({
             "d": d, "kind": KIND_LABELS.get(d.kind, d.kind.value), "subject": labels.get(
@@ -209,7 +225,7 @@ def decision_log(s: Session, ws: int, f: LogFilters, limit: int = 500) -> list[d
             "signal": None if esc is None else {
                 "kind": esc.signal_kind, "summary": esc.summary, "rung": esc.rung,
                 "opened_at": esc.opened_at, "id": esc.id},
-            "effect": d.effect, "then": d.subject_then, "now": now_cache[subj]})
+            "effect": d.effect, "then": d.subject_then, "now": now.get(subj)})
     return out
 
 

@@ -85,8 +85,7 @@ def _render(request: Request, s: Session, user: PageUser, row: views.EscalationR
     decision = views.decision_of(s, ws, row.e.id)
     log = []
     if decision is not None:
-        log = [x for x in views.decision_log(s, ws, views.LogFilters())
-               if x["d"].id == decision.id]
+        log = views.decision_log(s, ws, views.LogFilters(), only=decision.id)
     reading = views.subject_reading(s, ws, (row.e.subject_kind, row.e.subject_id))
     labels = _labels_in(s, ws, [row.e.summary])
     if request.headers.get("hx-request"):  # htmx swaps only 2xx answers into the page
