@@ -81,6 +81,8 @@ def _pages(k: dict[str, int]) -> dict[str, str]:
         "findings_kind": "/findings?kind=broken_dependency", "units": "/units?page=5",
         "unit": f"/units/org_{k['unit']}", "admin_people": "/admin/people?page=10",
         "admin_tokens": "/admin/tokens",
+        "findings_new": "/findings", "findings_by_subject": "/findings?view=all&group=subject",
+        "escalations": "/escalations?who=all", "decisions": "/decisions",
     }
 
 

@@ -151,6 +151,9 @@ def build(engine: Engine, t: Tenant, kind: str, unit: int, owner: int) -> dict[s
                 dec = record_decision(s, ws, {"escalation_id": esc.id, "kind": "accept_risk",
                                               "rationale": "Known"}, decided_by=owner)
                 ids["escalation"], ids["id"] = ids["id"], f"dec_{dec.id}"
+        elif kind == "finding":
+            # A finding about a metric `owner` owns in `unit`, by its stable key.
+            ids["id"] = f"stale_metric:met_{_metric(s, ws, owner)}"
         elif kind == "review":
             rev = create_review(s, ws, {"kind": "weekly_ops", "title": "Weekly",
                                         "scheduled_for": "2026-03-02", "org_unit_id": unit,

@@ -12,6 +12,7 @@ A route of the app without a row fails `test_every_route_has_a_row`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -221,6 +222,12 @@ ROUTES: list[Row] = [
       if_match=True),
     r("POST", "/escalations/{id}/assign", "escalation", 200, BUT_VIEWER, WS, if_match=True,
       body=lambda d: {"assignee_id": d["owner"]}),
+    r("POST", "/escalations/{id}/snooze", "escalation", 200, BUT_VIEWER, WS, if_match=True,
+      body=lambda d: {"until": (dt.date.today() + dt.timedelta(days=7)).isoformat(),
+                      "reason": "Waiting for the supplier"}),
+    r("GET", "/finding-triage", "none", 200, ALL, ALL, other_ws=200),
+    r("POST", "/finding-triage", "finding", 200, BUT_VIEWER, WS, other_ws=422,
+      body=lambda d: {"finding_key": d["id"], "action": "acknowledge"}),
     r("GET", "/decisions", "none", 200, ALL, ALL, other_ws=200),
     r("POST", "/decisions", "escalation", 201, BUT_VIEWER, WS, other_ws=422,
       body=lambda d: {"escalation_id": d["id"], "kind": "replan_date", "rationale": "Later"}),

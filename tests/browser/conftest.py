@@ -54,6 +54,9 @@ class World:
     database: str = ""  # the served database's URL (a test may write to it directly)
     #: The demo's own logins (password DEMO_PASSWORD): (login, role).
     demo: list[tuple[str, str]] = field(default_factory=list)
+    #: Write a number of days here to move the server's clock (tests/browser/app_factory.py);
+    #: delete the file to go back to the real time.
+    clock_file: str = ""
 
 
 def _seed(url: str) -> World:
@@ -125,7 +128,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     url = f"sqlite:///{tmp / 'steerco.db'}"
     w = _seed(url)
     w.database = url
-    env = {"STEERCO_DATABASE_URL": url, "STEERCO_EVIDENCE_DIR": str(tmp / "evidence")}
+    w.clock_file = str(tmp / "clock-days")
+    env = {"STEERCO_DATABASE_URL": url, "STEERCO_EVIDENCE_DIR": str(tmp / "evidence"),
+           "STEERCO_TEST_CLOCK_FILE": w.clock_file}
     with uvicorn_server("tests.browser.app_factory:build", env, tmp, "/login") as w.url:
         yield w
 

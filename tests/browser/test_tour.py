@@ -21,6 +21,8 @@ PAGES: list[tuple[str, Callable[[World], str]]] = [
     ("initiative", lambda w: f"/initiatives/ini_{w.initiative}"),
     ("explorer", lambda w: "/explorer"),
     ("findings", lambda w: "/findings"),
+    ("escalations", lambda w: "/escalations?who=all"),
+    ("decisions", lambda w: "/decisions"),
     ("units", lambda w: "/units"),
     ("unit", lambda w: f"/units/org_{w.unit}"),
     ("admin", lambda w: "/admin"),

@@ -87,7 +87,10 @@ def pages(demo: Demo) -> list[str]:
             f"/metrics/met_{demo.metric}", "/initiatives", "/initiatives/ini_1", "/explorer",
             "/explorer?unit=org_1", "/findings", "/findings?kind=broken_dependency&page=2",
             "/units", "/units/org_1", "/admin", "/admin/people", "/admin/themes",
-            "/admin/cadences", "/admin/tokens", "/cockpit?unit=org_1", "/accuracy"]
+            "/admin/cadences", "/admin/tokens", "/cockpit?unit=org_1", "/accuracy",
+            "/escalations", "/escalations?who=all", "/decisions",
+            "/decisions?kind=stop&since=2026-01-01", "/findings?view=all&group=subject",
+            "/findings?view=snoozed"]
 
 
 def test_every_page_answers_200_for_the_strategy_office(demo: Demo) -> None:

@@ -107,6 +107,13 @@ class EscalationState(enum.StrEnum):
     RESOLVED = "resolved"
 
 
+class TriageState(enum.StrEnum):
+    """Where a finding stands with the people who must act on it."""
+
+    ACKNOWLEDGED = "acknowledged"
+    ACCEPTED = "accepted"
+
+
 class DecisionKind(enum.StrEnum):
     ACCEPT_RISK = "accept_risk"
     REALLOCATE = "reallocate"

@@ -284,8 +284,18 @@ class FindingSubject(BaseModel):
 
 class Finding(BaseModel):
     kind: str
-    severity: int
+    severity: int = Field(description="1 info, 2 warning, 3 critical: from what is at stake "
+                                      "(benefits, critical path, outcome weight)")
     severity_name: str
+    severity_reason: str | None = Field(
+        default=None, description="Why, in one sentence: \"critical: on the critical path "
+                                  "of an initiative carrying 1.2 M EUR of benefits\"")
+    kind_severity: int | None = Field(default=None,
+                                      description="The severity of the kind alone")
+    impact: dict[str, Any] | None = Field(
+        default=None, description="What is at stake: money, critical_path, outcome_weight")
+    key: str | None = Field(default=None, description="The finding's stable key "
+                                                      "(POST /finding-triage)")
     subject: FindingSubject
     person_id: str | None
     explanation: str

@@ -37,6 +37,7 @@ from steerco.db.models import (
     PlannedBenefit,
     Rule,
     Theme,
+    Workspace,
 )
 from steerco.evidence.repository import columns, day_number
 from steerco.kit.dates import NO_DAY
@@ -203,3 +204,8 @@ class FindingsRepository:
 
         return [np.array([x[0] for x in rows], dtype=str), key(1), key(2), key(3),
                 np.array([bool(x[4]) for x in rows], dtype=bool)]
+
+    def currency(self) -> str:
+        """The workspace's currency code (EUR when unset)."""
+        return str(self.session.scalar(select(Workspace.currency).where(
+            Workspace.id == self.workspace_id)) or "EUR")

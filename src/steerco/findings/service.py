@@ -30,6 +30,7 @@ from steerco.core.impact import run as run_impact
 from steerco.core.orgtree import Org
 from steerco.core.outcome_signals import InitiativeLinks, cross_team_conflicts, green_dashboard
 from steerco.core.schedule import NEVER, Schedule
+from steerco.core.severity import NAMES, Stake, rate
 from steerco.core.snapshot import Snapshot, rows_of
 from steerco.db.repository import table_generations
 from steerco.evidence.service import CACHE, ENGINE_TABLES, STATUS_NAMES
@@ -285,8 +286,113 @@ def findings(session: Session, workspace_id: int, as_of: dt.date,
     m = load_model(session, workspace_id, as_of)
     out = [finding_json(f) for b in run_findings(m, None if kind is None else [kind])
            for f in b.rows()]
-    out.sort(key=lambda f: (-f["severity"], KINDS.index(f["kind"])))
-    return out
+    return rate_findings(m, out, FindingsRepository(session, workspace_id).currency())
+
+
+# --- severity from impact -----------------------------------------------------------------
+
+
+def finding_key(f: dict[str, Any]) -> str:
+    """The stable key of a finding (JSON): kind and subject, like
+    ``stale_metric:met_12`` — what triage state is kept under."""
+    return f"{f['kind']}:{f['subject']['id']}"
+
+
+class _Stakes:
+    """What is at stake per initiative and metric of a model (see core.severity)."""
+
+    def __init__(self, m: Model) -> None:
+        self.m = m
+        money: dict[int, float] = {}
+        for ini, amount in zip(m.savings.initiative.tolist(), m.savings.amount.tolist(),
+                               strict=True):
+            if np.isfinite(amount):
+                money[int(ini)] = money.get(int(ini), 0.0) + float(amount)
+        self.money = money
+        g = m.snap.graph
+        n_o = int(g.total_w.shape[0])
+        obj = np.repeat(np.arange(n_o), np.diff(g.in_met_ptr)[:n_o])
+        share = np.zeros(m.snap.metrics.n)
+        if obj.size:
+            tot = g.total_w[obj]
+            w = np.where(tot > 0, g.in_met_w[:obj.size] / np.where(tot > 0, tot, 1), 0.0)
+            np.maximum.at(share, g.in_met_metric[:obj.size], w)
+        self.weight = dict(zip(m.snap.metrics.ids.tolist(), share.tolist(), strict=True))
+        links: dict[int, list[int]] = {}
+        for ini, met in zip(m.links.link_initiative.tolist(), m.links.link_metric.tolist(),
+                            strict=True):
+            links.setdefault(int(ini), []).append(int(met))
+        self.metrics_of = links
+        ini = m.wg.initiatives
+        self.ini_row = {int(k): i for i, k in enumerate(ini.ids.tolist())}
+        self.ms_row = {int(k): i for i, k in enumerate(m.wg.milestones.ids.tolist())}
+
+    def critical(self, kind: str, key: int) -> bool:
+        sched = self.m.schedule
+        if kind == "milestone" and key in self.ms_row:
+            return bool(sched.critical[self.ms_row[key]])
+        if kind == "initiative" and key in self.ini_row:
+            node = int(self.m.wg.initiative_node([self.ini_row[key]])[0])
+            return bool(sched.critical[node])
+        return False
+
+    def of(self, f: dict[str, Any]) -> Stake:
+        inis = initiatives_concerned(self.m, f)
+        money = sum(self.money.get(i, 0.0) for i in inis)
+        subj = f["subject"]
+        kind, key = subj["kind"], _key(subj["id"])
+        ev = f["evidence"]
+        path = key is not None and self.critical(kind, key)
+        for end in ("provider", "consumer"):
+            ref = ev.get(end)
+            if isinstance(ref, str):
+                prefix = ref.partition("_")[0]
+                k = _key(ref)
+                if k is not None:
+                    path = path or self.critical(
+                        "milestone" if prefix == PREFIXES["milestone"] else "initiative", k)
+        path = path or any(self.critical("initiative", i) for i in inis)
+        metrics = set()
+        if kind == "metric" and key is not None:
+            metrics.add(key)
+        for name in ("driver", "driven"):
+            k = _key(ev.get(name))
+            if k is not None:
+                metrics.add(k)
+        for i in inis:
+            metrics.update(self.metrics_of.get(i, []))
+        weight = max((self.weight.get(k, 0.0) for k in metrics), default=0.0)
+        return Stake(money=money, critical_path=path, outcome_weight=weight)
+
+
+def _key(ref: Any) -> int | None:
+    if not isinstance(ref, str):
+        return None
+    rest = ref.partition("_")[2]
+    return int(rest) if rest.isdigit() else None
+
+
+def rate_findings(m: Model, rows: list[dict[str, Any]],
+                  currency: str = "EUR") -> list[dict[str, Any]]:
+    """Give every finding (JSON) its impact-based severity (`steerco.core.severity`):
+    ``severity`` / ``severity_name`` become the rated ones, ``kind_severity`` keeps the
+    kind's own, ``severity_reason`` says why in one sentence and ``impact`` holds what is
+    at stake (money, critical_path, outcome_weight). Returns `rows`, most urgent first."""
+    stakes = _Stakes(m)
+    signal = set(SIGNAL_KINDS)
+    ranks: dict[int, tuple[Any, ...]] = {}
+    for f in rows:
+        stake = stakes.of(f)
+        r = rate(int(f["severity"]), stake, f["kind"] in signal, currency)
+        f["kind_severity"] = f["severity"]
+        f["severity"], f["severity_name"] = r.severity, NAMES[r.severity]
+        f["severity_reason"] = r.reason
+        f["impact"] = {"money": round(stake.money, 2), "critical_path": stake.critical_path,
+                       "outcome_weight": round(stake.outcome_weight, 4)}
+        f["key"] = finding_key(f)
+        ranks[id(f)] = (*r.rank, -KINDS.index(f["kind"]))
+    rows.sort(key=lambda f: ranks[id(f)], reverse=True)
+    return rows
 
 
 # --- what-if ------------------------------------------------------------------------------

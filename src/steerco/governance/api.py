@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from steerco.authz import scopes
@@ -16,6 +17,7 @@ from steerco.governance.repository import (
     ReviewActionRepository,
     ReviewRepository,
     RuleRepository,
+    TriageRepository,
 )
 from steerco.governance.schemas import (
     ActionCreate,
@@ -24,6 +26,7 @@ from steerco.governance.schemas import (
     DecisionRead,
     EscalationAssign,
     EscalationRead,
+    EscalationSnooze,
     ItemDiscussed,
     ReviewCreate,
     ReviewRead,
@@ -33,6 +36,7 @@ from steerco.governance.schemas import (
     RuleUpdate,
 )
 from steerco.governance.service import (
+    SUBJECT_REPOSITORIES,
     acknowledge_escalation,
     add_action,
     archive_rule,
@@ -45,10 +49,12 @@ from steerco.governance.service import (
     generate_agenda,
     record_decision,
     set_discussed,
+    snooze_escalation,
     subject_ref,
     update_review,
     update_rule,
 )
+from steerco.governance.triage import TriageRequest, triage_finding, triage_subject
 from steerco.http.auth import Ctx, Reader, Writer
 from steerco.http.items import IdPath, item_routes
 from steerco.http.page_cache import cached_list
@@ -73,7 +79,8 @@ from steerco.http.rest import (
     stale_guard,
     unit_moves,
 )
-from steerco.kit.ids import parse_id
+from steerco.kit.ids import format_id, parse_id
+from steerco.views.decisions import subject_reading
 from steerco.views.work import WORK
 
 router = APIRouter(tags=["governance"])
@@ -188,6 +195,77 @@ def post_assign(id: IdPath, body: EscalationAssign, ctx: Writer, response: Respo
         return _escalation(s, ctx.ws, row)
 
 
+@router.post("/escalations/{id}/snooze", response_model=EscalationRead,
+             responses=VERSIONED_ERRORS,
+             summary="Snooze an escalation until a later day, with a reason")
+def post_snooze(id: IdPath, body: EscalationSnooze, ctx: Writer, response: Response,
+                if_match: str | None = IfMatch) -> EscalationRead:
+    key = path_key(id, "escalation")
+    with stale_guard(ctx, _version(ctx, EscalationRepository, key)), ctx.write() as s:
+        row = EscalationRepository(s, ctx.ws).get(key)
+        sc = scopes.of_escalation(s, ctx.ws, row)
+        ctx.principal.require(s, "steer", sc.unit, sc.owners)
+        check_version(row.version, if_match)
+        row = snooze_escalation(s, ctx.ws, key, body)
+        set_etag(response, row.version)
+        return _escalation(s, ctx.ws, row)
+
+
+# --- finding triage ---------------------------------------------------------------------
+
+
+class TriageBody(TriageRequest):
+    finding_key: str = Field(min_length=3, max_length=200,
+                             description="KIND:SUBJECT, like `stale_metric:met_12` (the "
+                                         "`key` of a finding)")
+
+
+class TriageRead(BaseModel):
+    finding_key: str
+    state: str | None
+    assignee_id: str | None
+    snoozed_until: dt.date | None
+    snooze_reason: str | None
+    seen_severity: int | None
+    seen_on: dt.date | None
+    by_id: str | None
+    version: int
+
+
+def _triage(row: Any) -> TriageRead:
+    return TriageRead(
+        finding_key=row.finding_key, state=None if row.state is None else row.state.value,
+        assignee_id=None if row.assignee_id is None else format_id("person", row.assignee_id),
+        snoozed_until=row.snoozed_until, snooze_reason=row.snooze_reason,
+        seen_severity=row.seen_severity, seen_on=row.seen_on,
+        by_id=None if row.by_id is None else format_id("person", row.by_id),
+        version=row.version)
+
+
+@router.get("/finding-triage", response_model=list[TriageRead], responses=READ_ERRORS,
+            summary="What people did about findings (acknowledged, assigned, snoozed, "
+                    "accepted), by finding key")
+def list_triage(ctx: Reader) -> list[TriageRead]:
+    with ctx.read() as s:
+        return [_triage(r) for r in TriageRepository(s, ctx.ws).all_by_key().values()]
+
+
+@router.post("/finding-triage", response_model=TriageRead, responses=WRITE_ERRORS,
+             summary="Acknowledge, assign, snooze (until a day, with a reason), accept or "
+                     "reopen a finding")
+def post_triage(body: TriageBody, ctx: Writer) -> TriageRead:
+    kind, subject = triage_subject(body.finding_key)
+    with ctx.write() as s:
+        if kind in SUBJECT_REPOSITORIES and subject is not None:
+            SUBJECT_REPOSITORIES[kind](s, ctx.ws).require(subject, "finding_key")
+        sc = scopes.of_subject(s, ctx.ws, kind, subject)
+        ctx.principal.require(s, "steer", sc.unit, sc.owners)
+        request = TriageRequest.model_validate(body.model_dump(exclude={"finding_key"}))
+        row = triage_finding(s, ctx.ws, body.finding_key, request,
+                             ctx.principal.person_id)
+        return _triage(row)
+
+
 # --- decisions --------------------------------------------------------------------------
 
 
@@ -224,7 +302,10 @@ def post_decision(body: DecisionCreate, ctx: Writer, response: Response) -> Deci
             subject = decision_subject(body)
             sc = scopes.of_subject(s, ctx.ws, *subject) if subject else Scope(None)
         ctx.principal.require(s, "steer", sc.unit, sc.owners)
-        row = record_decision(s, ctx.ws, body, ctx.principal.person_id)
+        row = record_decision(s, ctx.ws, body, ctx.principal.person_id,
+                              subject_then=subject_reading(s, ctx.ws, decision_subject(
+                                  body) if body.escalation_id is None else None,
+                                  body.escalation_id))
         set_etag(response, row.version)
         return _decision(s, ctx.ws, row)
 

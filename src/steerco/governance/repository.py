@@ -16,6 +16,7 @@ from steerco.db.models import (
     Decision,
     Dependency,
     Escalation,
+    FindingTriage,
     Initiative,
     Metric,
     MetricObjective,
@@ -252,3 +253,19 @@ class LadderRepository:
                             payload=payload, created_at=now)
         self.session.add(msg)
         return msg
+
+
+class TriageRepository(Repository[FindingTriage]):
+    """What people did about findings, by the finding's stable key."""
+
+    model = FindingTriage
+    kind = "finding_triage"
+
+    def by_key(self, key: str) -> FindingTriage | None:
+        row: FindingTriage | None = self.session.scalar(
+            self.scoped().where(FindingTriage.finding_key == key))
+        return row
+
+    def all_by_key(self) -> dict[str, FindingTriage]:
+        """Every triage row of the workspace, by finding key (one query)."""
+        return {r.finding_key: r for r in self.session.scalars(self.scoped())}

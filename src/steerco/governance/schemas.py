@@ -126,6 +126,8 @@ class EscalationRead(BaseModel):
     escalated_at: dt.datetime | None
     acknowledged_at: dt.datetime | None
     resolved_at: dt.datetime | None
+    snoozed_until: dt.date | None = None
+    snooze_reason: str | None = None
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -133,6 +135,11 @@ class EscalationRead(BaseModel):
 
 class EscalationAssign(Strict):
     assignee_id: Ref
+
+
+class EscalationSnooze(Strict):
+    until: dt.date = Field(description="Back in the inbox on this day")
+    reason: str = Field(min_length=1, max_length=2000, description="Why it can wait")
 
 
 # --- decisions --------------------------------------------------------------------------
@@ -150,6 +157,13 @@ class DecisionCreate(Strict):
         default=None, description="What was decided about (like `ini_4`), when there is no "
                                   "escalation; with one, its subject")
     decided_on: dt.date | None = Field(default=None, description="Default: today")
+    new_target_value: float | None = Field(
+        default=None, allow_inf_nan=False,
+        description="replan_target on a metric: its new target value (carried out with "
+                    "the decision, in the same transaction)")
+    new_target_date: dt.date | None = Field(
+        default=None, description="replan_target / replan_date on a metric: its new "
+                                  "target date")
 
 
 class DecisionRead(BaseModel):
@@ -165,6 +179,11 @@ class DecisionRead(BaseModel):
     subject_id: str | None
     decided_by_id: str
     decided_on: dt.date
+    effect: dict[str, Any] | None = Field(
+        default=None, description="The change it carried out: entity, id and "
+                                  "changes {field: [before, after]}")
+    subject_then: dict[str, Any] | None = Field(
+        default=None, description="Its subject's status and forecast when decided")
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime

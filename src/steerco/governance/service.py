@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from steerco.db.enums import EscalationState
+from steerco.db.enums import DecisionKind, EscalationState
 from steerco.db.models import Decision, Escalation, Review, ReviewAction, Rule
 from steerco.db.repository import Repository
 from steerco.dependencies.repository import DependencyRepository
@@ -34,6 +34,7 @@ from steerco.governance.schemas import (
     ActionCreate,
     DecisionCreate,
     EscalationAssign,
+    EscalationSnooze,
     ItemDiscussed,
     ReviewCreate,
     ReviewUpdate,
@@ -45,13 +46,14 @@ from steerco.initiatives.repository import (
     InitiativeRepository,
     MilestoneRepository,
 )
+from steerco.initiatives.service import stop_initiative
 from steerco.kit import clock
 from steerco.kit.dates import from_day
 from steerco.kit.errors import Conflict, FieldError, ValidationFailed
 from steerco.kit.ids import PREFIXES, article, format_id, parse_any, parse_id
 from steerco.kit.validation import parse
 from steerco.metrics.repository import CausalLinkRepository, MetricRepository
-from steerco.metrics.service import get_metric
+from steerco.metrics.service import get_metric, update_metric
 from steerco.objectives.repository import ObjectiveRepository
 from steerco.org.service import (
     apply_changes,
@@ -190,6 +192,22 @@ def assign_escalation(session: Session, workspace_id: int, key: int,
     return esc
 
 
+def snooze_escalation(session: Session, workspace_id: int, key: int,
+                      data: EscalationSnooze | dict[str, Any],
+                      today: dt.date | None = None) -> Escalation:
+    """Take an escalation out of the inbox until a later day, with a reason (it keeps its
+    rung and assignee, and is back on that day)."""
+    from steerco.governance.triage import snooze_checks
+
+    body = parse(EscalationSnooze, data)
+    esc = EscalationRepository(session, workspace_id).get(key)
+    _unresolved(esc, "snoozed")
+    snooze_checks(body.until, body.reason, today or workspace_today(session, workspace_id))
+    esc.snoozed_until, esc.snooze_reason = body.until, body.reason.strip()
+    session.flush()
+    return esc
+
+
 # --- decisions --------------------------------------------------------------------------
 
 
@@ -218,12 +236,76 @@ def decision_subject(data: DecisionCreate | dict[str, Any]) -> Subject | None:
     return kind, key
 
 
+#: Decisions that change their subject, and the metric fields they may change.
+REPLANS = {DecisionKind.REPLAN_TARGET: ("target_value", "target_date"),
+           DecisionKind.REPLAN_DATE: ("target_date",)}
+
+
+def _planned_effect(body: DecisionCreate, subject: Subject) -> dict[str, Any]:
+    """The changes a decision names, checked before anything is written: {field: value}
+    on its subject. Raises ValidationFailed naming the field otherwise."""
+    given: dict[str, Any] = {k: v for k, v in (("target_value", body.new_target_value),
+                               ("target_date", body.new_target_date)) if v is not None}
+    allowed = REPLANS.get(body.kind, ())
+    for field in given:
+        if field not in allowed:
+            name = f"new_{field}"
+            raise ValidationFailed(FieldError(
+                name, f"a {body.kind.value.replace('_', ' ')} decision cannot set a new "
+                      f"{field.replace('_', ' ')}" + (" (re-plan the target for that)"
+                                                      if allowed else ""),
+                given[field] if not isinstance(given[field], dt.date)
+                else given[field].isoformat()))
+    if given and subject[0] != "metric":
+        raise ValidationFailed(FieldError(
+            "new_target_value" if "target_value" in given else "new_target_date",
+            f"only a metric has a target; this decision is about {article(subject[0])}"))
+    return given
+
+
+def _carry_out(session: Session, workspace_id: int, decision: Decision,
+               kind: DecisionKind, subject: Subject, changes: dict[str, Any]) -> None:
+    """Make the change a decision names through the owning service (same rules, same
+    audit), with the audit's actor naming the decision; record it on the decision."""
+    entity, key = subject
+    effect: dict[str, Any] | None = None
+    actor = session.info.get("actor", "system")
+    session.info["actor"] = f"{actor} by decision {format_id('decision', decision.id)}"[:100]
+    try:
+        if changes:
+            metric = MetricRepository(session, workspace_id).get(key)
+            before = {f: getattr(metric, f) for f in changes}
+            update_metric(session, workspace_id, key, changes)
+            effect = {"entity": "metric", "id": format_id("metric", key), "changes": {
+                f: [_plain(before[f]), _plain(getattr(metric, f))] for f in changes}}
+        elif kind is DecisionKind.STOP and entity == "initiative":
+            ini = InitiativeRepository(session, workspace_id).get(key)
+            was = bool(ini.stopped)
+            stop_initiative(session, workspace_id, key)
+            effect = {"entity": "initiative", "id": format_id("initiative", key),
+                      "changes": {"stopped": [was, True]}}
+    finally:
+        session.info["actor"] = actor
+    if effect is not None:
+        decision.effect = effect
+        session.flush()
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def record_decision(session: Session, workspace_id: int, data: DecisionCreate | dict[str, Any],
-                    decided_by: int, today: dt.date | None = None) -> Decision:
+                    decided_by: int, today: dt.date | None = None,
+                    subject_then: dict[str, Any] | None = None) -> Decision:
     """Record a decision; one about an escalation resolves it in the same transaction.
 
     A decision needs an escalation or a subject. An escalation that is already resolved
-    is a conflict (it has its decision), not a second decision.
+    is a conflict (it has its decision), not a second decision. A re-plan carries out the
+    new target / date it names on its metric, and a stop stops its initiative, in the
+    same transaction through the metrics / initiatives services (a refusal there leaves
+    nothing written once the caller rolls back); `effect` records the change and
+    `subject_then` (the caller's reading of the subject's status and forecast) stays with it.
     """
     body = parse(DecisionCreate, data)
     subject = decision_subject(body)
@@ -250,11 +332,14 @@ def record_decision(session: Session, workspace_id: int, data: DecisionCreate | 
         review = ReviewRepository(session, workspace_id).require(
             parse_id(body.review_id, "review", "review_id"), "review_id")
     decided_by_person = require_person(session, workspace_id, decided_by, "decided_by_id")
+    changes = _planned_effect(body, subject)
     decision = DecisionRepository(session, workspace_id).add(Decision(
         workspace_id=workspace_id, kind=body.kind, rationale=body.rationale,
         escalation_id=esc.id if esc else None, review_id=review.id if review else None,
         subject_kind=subject[0], subject_id=subject[1], decided_by_id=decided_by_person.id,
-        decided_on=body.decided_on or today or workspace_today(session, workspace_id)))
+        decided_on=body.decided_on or today or workspace_today(session, workspace_id),
+        subject_then=subject_then))
+    _carry_out(session, workspace_id, decision, body.kind, subject, changes)
     if esc is not None:
         esc.state = EscalationState.RESOLVED
         esc.resolved_at = clock.now()

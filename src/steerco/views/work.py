@@ -25,6 +25,7 @@ from steerco.db.models import Workspace
 from steerco.db.repository import table_generations
 from steerco.evidence.service import CACHE, ENGINE_TABLES
 from steerco.findings import service as fs
+from steerco.findings.repository import FindingsRepository
 from steerco.kit.ids import parse_key
 from steerco.org.service import workspace_today
 
@@ -57,6 +58,8 @@ class Work:
     by_subject: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     broken: dict[int, dict[str, Any]] = field(default_factory=dict)
     by_initiative: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Each finding by its stable key (kind:subject, `steerco.findings.service.finding_key`).
+    by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def of(self, public_id: str) -> list[dict[str, Any]]:
         return self.by_subject.get(public_id, [])
@@ -71,10 +74,11 @@ def _compute(s: Session, ws: int, day: dt.date) -> Work:
     generations = table_generations(s, ws, ENGINE_TABLES)
     m = fs.load_model(s, ws, day)
     rows = [fs.finding_json(f) for b in fs.run_findings(m) for f in b.rows()]
-    rows.sort(key=lambda f: (-f["severity"], fs.KINDS.index(f["kind"])))
+    rows = fs.rate_findings(m, rows, FindingsRepository(s, ws).currency())
     ev = cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
     w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations)
     for f in rows:
+        w.by_key.setdefault(f["key"], f)
         w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
         for ini in fs.initiatives_concerned(m, f):
             w.by_initiative.setdefault(ini, []).append(f)

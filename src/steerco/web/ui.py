@@ -24,6 +24,7 @@ from steerco.web.pages import (
     auth_pages,
     cockpit,
     corrections,
+    deciding,
     explorer,
     finance,
     initiative_edit,
@@ -105,7 +106,7 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     # initiatives: its /initiatives/{iid} would otherwise take /initiatives/new.
     for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metrics,
                    initiative_edit, work_items, finance, initiatives, explorer,
-                   findings_page, units, reviews, admin, accuracy):
+                   findings_page, units, reviews, admin, accuracy, deciding):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
     engine = getattr(app.state, "engine", None)

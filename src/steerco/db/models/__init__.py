@@ -14,7 +14,14 @@ from steerco.db.models.accounts import (
 from steerco.db.models.audit import AuditEntry
 from steerco.db.models.finance import BudgetLine, BudgetPlan, LedgerEntry
 from steerco.db.models.generations import TableGeneration
-from steerco.db.models.governance import Decision, Escalation, Review, ReviewAction, Rule
+from steerco.db.models.governance import (
+    Decision,
+    Escalation,
+    FindingTriage,
+    Review,
+    ReviewAction,
+    Rule,
+)
 from steerco.db.models.initiatives import (
     Dependency,
     Initiative,
@@ -46,6 +53,7 @@ __all__ = [
     "Decision",
     "Dependency",
     "Escalation",
+    "FindingTriage",
     "ForecastRecord",
     "IdempotencyKey",
     "Initiative",

@@ -5,11 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from steerco.db.base import Base, Entity, str_enum
-from steerco.db.enums import DecisionKind, EscalationState, ReviewKind
+from steerco.db.enums import DecisionKind, EscalationState, ReviewKind, TriageState
 
 
 class Rule(Entity, Base):
@@ -50,6 +61,9 @@ class Escalation(Entity, Base):
     escalated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Out of the inbox until this day (the workspace's calendar), and why.
+    snoozed_until: Mapped[dt.date | None] = mapped_column(Date)
+    snooze_reason: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
         Index("ix_escalations_ws_state", "workspace_id", "state"),
         Index("ix_escalations_ws_subject", "workspace_id", "subject_kind", "subject_id"),
@@ -108,4 +122,27 @@ class Decision(Entity, Base):
     subject_id: Mapped[int | None] = mapped_column(Integer)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
     decided_on: Mapped[dt.date] = mapped_column(Date)
+    #: The change the decision carried out, if any: {"entity": "metric", "id": 3,
+    #: "changes": {"target_value": [before, after]}}.
+    effect: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Its subject when decided: {"status": "off_track", "forecast": 88.0, ...}.
+    subject_then: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     __table_args__ = (Index("ix_decisions_ws_escalation", "workspace_id", "escalation_id"),)
+
+
+class FindingTriage(Entity, Base):
+    """What people did about one finding, kept under its stable key (kind + subject,
+    like ``stale_metric:met_12``) so it survives the findings being recomputed."""
+
+    __tablename__ = "finding_triage"
+    finding_key: Mapped[str] = mapped_column(String(200))
+    state: Mapped[TriageState | None] = mapped_column(str_enum(TriageState, "triage_state"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    snoozed_until: Mapped[dt.date | None] = mapped_column(Date)
+    snooze_reason: Mapped[str | None] = mapped_column(Text)
+    #: The severity it had when last triaged: worse than this is "new" again.
+    seen_severity: Mapped[int | None] = mapped_column(Integer)
+    seen_on: Mapped[dt.date | None] = mapped_column(Date)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    __table_args__ = (UniqueConstraint("workspace_id", "finding_key",
+                                       name="uq_finding_triage_ws_key"),)

@@ -19,6 +19,7 @@ from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.ids import format_id
 from steerco.views import Session
 from steerco.views import cockpit as views
+from steerco.views import decisions as decision_views
 from steerco.views import metrics as metric_views
 from steerco.views import objectives as objective_views
 from steerco.views.labels import labels_of
@@ -88,12 +89,16 @@ def my_work(request: Request, user: User, cpage: int = 1, fpage: int = 1) -> Res
         mine = [f for f in work.findings if f["person_id"] == format_id("person", me)]
         findings, fpager = page_of(mine, fpage, 10)
         escalations = views.open_escalations_of(s, ws, me)
+        inbox = decision_views.inbox(s, ws, me)
+        ids_in = decision_views.ID_IN_TEXT.findall
+        inbox_labels = labels_of(s, ws, {i for r in inbox for i in ids_in(r.e.summary)})
         initiatives = views.running_initiatives_of(s, ws, me)
         subject_labels = labels_of(s, ws, [f["subject"]["id"] for f in findings])
     overdue = sum(1 for d in due if d["overdue_days"] > 0)
     return render(request, "my_work.html", checkins=checkins, cpager=cpager,
                   owned=len(due), overdue=overdue, findings=findings, fpager=fpager,
                   escalations=escalations, initiatives=initiatives, link=link,
+                  inbox=inbox, inbox_labels=inbox_labels, named=decision_views.named,
                   subject_labels=subject_labels)
 
 
