@@ -158,20 +158,23 @@ class Dependencies(Handler):
         prov = self.node(ctx, "provider", v["provider"])
         cons = self.node(ctx, "consumer", v["consumer"])
         body = {k: v[k] for k in self.updatable if v[k] is not None}
-        for dep in ctx.repo.dependencies():
-            ends = (_end(dep.provider_milestone_id, dep.provider_initiative_id),
-                    _end(dep.consumer_milestone_id, dep.consumer_initiative_id))
-            if ends == (prov, cons):
-                changes = {k: (getattr(getattr(dep, k), "value", getattr(dep, k)), x)
-                           for k, x in body.items() if getattr(dep, k) != x}
-                if not changes:
-                    return "unchanged", {}
-                dependencies.update_dependency(ctx.session, ctx.workspace_id, dep.id,
-                                               {k: b for k, (_, b) in changes.items()})
-                return "update", changes
+        if ctx.dependency_index is None:
+            ctx.dependency_index = {
+                (_end(d.provider_milestone_id, d.provider_initiative_id),
+                 _end(d.consumer_milestone_id, d.consumer_initiative_id)): d
+                for d in ctx.repo.dependencies()}
+        dep = ctx.dependency_index.get((prov, cons))
+        if dep is not None:
+            changes = {k: (getattr(getattr(dep, k), "value", getattr(dep, k)), x)
+                       for k, x in body.items() if getattr(dep, k) != x}
+            if not changes:
+                return "unchanged", {}
+            dependencies.update_dependency(ctx.session, ctx.workspace_id, dep.id,
+                                           {k: b for k, (_, b) in changes.items()})
+            return "update", changes
         try:
-            dependencies.create_dependency(ctx.session, ctx.workspace_id,
-                                           {"provider": prov, "consumer": cons, **body})
+            ctx.dependency_index[(prov, cons)] = dependencies.create_dependency(
+                ctx.session, ctx.workspace_id, {"provider": prov, "consumer": cons, **body})
         except SteercoError as exc:
             if exc.errors and "cycle" in exc.errors[0].message:
                 raise RowRefused([("consumer", v["consumer"], exc.errors[0].message)]) from None
