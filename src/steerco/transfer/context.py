@@ -64,6 +64,8 @@ class Ctx:
     #: (provider, consumer) → dependency, built on first use and kept up to date by the
     #: dependencies sheet (one query per import, not one per row).
     dependency_index: dict[tuple[str, str], Any] | None = None
+    dependency_graph: dict[tuple[str, int], list[tuple[str, int]]] = field(
+        default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, workspace_id: int, today: dt.date,

@@ -169,14 +169,23 @@ def _read(session: Session, workspace_id: int, row: Connector, client: Client,
             "measurements": measurements}, newest
 
 
+#: How a change line names a row of each sheet.
+SINGULAR = {"Initiatives": "initiative", "Milestones": "milestone",
+            "Dependencies": "dependency", "Metrics": "key result",
+            "Measurements": "check-ins"}
+
+
 def _outcome(result: SyncResult, report: Report, where: dict[tuple[str, int], str]) -> None:
     result.counts = {k: v for k, v in report.counts().items()}
     for o in report.outcomes:
         if o.action == "unchanged":
             continue
         detail = "; ".join(f"{f}: {a} → {b}" for f, (a, b) in o.changes.items())
-        result.changes.append(f"{o.action} {o.sheet.lower().rstrip('s')} {o.key}"
+        result.changes.append(f"{o.action} {SINGULAR.get(o.sheet, o.sheet)} {o.key}"
                               + (f" ({detail})" if detail else ""))
+    for sheet, per in report.bulk.items():  # bulk sheets report counts, not rows
+        result.changes += [f"{action} {per[action]} {SINGULAR.get(sheet, sheet.lower())}"
+                           for action in ("create", "update") if per.get(action)]
     for p in report.problems:
         key = where.get((p.sheet, p.row or 0), p.sheet)
         result.errors.append(f"{key}: {p.column + ': ' if p.column else ''}{p.reason}")
