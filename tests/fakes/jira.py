@@ -198,3 +198,29 @@ def board_epic(key: str, summary: str, done: bool = False) -> dict[str, Any]:
 def _updated(issue: dict[str, Any]) -> dt.datetime:
     return dt.datetime.strptime(issue["fields"]["updated"], "%Y-%m-%dT%H:%M:%S.000+0000"
                                 ).replace(tzinfo=dt.UTC)
+
+
+def main() -> None:
+    """`python -m tests.fakes.jira [CSV] [--port N]`: serve the Apache issue links (or
+    another file of the same columns) as a fake Jira until Ctrl-C."""
+    import argparse
+    import time
+
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("csv", nargs="?", type=Path,
+                   default=DATA / "issuelinks" / "apache_issuelink_30.csv")
+    p.add_argument("--port", type=int, default=8089)
+    args = p.parse_args()
+    server = HTTPServer(host="127.0.0.1", port=args.port)
+    server.start()
+    jira = FakeJira(server, apache_issues(args.csv))
+    print(f"fake Jira with {len(jira.issues)} issues of {args.csv.name} at {jira.url}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
