@@ -61,6 +61,7 @@ def test_jira_is_set_up_dry_run_and_synced_from_the_page(world: World, office: S
     page.wait_for_selector("#sync-result >> text=synced")
     last = page.inner_text("#jira-h >> xpath=..")
     assert "Last sync" in last and "3 item(s) read in 1 request(s), 1 link(s)" in last
+    assert "Milestones\t2\t0\t0" in last and "built-in" not in last
     assert axe_violations(page) == []
     shot(page, "connectors-synced")
     assert TOKEN not in page.content()

@@ -152,7 +152,9 @@ def save(request: Request, kind: str, user: FormUser,
                 "secret" not in e.field else "") for e in exc.errors}
     if errors:
         # The token is never sent back, not even the one just typed.
-        return _page(request, user, status_code=422, forms={kind: fields},
+        # 200, like the other forms: the refusal is shown in place (a 4xx page would
+        # count as a failed resource load in the browser's console).
+        return _page(request, user, forms={kind: fields},
                      errors={k: errors if k == kind else {} for k in KINDS})
     return _page(request, user, saved=kind)
 
@@ -173,6 +175,5 @@ def sync_now(request: Request, kind: str, user: FormUser,
     try:
         result = run_sync(engine, user.ctx.ws, kind, dry_run=dry_run == "1")
     except SyncFailed as exc:
-        return _page(request, user, status_code=502 if "HTTP" in str(exc) else 422,
-                     failed=(kind, str(exc)))
+        return _page(request, user, failed=(kind, str(exc)))
     return _page(request, user, result=result)
