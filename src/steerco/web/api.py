@@ -15,6 +15,7 @@ from steerco.initiatives.api import router as initiatives
 from steerco.metrics.api import router as metrics
 from steerco.objectives.api import router as objectives
 from steerco.org.api import router as org
+from steerco.transfer.api import router as transfer
 
 PREFIX = "/api/v1"
 
@@ -28,6 +29,6 @@ def api_router() -> APIRouter:
     # the engine's outputs, which dashboards and integrations poll most, come first.
     # (The docs group by tag, so the order does not show there.)
     for r in (evidence, accounts, org, objectives, metrics, checkins, initiatives,
-              dependencies, finance, governance):
+              dependencies, finance, governance, transfer):
         api.include_router(r)
     return api
