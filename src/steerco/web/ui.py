@@ -25,6 +25,7 @@ from steerco.web.pages import (
     connectors,
     corrections,
     explorer,
+    imports,
     initiatives,
     metrics,
     objective_edit,
@@ -98,7 +99,7 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     """
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metrics,
-                   initiatives, explorer, findings_page, units, admin, connectors):
+                   initiatives, explorer, findings_page, units, admin, connectors, imports):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
     engine = getattr(app.state, "engine", None)
