@@ -91,6 +91,7 @@ ROUTES: list[Row] = [
     r("GET", "/audit/{id}", "objective", 200, ALL, ALL, other_ws=200),
     # org
     r("GET", "/workspace", "none", 200, ALL, ALL, other_ws=200),
+    r("GET", "/export", "none", 200, ALL, ALL, other_ws=200),
     # (an unchanged value keeps version 1 for the next role's If-Match)
     r("PATCH", "/workspace", "none", 200, WS, WS, other_ws=200, if_match=True,
       body=lambda d: {"currency": "EUR"}),

@@ -30,9 +30,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _redacted(obj: Any, key: str, value: Any) -> Any:
+    """A secret column (a model's `AUDIT_REDACT`) is logged as set or not, never shown."""
+    if key in getattr(obj, "AUDIT_REDACT", ()):
+        return None if value is None else "(secret)"
+    return _plain(value)
+
+
 def _snapshot(obj: Any) -> dict[str, Any]:
     state = inspect(obj)
-    return {a.key: _plain(getattr(obj, a.key)) for a in state.mapper.column_attrs
+    return {a.key: _redacted(obj, a.key, getattr(obj, a.key))
+            for a in state.mapper.column_attrs
             if a.key not in _SKIP and a.key != "workspace_id"}
 
 
@@ -47,7 +55,8 @@ def _diff(obj: Any) -> dict[str, Any]:
             before = hist.deleted[0] if hist.deleted else None
             after = hist.added[0] if hist.added else None
             if before != after:
-                changes[attr.key] = [_plain(before), _plain(after)]
+                changes[attr.key] = [_redacted(obj, attr.key, before),
+                                     _redacted(obj, attr.key, after)]
     return changes
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -48,9 +49,19 @@ def _path(repo: DependencyRepository, start: Node, goal: Node) -> list[Node] | N
     return None
 
 
+#: start, goal → the dependency path from start down to goal, or None (see `_path`).
+PathFinder = Callable[[Node, Node], list[Node] | None]
+
+
 def create_dependency(session: Session, workspace_id: int,
-                      data: DependencyCreate | dict[str, Any]) -> Dependency:
-    """Declare that `consumer` needs `provider`; a cycle is refused with its path."""
+                      data: DependencyCreate | dict[str, Any], *,
+                      find_path: PathFinder | None = None) -> Dependency:
+    """Declare that `consumer` needs `provider`; a cycle is refused with its path.
+
+    `find_path` replaces the database walk of the cycle check with the caller's own
+    (an import of thousands of links keeps the whole graph in memory); the rule and its
+    message are the same.
+    """
     body = parse(DependencyCreate, data)
     prov = _node(session, workspace_id, body.provider, "provider")
     cons = _node(session, workspace_id, body.consumer, "consumer")
@@ -64,7 +75,7 @@ def create_dependency(session: Session, workspace_id: int,
             raise CycleRefused("consumer", [format_id(*prov), format_id(*cons),
                                             format_id(*prov)])
     repo = DependencyRepository(session, workspace_id)
-    back = _path(repo, cons, prov)
+    back = find_path(cons, prov) if find_path is not None else _path(repo, cons, prov)
     if back is not None:
         raise CycleRefused("consumer", [format_id(*n) for n in [prov, *back]])
     dep = Dependency(workspace_id=workspace_id, dep_type=body.dep_type,

@@ -271,3 +271,6 @@ def register(app: typer.Typer) -> None:
     app.command("export")(export)
     app.command("template")(template)
     app.command("locale")(locale)
+    from steerco.transfer.connectors import cli as connectors_cli
+
+    connectors_cli.register(app)

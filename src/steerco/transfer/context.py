@@ -61,6 +61,11 @@ class Ctx:
     #: (sheet, row number, work) to run after every sheet is in.
     deferred: list[tuple[str, int, Callable[[], None]]] = field(default_factory=list)
     current_row: int = 0
+    #: (provider, consumer) → dependency, built on first use and kept up to date by the
+    #: dependencies sheet (one query per import, not one per row).
+    dependency_index: dict[tuple[str, str], Any] | None = None
+    dependency_graph: dict[tuple[str, int], list[tuple[str, int]]] = field(
+        default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, workspace_id: int, today: dt.date,

@@ -12,7 +12,7 @@ from steerco.db.models import Metric, MetricObjective
 from steerco.dependencies import service as dependencies
 from steerco.finance.schemas import LedgerEntryCreate
 from steerco.kit.errors import SteercoError
-from steerco.kit.ids import format_id
+from steerco.kit.ids import PREFIXES, format_id
 from steerco.kit.validation import parse
 from steerco.metrics import service as metrics
 from steerco.objectives import service as objectives
@@ -158,25 +158,67 @@ class Dependencies(Handler):
         prov = self.node(ctx, "provider", v["provider"])
         cons = self.node(ctx, "consumer", v["consumer"])
         body = {k: v[k] for k in self.updatable if v[k] is not None}
-        for dep in ctx.repo.dependencies():
-            ends = (_end(dep.provider_milestone_id, dep.provider_initiative_id),
-                    _end(dep.consumer_milestone_id, dep.consumer_initiative_id))
-            if ends == (prov, cons):
-                changes = {k: (getattr(getattr(dep, k), "value", getattr(dep, k)), x)
-                           for k, x in body.items() if getattr(dep, k) != x}
-                if not changes:
-                    return "unchanged", {}
-                dependencies.update_dependency(ctx.session, ctx.workspace_id, dep.id,
-                                               {k: b for k, (_, b) in changes.items()})
-                return "update", changes
+        if ctx.dependency_index is None:
+            ctx.dependency_index = {
+                (_end(d.provider_milestone_id, d.provider_initiative_id),
+                 _end(d.consumer_milestone_id, d.consumer_initiative_id)): d
+                for d in ctx.repo.dependencies()}
+            # The graph the cycle check walks, in memory: every dependency and each
+            # milestone's link to its own initiative (what the service walks in the
+            # database, one query per level, per row).
+            ctx.dependency_graph = {}
+            for p, c in ctx.dependency_index:
+                ctx.dependency_graph.setdefault(_node(p), []).append(_node(c))
+            for m, i in ctx.repo.milestone_initiatives():
+                ctx.dependency_graph.setdefault(("milestone", m), []).append(("initiative", i))
+        dep = ctx.dependency_index.get((prov, cons))
+        if dep is not None:
+            changes = {k: (getattr(getattr(dep, k), "value", getattr(dep, k)), x)
+                       for k, x in body.items() if getattr(dep, k) != x}
+            if not changes:
+                return "unchanged", {}
+            dependencies.update_dependency(ctx.session, ctx.workspace_id, dep.id,
+                                           {k: b for k, (_, b) in changes.items()})
+            return "update", changes
         try:
-            dependencies.create_dependency(ctx.session, ctx.workspace_id,
-                                           {"provider": prov, "consumer": cons, **body})
+            graph = ctx.dependency_graph
+            ctx.dependency_index[(prov, cons)] = dependencies.create_dependency(
+                ctx.session, ctx.workspace_id, {"provider": prov, "consumer": cons, **body},
+                find_path=lambda a, b: _walk(graph, a, b))
+            graph.setdefault(_node(prov), []).append(_node(cons))
         except SteercoError as exc:
             if exc.errors and "cycle" in exc.errors[0].message:
                 raise RowRefused([("consumer", v["consumer"], exc.errors[0].message)]) from None
             raise
         return "create", {}
+
+
+def _node(ref: str) -> tuple[str, int]:
+    """'mil_12' → ('milestone', 12), as the dependency service names graph nodes."""
+    kind, _, key = ref.partition("_")
+    return ("milestone" if kind == PREFIXES["milestone"] else "initiative", int(key))
+
+
+def _walk(graph: dict[tuple[str, int], list[tuple[str, int]]], start: tuple[str, int],
+          goal: tuple[str, int]) -> list[tuple[str, int]] | None:
+    """The path from start down to goal in `graph`, breadth-first (as the service's)."""
+    came_from = {start: start}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for node in frontier:
+            for succ in graph.get(node, ()):
+                if succ in came_from:
+                    continue
+                came_from[succ] = node
+                if succ == goal:
+                    path = [goal]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return path[::-1]
+                nxt.append(succ)
+        frontier = nxt
+    return None
 
 
 def _end(milestone: int | None, initiative: int | None) -> str:

@@ -17,6 +17,7 @@ from steerco.db.models import (
     LedgerEntry,
     Measurement,
     MetricObjective,
+    Milestone,
     PlanPoint,
     Workspace,
 )
@@ -82,6 +83,12 @@ class TransferRepository:
 
     def dependencies(self) -> Sequence[Dependency]:
         return self.all(Dependency)
+
+    def milestone_initiatives(self) -> list[tuple[int, int]]:
+        """(milestone, its initiative) of every milestone: an edge of the dependency graph."""
+        return [(m, i) for m, i in self.session.execute(select(
+            Milestone.id, Milestone.initiative_id).where(
+            Milestone.workspace_id == self.workspace_id))]
 
     def latest_measurements(self) -> dict[tuple[int, dt.date], tuple[int, float]]:
         """{(metric, as_of): (key, value)} of the newest measurement of each date."""

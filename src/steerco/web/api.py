@@ -16,6 +16,7 @@ from steerco.metrics.api import router as metrics
 from steerco.objectives.api import router as objectives
 from steerco.org.api import router as org
 from steerco.reports.api import router as reports
+from steerco.transfer.api import router as transfer
 
 PREFIX = "/api/v1"
 
@@ -29,6 +30,6 @@ def api_router() -> APIRouter:
     # the engine's outputs, which dashboards and integrations poll most, come first.
     # (The docs group by tag, so the order does not show there.)
     for r in (evidence, accounts, org, objectives, metrics, checkins, initiatives,
-              dependencies, finance, governance, reports):
+              dependencies, finance, governance, reports, transfer):
         api.include_router(r)
     return api

@@ -23,10 +23,12 @@ from steerco.web.pages import (
     admin,
     auth_pages,
     cockpit,
+    connectors,
     corrections,
     deciding,
     explorer,
     finance,
+    imports,
     initiative_edit,
     initiatives,
     metrics,
@@ -106,7 +108,8 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     # initiatives: its /initiatives/{iid} would otherwise take /initiatives/new.
     for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metrics,
                    initiative_edit, work_items, finance, initiatives, explorer,
-                   findings_page, units, reviews, admin, accuracy, deciding):
+                   findings_page, units, reviews, admin, accuracy, deciding, connectors,
+                   imports):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
     engine = getattr(app.state, "engine", None)

@@ -12,6 +12,7 @@ from steerco.db.models.accounts import (
     WebSession,
 )
 from steerco.db.models.audit import AuditEntry
+from steerco.db.models.connectors import Connector
 from steerco.db.models.finance import BudgetLine, BudgetPlan, LedgerEntry
 from steerco.db.models.generations import TableGeneration
 from steerco.db.models.governance import (
@@ -49,6 +50,7 @@ __all__ = [
     "BudgetLine",
     "BudgetPlan",
     "CausalLink",
+    "Connector",
     "Credential",
     "Decision",
     "Dependency",
