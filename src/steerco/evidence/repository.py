@@ -192,9 +192,9 @@ class SnapshotRepository:
                                        m.id > after_key).order_by(m.id)
         else:
             # Ordered like the index so the snapshot need not sort 10M rows.
-            stmt = select(*cols, cast(m.void, Integer)).where(
+            full = select(*cols, cast(m.void, Integer)).where(
                 m.workspace_id == self.workspace_id).order_by(m.metric_id, m.as_of, m.id)
-            *out, void = columns(self.session, stmt, [int, int, float, float, int, int, int])
+            *out, void = columns(self.session, full, [int, int, float, float, int, int, int])
             if not void.any():
                 return out
             # Voided rows (and the chains they end) leave the evidence. A catch-up (above)

@@ -294,3 +294,42 @@ def updaters_of(session: Session, workspace_id: int,
                 metric_keys: Collection[int]) -> dict[int, list[int]]:
     """Delegated updaters (person keys) of each metric, in one query."""
     return MetricRepository(session, workspace_id).updaters_of(metric_keys)
+
+
+# --- the objectives a metric measures ---------------------------------------------------
+
+
+def attach_objective(session: Session, workspace_id: int, metric_ref: Ref,
+                     objective_ref: Ref, weight: float = 1.0) -> MetricObjective:
+    """Let a metric measure an objective with a weight (re-weights an existing link).
+
+    Refused: a weight outside (0, 1000] (naming `weight`), an objective of another
+    workspace (naming `objective_id`).
+    """
+    metric = get_metric(session, workspace_id, metric_ref)
+    obj = ObjectiveRepository(session, workspace_id).require(
+        parse_id(objective_ref, "objective", "objective_id"), "objective_id")
+    if not (0 < weight <= 1000):
+        raise ValidationFailed(FieldError("weight", "must be > 0 and ≤ 1000", weight))
+    row = session.get(MetricObjective, (metric.id, obj.id))
+    if row is not None and row.workspace_id == workspace_id:
+        row.weight = weight
+    else:
+        row = MetricObjective(workspace_id=workspace_id, metric_id=metric.id,
+                              objective_id=obj.id, weight=weight)
+        session.add(row)
+    session.flush()
+    return row
+
+
+def detach_objective(session: Session, workspace_id: int, metric_ref: Ref,
+                     objective_ref: Ref) -> None:
+    """Stop a metric measuring an objective; NotFound when it did not."""
+    metric = get_metric(session, workspace_id, metric_ref)
+    key = parse_id(objective_ref, "objective", "objective_id")
+    row = session.get(MetricObjective, (metric.id, key))
+    if row is None or row.workspace_id != workspace_id:
+        raise NotFound("objective link", f"{format_id('objective', key)} of "
+                                         f"{format_id('metric', metric.id)}")
+    session.delete(row)
+    session.flush()

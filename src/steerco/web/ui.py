@@ -25,6 +25,7 @@ from steerco.web.pages import (
     corrections,
     explorer,
     initiatives,
+    metric_edit,
     metrics,
     objective_edit,
     objectives,
@@ -96,7 +97,8 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     now, so that the first page view does not wait for them.
     """
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metrics,
+    for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metric_edit,
+                   metrics,
                    initiatives, explorer, findings_page, units, admin):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
