@@ -146,10 +146,11 @@ def _messages(exc: ValidationFailed, form: dict[str, str] | None = None,
 
 def _render(request: Request, s: Session, user: PageUser, m: Metric | None,
             form: dict[str, str], errors: dict[str, str] | None = None,
-            conflict: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+            conflict: dict[str, Any] | None = None, status_code: int = 200,
+            saved: str | None = None) -> Response:
     ws = user.ctx.ws
     ctx: dict[str, Any] = {
-        "m": m, "form": form, "errors": errors or {}, "conflict": conflict,
+        "m": m, "form": form, "errors": errors or {}, "conflict": conflict, "saved": saved,
         "mid": format_id("metric", m.id) if m else None,
         "kinds": [k.value for k in MetricKind], "directions": [d.value for d in Direction],
         "modes": [t.value for t in ToleranceMode],
@@ -278,6 +279,7 @@ async def save(request: Request, mid: str, user: FormUser) -> Response:
             return _render(request, s, user, m, {**form, "version": str(m.version)},
                            conflict=conflict, status_code=409)
         body = _body(s, ws, form, errors)
+        body.pop("kind")  # a KPI stays a KPI (the API cannot change it either)
         if body.get("owner_id") and key_of(body["owner_id"], "person") != m.owner_id:
             # Moving it to another owner needs the right where it goes, too.
             unit = scopes.person_unit(s, ws, key_of(body["owner_id"], "person"))
@@ -317,6 +319,12 @@ async def _side(request: Request, mid: str, user: PageUser, names: tuple[str, ..
             m = _metric(s, ws, mid)
             return _render(request, s, user, m, _values(s, ws, m) | form, errors,
                            status_code=422)
+    if request.headers.get("hx-request"):
+        # The edit page again, in place: a redirect to the page one is on (with only
+        # its #fragment new) would not reload it.
+        with user.ctx.read() as s:
+            m = _metric(s, ws, mid)
+            return _render(request, s, user, m, _values(s, ws, m), saved=anchor)
     return done(request, f"/metrics/{mid}/edit?saved=1#{anchor}")
 
 
