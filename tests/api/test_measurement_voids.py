@@ -112,3 +112,23 @@ def test_the_service_refuses_a_blank_reason(api_engine, tenant):
     with Session(api_engine) as s, pytest.raises(ValidationFailed) as exc:
         void_measurement(s, tenant.ws, "mea_1", {"reason": ""})
     assert exc.value.errors[0].field == "reason"
+
+
+def test_a_causal_loop_or_a_repeated_link_is_refused_naming_the_path(
+        api_engine, client, tenant):
+    a, b, c = (f"met_{metric_of(api_engine, tenant, tenant.users['owner'])}"
+               for _ in range(3))
+    h = tenant.auth("ws_admin")
+
+    def link(driver: str, driven: str) -> Any:
+        return client.post(f"{PREFIX}/causal-links", headers=h,
+                           json={"driver_id": driver, "driven_id": driven, "sign": 1})
+
+    assert link(a, b).status_code == 201
+    assert link(b, c).status_code == 201
+    r = link(c, a)
+    assert r.status_code == 422, r.text
+    assert f"{c} → {a} → {b} → {c}" in r.text
+    r = link(a, b)
+    assert r.status_code == 422 and "already" in r.text
+    assert link(a, a).status_code == 422
