@@ -183,3 +183,28 @@ def test_two_tabs_editing_one_metric_the_second_save_is_refused_with_who_and_wha
     assert axe_violations(tp) == [] and tablet.errors == []
     tablet.context.close()
     assert office.errors == []
+
+
+def test_check_ins_delegated_and_withdrawn_by_name(
+        world: World, created: str, office: Session) -> None:
+    owner_name = _names(world)[0]
+    engine = create_engine(world.database)
+    with engine.connect() as c:
+        deputy = str(c.execute(select(Person.name).where(
+            Person.workspace_id == world.ws, Person.name != owner_name,
+            Person.active.is_(True)).order_by(Person.id.desc()).limit(1)).scalar_one())
+    engine.dispose()
+    page = office.page()
+    page.goto(f"/metrics/{created}/edit")
+    page.fill("#mu-person", owner_name)
+    page.click("#updater-form button[type=submit]")
+    assert "owns this metric and can check in on it already" in page.inner_text(
+        "#err-person")
+    page.fill("#mu-person", deputy)
+    page.click("#updater-form button[type=submit]")
+    page.wait_for_selector("#saved")
+    assert deputy in page.inner_text("#updaters")
+    page.click(f"#updaters button[aria-label='Remove {deputy} from who may check in']")
+    page.wait_for_url("**/edit?saved=1#updaters")
+    assert deputy not in page.inner_text("#updaters")
+    assert axe_violations(page) == [] and office.errors == []
