@@ -19,17 +19,21 @@ from starlette.requests import Request
 
 from steerco.kit import heap
 from steerco.web.pages import (
+    accuracy,
     admin,
     auth_pages,
     cockpit,
     corrections,
     explorer,
+    finance,
+    initiative_edit,
     initiatives,
     metric_edit,
     metrics,
     objective_edit,
     objectives,
     units,
+    work_items,
 )
 from steerco.web.pages import findings_page as findings_page
 from steerco.web.pages.render import STATIC, error_page
@@ -97,9 +101,12 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     now, so that the first page view does not wait for them.
     """
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # The execution and finance forms (initiative_edit, work_items, finance) come before
+    # initiatives: its /initiatives/{iid} would otherwise take /initiatives/new; and
+    # metric_edit before metrics, whose /metrics/{mid} would take /metrics/new.
     for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metric_edit,
-                   metrics,
-                   initiatives, explorer, findings_page, units, admin):
+                   metrics, initiative_edit, work_items, finance, initiatives, explorer,
+                   findings_page, units, admin, accuracy):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
     engine = getattr(app.state, "engine", None)

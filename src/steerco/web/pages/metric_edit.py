@@ -45,7 +45,7 @@ from steerco.views.names import (
     person_names,
 )
 from steerco.web.pages.common import key_of, today
-from steerco.web.pages.forms import conflict_of, done, number, one, read_form
+from steerco.web.pages.forms_work import changed_by, done, number, one, read_form
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -189,7 +189,7 @@ def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> 
                              "target_date", "tolerance_mode", "indicator", "cadence")}
     body["description"] = form["description"] or None
     for k in NUMBERS:
-        body[k] = number(form[k], k, errors, example="120 or 3.5")
+        body[k] = number(form[k], k, errors, "120 or 3.5", required=False)
     for k in ("baseline_value", "target_value"):
         if not form[k]:
             errors.setdefault(k, "Enter a number, like 120 or 3.5.")
@@ -233,7 +233,7 @@ async def create(request: Request, user: FormUser) -> Response:
         body = _body(s, ws, form, errors)
         objective = one(objectives_titled(s, ws, form["objective"]), "objective",
                         form["objective"], "objective", errors)
-        weight = number(form["weight"], "weight", errors, 1.0) or 1.0
+        weight = number(form["weight"], "weight", errors, "1 or 0.5", required=False) or 1.0
         if objective is not None:
             body["objectives"] = [{"objective_id": format_id("objective", objective),
                                    "weight": weight}]
@@ -274,8 +274,8 @@ async def save(request: Request, mid: str, user: FormUser) -> Response:
         m = _metric(s, ws, mid)
         _allow(s, user, m, "model")
         if form["version"] != str(m.version):
-            conflict = conflict_of(s, ws, Metric.__tablename__, m.id, LABELS,
-                                   {"owner_id": person_names})
+            conflict = changed_by(s, ws, Metric.__tablename__, m.id, LABELS,
+                                  {"owner_id": person_names})
             return _render(request, s, user, m, {**form, "version": str(m.version)},
                            conflict=conflict, status_code=409)
         body = _body(s, ws, form, errors)
@@ -372,7 +372,7 @@ async def add_objective(request: Request, mid: str, user: FormUser) -> Response:
             return
         key = one(objectives_titled(s, ws, form["objective"]), "objective",
                   form["objective"], "objective", errors)
-        weight = number(form["weight"], "weight", errors, 1.0) or 1.0
+        weight = number(form["weight"], "weight", errors, "1 or 0.5", required=False) or 1.0
         if key is not None and not errors:
             attach_objective(s, ws, m.id, key, weight)
 
@@ -431,8 +431,8 @@ async def add_link(request: Request, mid: str, user: FormUser) -> Response:
             return
         other = one(views.metrics_named(s, ws, form["other"]), "other", form["other"],
                     "metric", errors)
-        lag = number(form["lag"], "lag", errors, 0.0, example="0 or 30")
-        if lag is not None and (lag != int(lag) or not 0 <= lag <= 3660):
+        lag = number(form["lag"], "lag", errors, "0 or 30", required=False) or 0.0
+        if lag != int(lag) or not 0 <= lag <= 3660:
             errors["lag"] = f"“{form['lag']}” is not a whole number of days from 0 to 3660."
         if form["sign"] not in ("1", "-1"):
             errors["sign"] = "Choose whether it moves the other metric the same or the " \

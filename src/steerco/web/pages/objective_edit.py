@@ -31,6 +31,7 @@ from steerco.objectives.service import (
 )
 from steerco.views import Session
 from steerco.views import objectives as views
+from steerco.views.audit import last_change
 from steerco.views.names import (
     choices,
     objective_titles,
@@ -41,7 +42,6 @@ from steerco.views.names import (
     units_named,
 )
 from steerco.web.pages.common import key_of, pid_key, today
-from steerco.web.pages.forms import conflict_of, done, one, read_form
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -88,7 +88,20 @@ def _values(s: Session, ws: int, o: Objective) -> dict[str, str]:
             "version": str(o.version)}
 
 
-_one = one
+def _one(found: list[Any], field: str, text: str, what: str,
+         errors: dict[str, str]) -> int | None:
+    """The key of the one match of a name typed into `field`, else an error for it."""
+    if not text:
+        return None
+    if not found:
+        errors[field] = f"No {what} is called “{text}”. Pick one from the list."
+    elif len(found) > 1:
+        errors[field] = (f"{len(found)} {what}s are called “{text}”; type the e-mail to "
+                         "say which." if what == "person" else
+                         f"{len(found)} {what}s are called “{text}”.")
+    else:
+        return int(found[0].id)
+    return None
 
 
 def _messages(exc: ValidationFailed, titles: dict[str, str],
@@ -111,11 +124,27 @@ def _messages(exc: ValidationFailed, titles: dict[str, str],
     return out or {"title": exc.detail}
 
 
+def _shown(value: Any) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
 def _conflict(s: Session, ws: int, o: Objective) -> dict[str, Any]:
     """Who changed the objective last, when, and what (field: before → after)."""
-    return conflict_of(s, ws, Objective.__tablename__, o.id, LABELS,
-                       {"owner_id": person_names, "org_unit_id": unit_names},
-                       hidden=("theme_id",))
+    entry = last_change(s, ws, Objective.__tablename__, o.id)
+    if entry is None:
+        return {"who": "someone", "at": None, "changes": []}
+    key = pid_key(entry.actor) if entry.actor.startswith("per_") else None
+    who = person_names(s, ws, [key]).get(key or -1, "an API client")
+    raw = {f: v for f, v in sorted((entry.changes or {}).items())
+           if isinstance(v, list) and len(v) == 2 and f != "version"}
+    # Names, never keys: owners and org units are shown as people's and units' names.
+    named = {"owner_id": person_names(s, ws, raw.get("owner_id", [])),
+             "org_unit_id": unit_names(s, ws, raw.get("org_unit_id", []))}
+    changes = [{"field": LABELS.get(f, f.replace("_", " ")),
+                "before": _shown(named[f].get(v[0], v[0]) if f in named else v[0]),
+                "after": _shown(named[f].get(v[1], v[1]) if f in named else v[1])}
+               for f, v in raw.items() if f != "theme_id"]
+    return {"who": who, "at": entry.at, "changes": changes}
 
 
 def _render(request: Request, s: Session, ws: int, o: Objective | None,
@@ -137,7 +166,11 @@ def _render(request: Request, s: Session, ws: int, o: Objective | None,
     return render(request, "objective_edit.html", status_code=status_code, **ctx)
 
 
-_done = done
+def _done(request: Request, target: str) -> Response:
+    """Go to `target` after a save (htmx follows HX-Redirect; a plain form, the 303)."""
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
@@ -155,7 +188,8 @@ def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> 
 
 
 async def _form(request: Request, names: tuple[str, ...]) -> dict[str, str]:
-    return await read_form(request, names)
+    raw = await request.form()
+    return {k: str(raw.get(k) or "").strip() for k in names}
 
 
 # --- create -----------------------------------------------------------------------------
