@@ -74,6 +74,7 @@ def build(engine: Engine, t: Tenant, kind: str, unit: int, owner: int) -> dict[s
             link = add_causal_link(s, ws, {"driver_id": a, "driven_id": b, "sign": 1})
             ids["id"] = f"cau_{link.id}"
             ids["driver"], ids["driven"] = f"met_{a}", f"met_{b}"
+            ids["third"] = f"met_{_metric(s, ws, owner)}"  # b → third closes no loop
         elif kind == "measurement":
             m = _metric(s, ws, owner)
             ids["metric"] = f"met_{m}"

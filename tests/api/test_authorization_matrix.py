@@ -140,7 +140,7 @@ ROUTES: list[Row] = [
     r("GET", "/metrics/{id}/forecast", "metric", 200, ALL, ALL),
     r("GET", "/causal-links", "none", 200, ALL, ALL, other_ws=200),
     r("POST", "/causal-links", "causal_link", 201, MODEL, WS, other_ws=422,
-      body=lambda d: {"driver_id": d["driven"], "driven_id": d["driver"], "sign": -1}),
+      body=lambda d: {"driver_id": d["driven"], "driven_id": d["third"], "sign": -1}),
     r("GET", "/causal-links/{id}", "causal_link", 200, ALL, ALL),
     r("PATCH", "/causal-links/{id}", "causal_link", 200, MODEL, WS, if_match=True,
       body=lambda d: {"lag_days": 3}),
@@ -158,6 +158,9 @@ ROUTES: list[Row] = [
       upload=True),
     r("GET", "/measurements", "none", 200, ALL, ALL, other_ws=200),
     r("GET", "/measurements/{id}", "measurement", 200, ALL, ALL),
+    # voiding a check-in: whoever may check in on the metric (its owner whatever the role)
+    r("POST", "/measurements/{id}/void", "measurement", 201, ALL, WS,
+      body=lambda d: {"reason": "typo"}),
     # initiatives
     r("GET", "/initiatives", "none", 200, ALL, ALL, other_ws=200),
     r("POST", "/initiatives", "none", 201, MODEL, WS, other_ws=422,

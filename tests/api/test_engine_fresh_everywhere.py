@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from steerco.accounts import service as accounts
+from steerco.checkins.service import void_measurement
 from steerco.db.engine import make_sessionmaker, unit_of_work
 from steerco.db.models import (
     Alignment,
@@ -30,6 +31,7 @@ from steerco.db.models import (
     Dependency,
     Initiative,
     LedgerEntry,
+    Measurement,
     Metric,
     MetricObjective,
     Milestone,
@@ -113,6 +115,12 @@ def _edits(ws: int) -> list[tuple[str, Callable[[Session], None]]]:
             Metric.workspace_id == ws).order_by(Metric.id))
         m.target_value = float(m.target_value) * 4 + 10
 
+    def void(s: Session) -> None:
+        # The newest check-in (nothing corrects it yet) leaves the evidence.
+        newest = _first(s, select(Measurement).where(Measurement.workspace_id == ws)
+                        .order_by(Measurement.id.desc()))
+        void_measurement(s, ws, newest.id, {"reason": "typo"})
+
     def plan(s: Session) -> None:
         for p in s.scalars(select(PlanPoint).where(PlanPoint.workspace_id == ws)):
             p.value = float(p.value) * 0.5
@@ -172,7 +180,8 @@ def _edits(ws: int) -> list[tuple[str, Callable[[Session], None]]]:
         for r in s.scalars(select(Rule).where(Rule.workspace_id == ws)):
             s.delete(r)
 
-    return [("metrics", metric), ("plans", plan), ("metric objectives", metric_objective),
+    return [("metrics", metric), ("voids", void), ("plans", plan),
+            ("metric objectives", metric_objective),
             ("objectives", objective), ("alignments", alignment), ("benefits", benefit),
             ("initiatives", initiative), ("milestones", milestone),
             ("dependencies", dependency), ("budget lines", budget_line),

@@ -5,7 +5,9 @@ Who may check in on a metric: its owner (whatever their role), its delegated upd
 over the metric's org unit.
 
 Measurements are append-only: there is no PATCH or DELETE; a correction is a new
-check-in naming the measurement it supersedes.
+check-in naming the measurement it supersedes, and a void (`POST
+/measurements/{id}/void`, with a reason) a new row that takes a wrong one out of the
+evidence. Both are allowed to whoever may check in on the metric.
 """
 
 from typing import Annotated, Any
@@ -26,12 +28,13 @@ from steerco.checkins.schemas import (
     CheckinResult,
     MeasurementCreate,
     MeasurementRead,
+    VoidCreate,
 )
-from steerco.checkins.service import check_in
+from steerco.checkins.service import check_in, void_measurement
 from steerco.db.models.accounts import Role
 from steerco.evidence.service import CACHE
 from steerco.http.auth import Checkiner, Reader
-from steerco.http.items import item_routes
+from steerco.http.items import IdPath, item_routes
 from steerco.http.rest import (
     AUTH_ERRORS,
     CURSOR,
@@ -42,6 +45,7 @@ from steerco.http.rest import (
     Problem,
     decode_cursor,
     page_of,
+    path_key,
     read,
     ref_filter,
     sort_query,
@@ -176,3 +180,21 @@ item_routes(router, path="/measurements", kind="measurement", repo=MeasurementRe
             model=MeasurementRead, scope=scopes.of_measurement)
 
 
+@router.post("/measurements/{id}/void", status_code=201, response_model=MeasurementRead,
+             responses=WRITE_ERRORS,
+             summary="Void a wrong check-in: a new row takes it out of the evidence")
+def post_void(id: IdPath, body: VoidCreate, ctx: Checkiner) -> Any:
+    """Append a void that supersedes measurement `id` (the newest row of its chain) with
+    a required `reason`; the row and the corrections before it leave the evidence (status,
+    forecast, charts), the history keeps them. Allowed to whoever may check in on the
+    metric: its owner, a delegated updater, or admin / strategy office over it."""
+    key = path_key(id, "measurement")
+    with ctx.write() as s:
+        old = MeasurementRepository(s, ctx.ws).get(key)
+        metric = get_metric(s, ctx.ws, old.metric_id)
+        sc = scopes.of_metric_for_checkin(s, ctx.ws, metric, None)
+        ctx.principal.require(s, "checkin", sc.unit, sc.owners, owner=metric.owner_id)
+        row = void_measurement(s, ctx.ws, key, body, ctx.principal.person_id)
+        out = read(MeasurementRead, row)
+    CACHE.written(ctx.ws)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201)

@@ -28,9 +28,11 @@ class MeasurementRepository(Repository[Measurement]):
         return found
 
     def value_range(self, metric_id: int) -> tuple[float | None, float | None]:
-        """(min, max) of a metric's values, confirmed outliers left out."""
+        """(min, max) of a metric's values, confirmed outliers and voided rows left out."""
         m = Measurement
+        voided = select(m.supersedes_id).where(
+            m.workspace_id == self.workspace_id, m.metric_id == metric_id, m.void.is_(True))
         lo, hi = self.session.execute(select(func.min(m.value), func.max(m.value)).where(
             m.workspace_id == self.workspace_id, m.metric_id == metric_id,
-            m.outlier.is_(False))).one()
+            m.outlier.is_(False), m.void.is_(False), m.id.not_in(voided))).one()
         return lo, hi

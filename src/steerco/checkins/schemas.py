@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from steerco.db.enums import Source
 from steerco.kit.schema import Finite, Ref, Strict
@@ -34,6 +34,20 @@ class MeasurementCreate(Strict):
                                    "right: store it, marked as an outlier")
 
 
+class VoidCreate(Strict):
+    """Why a check-in is voided (kept in the history as the void's note)."""
+
+    reason: str = Field(min_length=1, max_length=10_000,
+                        description="Why the check-in is wrong, e.g. “typo: 1e20 for 120”")
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("say why the check-in is voided")
+        return v.strip()
+
+
 # --- API: reads and partial updates -----------------------------------------------------
 
 
@@ -60,6 +74,8 @@ class MeasurementRead(BaseModel):
     confidence: float | None
     supersedes_id: str | None
     outlier: bool
+    void: bool = Field(description="This row voids the one it supersedes: that row (and "
+                                   "the corrections before it) left the evidence")
 
 
 class CheckinResult(BaseModel):

@@ -9,12 +9,14 @@ from sqlalchemy.orm import Session
 
 from steerco.checkins import files
 from steerco.checkins.repository import MeasurementRepository
-from steerco.checkins.schemas import MeasurementCreate
+from steerco.checkins.schemas import MeasurementCreate, VoidCreate
 from steerco.core.plausibility import bounds_of, history_scale
+from steerco.db.enums import Source
 from steerco.db.models import Measurement, Metric, Workspace
 from steerco.kit import clock
 from steerco.kit.errors import FieldError, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
+from steerco.kit.schema import Ref
 from steerco.kit.validation import parse
 from steerco.metrics.service import get_metric
 from steerco.org.service import get_workspace
@@ -55,15 +57,25 @@ def _corrected(repo: MeasurementRepository, body: MeasurementCreate,
     newer = repo.correction_of(metric.id, old.id)
     if newer is None:
         return old.id
-    newest = newer
-    seen = {old.id}
-    while newest.id not in seen and (nxt := repo.correction_of(metric.id, newest.id)):
-        seen.add(newest.id)
-        newest = nxt
+    newest = _newest(repo, metric.id, newer)
+    if newest.void:
+        raise ValidationFailed(FieldError(
+            "supersedes_id", f"{_mea(old.id)} was voided by {_mea(newest.id)}: it is no "
+                             f"longer evidence; check in a new value instead",
+            body.supersedes_id))
     raise ValidationFailed(FieldError(
         "supersedes_id", f"{_mea(old.id)} was corrected already by {_mea(newer.id)}; "
                          f"correct the newest row of its chain, {_mea(newest.id)}",
         body.supersedes_id))
+
+
+def _newest(repo: MeasurementRepository, metric_key: int, row: Measurement) -> Measurement:
+    """The newest row of the correction chain `row` is in (`row` itself if none newer)."""
+    seen: set[int] = set()
+    while row.id not in seen and (nxt := repo.correction_of(metric_key, row.id)):
+        seen.add(row.id)
+        row = nxt
+    return row
 
 
 def _is_outlier(repo: MeasurementRepository, body: MeasurementCreate, metric: Metric,
@@ -113,3 +125,36 @@ def check_in(session: Session, workspace_id: int, data: MeasurementCreate | dict
         evidence_url=body.evidence_url, evidence_file=evidence_file, note=body.note,
         source=body.source, submitted_by_id=submitted_by_id, confidence=body.confidence,
         supersedes_id=supersedes, outlier=outlier))
+
+
+def void_measurement(session: Session, workspace_id: int, measurement_ref: Ref,
+                     data: VoidCreate | dict[str, Any],
+                     submitted_by_id: int | None = None) -> Measurement:
+    """Take a wrong check-in out of the evidence: append a void row that supersedes it.
+
+    `measurement_ref` must be the newest row of its chain (a void ends the chain: the row
+    and the corrections before it leave the evidence, and nothing can correct or void it
+    again); `reason` is required and kept as the void's note. Nothing is deleted: the
+    history shows the voided row with who voided it, when and why. Raises NotFound for a
+    row of another workspace, ValidationFailed naming `measurement_id` or `reason`.
+    """
+    body = parse(VoidCreate, data)
+    repo = MeasurementRepository(session, workspace_id)
+    old = repo.require(parse_id(measurement_ref, "measurement", "measurement_id"),
+                       "measurement_id")
+    ref = _mea(old.id)
+    if old.void:
+        raise ValidationFailed(FieldError(
+            "measurement_id", f"{ref} is itself a void; it cannot be voided", ref))
+    newer = repo.correction_of(old.metric_id, old.id)
+    if newer is not None:
+        newest = _newest(repo, old.metric_id, newer)
+        why = ("was voided already by" if newest.void else
+               "was corrected; void the newest row of its chain,")
+        raise ValidationFailed(FieldError("measurement_id", f"{ref} {why} {_mea(newest.id)}",
+                                          ref))
+    return repo.add(Measurement(
+        workspace_id=workspace_id, metric_id=old.metric_id, value=old.value,
+        as_of=old.as_of, note=body.reason, source=Source.MANUAL,
+        submitted_by_id=submitted_by_id, supersedes_id=old.id, outlier=old.outlier,
+        void=True))

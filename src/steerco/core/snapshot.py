@@ -224,6 +224,27 @@ def live_in_order(keys: npt.ArrayLike, supersedes: npt.ArrayLike,
     return out
 
 
+def voided(keys: npt.ArrayLike, supersedes: npt.ArrayLike,
+           void: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Which rows leave the evidence: each void row and every row of the correction chain
+    it ends (a void supersedes the newest row of a chain; the rows before it go too).
+
+    `supersedes` is -1 for "none". Returns a boolean mask over the rows.
+    """
+    k = np.asarray(keys, dtype=np.int64)
+    sup = np.asarray(supersedes, dtype=np.int64)
+    out = np.asarray(void, dtype=bool).copy()
+    if not out.any():
+        return out
+    for _ in range(64):  # chains are short; the bound guards against a loop in bad data
+        gone = sup[out]
+        more = np.isin(k, gone[gone >= 0]) & ~out
+        if not more.any():
+            break
+        out |= more
+    return out
+
+
 def _in_order(r: IntArray, d: IntArray, o: IntArray) -> bool:
     """Whether rows are sorted by (metric row, day, submission order)."""
     if r.size < 2:

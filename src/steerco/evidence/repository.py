@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from steerco.core.snapshot import voided
 from steerco.core.status import Status
 from steerco.db.enums import (
     CADENCE_DAYS,
@@ -191,8 +192,15 @@ class SnapshotRepository:
                                        m.id > after_key).order_by(m.id)
         else:
             # Ordered like the index so the snapshot need not sort 10M rows.
-            stmt = select(*cols).where(m.workspace_id == self.workspace_id).order_by(
-                m.metric_id, m.as_of, m.id)
+            full = select(*cols, cast(m.void, Integer)).where(
+                m.workspace_id == self.workspace_id).order_by(m.metric_id, m.as_of, m.id)
+            *out, void = columns(self.session, full, [int, int, float, float, int, int, int])
+            if not void.any():
+                return out
+            # Voided rows (and the chains they end) leave the evidence. A catch-up (above)
+            # sees a void as a correction and reloads its metric's history without them.
+            keep = ~voided(out[4], out[5], void > 0)
+            return [col[keep] for col in out]
         return columns(self.session, stmt, [int, int, float, float, int, int])
 
     def plan_points(self) -> list[npt.NDArray[Any]]:

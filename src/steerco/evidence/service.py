@@ -276,7 +276,8 @@ def _reload_row(session: Session, workspace_id: int, snap: Snapshot, row: int) -
     order = live_in_order([h.id for h in hist],
                           [-1 if h.supersedes_id is None else h.supersedes_id for h in hist],
                           [to_day(h.as_of) for h in hist])
-    live = [hist[int(i)] for i in order]
+    # A void is the live end of its chain: it and the chain it ends leave the evidence.
+    live = [hist[int(i)] for i in order if not hist[int(i)].void]
     snap.replace_history(row, np.array([to_day(h.as_of) for h in live], dtype=np.int64),
                          np.array([h.value for h in live], dtype=np.float64),
                          np.array([np.nan if h.confidence is None else h.confidence

@@ -69,3 +69,9 @@ class MetricRepository(Repository[Metric]):
 class CausalLinkRepository(Repository[CausalLink]):
     model = CausalLink
     kind = "causal_link"
+
+    def edges(self) -> set[tuple[int, int]]:
+        """Every (driver, driven) pair of the workspace: the driver tree, for cycle checks."""
+        rows = self.session.execute(select(CausalLink.driver_id, CausalLink.driven_id).where(
+            CausalLink.workspace_id == self.workspace_id))
+        return {(a, b) for a, b in rows}

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from steerco.core.plausibility import bounds_of
 from steerco.db.enums import Direction
 from steerco.db.models import CausalLink, Metric, MetricObjective, MetricUpdater
-from steerco.kit.errors import FieldError, NotFound, ValidationFailed
+from steerco.kit.errors import CycleRefused, FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
 from steerco.kit.schema import Ref
 from steerco.kit.validation import field_errors, parse
+from steerco.metrics.plan_paste import parse_plan_block
 from steerco.metrics.repository import CausalLinkRepository, MetricRepository
 from steerco.metrics.schemas import (
     CausalLinkCreate,
@@ -26,7 +27,7 @@ from steerco.metrics.schemas import (
     check_plan_order,
 )
 from steerco.objectives.repository import ObjectiveRepository
-from steerco.org.service import apply_changes, require_person
+from steerco.org.service import apply_changes, get_workspace, require_person
 
 
 def get_metric(session: Session, workspace_id: int, ref: Ref, field: str = "metric_id") -> Metric:
@@ -126,6 +127,25 @@ def set_plan(session: Session, workspace_id: int, metric_ref: Ref, points: Any) 
     return metric
 
 
+def paste_plan(session: Session, workspace_id: int, metric_ref: Ref, text: str) -> Metric:
+    """Replace a metric's plan with a block pasted from a spreadsheet (see plan_paste).
+
+    Read by the workspace's locale; every bad line is refused as a FieldError
+    `plan.line.N` carrying the offending text, and nothing is saved when there is one.
+    """
+    get_metric(session, workspace_id, metric_ref)
+    locale = get_workspace(session, workspace_id).locale
+    points, bad = parse_plan_block(text, locale)
+    if bad:
+        raise ValidationFailed([FieldError(f"plan.line.{e.line}", str(e), e.value)
+                                for e in bad])
+    if not points:
+        raise ValidationFailed(FieldError("plan", "nothing to read: paste lines of a date "
+                                                  "and a value", text[:80]))
+    return set_plan(session, workspace_id, metric_ref,
+                    [{"on": on, "value": v} for on, v in points])
+
+
 def add_causal_link(session: Session, workspace_id: int,
                     data: CausalLinkCreate | dict[str, Any]) -> CausalLink:
     """Record that one metric drives another (the driver tree)."""
@@ -135,9 +155,44 @@ def add_causal_link(session: Session, workspace_id: int,
     if driver.id == driven.id:
         raise ValidationFailed(FieldError("driven_id", "a metric cannot drive itself",
                                           format_id("metric", driven.id)))
-    return CausalLinkRepository(session, workspace_id).add(CausalLink(
+    repo = CausalLinkRepository(session, workspace_id)
+    edges = repo.edges()
+    if (driver.id, driven.id) in edges:
+        raise ValidationFailed(FieldError(
+            "driven_id", f"{format_id('metric', driver.id)} drives "
+                         f"{format_id('metric', driven.id)} already; change that link's "
+                         f"sign or lag instead", format_id("metric", driven.id)))
+    # The new edge driver → driven closes a cycle iff driven already drives driver.
+    path = _path(edges, driven.id, driver.id)
+    if path is not None:
+        raise CycleRefused("driven_id", [format_id("metric", k) for k in [driver.id, *path]])
+    return repo.add(CausalLink(
         workspace_id=workspace_id, driver_id=driver.id, driven_id=driven.id, sign=body.sign,
         lag_days=body.lag_days, note=body.note))
+
+
+def _path(edges: Collection[tuple[int, int]], start: int, goal: int) -> list[int] | None:
+    """A path start → … → goal along the edges (breadth-first: the shortest), or None."""
+    out: dict[int, list[int]] = {}
+    for a, b in edges:
+        out.setdefault(a, []).append(b)
+    came: dict[int, int] = {start: start}
+    todo = [start]
+    while todo:
+        nxt: list[int] = []
+        for node in todo:
+            for b in out.get(node, []):
+                if b in came:
+                    continue
+                came[b] = node
+                if b == goal:
+                    path = [b]
+                    while path[-1] != start:
+                        path.append(came[path[-1]])
+                    return path[::-1]
+                nxt.append(b)
+        todo = nxt
+    return None
 
 
 def update_metric(session: Session, workspace_id: int, key: int,
@@ -239,3 +294,42 @@ def updaters_of(session: Session, workspace_id: int,
                 metric_keys: Collection[int]) -> dict[int, list[int]]:
     """Delegated updaters (person keys) of each metric, in one query."""
     return MetricRepository(session, workspace_id).updaters_of(metric_keys)
+
+
+# --- the objectives a metric measures ---------------------------------------------------
+
+
+def attach_objective(session: Session, workspace_id: int, metric_ref: Ref,
+                     objective_ref: Ref, weight: float = 1.0) -> MetricObjective:
+    """Let a metric measure an objective with a weight (re-weights an existing link).
+
+    Refused: a weight outside (0, 1000] (naming `weight`), an objective of another
+    workspace (naming `objective_id`).
+    """
+    metric = get_metric(session, workspace_id, metric_ref)
+    obj = ObjectiveRepository(session, workspace_id).require(
+        parse_id(objective_ref, "objective", "objective_id"), "objective_id")
+    if not (0 < weight <= 1000):
+        raise ValidationFailed(FieldError("weight", "must be > 0 and ≤ 1000", weight))
+    row = session.get(MetricObjective, (metric.id, obj.id))
+    if row is not None and row.workspace_id == workspace_id:
+        row.weight = weight
+    else:
+        row = MetricObjective(workspace_id=workspace_id, metric_id=metric.id,
+                              objective_id=obj.id, weight=weight)
+        session.add(row)
+    session.flush()
+    return row
+
+
+def detach_objective(session: Session, workspace_id: int, metric_ref: Ref,
+                     objective_ref: Ref) -> None:
+    """Stop a metric measuring an objective; NotFound when it did not."""
+    metric = get_metric(session, workspace_id, metric_ref)
+    key = parse_id(objective_ref, "objective", "objective_id")
+    row = session.get(MetricObjective, (metric.id, key))
+    if row is None or row.workspace_id != workspace_id:
+        raise NotFound("objective link", f"{format_id('objective', key)} of "
+                                         f"{format_id('metric', metric.id)}")
+    session.delete(row)
+    session.flush()

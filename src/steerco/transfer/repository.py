@@ -102,12 +102,15 @@ class TransferRepository:
             Measurement.workspace_id == self.workspace_id)) or 0)
 
     def measurements_for_export(self) -> Iterable[Measurement]:
-        """The newest measurement of each (metric, date): what a re-import reproduces."""
+        """The newest measurement of each (metric, date): what a re-import reproduces.
+
+        A date whose newest row is a void is left out (the voided value is no evidence).
+        """
         m = Measurement
         newest = select(func.max(m.id)).where(m.workspace_id == self.workspace_id).group_by(
             m.metric_id, m.as_of)
-        return self.session.scalars(select(m).where(m.id.in_(newest)).order_by(
-            m.metric_id, m.as_of))
+        return self.session.scalars(select(m).where(m.id.in_(newest), m.void.is_(False))
+                                    .order_by(m.metric_id, m.as_of))
 
     def insert_measurements(self, rows: list[dict[str, Any]]) -> None:
         """Append measurements in one executemany (a correction carries `supersedes_id`)."""

@@ -74,3 +74,35 @@ def causal_links_of(s: Session, ws: int,
 def measurement(s: Session, ws: int, key: int) -> Measurement | None:
     return s.scalar(select(Measurement).where(Measurement.workspace_id == ws,
                                               Measurement.id == key))
+
+
+def metrics_named(s: Session, ws: int, text: str, limit: int = 5) -> list[Metric]:
+    """The metrics whose name is `text` (case-insensitive), for a field taking a metric."""
+    t = text.strip().lower()
+    if not t:
+        return []
+    return list(s.execute(select(Metric).where(
+        Metric.workspace_id == ws, func.lower(Metric.name) == t).order_by(Metric.id)
+        .limit(limit)).scalars().all())
+
+
+def metric_choices(s: Session, ws: int, limit: int = 2000) -> list[str]:
+    """Metric names a picker offers."""
+    return list(s.scalars(select(Metric.name).where(Metric.workspace_id == ws)
+                          .order_by(Metric.name).limit(limit)))
+
+
+def objective_weights(s: Session, ws: int, key: int) -> list[Any]:
+    """(id, title, weight) of the objectives this metric measures."""
+    return list(s.execute(select(Objective.id, Objective.title, MetricObjective.weight).join(
+        MetricObjective, MetricObjective.objective_id == Objective.id).where(
+        MetricObjective.workspace_id == ws, MetricObjective.metric_id == key)
+        .order_by(Objective.title)).all())
+
+
+def voids_of(s: Session, ws: int, key: int) -> dict[int, Measurement]:
+    """The void rows of a metric's history, by the key of the row each voids."""
+    rows = s.execute(select(Measurement).where(
+        Measurement.workspace_id == ws, Measurement.metric_id == key,
+        Measurement.void.is_(True))).scalars().all()
+    return {int(r.supersedes_id): r for r in rows if r.supersedes_id is not None}

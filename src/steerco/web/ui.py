@@ -31,6 +31,7 @@ from steerco.web.pages import (
     imports,
     initiative_edit,
     initiatives,
+    metric_edit,
     metrics,
     objective_edit,
     objectives,
@@ -105,9 +106,10 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     """
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The execution and finance forms (initiative_edit, work_items, finance) come before
-    # initiatives: its /initiatives/{iid} would otherwise take /initiatives/new.
-    for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metrics,
-                   initiative_edit, work_items, finance, initiatives, explorer,
+    # initiatives: its /initiatives/{iid} would otherwise take /initiatives/new; and
+    # metric_edit before metrics, whose /metrics/{mid} would take /metrics/new.
+    for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metric_edit,
+                   metrics, initiative_edit, work_items, finance, initiatives, explorer,
                    findings_page, units, reviews, admin, accuracy, deciding, connectors,
                    imports):
         app.include_router(module.router)

@@ -114,6 +114,9 @@ class Measurement(Keyed, Tenant, Base):
         ForeignKey("measurements.id", ondelete="RESTRICT"))
     #: Far outside the metric's own history, and confirmed as such by its submitter.
     outlier: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: This row voids the one it supersedes: that row and the corrections before it leave
+    #: the evidence (the void itself carries no value; its `note` is the reason).
+    void: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     __table_args__ = (
         CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)",
                         name="confidence_range"),

@@ -110,8 +110,11 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
         r = metric_row(st, m.id)
         v = metric_view(st, r, m.unit) if r >= 0 else None
         chart = metric_chart(st, r, m.name, m.unit) if r >= 0 else None
-        hist = list(MeasurementRepository(s, ws).history(m.id))
-        superseded = {h.supersedes_id for h in hist if h.supersedes_id is not None}
+        every = list(MeasurementRepository(s, ws).history(m.id))
+        # A void is shown on the row it voids ("voided by NAME on DATE: reason").
+        voids = {h.supersedes_id: h for h in every if h.void and h.supersedes_id}
+        hist = [h for h in every if not h.void]
+        superseded = {h.supersedes_id for h in every if h.supersedes_id is not None}
         hist.sort(key=lambda h: (h.as_of, h.id), reverse=True)
         rows, hp = page_of(hist, hpage, 20)
         objs = views.objectives_of(s, ws, m.id)
@@ -143,8 +146,12 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
         updaters = delegated[m.id]
         names = person_names(s, ws, [m.owner_id, *updaters,
                                      *[h.submitted_by_id for h in rows],
+                                     *[v.submitted_by_id for v in voids.values()],
                                      *[d["owner"] for d in drivers + driven]])
         can = _can_checkin(s, user, m, delegated)
+        sc = scopes.of_metric(s, ws, m)
+        can_edit = user.can(s, "model", sc.unit) or user.can(s, "checkin", sc.unit,
+                                                             list(sc.owners))
         findings = work.of(format_id("metric", m.id))
         escalations = escalations_on(s, ws, "metric", m.id)
         day = today(s, ws)  # in the workspace's time zone
@@ -154,7 +161,8 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
            "superseded": superseded, "objectives": objectives, "drivers": drivers,
            "driven": driven, "names": names, "can_checkin": can, "form": values,
            "errors": errors or {}, "findings": findings, "done": done, "updaters": updaters,
-           "escalations": escalations,
+           "escalations": escalations, "voids": voids, "can_edit": can_edit,
+           "voided": request.query_params.get("voided"),
            "mid": format_id("metric", m.id)}
     if form is not None and request.headers.get("hx-request"):
         return render(request, "_checkin_form.html", status_code=200, **ctx)

@@ -119,6 +119,7 @@ def objective(request: Request, oid: str, user: User, saved: str = "") -> Respon
         theme = views.theme_name(s, ws, obj.theme_id)
         n_children = views.count(s, ws, children)
         can_edit = user.can(s, "steer", obj.org_unit_id, [obj.owner_id])
+        can_model = user.can(s, "model", obj.org_unit_id)
         escalations = escalations_on(s, ws, "objective", key)
         explanation = view["explanation"] if view else "Not evaluated: archived"
     return render(request, "objective.html", o=obj, view=view, krs=krs,
@@ -130,4 +131,4 @@ def objective(request: Request, oid: str, user: User, saved: str = "") -> Respon
                   findings=work.of(format_id("objective", key)),
                   escalations=escalations,
                   coverage=None if view is None else view["coverage"],
-                  np=np, can_edit=can_edit, saved=bool(saved))
+                  np=np, can_edit=can_edit, can_model=can_model, saved=bool(saved))

@@ -218,6 +218,32 @@
     }
   }
 
+  // Editable tables (the plan editor): "Remove" clears its row, "Add a row" copies
+  // the last row empty. One listener on the document survives htmx swaps.
+  function tableRows() {
+    document.addEventListener("click", function (e) {
+      var t = e.target.closest && e.target.closest("[data-clear-row], [data-add-row]");
+      if (!t) return;
+      if (t.hasAttribute("data-clear-row")) {
+        t.closest("tr").querySelectorAll("input").forEach(function (i) { i.value = ""; });
+        return;
+      }
+      var body = document.getElementById(t.getAttribute("data-add-row"));
+      var last = body && body.lastElementChild;
+      if (!last) return;
+      var row = last.cloneNode(true);
+      var n = body.children.length + 1;
+      row.querySelectorAll("input").forEach(function (i) {
+        i.value = "";
+        i.setAttribute("aria-label", i.getAttribute("aria-label").replace(/\d+$/, n));
+      });
+      var b = row.querySelector("[data-clear-row]");
+      if (b) b.setAttribute("aria-label", b.getAttribute("aria-label").replace(/\d+$/, n));
+      body.appendChild(row);
+      row.querySelector("input").focus();
+    });
+  }
+
   function init(root) {
     autosubmit(root);
     charts(root);
@@ -225,6 +251,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
+    tableRows();
     strategyMap();
     explorer();
     document.body.addEventListener("htmx:afterSettle", function (e) {
