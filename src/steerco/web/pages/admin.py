@@ -12,11 +12,16 @@ from steerco.accounts.errors import Forbidden
 from steerco.kit.errors import ValidationFailed
 from steerco.views import admin as views
 from steerco.views.names import unit_names
+from steerco.web.pages import admin_people, admin_settings, admin_units
 from steerco.web.pages.common import pager, person_names
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+# The editing pages live in their own modules, mounted with this one.
+router.include_router(admin_units.router)
+router.include_router(admin_people.router)
+router.include_router(admin_settings.router)
 
 
 def _require_office(user: PageUser) -> None:
@@ -27,12 +32,6 @@ def _require_office(user: PageUser) -> None:
 @router.get("/admin")
 def admin_home(request: Request, user: User) -> Response:
     return render(request, "admin/index.html")
-
-
-@router.get("/admin/units")
-def admin_units(user: User) -> Response:
-    _require_office(user)
-    return RedirectResponse("/units", status_code=303)
 
 
 @router.get("/admin/people")

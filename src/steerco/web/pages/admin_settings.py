@@ -1,0 +1,321 @@
+"""Workspace settings, themes and escalation rules in the browser.
+
+The API's services and rules: workspace settings are a workspace-wide admin's
+(PATCH /workspace); themes and rules change the strategy model ("model": the strategy
+office or an admin; a rule limited to an org unit needs it over that unit). Every form
+carries the version it was read at; a stale save is refused with who changed what, when.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from steerco.accounts.errors import Forbidden
+from steerco.db.models import Rule, Theme, Workspace
+from steerco.db.models.accounts import Role
+from steerco.governance.schemas import SIGNAL_KINDS
+from steerco.governance.service import create_rule, update_rule
+from steerco.kit.errors import NotFound, ValidationFailed
+from steerco.kit.ids import format_id
+from steerco.objectives.service import create_theme, update_theme
+from steerco.org.service import get_workspace, update_workspace
+from steerco.views import Session
+from steerco.views import admin as views
+from steerco.views.names import (
+    choices,
+    people_named,
+    person_names,
+    unit_names,
+    units_named,
+)
+from steerco.web.pages.admin_forms import conflict, done, form_of, messages, pick
+from steerco.web.pages.common import key_of
+from steerco.web.pages.render import PageRoute, render
+from steerco.web.pages.session import FormUser, PageUser, User
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+SEVERITIES = [("1", "Info or worse"), ("2", "Warning or worse"), ("3", "Critical only")]
+
+
+def _model(user: PageUser) -> None:
+    if not user.models:
+        raise Forbidden("themes and escalation rules are for admins and the strategy office")
+
+
+# --- workspace settings -----------------------------------------------------------------
+
+WS_FIELDS = ("name", "time_zone", "fiscal_year_start", "currency", "locale")
+WS_LABELS = {"name": "Name", "time_zone": "Time zone", "fiscal_year_start":
+             "Fiscal year starts in", "currency": "Currency", "locale": "Locale"}
+
+
+def _ws_values(w: Workspace) -> dict[str, str]:
+    return {"name": w.name, "time_zone": w.time_zone,
+            "fiscal_year_start": str(w.fiscal_year_start), "currency": w.currency,
+            "locale": w.locale, "version": str(w.version)}
+
+
+def _ws_render(request: Request, form: dict[str, str], errors: dict[str, str] | None = None,
+               conflict_: dict[str, Any] | None = None, status_code: int = 200,
+               saved: bool = False) -> Response:
+    return render(request, "admin/workspace.html", status_code=status_code, form=form,
+                  errors=errors or {}, conflict=conflict_, saved=saved,
+                  months=[(str(i + 1), m) for i, m in enumerate(MONTHS)])
+
+
+@router.get("/admin/workspace")
+def workspace(request: Request, user: User, saved: str = "") -> Response:
+    user.principal.require_role(Role.ADMIN)
+    with user.ctx.read() as s:
+        return _ws_render(request, _ws_values(get_workspace(s, user.ctx.ws)),
+                          saved=bool(saved))
+
+
+@router.post("/admin/workspace")
+async def save_workspace(request: Request, user: FormUser) -> Response:
+    user.principal.require_role(Role.ADMIN)
+    form = await form_of(request, (*WS_FIELDS, "version"))
+    ws = user.ctx.ws
+    with user.ctx.write() as s:
+        w = get_workspace(s, ws)
+        if form["version"] != str(w.version):
+            return _ws_render(request, {**form, "version": str(w.version)},
+                              conflict_=conflict(s, ws, Workspace.__tablename__, w.id,
+                                                 WS_LABELS), status_code=409)
+        try:
+            update_workspace(s, ws, {k: form[k] for k in WS_FIELDS})
+        except ValidationFailed as exc:
+            s.rollback()
+            return _ws_render(request, form, messages(exc, form, {}, WS_LABELS, "name"),
+                              status_code=422)
+    return done(request, "/admin/workspace?saved=1")
+
+
+# --- themes -----------------------------------------------------------------------------
+
+TH_FIELDS = ("name", "description", "owner")
+TH_LABELS = {"name": "Name", "description": "Description", "owner": "Owner",
+             "owner_id": "Owner", "active": "Active"}
+
+
+def _theme(s: Session, ws: int, tid: str) -> Theme:
+    t = views.find_theme(s, ws, key_of(tid, "theme"))
+    if t is None:
+        raise NotFound("theme", tid)
+    return t
+
+
+def _th_render(request: Request, s: Session, ws: int, t: Theme | None, form: dict[str, str],
+               errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
+               status_code: int = 200) -> Response:
+    return render(request, "admin/theme_edit.html", status_code=status_code, t=t,
+                  tid=format_id("theme", t.id) if t else None, form=form,
+                  errors=errors or {}, conflict=conflict_, choices=choices(s, ws))
+
+
+def _th_body(s: Session, ws: int, form: dict[str, str],
+             errors: dict[str, str]) -> dict[str, Any]:
+    owner = pick(people_named(s, ws, form["owner"]), "owner", form["owner"], "person", errors)
+    return {"name": form["name"], "description": form["description"] or None,
+            "owner_id": format_id("person", owner) if owner else None}
+
+
+@router.get("/admin/themes/new")
+def new_theme(request: Request, user: User) -> Response:
+    _model(user)
+    with user.ctx.read() as s:
+        return _th_render(request, s, user.ctx.ws, None,
+                          dict.fromkeys(TH_FIELDS, "") | {"owner": user.name})
+
+
+@router.post("/admin/themes/new")
+async def create_theme_page(request: Request, user: FormUser) -> Response:
+    _model(user)
+    form = await form_of(request, TH_FIELDS)
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        body = _th_body(s, ws, form, errors)
+        if not errors:
+            try:
+                create_theme(s, ws, body)
+            except ValidationFailed as exc:
+                s.rollback()
+                errors = messages(exc, form, {"owner_id": "owner"}, TH_LABELS, "name")
+        if errors:
+            return _th_render(request, s, ws, None, form, errors, status_code=422)
+    return done(request, "/admin/themes?saved=1")
+
+
+@router.get("/admin/themes/{tid}/edit")
+def edit_theme(request: Request, tid: str, user: User) -> Response:
+    _model(user)
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        t = _theme(s, ws, tid)
+        form = {"name": t.name, "description": t.description or "",
+                "owner": person_names(s, ws, [t.owner_id]).get(t.owner_id or -1, ""),
+                "active": "1" if t.active else "", "version": str(t.version)}
+        return _th_render(request, s, ws, t, form)
+
+
+@router.post("/admin/themes/{tid}/edit")
+async def save_theme(request: Request, tid: str, user: FormUser) -> Response:
+    _model(user)
+    form = await form_of(request, (*TH_FIELDS, "active", "version"))
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        t = _theme(s, ws, tid)
+        if form["version"] != str(t.version):
+            return _th_render(request, s, ws, t, {**form, "version": str(t.version)},
+                              conflict_=conflict(s, ws, Theme.__tablename__, t.id, TH_LABELS),
+                              status_code=409)
+        body = _th_body(s, ws, form, errors) | {"active": form["active"] == "1"}
+        if not errors:
+            try:
+                update_theme(s, ws, t.id, body)
+            except ValidationFailed as exc:
+                s.rollback()
+                errors = messages(exc, form, {"owner_id": "owner"}, TH_LABELS, "name")
+        if errors:
+            return _th_render(request, s, ws, _theme(s, ws, tid), form, errors,
+                              status_code=422)
+    return done(request, "/admin/themes?saved=1")
+
+
+# --- escalation rules -------------------------------------------------------------------
+
+RU_FIELDS = ("name", "signal_kind", "min_severity", "scope", "ladder")
+RU_LABELS = {"name": "Name", "signal_kind": "Signal", "min_severity": "Minimum severity",
+             "scope": "Org unit", "org_unit_id": "Org unit", "ladder": "Ladder days",
+             "ladder_days": "Ladder days", "active": "Active"}
+RU_FIELD_OF = {"org_unit_id": "scope", "ladder_days": "ladder"}
+
+
+def _rule(s: Session, ws: int, rid: str) -> Rule:
+    r = views.find_rule(s, ws, key_of(rid, "rule"))
+    if r is None:
+        raise NotFound("rule", rid)
+    return r
+
+
+def _ru_render(request: Request, s: Session, ws: int, r: Rule | None, form: dict[str, str],
+               errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
+               status_code: int = 200) -> Response:
+    return render(request, "admin/rule_edit.html", status_code=status_code, r=r,
+                  rid=format_id("rule", r.id) if r else None, form=form,
+                  errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
+                  signals=[(k, k.replace("_", " ").capitalize()) for k in SIGNAL_KINDS],
+                  severities=SEVERITIES)
+
+
+def _ru_body(s: Session, ws: int, form: dict[str, str],
+             errors: dict[str, str]) -> dict[str, Any]:
+    unit = pick(units_named(s, ws, form["scope"]), "scope", form["scope"], "org unit", errors)
+    days: list[Any] = []
+    for part in form["ladder"].replace(";", ",").split(","):
+        if part.strip():
+            try:
+                days.append(int(part))
+            except ValueError:
+                errors["ladder"] = (f"Ladder days: “{form['ladder']}” — “{part.strip()}” is "
+                                    "not a whole number of days; enter e.g. 3, 7, 14.")
+    if not days and "ladder" not in errors:
+        errors["ladder"] = "Ladder days: empty — enter the grace days per rung, e.g. 3, 7, 14."
+    return {"name": form["name"], "signal_kind": form["signal_kind"],
+            "min_severity": form["min_severity"] or "2", "ladder_days": days,
+            "org_unit_id": format_id("org_unit", unit) if unit else None}
+
+
+@router.get("/admin/rules")
+def rules(request: Request, user: User, saved: str = "") -> Response:
+    _model(user)
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        rows = views.rules(s, ws)
+        units = unit_names(s, ws, [r.org_unit_id for r in rows])
+    return render(request, "admin/rules.html", items=rows, units=units, saved=saved,
+                  severities=dict(SEVERITIES))
+
+
+@router.get("/admin/rules/new")
+def new_rule(request: Request, user: User) -> Response:
+    _model(user)
+    with user.ctx.read() as s:
+        return _ru_render(request, s, user.ctx.ws, None,
+                          dict.fromkeys(RU_FIELDS, "") | {"signal_kind": "off_track"
+                                                          if "off_track" in SIGNAL_KINDS
+                                                          else SIGNAL_KINDS[0],
+                                                          "min_severity": "2",
+                                                          "ladder": "3, 7, 14"})
+
+
+@router.post("/admin/rules/new")
+async def create_rule_page(request: Request, user: FormUser) -> Response:
+    _model(user)
+    form = await form_of(request, RU_FIELDS)
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        body = _ru_body(s, ws, form, errors)
+        unit = key_of(body["org_unit_id"], "org_unit") if body["org_unit_id"] else None
+        user.principal.require(s, "model", unit)
+        if not errors:
+            try:
+                create_rule(s, ws, body)
+            except ValidationFailed as exc:
+                s.rollback()
+                errors = messages(exc, form, RU_FIELD_OF, RU_LABELS, "name")
+        if errors:
+            return _ru_render(request, s, ws, None, form, errors, status_code=422)
+    return done(request, "/admin/rules?saved=1")
+
+
+@router.get("/admin/rules/{rid}/edit")
+def edit_rule(request: Request, rid: str, user: User) -> Response:
+    _model(user)
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        r = _rule(s, ws, rid)
+        user.principal.require(s, "model", r.org_unit_id)
+        form = {"name": r.name, "signal_kind": r.signal_kind,
+                "min_severity": str(r.min_severity),
+                "scope": unit_names(s, ws, [r.org_unit_id]).get(r.org_unit_id or -1, ""),
+                "ladder": ", ".join(str(d) for d in r.ladder_days),
+                "active": "1" if r.active else "", "version": str(r.version)}
+        return _ru_render(request, s, ws, r, form)
+
+
+@router.post("/admin/rules/{rid}/edit")
+async def save_rule(request: Request, rid: str, user: FormUser) -> Response:
+    _model(user)
+    form = await form_of(request, (*RU_FIELDS, "active", "version"))
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        r = _rule(s, ws, rid)
+        user.principal.require(s, "model", r.org_unit_id)
+        if form["version"] != str(r.version):
+            return _ru_render(request, s, ws, r, {**form, "version": str(r.version)},
+                              conflict_=conflict(s, ws, Rule.__tablename__, r.id, RU_LABELS),
+                              status_code=409)
+        body = _ru_body(s, ws, form, errors) | {"active": form["active"] == "1"}
+        if body["org_unit_id"]:
+            user.principal.require(s, "model", key_of(body["org_unit_id"], "org_unit"))
+        if not errors:
+            try:
+                update_rule(s, ws, r.id, body)
+            except ValidationFailed as exc:
+                s.rollback()
+                errors = messages(exc, form, RU_FIELD_OF, RU_LABELS, "name")
+        if errors:
+            return _ru_render(request, s, ws, _rule(s, ws, rid), form, errors,
+                              status_code=422)
+    return done(request, "/admin/rules?saved=1")
