@@ -37,3 +37,22 @@ def test_findings_whatif_and_the_ladder_name_things_and_keep_ids_for_json(
     whatif = steerco("whatif", "--slip", f"{milestone}:30", "--as-of", "2026-11-22",
                      "--json", db=demo_db, check=True).stdout
     assert milestone in whatif
+
+
+def test_outbox_messages_name_their_subject_and_person(demo_db: Path) -> None:
+    from sqlalchemy import select
+
+    from steerco.db.engine import make_engine, make_sessionmaker, unit_of_work
+    from steerco.db.models import OutboxMessage
+
+    engine = make_engine(f"sqlite:///{demo_db}")
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        payloads = [m.payload for m in s.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind != "password_reset"))]
+    engine.dispose()
+    assert payloads
+    for p in payloads:
+        assert p["assignee_name"] and p["subject_name"], p
+        shown = " ".join(str(p.get(k) or "") for k in ("summary", "subject_name",
+                                                       "assignee_name"))
+        assert not RAW_ID.search(shown), p

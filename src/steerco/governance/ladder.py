@@ -236,14 +236,23 @@ def _row(esc: Escalation) -> dict[str, Any]:
 def _notify(session: Session, workspace_id: int, escs: list[Escalation],
             now: dt.datetime) -> int:
     """One outbox message to the assignee of each escalation; returns how many."""
+    from steerco.views.labels import labels_of
+
     repo = LadderRepository(session, workspace_id)
     emails = repo.emails(e.assignee_id for e in escs if e.assignee_id is not None)
+    rows = [_row(e) for e in escs]
+    # The message body names its subject and assignee; the ids stay for links.
+    names = labels_of(session, workspace_id, [r[k] for r in rows
+                                              for k in ("subject_id", "assignee_id")])
     sent = 0
-    for esc in escs:
+    for esc, row in zip(escs, rows, strict=True):
         to = emails.get(esc.assignee_id) if esc.assignee_id is not None else None
         if to is None:
             continue
-        repo.queue(OUTBOX_KIND, to, {**_row(esc), "person_id": esc.assignee_id}, now)
+        repo.queue(OUTBOX_KIND, to, {**row, "person_id": esc.assignee_id,
+                                     "subject_name": names.get(row["subject_id"] or ""),
+                                     "assignee_name": names.get(row["assignee_id"] or "")},
+                   now)
         sent += 1
     session.flush()
     return sent

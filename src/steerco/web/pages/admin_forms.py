@@ -108,3 +108,9 @@ def require_some_admin(user: PageUser) -> None:
     """Refuse anyone without an admin grant somewhere (the service then checks where)."""
     if not any(r is Role.ADMIN for r, _ in user.principal.grants):
         raise Forbidden("managing org units, people and logins is for admins")
+
+
+def shown_status(request: Request, status_code: int) -> int:
+    """The status a form's answer is sent with: htmx swaps only 2xx answers into the
+    page, so a refused htmx post answers 200 (a plain post keeps its 409/422)."""
+    return 200 if request.headers.get("hx-request") else status_code

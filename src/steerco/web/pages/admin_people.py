@@ -34,6 +34,7 @@ from steerco.web.pages.admin_forms import (
     messages,
     pick,
     require_some_admin,
+    shown_status,
 )
 from steerco.web.pages.common import key_of
 from steerco.web.pages.render import PageRoute, render
@@ -79,7 +80,8 @@ def _render(request: Request, s: Session, ws: int, p: Person | None, form: dict[
             status_code: int = 200, access: dict[str, str] | None = None,
             access_errors: dict[str, str] | None = None, notice: str = "") -> Response:
     found = _access(s, ws, p) if p else None
-    return render(request, "admin/person_edit.html", status_code=status_code, p=p,
+    return render(request, "admin/person_edit.html",
+                  status_code=shown_status(request, status_code), p=p,
                   pid=format_id("person", p.id) if p else None, form=form,
                   errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
                   access=found, roles=ROLES,

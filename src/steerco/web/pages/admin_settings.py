@@ -31,7 +31,14 @@ from steerco.views.names import (
     unit_names,
     units_named,
 )
-from steerco.web.pages.admin_forms import conflict, done, form_of, messages, pick
+from steerco.web.pages.admin_forms import (
+    conflict,
+    done,
+    form_of,
+    messages,
+    pick,
+    shown_status,
+)
 from steerco.web.pages.common import key_of
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -64,7 +71,8 @@ def _ws_values(w: Workspace) -> dict[str, str]:
 def _ws_render(request: Request, form: dict[str, str], errors: dict[str, str] | None = None,
                conflict_: dict[str, Any] | None = None, status_code: int = 200,
                saved: bool = False) -> Response:
-    return render(request, "admin/workspace.html", status_code=status_code, form=form,
+    return render(request, "admin/workspace.html",
+                  status_code=shown_status(request, status_code), form=form,
                   errors=errors or {}, conflict=conflict_, saved=saved,
                   months=[(str(i + 1), m) for i, m in enumerate(MONTHS)])
 
@@ -114,7 +122,8 @@ def _theme(s: Session, ws: int, tid: str) -> Theme:
 def _th_render(request: Request, s: Session, ws: int, t: Theme | None, form: dict[str, str],
                errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
                status_code: int = 200) -> Response:
-    return render(request, "admin/theme_edit.html", status_code=status_code, t=t,
+    return render(request, "admin/theme_edit.html",
+                  status_code=shown_status(request, status_code), t=t,
                   tid=format_id("theme", t.id) if t else None, form=form,
                   errors=errors or {}, conflict=conflict_, choices=choices(s, ws))
 
@@ -209,7 +218,8 @@ def _rule(s: Session, ws: int, rid: str) -> Rule:
 def _ru_render(request: Request, s: Session, ws: int, r: Rule | None, form: dict[str, str],
                errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
                status_code: int = 200) -> Response:
-    return render(request, "admin/rule_edit.html", status_code=status_code, r=r,
+    return render(request, "admin/rule_edit.html",
+                  status_code=shown_status(request, status_code), r=r,
                   rid=format_id("rule", r.id) if r else None, form=form,
                   errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
                   signals=[(k, k.replace("_", " ").capitalize()) for k in SIGNAL_KINDS],

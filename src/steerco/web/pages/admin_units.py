@@ -31,6 +31,7 @@ from steerco.web.pages.admin_forms import (
     messages,
     pick,
     require_some_admin,
+    shown_status,
 )
 from steerco.web.pages.common import key_of
 from steerco.web.pages.render import PageRoute, render
@@ -61,7 +62,8 @@ def _values(s: Session, ws: int, u: OrgUnit) -> dict[str, str]:
 def _render(request: Request, s: Session, ws: int, u: OrgUnit | None, form: dict[str, str],
             errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
             status_code: int = 200) -> Response:
-    return render(request, "admin/unit_edit.html", status_code=status_code, u=u,
+    return render(request, "admin/unit_edit.html",
+                  status_code=shown_status(request, status_code), u=u,
                   uid=format_id("org_unit", u.id) if u else None, form=form,
                   errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
                   kinds=[(k.value, k.value.replace("_", " ").capitalize()) for k in OrgKind])
