@@ -13,7 +13,15 @@ from sqlalchemy import select
 
 from steerco.accounts import service as accounts
 from steerco.db.engine import make_sessionmaker, unit_of_work
-from steerco.db.models import OrgUnit, OutboxMessage, Person, Rule, Theme, Workspace
+from steerco.db.models import (
+    OrgUnit,
+    OutboxMessage,
+    Person,
+    Review,
+    Rule,
+    Theme,
+    Workspace,
+)
 from tests.web.test_pages_status import HTML, PASSWORD, Demo, _client, _csrf, page_login
 
 
@@ -192,3 +200,24 @@ def test_rules_and_settings_save(demo: Demo, admin: dict) -> None:
         assert s.scalar(select(Rule.ladder_days).where(Rule.name == "Broken promises")) \
             == [2, 5, 9]
         assert s.scalar(select(Theme.id).limit(1)) is not None
+
+
+def test_a_review_rhythm_is_scheduled_at_its_cadence(demo: Demo, admin: dict) -> None:
+    c = _client(demo, "strategy_office")
+    token = _csrf(c.get("/admin/cadences", headers=HTML).text)
+    data = {"csrf_token": token, "title": "North monthly review", "kind": "monthly_business",
+            "first": "2027-01-31", "count": "3", "chair": admin["admin_name"],
+            "unit": admin["unit_name"]}
+    r = c.post("/admin/cadences", data=data | {"count": "three"}, headers=HTML)
+    assert r.status_code == 422 and "How many: “three” is not a whole number" in r.text
+    assert 'value="North monthly review"' in r.text
+    r = c.post("/admin/cadences", data=data | {"first": "31/01/2027"}, headers=HTML)
+    assert r.status_code == 422 and "First review on: “31/01/2027” was refused" in r.text
+    r = c.post("/admin/cadences", data=data, headers=HTML)
+    assert r.status_code == 303 and r.headers["location"] == "/admin/cadences?saved=3"
+    page = c.get("/admin/cadences?saved=3", headers=HTML).text
+    assert "3 reviews scheduled" in page and page.count("North monthly review") == 3
+    with unit_of_work(make_sessionmaker(demo.app.state.engine)) as s:
+        dates = sorted(str(d) for d in s.scalars(select(Review.scheduled_for).where(
+            Review.title == "North monthly review")))
+    assert dates == ["2027-01-31", "2027-02-28", "2027-03-31"]

@@ -64,18 +64,6 @@ def themes(request: Request, user: User) -> Response:
     return render(request, "admin/themes.html", items=rows, owners=owners, active=active)
 
 
-@router.get("/admin/cadences")
-def cadences(request: Request, user: User) -> Response:
-    _require_office(user)
-    ws = user.ctx.ws
-    with user.ctx.read() as s:
-        metric_cadences = views.metric_cadences(s, ws)
-        reviews = views.recent_reviews(s, ws)
-        chairs = person_names(s, ws, [r.chair_id for r in reviews])
-    return render(request, "admin/cadences.html", metric_cadences=metric_cadences,
-                  reviews=reviews, chairs=chairs)
-
-
 @router.get("/admin/tokens")
 def tokens(request: Request, user: User, created: str | None = None) -> Response:
     with user.ctx.read() as s:

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from steerco.accounts.errors import Forbidden
+from steerco.db.enums import ReviewKind
 from steerco.db.models import Rule, Theme, Workspace
 from steerco.db.models.accounts import Role
 from steerco.governance.schemas import SIGNAL_KINDS
-from steerco.governance.service import create_rule, update_rule
+from steerco.governance.service import create_rule, schedule_review_series, update_rule
 from steerco.kit.errors import NotFound, ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.objectives.service import create_theme, update_theme
@@ -39,7 +40,7 @@ from steerco.web.pages.admin_forms import (
     pick,
     shown_status,
 )
-from steerco.web.pages.common import key_of
+from steerco.web.pages.common import key_of, today
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -329,3 +330,66 @@ async def save_rule(request: Request, rid: str, user: FormUser) -> Response:
             return _ru_render(request, s, ws, _rule(s, ws, rid), form, errors,
                               status_code=422)
     return done(request, "/admin/rules?saved=1")
+
+
+# --- review cadences --------------------------------------------------------------------
+
+RV_FIELDS = ("title", "kind", "first", "count", "chair", "unit")
+RV_LABELS = {"title": "Title", "kind": "Kind", "first": "First review on",
+             "count": "How many", "chair": "Chair", "unit": "Org unit"}
+RV_FIELD_OF = {"scheduled_for": "first", "chair_id": "chair", "org_unit_id": "unit"}
+
+
+def _cadences(request: Request, s: Session, ws: int, form: dict[str, str],
+              errors: dict[str, str] | None = None, status_code: int = 200,
+              saved: str = "") -> Response:
+    reviews = views.recent_reviews(s, ws)
+    return render(request, "admin/cadences.html",
+                  status_code=shown_status(request, status_code),
+                  metric_cadences=views.metric_cadences(s, ws), reviews=reviews,
+                  chairs=person_names(s, ws, [r.chair_id for r in reviews]),
+                  units=unit_names(s, ws, [r.org_unit_id for r in reviews]),
+                  form=form, errors=errors or {}, choices=choices(s, ws), saved=saved,
+                  kinds=[(k.value, k.value.replace("_", " ").capitalize())
+                         for k in ReviewKind])
+
+
+@router.get("/admin/cadences")
+def cadences(request: Request, user: User, saved: str = "") -> Response:
+    _model(user)
+    with user.ctx.read() as s:
+        first = today(s, user.ctx.ws)
+        form = {"title": "", "kind": ReviewKind.MONTHLY_BUSINESS.value,
+                "first": first.isoformat(), "count": "6", "chair": user.name, "unit": ""}
+        return _cadences(request, s, user.ctx.ws, form, saved=saved)
+
+
+@router.post("/admin/cadences")
+async def schedule_reviews(request: Request, user: FormUser) -> Response:
+    _model(user)
+    form = await form_of(request, RV_FIELDS)
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        chair = pick(people_named(s, ws, form["chair"]), "chair", form["chair"], "person",
+                     errors)
+        unit = pick(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit",
+                    errors)
+        user.principal.require(s, "model", unit)
+        if not form["count"].isdigit():
+            errors["count"] = (f"How many: “{form['count']}” is not a whole number; "
+                               "enter e.g. 6.")
+        if not errors:
+            try:
+                made = schedule_review_series(s, ws, {
+                    "title": form["title"], "kind": form["kind"],
+                    "scheduled_for": form["first"] or None,
+                    "chair_id": format_id("person", chair) if chair else None,
+                    "org_unit_id": format_id("org_unit", unit) if unit else None},
+                    int(form["count"]))
+            except ValidationFailed as exc:
+                s.rollback()
+                errors = messages(exc, form, RV_FIELD_OF, RV_LABELS, "title")
+        if errors:
+            return _cadences(request, s, ws, form, errors, status_code=422)
+    return done(request, f"/admin/cadences?saved={len(made)}")
