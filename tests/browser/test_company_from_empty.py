@@ -238,6 +238,22 @@ def step_settings_and_rules(b: Build) -> None:
     b.check("rules")
 
 
+def step_review_rhythm(b: Build) -> None:
+    p = b.page
+    p.goto("/admin/cadences")
+    p.fill("#f-title", "Sales quarterly strategy review")
+    p.select_option("#f-kind", "quarterly_strategy")
+    p.fill("#f-first", f"{YEAR + 1}-01-15")
+    p.fill("#f-count", "4")
+    p.fill("#f-chair", "Sam Strategist")
+    p.fill("#f-unit", "Sales")
+    b.submit("#review-form")
+    p.wait_for_url("**/admin/cadences?saved=4")
+    assert p.inner_text("#reviews").count("Sales quarterly strategy review") == 4
+    assert "chair Sam Strategist" in p.inner_text("#reviews")
+    b.check("cadences")
+
+
 def step_new_people_log_in_and_see_what_their_role_allows(b: Build) -> None:
     nora = login(b.browser, b.world, "", as_login="nora@empty.example",
                  password="nora@empty.example-pw-2026")
@@ -252,7 +268,7 @@ def step_new_people_log_in_and_see_what_their_role_allows(b: Build) -> None:
 #: The journey, in order; other areas append their steps (they run after these).
 STEPS: list[Callable[[Build], None]] = [
     step_org_units, step_people, step_theme, step_objectives, step_settings_and_rules,
-    step_new_people_log_in_and_see_what_their_role_allows,
+    step_review_rhythm, step_new_people_log_in_and_see_what_their_role_allows,
 ]
 
 

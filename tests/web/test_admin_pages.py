@@ -221,3 +221,22 @@ def test_a_review_rhythm_is_scheduled_at_its_cadence(demo: Demo, admin: dict) ->
         dates = sorted(str(d) for d in s.scalars(select(Review.scheduled_for).where(
             Review.title == "North monthly review")))
     assert dates == ["2027-01-31", "2027-02-28", "2027-03-31"]
+
+
+def test_deactivating_a_person_ends_their_session(demo: Demo, admin: dict) -> None:
+    c = _as(demo, "admin@admin.example")
+    r = _post(c, "/admin/people/new", {"name": "Dora Leaving", "email": "dora@admin.example",
+                                       "title": "", "manager": "", "unit": ""})
+    edit = r.headers["location"].split("?")[0]
+    _post(c, edit.replace("/edit", "/login"), {"login": "dora@admin.example",
+                                               "password": PASSWORD, "how": "password"})
+    _post(c, edit.replace("/edit", "/grants"), {"role": "viewer", "scope": ""})
+    dora = _as(demo, "dora@admin.example")
+    assert dora.get("/my-work", headers=HTML).status_code == 200
+    version = re.search(r'name="version" value="(\d+)"', c.get(edit, headers=HTML).text)
+    assert version is not None
+    r = _post(c, edit, {"name": "Dora Leaving", "email": "dora@admin.example", "title": "",
+                        "manager": "", "unit": "", "version": version.group(1)})  # unticked
+    assert r.status_code == 303
+    assert "Deactivated" in c.get(edit, headers=HTML).text
+    assert dora.get("/my-work", headers=HTML).status_code == 303  # back to the log-in
