@@ -240,3 +240,23 @@ def test_deactivating_a_person_ends_their_session(demo: Demo, admin: dict) -> No
     assert r.status_code == 303
     assert "Deactivated" in c.get(edit, headers=HTML).text
     assert dora.get("/my-work", headers=HTML).status_code == 303  # back to the log-in
+
+
+def test_the_admin_pages_name_things_never_by_id(demo: Demo, admin: dict) -> None:
+    from tests.web.test_names_not_ids import crawl
+
+    c = _as(demo, "admin@admin.example")
+    assert crawl(c, ["/admin", "/admin/units", "/admin/people", "/admin/rules",
+                     "/admin/workspace", "/admin/cadences"], limit=60) == {}
+
+
+def test_a_subtree_admin_sees_admin_and_manages_people_in_their_subtree(
+        demo: Demo, admin: dict) -> None:
+    c = _as(demo, "subadmin@admin.example")
+    assert 'href="/admin"' in c.get("/my-work", headers=HTML).text
+    home = c.get("/admin", headers=HTML).text
+    assert 'href="/admin/people"' in home and 'href="/admin/themes"' not in home
+    r = _post(c, "/admin/people/new", {"name": "Sub Hire", "email": "subhire@admin.example",
+                                       "title": "", "manager": "",
+                                       "unit": admin["unit_name"]})
+    assert r.status_code == 303, r.text

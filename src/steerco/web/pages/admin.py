@@ -25,7 +25,7 @@ router.include_router(admin_settings.router)
 
 
 def _require_office(user: PageUser) -> None:
-    if not user.models:
+    if not (user.models or user.administers):
         raise Forbidden("administration is for admins and the strategy office")
 
 

@@ -16,7 +16,6 @@ from fastapi.responses import Response
 from steerco.accounts.errors import Forbidden
 from steerco.db.enums import OrgKind
 from steerco.db.models import OrgUnit
-from steerco.db.models.accounts import Role
 from steerco.kit.errors import NotFound, ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.org.repository import OrgUnitRepository
@@ -80,7 +79,7 @@ def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> 
 
 @router.get("/admin/units")
 def units(request: Request, user: User, saved: str = "") -> Response:
-    may_admin = any(r is Role.ADMIN for r, _ in user.principal.grants)
+    may_admin = user.administers
     if not (user.models or may_admin):
         raise Forbidden("the org units list is for admins and the strategy office")
     ws = user.ctx.ws
