@@ -12,7 +12,7 @@ from steerco.accounts.errors import Forbidden
 from steerco.kit.errors import ValidationFailed
 from steerco.views import admin as views
 from steerco.views.names import unit_names
-from steerco.web.pages import admin_people, admin_settings, admin_units
+from steerco.web.pages import admin_governance, admin_people, admin_settings, admin_units
 from steerco.web.pages.common import pager, person_names
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -22,6 +22,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 router.include_router(admin_units.router)
 router.include_router(admin_people.router)
 router.include_router(admin_settings.router)
+router.include_router(admin_governance.router)
 
 
 def _require_office(user: PageUser) -> None:
