@@ -21,7 +21,15 @@ if TYPE_CHECKING:
 
 from steerco import __version__
 from steerco.cli_common import as_of as parse_as_of
-from steerco.cli_common import day_of, err, fail, out, resolve_workspace, workspace_id
+from steerco.cli_common import (
+    day_of,
+    err,
+    fail,
+    namer,
+    out,
+    resolve_workspace,
+    workspace_id,
+)
 from steerco.cli_common import engine as open_engine
 from steerco.findings.cli import findings as findings_command
 from steerco.findings.cli import whatif as whatif_command
@@ -305,6 +313,8 @@ def escalate(
             fail(f"--today {day} is after today ({now}); pass --dry-run to see "
                  "what the ladder would do then without writing it")
         report = run_ladder(session, wid, day)
+        name = namer(session, wid, [[r["subject_id"], r["assignee_id"]]
+                                    for r in report.opened + report.climbed])
         if dry_run:
             session.rollback()
         else:
@@ -317,12 +327,13 @@ def escalate(
     if as_json:
         print(json.dumps(report.to_json()))
         return
-    table = Table("", "escalation", "rung", "signal", "subject", "assignee",
+    # Things by title and people by name; the escalations' ids are in --json.
+    table = Table("", "rung", "signal", "subject", "assignee",
                   title=f"escalation ladder as of {day}")
     for verb, rows in (("opened", report.opened), ("climbed", report.climbed)):
         for r in rows[:200]:
-            table.add_row(verb, r["escalation_id"], str(r["rung"]), r["signal_kind"],
-                          r["subject_id"] or "", r["assignee_id"] or "—")
+            table.add_row(verb, str(r["rung"]), r["signal_kind"].replace("_", " "),
+                          name(r["subject_id"]), name(r["assignee_id"]))
     if report.opened or report.climbed:
         out.print(table)
     out.print(f"{len(report.opened):,} opened, {len(report.climbed):,} climbed, "
@@ -378,11 +389,11 @@ def status(
 
     def add(parent: Tree, node: dict) -> None:  # type: ignore[type-arg]
         pct = "" if node["progress"] is None else f" · {percent(node['progress'])}"
-        branch = parent.add(label(node["status"], f"[bold]{escape(node['title'])}[/] "
-                                  f"[dim]{node['id']}{pct}[/] — "
+        branch = parent.add(label(node["status"], f"[bold]{escape(node['title'])}[/]"
+                                  f"[dim]{pct}[/] — "
                                   f"{escape(node['explanation'])}"))
         for m in node["metrics"]:
-            branch.add(label(m["status"], f"{escape(m['name'])} [dim]{m['id']}[/] — "
+            branch.add(label(m["status"], f"{escape(m['name'])} — "
                                           f"{escape(m['explanation'])}"))
         for c in node["children"]:
             add(branch, c)
@@ -431,6 +442,7 @@ def forecasts_accuracy(
         wid = resolve_workspace(session, workspace)
         day = day_of(session, wid, day)
         report = accuracy_report(session, wid, CACHE.state(session, wid, day), day)
+        name = namer(session, wid, [r["owner_id"] for r in report["owner_calibration"]])
     if as_json:
         print(json.dumps(report))
         return
@@ -438,7 +450,7 @@ def forecasts_accuracy(
         cal = Table("owner", "check-ins", "Brier", "Brier of the hit rate", "confidence",
                     "hit rate", "verdict", title="Owners' confidence at check-in")
         for r in report["owner_calibration"]:
-            cal.add_row(r["owner_id"], f"{r['checkins']:,}", f"{r['brier']:.3f}",
+            cal.add_row(name(r["owner_id"]), f"{r['checkins']:,}", f"{r['brier']:.3f}",
                         f"{r['brier_base']:.3f}", f"{r['mean_confidence']:.0%}",
                         f"{r['hit_rate']:.0%}", r["verdict"])
         out.print(cal)
@@ -511,6 +523,7 @@ def forecasts_changes(
         wid = resolve_workspace(session, workspace)
         day = day_of(session, wid, day)
         report = changes_since_last_review(session, wid, CACHE.state(session, wid, day))
+        name = namer(session, wid, [c["metric_id"] for c in report["changes"][:50]])
     if as_json:
         print(json.dumps(report))
         return
@@ -524,7 +537,7 @@ def forecasts_changes(
 
     for c in report["changes"][:50]:
         before, now = c["forecast_before"], c["forecast_now"]
-        out.print(f"  {'▼' if c['worse'] else ' '} {c['metric_id']}: {c['status_before']} → "
+        out.print(f"  {'▼' if c['worse'] else ' '} {name(c['metric_id'])}: {c['status_before']} → "
                   f"{c['status_now']}, forecast {number(before, now)} → "
                   f"{number(now, before)}, P(hit) {percent(c['p_hit_before'])} → "
                   f"{percent(c['p_hit_now'])}", highlight=False)
@@ -553,9 +566,8 @@ def admin_create(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     engine = open_engine()
     upgrade(engine)
-    person = create(engine, workspace, email, name, password, create_workspace,
-                    reset_password)
-    out.print(f"admin {email} ({person}) can now log in to workspace '{workspace}'")
+    create(engine, workspace, email, name, password, create_workspace, reset_password)
+    out.print(f"admin {name} <{email}> can now log in to workspace '{workspace}'")
 
 
 @app.command()

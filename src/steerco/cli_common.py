@@ -81,3 +81,33 @@ def day_of(session: Any, workspace_id: int, day: dt.date | None) -> dt.date:
     from steerco.org.service import workspace_today
 
     return day or workspace_today(session, workspace_id)
+
+
+def _ids_in(value: Any, found: set[str]) -> set[str]:
+    """Every public id (`mil_5`, `per_47`) anywhere in a JSON-like value."""
+    import re
+
+    if isinstance(value, str):
+        if re.fullmatch(r"[a-z]{3}_\d+", value):
+            found.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _ids_in(v, found)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _ids_in(v, found)
+    return found
+
+
+def namer(session: Session, workspace: int, data: Any) -> Any:
+    """A function naming the public ids in `data` for human output: a person's name, an
+    objective's title, a dependency as "provider → consumer" (steerco.views.labels);
+    "—" for None. Ids stay in --json only."""
+    from steerco.views.labels import labels_of
+
+    names = labels_of(session, workspace, sorted(_ids_in(data, set())))
+
+    def name(pid: str | None) -> str:
+        return "—" if not pid else names.get(pid, pid)
+
+    return name

@@ -107,7 +107,7 @@ def test_admin_create_refuses_a_short_password_and_then_creates_the_admin(db):
     assert short.returncode == 1
     assert short.stderr.strip() == "error: password: must be at least 10 characters"
     ok = steerco(*args, "--password", "correct horse battery", db=db, check=True)
-    assert "admin ada@example.org (per_" in ok.stdout
+    assert "admin Ada Admin <ada@example.org> can now log in" in ok.stdout
     assert json.loads(steerco("info", "--json", db=db, check=True).stdout)["people"] == 1
 
 

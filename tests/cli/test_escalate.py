@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,9 @@ def test_escalate_opens_an_escalation_once_and_commits_it(db):
     assert "0 opened, 0 climbed, 0 messages queued" in again.stdout
     later = steerco("escalate", "--today", "2026-11-25", db=db, check=True)
     assert "0 opened, 1 climbed, 0 messages queued" in later.stdout  # nobody to climb to
-    assert "esc_" in later.stdout
+    # Named, not numbered: the subject by its name, the assignee by theirs.
+    assert "Revenue" in later.stdout and "Olga Owner" in later.stdout
+    assert not re.search(r"\b[a-z]{3}_\d+\b", later.stdout)
 
 
 def test_a_typo_in_today_is_one_line_and_writes_nothing(db):

@@ -465,22 +465,41 @@ def request_password_reset(session: Session, login: str,
     answers nor how fast reveals which logins exist.
     """
     now = now or clock.now()
-    secrets_out = []
-    for cred, active in CredentialRepository(session).by_login(normalise_login(login)):
-        if not active:
-            continue
-        secret = secrets.token_urlsafe(32)
-        session.add(PasswordReset(workspace_id=cred.workspace_id, credential_id=cred.id,
-                                  token_hash=digest(secret),
-                                  created_at=now, expires_at=now + RESET_TTL))
-        session.add(OutboxMessage(workspace_id=cred.workspace_id, kind="password_reset",
-                                  recipient=cred.login, created_at=now,
-                                  payload={"token": secret, "expires_at":
-                                           (now + RESET_TTL).isoformat(),
-                                           "person_id": cred.person_id}))
-        secrets_out.append(secret)
+    secrets_out = [issue_reset(session, cred, now)
+                   for cred, active in CredentialRepository(session).by_login(
+                       normalise_login(login)) if active]
     session.flush()
     return secrets_out
+
+
+def issue_reset(session: Session, cred: Credential, now: dt.datetime | None = None) -> str:
+    """Queue a single-use reset link for one credential in the outbox; return its secret.
+
+    The message names its person (`person_name`) so that a body rendered from it never
+    shows an id."""
+    now = now or clock.now()
+    secret = secrets.token_urlsafe(32)
+    person = session.get(Person, cred.person_id)
+    session.add(PasswordReset(workspace_id=cred.workspace_id, credential_id=cred.id,
+                              token_hash=digest(secret),
+                              created_at=now, expires_at=now + RESET_TTL))
+    session.add(OutboxMessage(workspace_id=cred.workspace_id, kind="password_reset",
+                              recipient=cred.login, created_at=now,
+                              payload={"token": secret, "expires_at":
+                                       (now + RESET_TTL).isoformat(),
+                                       "person_id": cred.person_id,
+                                       "person_name": person.name if person else None}))
+    session.flush()
+    return secret
+
+
+def send_reset_link(session: Session, workspace_id: int, person_id: int) -> str:
+    """An admin sends a person a link to set their own password (their login must exist)."""
+    cred = CredentialRepository(session).by_person(person_id)
+    if cred is None or cred.workspace_id != workspace_id:
+        raise ValidationFailed(FieldError("login", "this person has no login yet; set a "
+                                                   "login first"))
+    return issue_reset(session, cred)
 
 
 def confirm_password_reset(session: Session, token: str, new_password: str,

@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 
 from steerco.cli_common import as_of as _as_of
-from steerco.cli_common import day_of, err, fail, out
+from steerco.cli_common import day_of, err, fail, namer, out
 from steerco.cli_common import engine as _engine
 from steerco.cli_common import resolve_workspace as _resolve_workspace
 from steerco.kit.errors import SteercoError
@@ -45,6 +45,7 @@ def findings(
             rows = run(session, wid, day, kind)
         except SteercoError as e:
             fail(e.detail)
+        name = namer(session, wid, [[r["subject"]["id"], r["person_id"]] for r in rows[:200]])
     if as_json:
         print(json.dumps(rows))
         return
@@ -55,7 +56,7 @@ def findings(
     for r in rows[:200]:
         sev = r["severity"]
         table.add_row(f"[{SEVERITY_STYLE[sev]}]{r['severity_name']}[/]", r["kind"],
-                      r["subject"]["id"] or "", r["person_id"] or "—", r["explanation"])
+                      name(r["subject"]["id"]), name(r["person_id"]), r["explanation"])
     out.print(table)
     if len(rows) > 200:
         err.print(f"… {len(rows) - 200:,} more (use --kind or --json)")
@@ -86,22 +87,24 @@ def whatif(
             result = run(session, wid, day, slip or [], stop or [])
         except SteercoError as e:
             fail(e.detail)
-    if as_json:
-        print(json.dumps(result))
-        return
-    _print(result)
+        if as_json:
+            print(json.dumps(result))
+            return
+        name = namer(session, wid, result)
+    _print(result, name)
 
 
-def _print(r: dict[str, Any]) -> None:
-    what = ", ".join([f"{s['id']} slips {s['days']} days" for s in r["slips"]]
-                     + [f"{i} stops" for i in r["stopped"]])
+def _print(r: dict[str, Any], name: Any) -> None:
+    """The what-if in words: things by title or name (the ids are in --json)."""
+    what = ", ".join([f"{name(s['id'])} slips {s['days']} days" for s in r["slips"]]
+                     + [f"{name(i)} stops" for i in r["stopped"]])
     out.print(f"[bold]what if {what}[/] (as of {r['as_of']}; nothing written)")
     for i in r["ignored"]:
-        members = f" (cycle: {', '.join(i['cycle'])})" if i["cycle"] else ""
-        out.print(f"[bold]ignored[/] {i['id']}: {i['reason']}{members}")
+        members = f" (cycle: {', '.join(name(c) for c in i['cycle'])})" if i["cycle"] else ""
+        out.print(f"[bold]ignored[/] {name(i['id'])}: {i['reason']}{members}")
     t = Table("item", "owner", "finish before", "finish after", "due", title="dates that move")
     for n in r["schedule"][:100]:
-        t.add_row(n["id"], n["owner_id"] or "—", n["old_finish"] or "—",
+        t.add_row(name(n["id"]), name(n["owner_id"]), n["old_finish"] or "—",
                   n["new_finish"] or "—", n["due"] or "—")
     out.print(t)
     if len(r["schedule"]) > 100:
@@ -110,19 +113,19 @@ def _print(r: dict[str, Any]) -> None:
         b = Table("dependency", "provider", "owner", "consumer", "owner", "needed",
                   title="newly broken dependencies")
         for d in r["newly_broken"]:
-            b.add_row(d["id"], d["provider"] or "", d["provider_owner_id"] or "—",
-                      d["consumer"] or "", d["consumer_owner_id"] or "—",
+            b.add_row(name(d["id"]), name(d["provider"]), name(d["provider_owner_id"]),
+                      name(d["consumer"]), name(d["consumer_owner_id"]),
                       d["need_date"] or "—")
         out.print(b)
     if r["metrics"]:
         m = Table("metric", "forecast", "P(hit)", "status", title="metrics whose outlook changes")
         for x in r["metrics"]:
             old, new = x["old_forecast"], x["new_forecast"]
-            m.add_row(x["id"], f"{number(old, new)} → {number(new, old)}",
+            m.add_row(name(x["id"]), f"{number(old, new)} → {number(new, old)}",
                       f"{percent(x['old_p_hit'])} → {percent(x['new_p_hit'])}",
                       f"{x['old_status']} → {x['new_status']}")
         out.print(m)
     for o in r["objectives"]:
-        out.print(f"objective {o['id']}: {o['old_status']} → {o['new_status']}")
+        out.print(f"objective {name(o['id'])}: {o['old_status']} → {o['new_status']}")
     if not (r["newly_broken"] or r["metrics"] or r["objectives"]):
         out.print("no dependency breaks and no outcome changes")

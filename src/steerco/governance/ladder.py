@@ -22,7 +22,7 @@ one outbox message of kind ``escalation``; a job delivers it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,7 @@ from steerco.governance.schemas import STATUS_SIGNALS
 from steerco.governance.service import open_escalation, subject_ref
 from steerco.kit.dates import from_day, to_day
 from steerco.kit.ids import format_id
+from steerco.views.names import metric_names
 
 #: Severity of a metric status used as a signal (a rule's `min_severity` applies to it).
 STATUS_SEVERITY = {"off_track": 3, "missed": 3, "at_risk": 2, "stale": 2, "no_data": 1}
@@ -71,25 +72,31 @@ def _midnight(day: int) -> dt.datetime:
     return dt.datetime.combine(from_day(day), dt.time.min, tzinfo=dt.UTC)
 
 
-def _status_breaches(m: Model, kinds: set[str]) -> Iterable[tuple[str, int, Subject, int, str]]:
+def _status_breaches(m: Model, kinds: set[str],
+                     named: Callable[[list[int]], dict[int, str]],
+                     ) -> Iterable[tuple[str, int, Subject, int, str]]:
     """(kind, severity, subject, person, summary) of every metric whose status is a signal
-    of `kinds`."""
+    of `kinds`; the summary names the metric (`named`: metric keys → names)."""
     names = {int(s): s.name.lower() for s in Status}
     status = m.ev.metrics.status.status.tolist()
     ids, owner = m.snap.metrics.ids.tolist(), m.snap.metrics.owner.tolist()
     when = from_day(m.as_of).isoformat()
-    for row, code in enumerate(status):
-        name = names.get(int(code))
-        if name in kinds:
-            ref = format_id("metric", int(ids[row]))
-            yield (name, STATUS_SEVERITY[name], ("metric", int(ids[row])), int(owner[row]),
-                   f"{ref} is {name.replace('_', ' ')} as of {when}")
+    rows = [(row, names.get(int(code))) for row, code in enumerate(status)]
+    rows = [(row, name) for row, name in rows if name in kinds]
+    titles = named([int(ids[row]) for row, _ in rows])
+    for row, name in rows:
+        key = int(ids[row])
+        assert name is not None
+        label = titles.get(key) or format_id("metric", key)
+        yield (name, STATUS_SEVERITY[name], ("metric", key), int(owner[row]),
+               f"{label} is {name.replace('_', ' ')} as of {when}")
 
 
-def _signals(m: Model, kinds: set[str]) -> list[tuple[str, int, Subject, int, str]]:
+def _signals(m: Model, kinds: set[str], named: Callable[[list[int]], dict[int, str]],
+             ) -> list[tuple[str, int, Subject, int, str]]:
     """Every finding and status signal of `kinds` as (kind, severity, subject, person,
     summary)."""
-    out = list(_status_breaches(m, kinds & set(STATUS_SIGNALS)))
+    out = list(_status_breaches(m, kinds & set(STATUS_SIGNALS), named))
     wanted = kinds & set(FINDING_KINDS)
     if wanted:
         for b in run_findings(m, wanted):
@@ -175,7 +182,8 @@ def run_ladder(session: Session, workspace_id: int, today: dt.date) -> LadderRep
     escs = list(EscalationRepository(session, workspace_id).of_rules(
         sorted(ladders), _midnight(day - hold)))
     m = load_model(session, workspace_id, today)
-    signals = _signals(m, {r.signal_kind for r in rules})
+    signals = _signals(m, {r.signal_kind for r in rules},
+                       lambda keys: metric_names(session, workspace_id, keys))
     subjects = {s[2] for s in signals} | {(e.subject_kind, e.subject_id) for e in escs}
     scope = _Scope(session, workspace_id, subjects, rules)
     by_kind: dict[str, list[Rule]] = {}
@@ -236,14 +244,23 @@ def _row(esc: Escalation) -> dict[str, Any]:
 def _notify(session: Session, workspace_id: int, escs: list[Escalation],
             now: dt.datetime) -> int:
     """One outbox message to the assignee of each escalation; returns how many."""
+    from steerco.views.labels import labels_of
+
     repo = LadderRepository(session, workspace_id)
     emails = repo.emails(e.assignee_id for e in escs if e.assignee_id is not None)
+    rows = [_row(e) for e in escs]
+    # The message body names its subject and assignee; the ids stay for links.
+    names = labels_of(session, workspace_id, [r[k] for r in rows
+                                              for k in ("subject_id", "assignee_id")])
     sent = 0
-    for esc in escs:
+    for esc, row in zip(escs, rows, strict=True):
         to = emails.get(esc.assignee_id) if esc.assignee_id is not None else None
         if to is None:
             continue
-        repo.queue(OUTBOX_KIND, to, {**_row(esc), "person_id": esc.assignee_id}, now)
+        repo.queue(OUTBOX_KIND, to, {**row, "person_id": esc.assignee_id,
+                                     "subject_name": names.get(row["subject_id"] or ""),
+                                     "assignee_name": names.get(row["assignee_id"] or "")},
+                   now)
         sent += 1
     session.flush()
     return sent

@@ -372,6 +372,37 @@ def create_review(session: Session, workspace_id: int,
     return review
 
 
+#: Months between two reviews of a kind (weekly reviews are 7 days apart instead).
+_REVIEW_MONTHS = {"monthly_business": 1, "quarterly_strategy": 3}
+MAX_SERIES = 52
+
+
+def _review_date(first: dt.date, kind: str, i: int) -> dt.date:
+    """The i-th date of a review cadence starting on `first` (a month-end day is clamped
+    to a shorter month's last day)."""
+    import calendar
+
+    months = _REVIEW_MONTHS.get(kind)
+    if months is None:
+        return first + dt.timedelta(weeks=i)
+    m = first.month - 1 + months * i
+    year, month = first.year + m // 12, m % 12 + 1
+    return first.replace(year=year, month=month,
+                         day=min(first.day, calendar.monthrange(year, month)[1]))
+
+
+def schedule_review_series(session: Session, workspace_id: int,
+                           data: ReviewCreate | dict[str, Any], count: int) -> list[Review]:
+    """Schedule `count` (1..MAX_SERIES) reviews at the cadence of their kind (weekly,
+    monthly, quarterly) from `scheduled_for` on: the review rhythm of a unit."""
+    body = parse(ReviewCreate, data)
+    if not 1 <= count <= MAX_SERIES:
+        raise ValidationFailed(FieldError("count", f"must be from 1 to {MAX_SERIES}", count))
+    return [create_review(session, workspace_id, body.model_copy(update={
+        "scheduled_for": _review_date(body.scheduled_for, body.kind.value, i)}))
+        for i in range(count)]
+
+
 def update_review(session: Session, workspace_id: int, key: int,
                   data: ReviewUpdate | dict[str, Any]) -> Review:
     """Reschedule, retitle, re-chair or record that a review was held."""

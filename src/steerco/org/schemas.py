@@ -37,6 +37,7 @@ class WorkspaceRead(BaseModel):
     time_zone: str
     fiscal_year_start: int
     currency: str
+    locale: str
     outlier_factor: float
     version: int
     created_at: _dt.datetime
@@ -51,6 +52,8 @@ class WorkspaceUpdate(Strict):
                                           description="Month the fiscal year starts in")
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$",
                                  description="ISO 4217 code, e.g. EUR")
+    locale: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Z]{2})?$",
+                               description="How numbers and dates read, e.g. en or de-DE")
     outlier_factor: float | None = Field(
         default=None, gt=1, le=1e6,
         description="A check-in this many times outside a metric's own history needs "

@@ -46,12 +46,13 @@ def get_workspace(session: Session, workspace_id: int) -> Workspace:
 
 def update_workspace(session: Session, workspace_id: int,
                      data: WorkspaceUpdate | dict[str, Any]) -> Workspace:
-    """Rename a workspace or change its settings (time zone, fiscal year, currency, the
-    factor that makes a check-in an outlier)."""
+    """Rename a workspace or change its settings (time zone, fiscal year, currency,
+    locale, the factor that makes a check-in an outlier)."""
     body = parse(WorkspaceUpdate, data)
     ws = get_workspace(session, workspace_id)
     apply_changes(ws, body.model_dump(exclude_unset=True),
-                  {"name", "time_zone", "fiscal_year_start", "currency", "outlier_factor"})
+                  {"name", "time_zone", "fiscal_year_start", "currency", "locale",
+                   "outlier_factor"})
     session.flush()
     return ws
 

@@ -7,7 +7,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from steerco.db.models import Metric, Objective, Person, Review, RoleGrant, Theme
+from steerco.db.models import (
+    Credential,
+    Metric,
+    Objective,
+    OrgUnit,
+    Person,
+    Review,
+    RoleGrant,
+    Rule,
+    Theme,
+)
 from steerco.kit.ids import parse_key
 
 
@@ -56,3 +66,44 @@ def metric_cadences(s: Session, ws: int) -> list[Any]:
 def recent_reviews(s: Session, ws: int, limit: int = 50) -> list[Review]:
     return list(s.execute(select(Review).where(Review.workspace_id == ws).order_by(
         Review.scheduled_for.desc()).limit(limit)).scalars().all())
+
+
+def all_units(s: Session, ws: int, limit: int = 5000) -> list[Any]:
+    """Every org unit (the admin list), by name."""
+    return list(s.execute(select(OrgUnit).where(OrgUnit.workspace_id == ws)
+                          .order_by(OrgUnit.name).limit(limit)).scalars().all())
+
+
+def people_in_units(s: Session, ws: int) -> dict[int, int]:
+    """How many active people each org unit has, by unit key."""
+    return {int(k or 0): int(n) for k, n in s.execute(
+        select(Person.org_unit_id, func.count()).where(
+            Person.workspace_id == ws, Person.active.is_(True),
+            Person.org_unit_id.is_not(None)).group_by(Person.org_unit_id)).all()}
+
+
+def grant_rows(s: Session, ws: int, person: int) -> list[RoleGrant]:
+    """The role grants of one person, workspace-wide first."""
+    return list(s.execute(select(RoleGrant).where(
+        RoleGrant.workspace_id == ws, RoleGrant.person_id == person).order_by(
+        RoleGrant.org_unit_id.is_not(None), RoleGrant.role, RoleGrant.id)).scalars().all())
+
+
+def login_of(s: Session, ws: int, person: int) -> str | None:
+    """The person's login, if they have one."""
+    return s.scalar(select(Credential.login).where(Credential.workspace_id == ws,
+                                                   Credential.person_id == person))
+
+
+def rules(s: Session, ws: int, limit: int = 500) -> list[Rule]:
+    """The escalation rules, active first, by name."""
+    return list(s.execute(select(Rule).where(Rule.workspace_id == ws).order_by(
+        Rule.active.desc(), Rule.name).limit(limit)).scalars().all())
+
+
+def find_rule(s: Session, ws: int, key: int) -> Rule | None:
+    return s.scalar(select(Rule).where(Rule.workspace_id == ws, Rule.id == key))
+
+
+def find_theme(s: Session, ws: int, key: int) -> Theme | None:
+    return s.scalar(select(Theme).where(Theme.workspace_id == ws, Theme.id == key))

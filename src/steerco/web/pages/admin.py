@@ -12,27 +12,27 @@ from steerco.accounts.errors import Forbidden
 from steerco.kit.errors import ValidationFailed
 from steerco.views import admin as views
 from steerco.views.names import unit_names
+from steerco.web.pages import admin_governance, admin_people, admin_settings, admin_units
 from steerco.web.pages.common import pager, person_names
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+# The editing pages live in their own modules, mounted with this one.
+router.include_router(admin_units.router)
+router.include_router(admin_people.router)
+router.include_router(admin_settings.router)
+router.include_router(admin_governance.router)
 
 
 def _require_office(user: PageUser) -> None:
-    if not user.models:
+    if not (user.models or user.administers):
         raise Forbidden("administration is for admins and the strategy office")
 
 
 @router.get("/admin")
 def admin_home(request: Request, user: User) -> Response:
     return render(request, "admin/index.html")
-
-
-@router.get("/admin/units")
-def admin_units(user: User) -> Response:
-    _require_office(user)
-    return RedirectResponse("/units", status_code=303)
 
 
 @router.get("/admin/people")
@@ -63,18 +63,6 @@ def themes(request: Request, user: User) -> Response:
         owners = person_names(s, ws, [t.owner_id for t, _ in rows])
     active = sum(1 for t, _ in rows if t.active)
     return render(request, "admin/themes.html", items=rows, owners=owners, active=active)
-
-
-@router.get("/admin/cadences")
-def cadences(request: Request, user: User) -> Response:
-    _require_office(user)
-    ws = user.ctx.ws
-    with user.ctx.read() as s:
-        metric_cadences = views.metric_cadences(s, ws)
-        reviews = views.recent_reviews(s, ws)
-        chairs = person_names(s, ws, [r.chair_id for r in reviews])
-    return render(request, "admin/cadences.html", metric_cadences=metric_cadences,
-                  reviews=reviews, chairs=chairs)
 
 
 @router.get("/admin/tokens")

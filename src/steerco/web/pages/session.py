@@ -62,6 +62,12 @@ class PageUser:
         return any(r in (Role.ADMIN, Role.STRATEGY_OFFICE) and root is None
                    for r, root in self.principal.grants)
 
+    @property
+    def administers(self) -> bool:
+        """Holds an admin grant anywhere (workspace-wide or on an org-unit subtree): may
+        open the administration pages, which then check where."""
+        return any(r is Role.ADMIN for r, _ in self.principal.grants)
+
     def can(self, session: Session, action: str, unit: int | None = None,
             owners: list[int | None] | None = None, owner: int | None = None) -> bool:
         return self.principal.can(session, action, unit, owners or [], owner)

@@ -1,0 +1,160 @@
+"""Org units in the browser: list, create and edit (name, code, kind, parent, head).
+
+The same services and rules as POST/PATCH /api/v1/org-units: adding a unit is "admin"
+over its parent (workspace-wide for a root), changing one is "admin" over it and over a
+new parent. Parents and heads are typed by name; a save against a newer version is
+refused with who changed the unit, when and what.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from steerco.accounts.errors import Forbidden
+from steerco.db.enums import OrgKind
+from steerco.db.models import OrgUnit
+from steerco.kit.errors import NotFound, ValidationFailed
+from steerco.kit.ids import format_id
+from steerco.org.repository import OrgUnitRepository
+from steerco.org.service import create_org_unit, update_org_unit
+from steerco.views import Session
+from steerco.views import admin as views
+from steerco.views.names import choices, people_named, person_names, unit_names, units_named
+from steerco.web.pages.admin_forms import (
+    conflict,
+    done,
+    form_of,
+    messages,
+    pick,
+    require_some_admin,
+    shown_status,
+)
+from steerco.web.pages.common import key_of
+from steerco.web.pages.render import PageRoute, render
+from steerco.web.pages.session import FormUser, PageUser, User
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+FIELDS = ("name", "code", "kind", "parent", "head")
+LABELS = {"name": "Name", "code": "Code", "kind": "Kind", "parent": "Parent unit",
+          "head": "Head", "parent_id": "Parent unit", "head_id": "Head"}
+FIELD_OF = {"parent_id": "parent", "head_id": "head"}
+
+
+def _find(s: Session, ws: int, uid: str) -> OrgUnit:
+    unit = OrgUnitRepository(s, ws).find(key_of(uid, "org_unit"))
+    if unit is None:
+        raise NotFound("org_unit", uid)
+    return unit
+
+
+def _values(s: Session, ws: int, u: OrgUnit) -> dict[str, str]:
+    return {"name": u.name, "code": u.code or "", "kind": u.kind.value,
+            "parent": unit_names(s, ws, [u.parent_id]).get(u.parent_id or -1, ""),
+            "head": person_names(s, ws, [u.head_id]).get(u.head_id or -1, ""),
+            "version": str(u.version)}
+
+
+def _render(request: Request, s: Session, ws: int, u: OrgUnit | None, form: dict[str, str],
+            errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
+            status_code: int = 200) -> Response:
+    return render(request, "admin/unit_edit.html",
+                  status_code=shown_status(request, status_code), u=u,
+                  uid=format_id("org_unit", u.id) if u else None, form=form,
+                  errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
+                  kinds=[(k.value, k.value.replace("_", " ").capitalize()) for k in OrgKind])
+
+
+def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    parent = pick(units_named(s, ws, form["parent"]), "parent", form["parent"], "org unit",
+                  errors)
+    head = pick(people_named(s, ws, form["head"]), "head", form["head"], "person", errors)
+    return {"name": form["name"], "code": form["code"] or None,
+            "parent_id": format_id("org_unit", parent) if parent else None,
+            "head_id": format_id("person", head) if head else None}
+
+
+@router.get("/admin/units")
+def units(request: Request, user: User, saved: str = "") -> Response:
+    may_admin = user.administers
+    if not (user.models or may_admin):
+        raise Forbidden("the org units list is for admins and the strategy office")
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        rows = views.all_units(s, ws)
+        heads = person_names(s, ws, [u.head_id for u in rows])
+        counts = views.people_in_units(s, ws)
+    names = {u.id: u.name for u in rows}
+    return render(request, "admin/units.html", items=rows, heads=heads, parents=names,
+                  counts=counts, saved=saved, may_admin=may_admin)
+
+
+@router.get("/admin/units/new")
+def new(request: Request, user: User) -> Response:
+    with user.ctx.read() as s:
+        require_some_admin(user)
+        return _render(request, s, user.ctx.ws, None,
+                       dict.fromkeys(FIELDS, "") | {"kind": OrgKind.TEAM.value})
+
+
+@router.post("/admin/units/new")
+async def create(request: Request, user: FormUser) -> Response:
+    form = await form_of(request, FIELDS)
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        body = _body(s, ws, form, errors) | {"kind": form["kind"]}
+        parent = key_of(body["parent_id"], "org_unit") if body["parent_id"] else None
+        user.principal.require(s, "admin", parent)
+        if not errors:
+            try:
+                row = create_org_unit(s, ws, body)
+                target = f"/admin/units?saved={format_id('org_unit', row.id)}"
+            except ValidationFailed as exc:
+                s.rollback()
+                errors = messages(exc, form, FIELD_OF, LABELS, "name")
+        if errors:
+            return _render(request, s, ws, None, form, errors, status_code=422)
+    return done(request, target)
+
+
+def _allow(s: Session, user: PageUser, u: OrgUnit) -> None:
+    user.principal.require(s, "admin", u.id)
+
+
+@router.get("/admin/units/{uid}/edit")
+def edit(request: Request, uid: str, user: User) -> Response:
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        u = _find(s, ws, uid)
+        _allow(s, user, u)
+        return _render(request, s, ws, u, _values(s, ws, u))
+
+
+@router.post("/admin/units/{uid}/edit")
+async def save(request: Request, uid: str, user: FormUser) -> Response:
+    form = await form_of(request, (*FIELDS, "version"))
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        u = _find(s, ws, uid)
+        _allow(s, user, u)
+        if form["version"] != str(u.version):
+            return _render(request, s, ws, u, {**form, "version": str(u.version)},
+                           conflict_=conflict(s, ws, OrgUnit.__tablename__, u.id, LABELS),
+                           status_code=409)
+        body = _body(s, ws, form, errors)
+        if body["parent_id"]:
+            user.principal.require(s, "admin", key_of(body["parent_id"], "org_unit"))
+        if not errors:
+            try:
+                update_org_unit(s, ws, u.id, body)
+            except ValidationFailed as exc:
+                s.rollback()
+                errors = messages(exc, form, FIELD_OF, LABELS, "name")
+        if errors:
+            return _render(request, s, ws, _find(s, ws, uid), form, errors, status_code=422)
+    return done(request, f"/admin/units?saved={uid}")

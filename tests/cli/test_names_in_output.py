@@ -1,0 +1,58 @@
+"""The CLI's human output names things (titles, people's names); ids only in --json."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import steerco
+
+RAW_ID = re.compile(r"\b[a-z]{3}_\d+\b")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("names") / "cli.db"
+    steerco("demo", "--size", "s", "--as-of", "2026-11-22", db=db, check=True)
+    return db
+
+
+def test_findings_whatif_and_the_ladder_name_things_and_keep_ids_for_json(
+        demo_db: Path) -> None:
+    rows = json.loads(steerco("findings", "--json", "--as-of", "2026-11-22", db=demo_db,
+                              check=True).stdout)
+    assert rows and RAW_ID.search(json.dumps(rows))  # --json keeps the ids
+    milestone = next(r["subject"]["id"] for r in rows if r["subject"]["id"]
+                     and r["subject"]["id"].startswith("mil_"))
+    for args in (["findings", "--as-of", "2026-11-22"],
+                 ["whatif", "--slip", f"{milestone}:30", "--as-of", "2026-11-22"],
+                 ["escalate", "--today", "2026-11-22", "--dry-run"],
+                 ["status", "--as-of", "2026-11-22"]):
+        proc = steerco(*args, db=demo_db, check=True)
+        assert proc.stdout.strip(), args
+        assert sorted(set(RAW_ID.findall(proc.stdout)))[:5] == [], args
+    whatif = steerco("whatif", "--slip", f"{milestone}:30", "--as-of", "2026-11-22",
+                     "--json", db=demo_db, check=True).stdout
+    assert milestone in whatif
+
+
+def test_outbox_messages_name_their_subject_and_person(demo_db: Path) -> None:
+    from sqlalchemy import select
+
+    from steerco.db.engine import make_engine, make_sessionmaker, unit_of_work
+    from steerco.db.models import OutboxMessage
+
+    engine = make_engine(f"sqlite:///{demo_db}")
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        payloads = [m.payload for m in s.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind != "password_reset"))]
+    engine.dispose()
+    assert payloads
+    for p in payloads:
+        assert p["assignee_name"] and p["subject_name"], p
+        shown = " ".join(str(p.get(k) or "") for k in ("summary", "subject_name",
+                                                       "assignee_name"))
+        assert not RAW_ID.search(shown), p
