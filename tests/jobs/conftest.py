@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -80,10 +81,22 @@ class Db:
     alice: int
 
 
-@pytest.fixture()
-def db(tmp_path: Path) -> Iterator[Db]:
-    eng = make_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty migrated SQLite file, copied for each test (migrating costs seconds)."""
+    path = tmp_path_factory.mktemp("jobs") / "template.db"
+    eng = make_engine(f"sqlite:///{path}")
     upgrade(eng)
+    with eng.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    eng.dispose()
+    return path
+
+
+@pytest.fixture()
+def db(tmp_path: Path, migrated: Path) -> Iterator[Db]:
+    shutil.copy(migrated, tmp_path / "jobs.db")
+    eng = make_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
     factory = make_sessionmaker(eng)
     with unit_of_work(factory) as s:
         ws = Workspace(slug="acme", name="Acme", time_zone="Europe/Berlin")

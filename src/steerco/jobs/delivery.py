@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import html
@@ -255,10 +256,16 @@ def _email(smtp: smtplib.SMTP, cfg: SmtpConfig, transport: Transport, to: str, n
             for ln in lines) + "</ul>"
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = cfg.sender, to, subject
-    msg["Message-ID"] = f"<steerco-{message_id(m.id)}@{socket.getfqdn() or 'localhost'}>"
+    msg["Message-ID"] = f"<steerco-{message_id(m.id)}@{_host()}>"
     msg.set_content(plain)
     msg.add_alternative(f"<!doctype html><html><body>{body}</body></html>", subtype="html")
     smtp.send_message(msg)
+
+
+@functools.lru_cache(maxsize=1)
+def _host() -> str:
+    """This machine's name for Message-IDs (looked up once: getfqdn may ask DNS)."""
+    return socket.gethostname() or "localhost"
 
 
 def _esc(t: Any) -> str:
