@@ -32,20 +32,23 @@ def storage_of(jobs_url: str, database_url: str) -> tuple[str, str]:
     return "sqlite", "steerco-jobs.db"
 
 
-def make_huey(jobs_url: str | None = None, database_url: str | None = None) -> Huey:
-    """A huey instance with steerco's tick registered as a periodic task."""
+def make_huey(jobs_url: str | None = None, database_url: str | None = None,
+              factory: Any = None, name: str = "steerco") -> Huey:
+    """A huey instance with steerco's tick registered as a periodic task (`huey.tick`
+    enqueues one now); `factory` makes the sessions (default: the configured database)."""
     st = get_settings()
     kind, where = storage_of(st.jobs_url if jobs_url is None else jobs_url,
                              database_url or st.database_url)
-    huey: Huey = (RedisHuey("steerco", url=where) if kind == "redis"
-                  else SqliteHuey("steerco", filename=where))
+    huey: Huey = (RedisHuey(name, url=where) if kind == "redis"
+                  else SqliteHuey(name, filename=where))
 
     @huey.periodic_task(crontab(minute="*"), retries=0)
     def tick() -> dict[str, Any]:
         from steerco.jobs.schedule import tick as run_tick
 
-        return run_tick(_factory())
+        return run_tick(factory or _factory())
 
+    huey.tick = tick  # type: ignore[attr-defined]
     return huey
 
 
