@@ -25,6 +25,7 @@ from steerco.web.pages import (
     corrections,
     explorer,
     initiatives,
+    jobs_pages,
     metrics,
     objective_edit,
     objectives,
@@ -97,7 +98,7 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     """
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metrics,
-                   initiatives, explorer, findings_page, units, admin):
+                   initiatives, explorer, findings_page, units, admin, jobs_pages):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
     engine = getattr(app.state, "engine", None)
