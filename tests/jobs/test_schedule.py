@@ -11,6 +11,7 @@ weeks cover every rung of the demo's ladders ([3, 7, 14] days)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import shutil
 import threading
 from collections import Counter
@@ -74,9 +75,9 @@ def _expected_reminders(s, ws: int, days: list[int]) -> list[tuple[dt.date, str,
         if last >= m.target_date:
             continue
         due = last + dt.timedelta(days=CADENCE_DAYS[m.cadence])
-        people = [m.owner_id] + sorted(int(p) for p in s.scalars(select(
-            MetricUpdater.person_id).where(MetricUpdater.metric_id == m.id))
-            if p != m.owner_id)
+        updaters = s.scalars(select(MetricUpdater.person_id).where(
+            MetricUpdater.metric_id == m.id))
+        people = [m.owner_id, *sorted(int(p) for p in updaters if p != m.owner_id)]
         for day, event in [(due - dt.timedelta(days=d), "checkin.due") for d in days] + [
                 (due, "checkin.due"), (due + dt.timedelta(days=1), "checkin.overdue")]:
             if first <= day <= last_day:
@@ -106,7 +107,7 @@ def test_four_weeks_of_the_schedule_with_two_workers_happen_once_on_the_expected
     with unit_of_work(factory) as s:
         ws = s.scalars(select(Workspace)).one()
         ws.reminder_days = "3,1"
-        wid, tz = int(ws.id), ws.time_zone
+        wid, _tz = int(ws.id), ws.time_zone
         s.add(WebhookSubscription(workspace_id=wid, url="https://hooks.example/in",
                                   secret=SECRET, events=[]))
     clock = SimClock(dt.datetime.combine(AS_OF, dt.time(7), tzinfo=dt.UTC))
@@ -150,7 +151,7 @@ def test_four_weeks_of_the_schedule_with_two_workers_happen_once_on_the_expected
         climbed = 0
         for esc, seq in steps.items():
             ladder = ladders[rules[esc]]
-            for (r0, d0), (r1, d1) in zip(seq, seq[1:], strict=False):
+            for (r0, d0), (r1, d1) in itertools.pairwise(seq):
                 assert r1 > r0
                 assert (d1 - d0).days == sum(ladder[r0:r1]), (esc, seq, ladder)
                 climbed += 1

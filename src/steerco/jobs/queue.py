@@ -42,13 +42,13 @@ def make_huey(jobs_url: str | None = None, database_url: str | None = None,
     huey: Huey = (RedisHuey(name, url=where) if kind == "redis"
                   else SqliteHuey(name, filename=where))
 
-    @huey.periodic_task(crontab(minute="*"), retries=0)
+    @huey.periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
     def tick() -> dict[str, Any]:
         from steerco.jobs.schedule import tick as run_tick
 
         return run_tick(factory or _factory())
 
-    huey.tick = tick  # type: ignore[attr-defined]
+    huey.tick = tick
     return huey
 
 

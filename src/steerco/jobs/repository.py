@@ -198,12 +198,14 @@ def subscriptions_by_key(s: Session, ids: Sequence[int]) -> dict[int, WebhookSub
         key_in(s, WebhookSubscription.id, sorted(set(ids)))))}
 
 
-def mark_sent(s: Session, delivery_id: int, worker: str, now: dt.datetime) -> None:
-    """Mark a delivery sent (only while `worker` holds it)."""
-    s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by ==
-                                     worker, Delivery.state == "pending").values(
-        state="sent", sent_at=now, attempts=Delivery.attempts + 1, claimed_until=None,
-        last_error=None).execution_options(synchronize_session=False))
+def mark_sent(s: Session, ids: Sequence[int], worker: str, now: dt.datetime) -> None:
+    """Mark deliveries sent (only those `worker` still holds)."""
+    for i in range(0, len(ids), 500):
+        s.execute(update(Delivery).where(key_in(s, Delivery.id, list(ids[i:i + 500])),
+                                         Delivery.claimed_by == worker,
+                                         Delivery.state == "pending").values(
+            state="sent", sent_at=now, attempts=Delivery.attempts + 1, claimed_until=None,
+            last_error=None).execution_options(synchronize_session=False))
 
 
 def mark_failed_attempt(s: Session, delivery_id: int, worker: str, error: str,
