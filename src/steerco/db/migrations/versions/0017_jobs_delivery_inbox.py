@@ -27,7 +27,7 @@ Id = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 TS = sa.DateTime(timezone=True)
 
 
-def _ws() -> sa.Column:
+def _ws() -> "sa.Column[int]":
     return sa.Column('workspace_id', Id, nullable=False)
 
 
