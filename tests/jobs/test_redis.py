@@ -29,7 +29,7 @@ def test_a_tick_on_the_redis_queue_runs_in_a_worker(db: Db, clock: SimClock) -> 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with db.factory() as s:
-                status = s.get(JobStatus, "deliver")
+                status = s.get(JobStatus, (db.ws, "deliver"))
                 if status is not None and status.runs >= 2:
                     break
             time.sleep(0.2)
@@ -38,6 +38,6 @@ def test_a_tick_on_the_redis_queue_runs_in_a_worker(db: Db, clock: SimClock) -> 
             c.stop(graceful=True)
         huey.storage.flush_all()
     with db.factory() as s:
-        assert s.get(JobStatus, "deliver").runs >= 2  # (the minute may tick too)
+        assert s.get(JobStatus, (db.ws, "deliver")).runs >= 2  # (the minute may tick too)
         assert sorted(i.message_id for i in s.scalars(select(InboxItem))) == keys
-        assert s.get(JobStatus, "deliver") is not None
+        assert s.get(JobStatus, (db.ws, "deliver")) is not None

@@ -55,12 +55,12 @@ def claim_period(s: Session, ws: int, job: str, period: str, worker: str,
     return run
 
 
-def record_status(s: Session, job: str, started: dt.datetime, duration_ms: float,
+def record_status(s: Session, ws: int, job: str, started: dt.datetime, duration_ms: float,
                   error: str | None) -> None:
-    """Note one run of `job` (across workspaces) for `steerco jobs` and the admin page."""
-    row = s.get(JobStatus, job)
+    """Note one run of `job` in workspace `ws` for `steerco jobs` and the admin page."""
+    row = s.get(JobStatus, (ws, job))
     if row is None:
-        row = JobStatus(job=job, runs=0)
+        row = JobStatus(workspace_id=ws, job=job, runs=0)
         s.add(row)
     row.last_started_at = started
     row.last_finished_at = started + dt.timedelta(milliseconds=duration_ms)
@@ -70,9 +70,13 @@ def record_status(s: Session, job: str, started: dt.datetime, duration_ms: float
         row.last_error, row.last_error_at = error[:4000], started
 
 
-def job_statuses(s: Session) -> dict[str, JobStatus]:
-    """The status row of every job that ever ran, by job name."""
-    return {r.job: r for r in s.scalars(select(JobStatus))}
+def job_statuses(s: Session, ws: int | None = None) -> dict[str, JobStatus]:
+    """The latest status row of every job that ever ran (in workspace `ws`, or in any),
+    by job name."""
+    q = select(JobStatus).order_by(JobStatus.last_started_at)
+    if ws is not None:
+        q = q.where(JobStatus.workspace_id == ws)
+    return {r.job: r for r in s.scalars(q)}
 
 
 def add_reminder_key(s: Session, ws: int, key: str, now: dt.datetime) -> bool:

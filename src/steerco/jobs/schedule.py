@@ -115,11 +115,12 @@ def next_run(job: Job, now: dt.datetime, tz: str = clock.UTC) -> dt.datetime:
     return at.astimezone(dt.UTC)
 
 
-def _status(factory: sessionmaker[Session], job: str, started: dt.datetime, ms: float,
-            error: str | None) -> None:
+def _status(factory: sessionmaker[Session], workspaces: list[int], job: str,
+            started: dt.datetime, ms: float, error: str | None) -> None:
     try:
         with unit_of_work(factory) as s:
-            repo.record_status(s, job, started, ms, error)
+            for ws in workspaces:
+                repo.record_status(s, ws, job, started, ms, error)
     except Exception:  # two workers inserting the first row: the other wins
         log.debug("job status of %s not recorded", job, exc_info=True)
 
@@ -154,7 +155,7 @@ def run_daily(factory: sessionmaker[Session], now: dt.datetime,
             except Exception as exc:  # one failing job must not stop the rest
                 error = f"{slug}: {type(exc).__name__}: {exc}"
                 log.error("job %s failed for %s:\n%s", job.name, slug, traceback.format_exc())
-            _status(factory, job.name, now, (time.perf_counter() - t0) * 1000, error)
+            _status(factory, [ws], job.name, now, (time.perf_counter() - t0) * 1000, error)
     return done
 
 
@@ -174,5 +175,8 @@ def tick(factory: sessionmaker[Session], now: Callable[[], dt.datetime] = clock.
     except Exception as exc:  # recorded, retried next minute
         error = f"{type(exc).__name__}: {exc}"
         log.error("delivery failed:\n%s", traceback.format_exc())
-    _status(factory, DELIVER.name, started, (time.perf_counter() - t0) * 1000, error)
+    with unit_of_work(factory) as s:
+        every = [k for k, _slug, _tz in repo.workspaces(s)]
+    # Delivery serves every workspace at once; each one's admin page shows its runs.
+    _status(factory, every, DELIVER.name, started, (time.perf_counter() - t0) * 1000, error)
     return done

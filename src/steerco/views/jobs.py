@@ -39,7 +39,7 @@ def job_rows(s: Session, now: dt.datetime, ws: int | None = None) -> list[JobRow
     time zone of workspace `ws`, else UTC)."""
     tz = (s.scalar(select(Workspace.time_zone).where(Workspace.id == ws)) if ws else None) \
         or "UTC"
-    st = repo.job_statuses(s)
+    st = repo.job_statuses(s, ws)
     out = []
     for job in JOBS:
         row = st.get(job.name)

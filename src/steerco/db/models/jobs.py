@@ -59,9 +59,11 @@ class JobRun(Keyed, Base):
 
 
 class JobStatus(Base):
-    """The last run of each job across workspaces (what `steerco jobs` lists)."""
+    """The last run of each job in each workspace (what `steerco jobs` lists)."""
 
     __tablename__ = "job_status"
+    workspace_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True)
     job: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -64,6 +64,7 @@ def upgrade() -> None:
                     ['workspace_id', 'job', 'started_at'])
 
     op.create_table('job_status',
+        _ws(),
         sa.Column('job', sa.String(length=64), nullable=False),
         sa.Column('last_started_at', TS, nullable=True),
         sa.Column('last_finished_at', TS, nullable=True),
@@ -71,7 +72,8 @@ def upgrade() -> None:
         sa.Column('last_error', sa.Text(), nullable=True),
         sa.Column('last_error_at', TS, nullable=True),
         sa.Column('runs', sa.Integer(), server_default='0', nullable=False),
-        sa.PrimaryKeyConstraint('job', name=op.f('pk_job_status')))
+        _ws_fk('job_status'),
+        sa.PrimaryKeyConstraint('workspace_id', 'job', name=op.f('pk_job_status')))
 
     op.create_table('reminder_keys',
         _ws(),
