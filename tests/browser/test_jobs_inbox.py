@@ -48,10 +48,17 @@ def test_the_jobs_page_and_the_inbox_render_cleanly(browser: Any, world: World,
     tablet.context.close()
     me = owner.page()
     me.goto("/my-work")
-    assert "unread" in (me.locator("header .badge").get_attribute("aria-label") or "")
+    assert "1 unread" in (me.locator("header .badge").get_attribute("aria-label") or "")
     assert me.locator("#h-inbox").is_visible()
     assert axe_violations(me) == []
     shot(me, "my-work-inbox")
+    tablet = login(browser, world, "owner", TABLET)
+    tp = tablet.page()
+    tp.goto("/my-work")
+    assert tp.locator("#h-inbox").is_visible()
+    shot(tp, "my-work-inbox")
+    assert tablet.errors == []
+    tablet.context.close()
     me.get_by_role("button", name="Mark all read").click()
     me.wait_for_url("**/my-work#h-inbox")
     assert me.locator("header .badge").count() == 0

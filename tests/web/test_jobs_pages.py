@@ -35,7 +35,7 @@ def test_the_inbox_counts_unread_in_the_header_and_lists_them_in_my_work(demo: D
     c = _client(demo, "owner")
     r = c.get("/my-work", headers=HTML)
     assert r.status_code == 200
-    assert re.search(r'aria-label="(\d+) unread"', r.text)
+    assert re.search(r"aria-label=\"(\d+) unread in your inbox\"", r.text)
     assert "Check-in on Zebra crossings due today" in r.text
     assert f'href="/metrics/met_{demo.metric}#checkin"' in r.text
     r = c.post("/inbox/read", data={"csrf_token": _csrf(r.text)})
