@@ -75,3 +75,31 @@ def test_admins_see_jobs_and_resend_a_delivery_that_gave_up(demo: Demo) -> None:
     with f() as s:
         assert s.get(Delivery, key).state == "pending"
     assert _client(demo, "viewer").get("/admin/jobs", headers=HTML).status_code == 403
+
+
+def test_a_person_sets_their_notification_preferences_and_a_bad_one_is_named(
+        demo: Demo) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.web.test_pages_status import PASSWORD
+
+    c = TestClient(demo.app)
+    r = c.post("/api/v1/auth/login", json={"login": demo.logins["viewer"],
+                                           "password": PASSWORD})
+    csrf = {"X-CSRF-Token": r.json()["csrf_token"]}
+    assert c.get("/api/v1/me/notification-preferences").json() == {
+        "events": None, "email": "immediate", "quiet_start": None, "quiet_end": None}
+    want = {"events": ["escalation.opened", "checkin.due"], "email": "digest",
+            "quiet_start": 20, "quiet_end": 7}
+    r = c.put("/api/v1/me/notification-preferences", json=want, headers=csrf)
+    assert r.status_code == 200, r.text
+    assert c.get("/api/v1/me/notification-preferences").json() == want
+    r = c.put("/api/v1/me/notification-preferences", json={**want, "events": ["lunch"]},
+              headers=csrf)
+    assert r.status_code == 422
+    assert "'lunch' is not an event type" in r.text
+    r = c.put("/api/v1/me/notification-preferences", json={**want, "quiet_end": 24},
+              headers=csrf)
+    assert r.status_code == 422 and "quiet_end" in r.text
+    body = c.get("/api/v1/me/notifications").json()
+    assert set(body) == {"unread", "items"}
