@@ -460,6 +460,44 @@ def forecasts_accuracy(
     out.print(table)
 
 
+@app.command("accuracy")
+def owner_accuracy(
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Judge targets due by this date.")]
+    = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Who is reliably optimistic: each owner's check-in confidences against outcomes."""
+    from sqlalchemy.orm import Session
+
+    from steerco.views.accuracy import owner_accuracy as view
+
+    day = parse_as_of(as_of)
+    with Session(open_engine()) as session:
+        wid = resolve_workspace(session, workspace)
+        report = view(session, wid, day_of(session, wid, day))
+    if as_json:
+        print(json.dumps(report))
+        return
+    if not report["owners"]:
+        out.print(f"no check-in confidence has met its target date yet (up to "
+                  f"{report['up_to']}): owners give one at check-in, it is judged once the "
+                  "target date passes")
+        return
+    table = Table("owner", "check-ins", "Brier", "Brier of their hit rate", "confidence",
+                  "hit rate", "verdict",
+                  title=f"Owners' confidence at check-in, targets due by {report['up_to']} "
+                        "(Brier: lower is better; 0.25 = always saying 50 %)")
+    for r in report["owners"]:
+        table.add_row(r["name"], f"{r['checkins']:,}", f"{r['brier']:.3f}",
+                      f"{r['brier_base']:.3f}", f"{r['mean_confidence']:.0%}",
+                      f"{r['hit_rate']:.0%}", r["verdict"])
+    out.print(table)
+    o = report["overall"]
+    out.print(f"all owners: {o['n']:,} judged confidences, Brier {o['brier']:.3f}, "
+              f"calibration error {o['ece']:.3f}")
+
+
 @forecasts_app.command("changes")
 def forecasts_changes(
     workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,

@@ -13,7 +13,7 @@ import pytest
 COMMANDS = [[], ["db"], ["db", "upgrade"], ["db", "downgrade"], ["db", "current"], ["demo"],
             ["info"], ["serve"], ["recompute"], ["status"], ["forecasts"],
             ["forecasts", "record"], ["forecasts", "accuracy"], ["forecasts", "changes"],
-            ["findings"], ["whatif"], ["admin"], ["admin", "create"]]
+            ["findings"], ["whatif"], ["accuracy"], ["admin"], ["admin", "create"]]
 
 
 def steerco(*args: str, db: Path, check: bool = False) -> subprocess.CompletedProcess[str]:

@@ -107,3 +107,49 @@ def test_a_what_if_slip_lowers_the_chance_downstream_by_the_futures_it_tips_over
     assert after.p_on_time[0] == 0.0  # A itself now misses day 12 in every future
     _, worse = what_if_slip(net, s, 0, 6)
     assert worse.p_on_time[1] == 0.0
+
+
+def _random_plan(seed: int, n: int = 60, m: int = 90):
+    """A random acyclic plan: 6 initiatives of 10 milestones, links of every type."""
+    from steerco.core.schedule import network
+
+    rng = np.random.default_rng(seed)
+    src = rng.integers(0, n, m)
+    dst = rng.integers(0, n, m)
+    lo, hi = np.minimum(src, dst), np.maximum(src, dst)
+    keep = lo != hi
+    own = 100 + np.arange(n) * 2 + rng.integers(0, 10, n)
+    return network(rng.integers(0, 8, n), lo[keep], hi[keep], own_finish=own,
+                   deadline=own + rng.integers(0, 25, n), group=np.arange(n) // 10,
+                   dep_type=rng.integers(0, 4, int(keep.sum())),
+                   lag=rng.integers(-2, 4, int(keep.sum())))
+
+
+def test_one_initiative_updated_from_the_kept_samples_equals_a_full_rerun() -> None:
+    """After a check-in moves one milestone, re-simulating only its initiative (the
+    boundary's sampled dates kept) gives exactly what a full run gives."""
+    from steerco.core.schedule import schedule, with_own_finish
+    from steerco.core.schedule_risk import APACHE_PRIOR, update_group
+
+    for seed in range(4):
+        net = _random_plan(seed)
+        slips = sample_slips(APACHE_PRIOR, np.zeros(net.n, dtype=int), 300, seed=seed)
+        gdl = np.array([150, 160, 170, 180, 190, 200]) + 10
+        det = schedule(net, origin=90)
+        full = simulate(net, slips, base=det, group_deadline=gdl, keep=True)
+        assert full.kept is not None
+        members = np.arange(30, 40)  # initiative 3
+        same = update_group(net, det, full.kept, members, int(gdl[3]))
+        assert same.p_on_time == full.group_p_on_time[3]
+        assert same.finish_q.tolist() == full.group_finish_q[3].tolist()
+        assert np.array_equal(same.member_p_on_time, full.p_on_time[same.members],
+                              equal_nan=True)
+        # Milestone 34 reports a forecast 12 days later than planned.
+        day = int(net.own_finish[34]) + 12
+        moved = update_group(net, det, full.kept, members, int(gdl[3]), {34: day})
+        net2 = with_own_finish(net, {34: day})
+        rerun = simulate(net2, slips, origin=90, group_deadline=gdl)
+        assert moved.p_on_time == rerun.group_p_on_time[3]
+        assert moved.finish_q.tolist() == rerun.group_finish_q[3].tolist()
+        assert np.array_equal(moved.member_p_on_time, rerun.p_on_time[moved.members],
+                              equal_nan=True)

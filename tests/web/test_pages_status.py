@@ -87,7 +87,7 @@ def pages(demo: Demo) -> list[str]:
             f"/metrics/met_{demo.metric}", "/initiatives", "/initiatives/ini_1", "/explorer",
             "/explorer?unit=org_1", "/findings", "/findings?kind=broken_dependency&page=2",
             "/units", "/units/org_1", "/admin", "/admin/people", "/admin/themes",
-            "/admin/cadences", "/admin/tokens", "/cockpit?unit=org_1"]
+            "/admin/cadences", "/admin/tokens", "/cockpit?unit=org_1", "/accuracy"]
 
 
 def test_every_page_answers_200_for_the_strategy_office(demo: Demo) -> None:

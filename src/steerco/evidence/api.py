@@ -1,4 +1,5 @@
-"""JSON routes of the engine's outputs: status with reasons, forecasts, accuracy.
+"""JSON routes of the engine's outputs: status with reasons, forecasts, accuracy,
+schedule risk.
 
 The engine evaluates a per-process cached snapshot of the workspace (caught up with
 every committed measurement before each read), so these answers are cheap after the
@@ -18,9 +19,13 @@ from steerco.evidence.history import accuracy_report, changes_since_last_review
 from steerco.http.auth import Reader
 from steerco.http.items import IdPath
 from steerco.http.rest import READ_ERRORS, model_response, path_key
+from steerco.kit.errors import FieldError, NotFound, ValidationFailed
+from steerco.kit.ids import parse_key
 from steerco.metrics.repository import MetricRepository
 from steerco.objectives.repository import ObjectiveRepository
 from steerco.org.service import workspace_today
+from steerco.views import schedule_risk as risk_view
+from steerco.views.accuracy import owner_accuracy as accuracy_view
 
 router = APIRouter(tags=["engine"])
 AsOf = Annotated[dt.date | None, Query(
@@ -234,6 +239,41 @@ def forecast_accuracy(ctx: Reader, up_to: AsOf = None) -> dict[str, Any]:
         return accuracy_report(s, ctx.ws, st, up_to or workspace_today(s, ctx.ws))
 
 
+class NamedOwnerCalibration(OwnerCalibrationRow):
+    name: str = Field(description="The owner's name")
+
+
+class ReliabilityRow(BaseModel):
+    bin: str = Field(description="Confidence decile, e.g. 0.7-0.8")
+    n: int
+    mean_confidence: float
+    share_hit: float = Field(description="Share of these check-ins whose target was met")
+
+
+class ConfidenceReliability(BaseModel):
+    n: int = Field(description="Judged check-in confidences (all owners)")
+    brier: float | None
+    ece: float | None = Field(description="Expected calibration error over the deciles")
+    table: list[ReliabilityRow]
+
+
+class OwnerAccuracy(BaseModel):
+    up_to: str = Field(description="Targets due by this date are judged")
+    owners: list[NamedOwnerCalibration] = Field(description="Worst Brier score first")
+    overall: ConfidenceReliability
+    bias_threshold: float = Field(description="|bias| from which an owner is called over- "
+                                              "or under-confident")
+
+
+@router.get("/accuracy/owners", response_model=OwnerAccuracy, responses=READ_ERRORS,
+            summary="How well each owner's check-in confidences predicted their targets")
+def owner_accuracy(ctx: Reader, up_to: AsOf = None) -> dict[str, Any]:
+    """Brier score and over/under-confidence per owner, from every check-in confidence
+    whose metric's target date has passed (by `up_to`), and a reliability table of all."""
+    with ctx.read() as s:
+        return accuracy_view(s, ctx.ws, up_to)
+
+
 # --- findings and what-if (steerco.findings) -----------------------------------------
 
 
@@ -283,3 +323,110 @@ def post_whatif(body: WhatIfIn, ctx: Reader) -> dict[str, Any]:
 
     with ctx.read() as s:
         return whatif(s, ctx.ws, body.as_of or workspace_today(s, ctx.ws), body.slips, body.stops)
+
+
+# --- schedule risk (steerco.views.schedule_risk: the same the pages show) ------------
+
+Prob = Annotated[float | None, Field(description="Share of sampled futures (0–1); None "
+                                                 "without a date to meet")]
+
+
+class FinishDates(BaseModel):
+    p50: str | None = Field(description="Finished by this date in half of the futures")
+    p80: str | None
+    p95: str | None
+
+
+class MilestoneRisk(FinishDates):
+    id: str
+    due: str | None
+    done: bool
+    p_on_time: Prob
+    criticality: float = Field(description="Share of futures in which it lies on the chain "
+                                           "that makes something late")
+
+
+class DependencyRisk(BaseModel):
+    id: str
+    need: str | None
+    p_on_time: Prob = Field(description="P(the provider's date plus the lag meets the need "
+                                        "date)")
+    criticality: float
+
+
+class SlipLawSummary(BaseModel):
+    samples: int
+    completed_milestones: int = Field(description="Completed milestones the slip law "
+                                                  "learned from")
+    prior_p_late: float
+    prior_median_days_late: float
+
+
+class BenefitRisk(BaseModel):
+    metric_id: str
+    metric_name: str
+    amount: float
+    p_arrives: float = Field(description="P(the benefit lands by the metric's target date)")
+    p_hit: float | None = Field(description="The metric's P(hit), counting the benefit")
+    p_hit_without: float | None = Field(description="P(hit) if the benefit never lands")
+    p_hit_with_schedule_risk: float | None = Field(
+        description="p_arrives · p_hit + (1 − p_arrives) · p_hit_without")
+
+
+class InitiativeRisk(FinishDates):
+    id: str
+    due: str | None
+    p_on_time: Prob
+    criticality: float
+    milestones: list[MilestoneRisk]
+    dependencies: list[DependencyRisk]
+    benefits: list[BenefitRisk] = Field(description="Schedule risk carried into the "
+                                                    "metrics its benefits feed")
+    law: SlipLawSummary
+
+
+class Change(BaseModel):
+    id: str
+    before: float | None
+    after: float | None
+
+
+class RiskWhatIf(BaseModel):
+    milestone: str
+    days: int
+    samples: int
+    initiatives: list[Change]
+    milestones: list[Change]
+    dependencies: list[Change]
+
+
+class RiskWhatIfIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    milestone_id: str = Field(pattern=r"^mil_\d{1,15}$", description="The milestone that "
+                                                                     "slips")
+    days: int = Field(ge=1, le=730, description="Days later than its forecast")
+
+
+@router.get("/initiatives/{id}/schedule-risk", response_model=InitiativeRisk,
+            responses=READ_ERRORS,
+            summary="How likely an initiative, its milestones and dependencies land on time")
+def initiative_schedule_risk(id: IdPath, ctx: Reader) -> dict[str, Any]:
+    key = path_key(id, "initiative")
+    with ctx.read() as s:
+        out = risk_view.initiative_risk(s, ctx.ws, key)
+    if out is None:
+        raise NotFound("initiative", id)
+    return out
+
+
+@router.post("/schedule-risk/whatif", response_model=RiskWhatIf, responses=READ_ERRORS,
+             summary="How a milestone's slip changes every P(on time) (nothing is written)")
+def schedule_risk_whatif(body: RiskWhatIfIn, ctx: Reader) -> dict[str, Any]:
+    key = parse_key(body.milestone_id.partition("_")[2])
+    with ctx.read() as s:
+        out = None if key is None else risk_view.slip_what_if(s, ctx.ws, key, body.days)
+    if out is None:
+        raise ValidationFailed(FieldError("milestone_id", "no open milestone has this id",
+                                          body.milestone_id))
+    return out

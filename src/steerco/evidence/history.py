@@ -12,10 +12,11 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from steerco.core.accuracy import accuracy_by_horizon, forecast_errors, horizons, periods_of_days
-from steerco.core.calibration import owner_calibration
+from steerco.core.calibration import owner_calibration, reliability
 from steerco.core.directions import Direction
 from steerco.core.evidence import actual_at
 from steerco.core.snapshot import Snapshot, rows_of
@@ -23,6 +24,8 @@ from steerco.evidence.repository import SnapshotRepository
 from steerco.evidence.service import STATUS_NAMES, EngineState
 from steerco.kit.dates import from_day, to_day
 from steerco.kit.ids import format_id
+
+FloatArray = npt.NDArray[np.float64]
 
 
 def _f(x: float) -> float | None:
@@ -107,14 +110,14 @@ def accuracy_report(session: Session, workspace_id: int, st: EngineState,
 CONFIDENCE_BIAS = 0.1
 
 
-def owner_confidence_report(snap: Snapshot, up_to: int) -> list[dict[str, Any]]:
-    """How the confidences owners gave at check-in fared, per owner, worst Brier first.
+def confidence_pairs(snap: Snapshot, up_to: int,
+                     ) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
+    """(owner key, confidence, hit) of every judged check-in confidence (see below).
 
     Every check-in with a confidence, made on or before its metric's target date, once
-    that date has passed (by `up_to`), is a (confidence, hit) pair; hit = the actual at
-    the target date met the target in the metric's direction. Per owner: Brier score,
-    the Brier score of always saying their own hit rate, mean confidence, hit rate and
-    bias (mean confidence − hit rate; > 0 optimistic) with a verdict.
+    that date has passed (by `up_to`), is a pair; hit = the actual at the target date
+    met the target in the metric's direction (NaN when there is no actual). Owner keys
+    are person keys, −1 for an unowned metric.
     """
     m = snap.metrics
     snap.compact()
@@ -131,20 +134,48 @@ def owner_confidence_report(snap: Snapshot, up_to: int) -> list[dict[str, Any]]:
     rep = np.repeat(np.arange(rows.size), counts)
     keep = ~np.isnan(h.confidence[idx]) & (h.days[idx] <= m.target_day[rows][rep])
     idx, rep = idx[keep], rep[keep]
-    owners = m.owner[rows][rep]
-    cal = owner_calibration(np.maximum(owners, -1), h.confidence[idx], hit_row[rep])
+    owners = np.maximum(m.owner[rows][rep], -1).astype(np.int64)
+    return owners, h.confidence[idx].astype(np.float64), hit_row[rep]
+
+
+def _verdict(bias: float) -> str:
+    return ("over-confident" if bias > CONFIDENCE_BIAS else "under-confident"
+            if bias < -CONFIDENCE_BIAS else "calibrated")
+
+
+def owner_confidence_report(snap: Snapshot, up_to: int) -> list[dict[str, Any]]:
+    """How the confidences owners gave at check-in fared, per owner, worst Brier first.
+
+    Pairs as in `confidence_pairs`. Per owner: Brier score, the Brier score of always
+    saying their own hit rate, mean confidence, hit rate and bias (mean confidence − hit
+    rate; > 0 optimistic) with a verdict.
+    """
+    owners, conf, hit = confidence_pairs(snap, up_to)
+    cal = owner_calibration(owners, conf, hit)
     out = []
     for k in np.flatnonzero(cal.count > 0):
         bias = float(cal.bias[k])
-        verdict = ("over-confident" if bias > CONFIDENCE_BIAS else "under-confident"
-                   if bias < -CONFIDENCE_BIAS else "calibrated")
         out.append({"owner_id": format_id("person", int(k)), "checkins": int(cal.count[k]),
                     "brier": round(float(cal.brier[k]), 4),
                     "brier_base": round(float(cal.brier_base[k]), 4),
                     "mean_confidence": round(float(cal.mean_confidence[k]), 4),
                     "hit_rate": round(float(cal.hit_rate[k]), 4),
-                    "bias": round(bias, 4), "verdict": verdict})
+                    "bias": round(bias, 4), "verdict": _verdict(bias)})
     return sorted(out, key=lambda r: -r["brier"])
+
+
+def confidence_reliability(snap: Snapshot, up_to: int) -> dict[str, Any]:
+    """Every owner's judged confidences together: Brier, ECE and the decile table.
+
+    Table rows: {"bin": "0.7-0.8", "n", "mean_confidence", "share_hit"}; empty bins are
+    left out. With no judged pairs n = 0 and Brier/ECE are None.
+    """
+    _, conf, hit = confidence_pairs(snap, up_to)
+    r = reliability(conf, hit)
+    return {"n": r.n, "brier": _f(round(r.brier, 4)) if r.n else None,
+            "ece": _f(round(r.ece, 4)) if r.n else None,
+            "table": [{"bin": f"{lo:.1f}-{hi:.1f}", "n": c, "mean_confidence": round(mp, 4),
+                       "share_hit": round(mh, 4)} for lo, hi, c, mp, mh in r.table]}
 
 
 def changes_since_last_review(session: Session, workspace_id: int, st: EngineState,

@@ -11,12 +11,19 @@ from steerco.finance.schemas import (
     BudgetLineCreate,
     BudgetLineRead,
     BudgetLineUpdate,
+    LedgerCorrection,
+    LedgerCorrectionRead,
     LedgerEntryCreate,
     LedgerEntryRead,
 )
-from steerco.finance.service import create_budget_line, post_ledger_entry, update_budget_line
+from steerco.finance.service import (
+    correct_ledger_entry,
+    create_budget_line,
+    post_ledger_entry,
+    update_budget_line,
+)
 from steerco.http.auth import Reader, Writer
-from steerco.http.items import item_routes
+from steerco.http.items import IdPath, item_routes
 from steerco.http.page_cache import cached_list
 from steerco.http.rest import (
     CURSOR,
@@ -27,6 +34,7 @@ from steerco.http.rest import (
     decode_cursor,
     optional_unit,
     page_of,
+    path_key,
     read,
     ref_filter,
     set_etag,
@@ -99,3 +107,17 @@ def post_ledger(body: LedgerEntryCreate, ctx: Writer) -> LedgerEntryRead:
 
 item_routes(router, path="/ledger-entries", kind="ledger_entry", repo=LedgerRepository,
             model=LedgerEntryRead, scope=scopes.of_ledger_entry)
+
+
+@router.post("/ledger-entries/{id}/correct", status_code=201,
+             response_model=LedgerCorrectionRead, responses=WRITE_ERRORS,
+             summary="Correct an actual: reverse it and post the right amount")
+def post_ledger_correction(id: IdPath, body: LedgerCorrection,
+                           ctx: Writer) -> LedgerCorrectionRead:
+    key = path_key(id, "ledger_entry")
+    with ctx.write() as s:
+        row = LedgerRepository(s, ctx.ws).get(key)
+        ctx.principal.require(s, "finance", scopes.of_ledger_entry(s, ctx.ws, row).unit)
+        reversal, replacement = correct_ledger_entry(s, ctx.ws, key, body)
+        return LedgerCorrectionRead(reversal=read(LedgerEntryRead, reversal),
+                                    replacement=read(LedgerEntryRead, replacement))

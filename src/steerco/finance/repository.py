@@ -24,6 +24,17 @@ class LedgerRepository(Repository[LedgerEntry]):
     model = LedgerEntry
     kind = "ledger_entry"
 
+    def reversal_of(self, key: int) -> LedgerEntry | None:
+        """The entry that reversed entry `key` (see finance.service.correct_ledger_entry)."""
+        return self.session.scalar(select(LedgerEntry).where(
+            LedgerEntry.workspace_id == self.workspace_id,
+            LedgerEntry.reference.like(f"{REVERSES} led\\_{int(key)}:%", escape="\\"))
+            .limit(1))
+
+
+#: How a reversing entry's reference starts: "reverses led_12: <reason>".
+REVERSES = "reverses"
+
 
 #: The currency of a workspace without a setting (or whose setting is not a code).
 DEFAULT_CURRENCY = "EUR"

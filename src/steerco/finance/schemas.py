@@ -44,6 +44,15 @@ class LedgerEntryCreate(Strict):
     _period = field_validator("period")(_first_of_month)
 
 
+class LedgerCorrection(Strict):
+    """The right amount of an actual posted wrongly, and why (the ledger is append-only:
+    the wrong entry is reversed and the right one posted, both naming the original)."""
+
+    amount: Finite
+    posted_on: dt.date
+    reason: str = Field(min_length=1, max_length=120)
+
+
 # --- API: reads and partial updates -----------------------------------------------------
 
 
@@ -82,3 +91,10 @@ class LedgerEntryRead(BaseModel):
     posted_on: dt.date
     reference: str | None
     source: Source
+
+
+class LedgerCorrectionRead(BaseModel):
+    """The two entries a correction appended: the reversal and the replacement."""
+
+    reversal: LedgerEntryRead
+    replacement: LedgerEntryRead

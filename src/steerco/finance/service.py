@@ -6,11 +6,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from steerco.db.enums import Source
 from steerco.db.models import BudgetLine, BudgetPlan, LedgerEntry
-from steerco.finance.repository import BudgetLineRepository, LedgerRepository
-from steerco.finance.schemas import BudgetLineCreate, BudgetLineUpdate, LedgerEntryCreate
-from steerco.kit.errors import FieldError, ValidationFailed
-from steerco.kit.ids import parse_id
+from steerco.finance.repository import REVERSES, BudgetLineRepository, LedgerRepository
+from steerco.finance.schemas import (
+    BudgetLineCreate,
+    BudgetLineUpdate,
+    LedgerCorrection,
+    LedgerEntryCreate,
+)
+from steerco.kit.errors import Conflict, FieldError, ValidationFailed
+from steerco.kit.ids import format_id, parse_id
 from steerco.kit.validation import parse
 from steerco.org.service import apply_changes, optional_org_unit, optional_person
 
@@ -78,3 +84,36 @@ def update_budget_line(session: Session, workspace_id: int, key: int,
     apply_changes(line, changes, {"name", "kind"})
     session.flush()
     return line
+
+
+def correct_ledger_entry(session: Session, workspace_id: int, key: int,
+                         data: LedgerCorrection | dict[str, Any]) -> tuple[LedgerEntry,
+                                                                            LedgerEntry]:
+    """Correct an actual the append-only way: a reversing entry (minus the amount, same
+    period, reference "reverses led_N: reason") cancels it, and a replacement (the right
+    amount, reference "corrects led_N: reason") is posted. Returns (reversal,
+    replacement). A reversal cannot itself be corrected, and an entry is corrected once
+    (correct its replacement instead): `Conflict` otherwise; NotFound for an unknown key.
+    """
+    body = parse(LedgerCorrection, data)
+    repo = LedgerRepository(session, workspace_id)
+    wrong = repo.get(key)
+    pid = format_id("ledger_entry", wrong.id)
+    if (wrong.reference or "").startswith(f"{REVERSES} "):
+        raise Conflict(f"{pid} is a reversal; correct the entry it reversed instead")
+    done = repo.reversal_of(wrong.id)
+    if done is not None:
+        raise Conflict(f"{pid} was already corrected ({format_id('ledger_entry', done.id)} "
+                       "reversed it); correct its replacement instead")
+    reason = body.reason.strip()
+    if not reason:
+        raise ValidationFailed(FieldError("reason", "say why the actual is wrong", body.reason))
+    reversal = repo.add(LedgerEntry(
+        workspace_id=workspace_id, budget_line_id=wrong.budget_line_id, period=wrong.period,
+        amount=-wrong.amount, posted_on=body.posted_on,
+        reference=f"{REVERSES} {pid}: {reason}"[:200], source=Source.MANUAL))
+    replacement = repo.add(LedgerEntry(
+        workspace_id=workspace_id, budget_line_id=wrong.budget_line_id, period=wrong.period,
+        amount=body.amount, posted_on=body.posted_on,
+        reference=f"corrects {pid}: {reason}"[:200], source=Source.MANUAL))
+    return reversal, replacement

@@ -19,17 +19,21 @@ from starlette.requests import Request
 
 from steerco.kit import heap
 from steerco.web.pages import (
+    accuracy,
     admin,
     auth_pages,
     cockpit,
     corrections,
     explorer,
+    finance,
+    initiative_edit,
     initiatives,
     jobs_pages,
     metrics,
     objective_edit,
     objectives,
     units,
+    work_items,
 )
 from steerco.web.pages import findings_page as findings_page
 from steerco.web.pages.render import STATIC, error_page
@@ -97,8 +101,11 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     now, so that the first page view does not wait for them.
     """
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # The execution and finance forms (initiative_edit, work_items, finance) come before
+    # initiatives: its /initiatives/{iid} would otherwise take /initiatives/new.
     for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metrics,
-                   initiatives, explorer, findings_page, units, admin, jobs_pages):
+                   initiative_edit, work_items, finance, initiatives, explorer,
+                   findings_page, units, admin, accuracy, jobs_pages):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
     engine = getattr(app.state, "engine", None)

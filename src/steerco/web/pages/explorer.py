@@ -13,7 +13,7 @@ from steerco.core import workgraph as wgm
 from steerco.core.schedule import NEVER
 from steerco.core.snapshot import rows_of
 from steerco.findings import service as fs
-from steerco.kit.dates import NO_DAY
+from steerco.kit.dates import NO_DAY, from_day
 from steerco.kit.errors import ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.views import Session
@@ -26,6 +26,7 @@ from steerco.views.names import (
     unit_names,
     units_of_kinds,
 )
+from steerco.views.schedule_risk import dependency_risk, slip_what_if
 from steerco.web.pages.common import WORK, Work, key_of, person_names, pid_key, today
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, User
@@ -137,6 +138,8 @@ def explorer(request: Request, user: User, initiative: str = "", unit: str = "")
             if wg.kind[n] == wgm.MILESTONE and not wg.done[n]:
                 options.append((nid, labels.get(n, nid)))
         edges = []
+        chances = dependency_risk(s, ws, wait=False)
+        risky: list[dict[str, Any]] = []
         for e in range(wg.n_dep):
             if p[e] in node_set and c[e] in node_set and p[e] >= 0 and c[e] >= 0:
                 dep_key = int(wg.dependencies.ids[e])
@@ -146,6 +149,11 @@ def explorer(request: Request, user: User, initiative: str = "", unit: str = "")
                                           "target": _node_id(wg, int(c[e]))},
                                  "classes": "broken" if broken else ""})
                 edges.append(broken)
+                ch = chances.get(dep_key, {})
+                if ch.get("p_on_time") is not None:
+                    risky.append({**ch, "provider": labels.get(int(p[e]), "?"),
+                                  "consumer": labels.get(int(c[e]), "?"),
+                                  "need": _day_iso(int(wg.dependencies.need_day[e]))})
         scope_name = None
         if ikey is not None:
             scope_name = initiative_names(s, ws, [ikey]).get(ikey)
@@ -158,7 +166,12 @@ def explorer(request: Request, user: User, initiative: str = "", unit: str = "")
                   scope_name=scope_name,
                   initiative=format_id("initiative", ikey) if ikey else "",
                   unit=unit, units=units, format_id=format_id, result=None, errors={},
-                  form={"milestone": "", "days": "14"})
+                  form={"milestone": "", "days": "14"},
+                  risky=sorted(risky, key=lambda x: (x["p_on_time"], -x["criticality"]))[:8])
+
+
+def _day_iso(d: int) -> str | None:
+    return None if d == NO_DAY or d >= NEVER else from_day(d).isoformat()
 
 
 @router.post("/explorer/whatif")
@@ -176,6 +189,7 @@ def whatif(request: Request, user: FormUser,
     if not milestone.startswith("mil_"):
         errors["milestone"] = "Pick a milestone on the graph or in the list."
     result = None
+    risk: dict[str, Any] | None = None
     names: dict[str, str] = {}
     people: dict[int, str] = {}
     ws = user.ctx.ws
@@ -186,7 +200,9 @@ def whatif(request: Request, user: FormUser,
             except ValidationFailed as exc:
                 errors["milestone"] = exc.errors[0].message if exc.errors else exc.detail
             if result is not None:
+                risk = slip_what_if(s, ws, pid_key(milestone) or 0, n_days, wait=False)
                 names = _names(s, ws, result)
+                names.update(_risk_names(s, ws, risk))
                 people = person_names(s, ws, [pid_key(x.get(k)) for x in
                                               result["schedule"] + result["newly_broken"]
                                               for k in ("owner_id", "provider_owner_id",
@@ -197,7 +213,19 @@ def whatif(request: Request, user: FormUser,
                 "moved": [x["id"] for x in result["schedule"]],
                 "broken": [x["id"] for x in result["newly_broken"]]}
     return render(request, "_ripple.html", result=result, errors=errors, names=names,
-                  people=people, data=data, milestone=milestone, days=days, pid_key=pid_key)
+                  people=people, data=data, milestone=milestone, days=days, pid_key=pid_key,
+                  risk=risk)
+
+
+def _risk_names(s: Session, ws: int, risk: dict[str, Any] | None) -> dict[str, str]:
+    """Names of the milestones and initiatives whose chance of being on time moved."""
+    if not risk:
+        return {}
+    out = {f"mil_{k}": v for k, v in milestone_names(
+        s, ws, [pid_key(x["id"]) for x in risk["milestones"]]).items()}
+    out.update({f"ini_{k}": v for k, v in initiative_names(
+        s, ws, [pid_key(x["id"]) for x in risk["initiatives"]]).items()})
+    return out
 
 
 def _names(s: Session, ws: int, r: dict[str, Any]) -> dict[str, str]:

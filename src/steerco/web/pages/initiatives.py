@@ -19,6 +19,8 @@ from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id
 from steerco.views import initiatives as views
 from steerco.views.names import metric_names, unit_names
+from steerco.views.schedule_risk import initiative_risk
+from steerco.web.pages import initiative_edit
 from steerco.web.pages.common import (
     WORK,
     escalations_on,
@@ -165,11 +167,13 @@ def initiative(request: Request, iid: str, user: User) -> Response:
         unit_name = unit_names(s, ws, [ini.org_unit_id]).get(ini.org_unit_id or -1)
         findings = work.of_initiative(key)
         escalations = escalations_on(s, ws, "initiative", key)
+        may_steer = initiative_edit.may_steer(s, user, ini)
+        risk = initiative_risk(s, ws, key, wait=False)
     stage_i = STAGE_ORDER.index(ini.stage)
     return render(request, "initiative.html", i=ini, milestones=ms_rows, lo=lo, hi=hi,
                   today_pos=round(100 * (now - lo).days / span, 2),
                   upstream=upstream, downstream=downstream, budget=budget, lines=lines,
                   spent=cum_a, planned=cum_p, currency=currency, benefits=ben_rows, ev=ev,
                   people=people, unit_name=unit_name, findings=findings, link=link,
-                  escalations=escalations,
+                  escalations=escalations, may_steer=may_steer, risk=risk,
                   stages=[x.value for x in STAGE_ORDER], stage_i=stage_i)
