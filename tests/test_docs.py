@@ -56,9 +56,10 @@ def test_every_readme_command_works_on_the_demo(tmp_path: Path) -> None:
            "STEERCO_EVIDENCE_DIR": str(tmp_path / "evidence")}
     env.pop("STEERCO_DEBUG", None)
     commands = [c for line in _command_lines() for c in _expand(line)]
-    # Destructive last; a server would not return.
+    # Destructive last; a server or a worker would not return.
     last = [c for c in commands if c[:2] == ["db", "downgrade"]]
-    commands = [c for c in commands if c not in last and c[0] != "serve"] + last
+    commands = [c for c in commands if c not in last and c[0] not in ("serve", "worker")] \
+        + last
     try:
         for args in commands:
             if args[:2] == ["admin", "create"]:

@@ -33,6 +33,7 @@ from steerco.cli_common import (
 from steerco.cli_common import engine as open_engine
 from steerco.findings.cli import findings as findings_command
 from steerco.findings.cli import whatif as whatif_command
+from steerco.jobs import cli as jobs_cli
 from steerco.kit import clock
 from steerco.kit.errors import SteercoError
 from steerco.transfer import cli as transfer_cli
@@ -46,6 +47,9 @@ app.add_typer(admin_app, name="admin")
 forecasts_app = typer.Typer(help="Forecast history: record at a review, judge accuracy.",
                             no_args_is_help=True)
 app.add_typer(forecasts_app, name="forecasts")
+app.command()(jobs_cli.worker)
+app.command()(jobs_cli.jobs)
+app.add_typer(jobs_cli.webhooks_app, name="webhooks")
 
 SIZES = ("s", "m", "l", "xl")
 
@@ -600,7 +604,21 @@ def serve(
              "check STEERCO_DATABASE_URL, or run `steerco db upgrade`")
     upgrade(engine)
     engine.dispose()  # the workers open their own connections
-    run_server("steerco.web.main:app", host or settings.host, port or settings.port, workers)
+    consumer = None
+    if settings.jobs == "inline":
+        # Background jobs in this process (SQLite storage by default): nothing to start
+        # by hand. STEERCO_JOBS=off leaves them to `steerco worker` processes.
+        from steerco.jobs.queue import make_huey, start_consumer
+
+        consumer = start_consumer(make_huey())
+    elif settings.jobs != "off":
+        fail(f"STEERCO_JOBS must be 'inline' or 'off', got '{settings.jobs}'")
+    try:
+        run_server("steerco.web.main:app", host or settings.host, port or settings.port,
+                   workers)
+    finally:
+        if consumer is not None:
+            consumer.stop()
 
 
 def _engine_or_none() -> Any:

@@ -28,6 +28,21 @@ class Settings(BaseSettings):
     page_cache_entries: int = 1024
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Background jobs inside `steerco serve`: 'inline' (a huey consumer thread in the
+    #: server) or 'off' (run `steerco worker` processes, or nothing).
+    jobs: str = "inline"
+    #: The job queue's storage: empty for a SQLite file beside the database
+    #: (`<db>.jobs`), or redis://host:port/db for Redis and any number of workers.
+    jobs_url: str = ""
+    #: Where links in e-mails and webhooks point.
+    base_url: str = "http://127.0.0.1:8000"
+    #: Outgoing e-mail (empty host: no e-mail is sent; the inbox still gets everything).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "steerco@localhost"
 
 
 @lru_cache(maxsize=1)

@@ -82,6 +82,12 @@ ROUTES: list[Row] = [
     # token management needs a session or an admin-scope token (the matrix's tokens are
     # write tokens; see test_token_management_needs_a_session_or_an_admin_scope_token)
     r("DELETE", "/tokens/{id}", "token", 204, NONE, NONE, other_ws=403),
+    # your own notifications and preferences: anyone, about themselves only
+    r("GET", "/me/notifications", "none", 200, ALL, ALL, other_ws=200),
+    r("POST", "/me/notifications/read", "none", 200, ALL, ALL, other_ws=200),
+    r("GET", "/me/notification-preferences", "none", 200, ALL, ALL, other_ws=200),
+    r("PUT", "/me/notification-preferences", "none", 200, ALL, ALL, other_ws=200,
+      body=lambda d: {"email": "digest"}),
     r("GET", "/grants", "none", 200, ALL, ALL, other_ws=200),
     r("POST", "/grants", "new_person", 201, ADMIN, WS, other_ws=422,
       body=lambda d: {"person_id": d["person"], "role": "viewer", "org_unit_id": d["unit"]}),

@@ -26,6 +26,8 @@ UNCOUNTED = frozenset({
     "measurements", "audit_log", "idempotency_keys", "web_sessions", "api_tokens",
     "login_throttles", "forecast_records", "outbox", "outbox_messages", "password_resets",
     "credentials", "table_generations",
+    # Background jobs and delivery write often and no cached page is built from them.
+    "job_runs", "job_status", "reminder_keys", "deliveries", "inbox_items",
 })
 _TOUCHED = "_generations_touched"  # {(workspace id or None for all, table)}
 

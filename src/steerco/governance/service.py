@@ -344,7 +344,23 @@ def record_decision(session: Session, workspace_id: int, data: DecisionCreate | 
         esc.state = EscalationState.RESOLVED
         esc.resolved_at = clock.now()
         session.flush()
+    _announce_decision(session, workspace_id, decision, esc, decided_by_person.name)
     return decision
+
+
+def _announce_decision(session: Session, workspace_id: int, decision: Decision,
+                       esc: Escalation | None, by: str) -> None:
+    """A workspace event in the outbox (webhooks: decision.recorded, and
+    escalation.resolved when it resolves one), in the decision's own transaction."""
+    session.flush()
+    about = esc.summary if esc is not None else subject_ref(decision.subject_kind,
+                                                            decision.subject_id)
+    LadderRepository(session, workspace_id).queue(
+        "decision", "", {"decision_id": format_id("decision", decision.id),
+                 "escalation_id": None if esc is None else format_id("escalation", esc.id),
+                 "subject_id": subject_ref(decision.subject_kind, decision.subject_id),
+                 "kind": str(decision.kind), "rationale": decision.rationale,
+                 "title": f"{by} decided ({decision.kind}) on {about}"}, clock.now())
 
 
 # --- reviews ----------------------------------------------------------------------------

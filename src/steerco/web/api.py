@@ -12,6 +12,7 @@ from steerco.finance.api import router as finance
 from steerco.governance.api import router as governance
 from steerco.http.rest import refuse_unknown_query
 from steerco.initiatives.api import router as initiatives
+from steerco.jobs.api import router as notifications
 from steerco.metrics.api import router as metrics
 from steerco.objectives.api import router as objectives
 from steerco.org.api import router as org
@@ -30,6 +31,6 @@ def api_router() -> APIRouter:
     # the engine's outputs, which dashboards and integrations poll most, come first.
     # (The docs group by tag, so the order does not show there.)
     for r in (evidence, accounts, org, objectives, metrics, checkins, initiatives,
-              dependencies, finance, governance, reports, transfer):
+              dependencies, finance, governance, reports, transfer, notifications):
         api.include_router(r)
     return api

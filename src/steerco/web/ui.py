@@ -31,6 +31,7 @@ from steerco.web.pages import (
     imports,
     initiative_edit,
     initiatives,
+    jobs_pages,
     metric_edit,
     metrics,
     objective_edit,
@@ -111,7 +112,7 @@ def mount_ui(app: FastAPI, warm: bool = True) -> None:
     for module in (auth_pages, cockpit, corrections, objective_edit, objectives, metric_edit,
                    metrics, initiative_edit, work_items, finance, initiatives, explorer,
                    findings_page, units, reviews, admin, accuracy, deciding, connectors,
-                   imports):
+                   imports, jobs_pages):
         app.include_router(module.router)
     app.add_middleware(HtmlNotFound)
     engine = getattr(app.state, "engine", None)

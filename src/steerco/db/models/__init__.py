@@ -30,6 +30,15 @@ from steerco.db.models.initiatives import (
     Milestone,
     PlannedBenefit,
 )
+from steerco.db.models.jobs import (
+    Delivery,
+    InboxItem,
+    JobRun,
+    JobStatus,
+    NotificationPref,
+    ReminderKey,
+    WebhookSubscription,
+)
 from steerco.db.models.metrics import (
     CausalLink,
     ForecastRecord,
@@ -53,13 +62,17 @@ __all__ = [
     "Connector",
     "Credential",
     "Decision",
+    "Delivery",
     "Dependency",
     "Escalation",
     "FindingTriage",
     "ForecastRecord",
     "IdempotencyKey",
+    "InboxItem",
     "Initiative",
     "InitiativeMetric",
+    "JobRun",
+    "JobStatus",
     "LedgerEntry",
     "LoginThrottle",
     "Measurement",
@@ -68,6 +81,7 @@ __all__ = [
     "MetricObjective",
     "MetricUpdater",
     "Milestone",
+    "NotificationPref",
     "Objective",
     "OrgUnit",
     "OutboxMessage",
@@ -75,6 +89,7 @@ __all__ = [
     "Person",
     "PlanPoint",
     "PlannedBenefit",
+    "ReminderKey",
     "Review",
     "ReviewAction",
     "RoleGrant",
@@ -82,6 +97,7 @@ __all__ = [
     "TableGeneration",
     "Theme",
     "WebSession",
+    "WebhookSubscription",
     "Workspace",
 ]
 

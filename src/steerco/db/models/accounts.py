@@ -153,7 +153,11 @@ class OutboxMessage(Keyed, Base):
     recipient: Mapped[str] = mapped_column(String(320))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: When the delivery job fanned it out into deliveries and inbox items.
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The lease of the worker fanning it out (steerco.jobs.delivery).
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     __table_args__ = (Index("ix_outbox_messages_ws_unsent", "workspace_id", "sent_at", "id"),)
 
 

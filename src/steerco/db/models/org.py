@@ -35,6 +35,8 @@ class Workspace(Keyed, Timestamped, Versioned, Base):
     currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
     #: A check-in this many times outside a metric's own history needs a confirmation.
     outlier_factor: Mapped[float] = mapped_column(Float, default=100.0, server_default="100")
+    #: Days before a check-in is due that its owner and updaters are reminded ("3,1").
+    reminder_days: Mapped[str] = mapped_column(String(40), default="3", server_default="3")
     __table_args__ = (
         CheckConstraint("fiscal_year_start BETWEEN 1 AND 12", name="fiscal_month"),
         CheckConstraint("outlier_factor > 1", name="outlier_factor_above_one"),

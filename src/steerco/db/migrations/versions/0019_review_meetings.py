@@ -1,7 +1,7 @@
 """review meetings: attendees, discussed items, closing snapshot, actions
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0017
 Create Date: 2026-11-30 23:40:00
 
 A review is walked item by item in the meeting: the agenda items marked discussed, the
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0019'
-down_revision: Union[str, Sequence[str], None] = '0015'
+down_revision: Union[str, Sequence[str], None] = '0017'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

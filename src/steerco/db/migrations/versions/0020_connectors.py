@@ -1,7 +1,7 @@
 """connectors (Jira, Asana) per workspace
 
 Revision ID: 0020
-Revises: 0013
+Revises: 0019
 Create Date: 2026-11-30 23:40:00
 
 One row per workspace and tool: base URL, login, the API token (never shown back), the

@@ -1,0 +1,67 @@
+"""huey around the schedule: one periodic task a minute runs `schedule.tick`.
+
+Storage comes from STEERCO_JOBS_URL: empty for a SQLite file beside the database
+(`<db>.jobs`, or `steerco-jobs.db` in the working directory for PostgreSQL), used by the
+consumer thread inside `steerco serve`; `redis://…` for Redis, shared by any number of
+`steerco worker` processes. Several consumers may each enqueue the minute's tick: the
+claims in the database make the work happen once.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+
+from steerco.settings import get_settings
+
+log = logging.getLogger("steerco.jobs")
+
+
+def storage_of(jobs_url: str, database_url: str) -> tuple[str, str]:
+    """('redis', url) or ('sqlite', file) for the job queue's storage."""
+    if jobs_url.startswith(("redis://", "rediss://", "unix://")):
+        return "redis", jobs_url
+    if jobs_url:
+        return "sqlite", jobs_url.removeprefix("sqlite:///")
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
+        return "sqlite", str(Path(database_url.removeprefix("sqlite:///"))) + ".jobs"
+    return "sqlite", "steerco-jobs.db"
+
+
+def make_huey(jobs_url: str | None = None, database_url: str | None = None,
+              factory: Any = None, name: str = "steerco") -> Huey:
+    """A huey instance with steerco's tick registered as a periodic task (`huey.tick`
+    enqueues one now); `factory` makes the sessions (default: the configured database)."""
+    st = get_settings()
+    kind, where = storage_of(st.jobs_url if jobs_url is None else jobs_url,
+                             database_url or st.database_url)
+    huey: Huey = (RedisHuey(name, url=where) if kind == "redis"
+                  else SqliteHuey(name, filename=where))
+
+    @huey.periodic_task(crontab(minute="*"), retries=0)  # type: ignore[untyped-decorator]
+    def tick() -> dict[str, Any]:
+        from steerco.jobs.schedule import tick as run_tick
+
+        return run_tick(factory or _factory())
+
+    huey.tick = tick
+    return huey
+
+
+@lru_cache(maxsize=1)
+def _factory() -> Any:
+    from steerco.db.engine import make_engine, make_sessionmaker
+
+    return make_sessionmaker(make_engine())
+
+
+def start_consumer(huey: Huey, workers: int = 1) -> Any:
+    """Start a consumer in threads of this process (returns it; `.stop()` ends it)."""
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+                                    check_worker_health=False)
+    consumer.start()
+    return consumer

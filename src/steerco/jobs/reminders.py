@@ -1,0 +1,98 @@
+"""Reminders, once each: check-ins before they are due, on the due day and the day after
+(to the owner and every delegated updater), milestones approaching their date without
+completion evidence, and decisions awaiting someone longer than their rule allows.
+
+Rules (day = the workspace's calendar day):
+- a metric checked in by people (manual or imported) is due `cadence` days after its last
+  evidence (its baseline day when it has none); reminders go on each of the workspace's
+  reminder days before it (`3` by default, e.g. `3,1`), on the due day (`checkin.due`)
+  and the day after (`checkin.overdue`); none once the last evidence reached the
+  metric's target day;
+- a milestone without completion (date or evidence) is reminded on the reminder days
+  before its due date and on the date itself, to its owner (else the initiative's);
+- an escalation open longer than its rung's grace days (the rule's `ladder_days`, its
+  last entry for rungs past the end) reminds its assignee once per rung.
+Each reminder inserts its key into `reminder_keys` in the transaction that queues it, so
+a second run (another worker, a restart) queues nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from steerco.jobs import reminder_repository as rr
+from steerco.jobs import repository as repo
+from steerco.kit.ids import format_id
+
+KIND = "reminder"
+
+
+def _queue(s: Session, ws: int, key: str, to: tuple[str, str], person: int,
+           payload: dict[str, Any], now: dt.datetime, out: list[str]) -> None:
+    if repo.add_reminder_key(s, ws, key, now):
+        repo.queue(s, ws, KIND, to[1], {**payload, "person_id": format_id("person", person),
+                                        "key": key}, now)
+        out.append(key)
+
+
+def run_reminders(s: Session, ws: int, today: dt.date, now: dt.datetime) -> list[str]:
+    """Queue every reminder due on `today` not queued before; their keys (no commit)."""
+    days = rr.reminder_days(s, ws)
+    people = rr.active_people(s, ws)
+    out: list[str] = []
+    for m in rr.manual_metrics(s, ws):
+        if m.last >= m.target_date:
+            continue
+        due = m.last + dt.timedelta(days=m.cadence_days)
+        left = (due - today).days
+        if left in days:
+            event, when = "checkin.due", f"due in {left} days ({due.isoformat()})"
+        elif left == 0:
+            event, when = "checkin.due", "due today"
+        elif left == -1:
+            event, when = "checkin.overdue", f"overdue since {due.isoformat()}"
+        else:
+            continue
+        mid = format_id("metric", m.key)
+        for p in m.people:
+            if p not in people:
+                continue
+            role = "you own it" if p == m.people[0] else "you update it"
+            _queue(s, ws, f"{event}:{mid}:{due.isoformat()}:{left}:{p}", people[p], p, {
+                "event": event, "subject": mid, "path": f"/metrics/{mid}#checkin",
+                "title": f"Check-in on {m.name} {when}",
+                "action": f"Check in on {m.name} ({role}).", "due": due.isoformat()},
+                now, out)
+    horizon = today + dt.timedelta(days=max(days, default=0))
+    for key, name, due, ini, owner in rr.open_milestones(s, ws, horizon):
+        left = (due - today).days
+        if owner is None or owner not in people or not (left == 0 or left in days):
+            continue
+        mil = format_id("milestone", key)
+        when = "due today" if left == 0 else f"due in {left} days ({due.isoformat()})"
+        _queue(s, ws, f"milestone.approaching:{mil}:{due.isoformat()}:{left}:{owner}",
+               people[owner], owner, {
+                   "event": "milestone.approaching", "subject": mil,
+                   "path": f"/initiatives/{format_id('initiative', ini)}",
+                   "title": f"Milestone {name} {when} and has no completion evidence",
+                   "action": "Record its completion with evidence, or re-plan its date.",
+                   "due": due.isoformat()}, now, out)
+    for esc, ladder in rr.awaiting_decisions(s, ws):
+        if not ladder or esc.assignee_id is None or int(esc.assignee_id) not in people:
+            continue
+        grace = ladder[min(int(esc.rung), len(ladder) - 1)]
+        since = (esc.escalated_at or esc.opened_at).date()
+        if (today - since).days <= grace:
+            continue
+        eid = format_id("escalation", int(esc.id))
+        who = int(esc.assignee_id)
+        _queue(s, ws, f"decision.awaiting:{eid}:{esc.rung}:{who}", people[who], who, {
+            "event": "decision.awaiting", "subject": eid, "path": "/my-work",
+            "title": f"A decision has waited {(today - since).days} days: {esc.summary}",
+            "action": "Record a decision on it (My work → Decisions awaiting you)."},
+            now, out)
+    s.flush()
+    return out

@@ -1,0 +1,124 @@
+"""E-mail over SMTP to a local aiosmtpd server: plain-text and HTML bodies that name
+the thing, link to its page and say what to do; preferences (muted events, the daily
+digest, quiet hours) decide when and whether."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+from collections.abc import Iterator
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from steerco.db.engine import unit_of_work
+from steerco.db.models import Delivery, InboxItem, NotificationPref
+from steerco.jobs.delivery import SmtpConfig, Transport, deliver
+from steerco.jobs.schedule import run_daily
+from tests.jobs.conftest import Db, SimClock, queue
+from tests.servers import free_port
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture()
+def smtp() -> Iterator[tuple[Sink, int]]:
+    sink = Sink()
+    port = free_port()
+    ctl = Controller(sink, hostname="127.0.0.1", port=port)
+    ctl.start()
+    yield sink, port
+    ctl.stop()
+
+
+def _transport(port: int) -> Transport:
+    return Transport(base_url="https://steerco.acme.example",
+                     smtp=SmtpConfig("127.0.0.1", port, starttls=False,
+                                     sender="steerco@acme.example"))
+
+
+def _parts(msg: Message) -> dict[str, str]:
+    return {p.get_content_type(): p.get_payload(decode=True).decode()  # type: ignore[union-attr]
+            for p in msg.walk() if not p.is_multipart()}
+
+
+def test_an_email_names_the_thing_links_to_it_and_says_what_to_do(
+        db: Db, clock: SimClock, smtp: tuple[Sink, int]) -> None:
+    sink, port = smtp
+    keys = queue(db, 1, clock.now, recipient="alice@acme.example")
+    deliver(db.factory, _transport(port), clock)
+    assert len(sink.messages) == 1
+    msg = sink.messages[0]
+    assert msg["To"] == "alice@acme.example"
+    assert msg["Subject"] == "Check-in on Revenue 0 due today"
+    assert f"msg_{keys[0]}" in msg["Message-ID"]
+    parts = _parts(msg)
+    assert "Hello Alice Example" in parts["text/plain"]
+    assert "What to do: Check in on Revenue." in parts["text/plain"]
+    assert "https://steerco.acme.example/metrics/met_1" in parts["text/plain"]
+    assert '<a href="https://steerco.acme.example/metrics/met_1">' in parts["text/html"]
+    deliver(db.factory, _transport(port), clock)
+    assert len(sink.messages) == 1  # sent once
+
+
+def test_a_muted_event_reaches_neither_email_nor_inbox(
+        db: Db, clock: SimClock, smtp: tuple[Sink, int]) -> None:
+    sink, port = smtp
+    with unit_of_work(db.factory) as s:
+        s.add(NotificationPref(workspace_id=db.ws, person_id=db.alice,
+                               events=["escalation.opened"]))
+    queue(db, 1, clock.now, recipient="alice@acme.example")
+    deliver(db.factory, _transport(port), clock)
+    assert sink.messages == []
+    with db.factory() as s:
+        assert list(s.scalars(select(InboxItem))) == []
+
+
+def test_the_daily_digest_gathers_a_day_into_one_email(
+        db: Db, clock: SimClock, smtp: tuple[Sink, int]) -> None:
+    sink, port = smtp
+    with unit_of_work(db.factory) as s:
+        s.add(NotificationPref(workspace_id=db.ws, person_id=db.alice, email="digest"))
+    clock.now = dt.datetime(2026, 12, 1, 4, 0, tzinfo=dt.UTC)  # 05:00 in Berlin
+    queue(db, 3, clock.now, recipient="alice@acme.example")
+    deliver(db.factory, _transport(port), clock)
+    assert sink.messages == []
+    clock.now = dt.datetime(2026, 12, 1, 5, 30, tzinfo=dt.UTC)  # 06:30 in Berlin
+    run_daily(db.factory, clock.now, "w1")
+    deliver(db.factory, _transport(port), clock)
+    assert len(sink.messages) == 1
+    plain = _parts(sink.messages[0])["text/plain"]
+    assert sink.messages[0]["Subject"].startswith("Your steerco digest for 2026-12-01: 3 ")
+    assert plain.count("Check-in on Revenue") == 3
+    run_daily(db.factory, clock.now, "w2")
+    deliver(db.factory, _transport(port), clock)
+    assert len(sink.messages) == 1
+
+
+def test_quiet_hours_hold_an_email_until_they_end(
+        db: Db, clock: SimClock, smtp: tuple[Sink, int]) -> None:
+    sink, port = smtp
+    with unit_of_work(db.factory) as s:
+        s.add(NotificationPref(workspace_id=db.ws, person_id=db.alice, quiet_start=20,
+                               quiet_end=7))
+    clock.now = dt.datetime(2026, 12, 1, 21, 0, tzinfo=dt.UTC)  # 22:00 in Berlin
+    queue(db, 1, clock.now, recipient="alice@acme.example")
+    deliver(db.factory, _transport(port), clock)
+    assert sink.messages == []
+    with db.factory() as s:
+        d = s.scalars(select(Delivery)).one()
+        assert d.next_attempt_at.replace(tzinfo=dt.UTC) == dt.datetime(
+            2026, 12, 2, 6, 0, tzinfo=dt.UTC)  # 07:00 in Berlin
+    clock.now = dt.datetime(2026, 12, 2, 6, 1, tzinfo=dt.UTC)
+    deliver(db.factory, _transport(port), clock)
+    assert len(sink.messages) == 1
