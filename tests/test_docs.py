@@ -73,6 +73,7 @@ def test_every_readme_command_works_on_the_demo(tmp_path: Path) -> None:
             _drop_pg_database(url)
 
 
-@pytest.mark.parametrize("line", ["steerco whatif --slip mil_5:14 [--stop ini_4] [--json]"])
+@pytest.mark.parametrize(
+    "line", ["steerco whatif --slip 'Supplier contract signed:14' [--stop ini_4] [--json]"])
 def test_the_whatif_example_is_in_the_readme(line: str) -> None:
     assert line in _command_lines()

@@ -111,6 +111,23 @@ def test_a_what_if_refuses_unknown_and_malformed_references_in_one_line(session:
         fs.whatif(session, c["w"].wid, TODAY, [], ["mil_1"])
 
 
+def test_a_what_if_takes_titles_and_refuses_unknown_or_shared_ones_by_name(
+        session: Any) -> None:
+    """Names, not ids: `--slip 'API:14'` and `--stop Platform` answer as the ids do; a title
+    nobody has, or one two items share, is refused naming the candidates."""
+    c = chain(session)
+    wid = c["w"].wid
+    by_id = fs.whatif(session, wid, TODAY, [f"mil_{c['ma'].id}:14"], [f"ini_{c['ib'].id}"])
+    by_name = fs.whatif(session, wid, TODAY, ["api:14"], ["Checkout"])
+    assert by_name == by_id
+    with pytest.raises(ValidationFailed, match="no milestone or initiative is called"):
+        fs.whatif(session, wid, TODAY, ["Nothing like it:3"])
+    add_milestone(session, wid, {"initiative_id": f"ini_{c['ib'].id}", "name": "API",
+                                 "due_date": "2026-12-20"})
+    with pytest.raises(ValidationFailed, match=r"names 2 items.*Platform › API.*Checkout › API"):
+        fs.whatif(session, wid, TODAY, ["API:3"])
+
+
 def test_findings_name_the_person_who_must_act_and_stay_in_their_workspace(
         session: Any) -> None:
     c = chain(session)

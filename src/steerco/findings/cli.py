@@ -65,9 +65,10 @@ def findings(
 
 def whatif(
     slip: Annotated[list[str] | None, typer.Option(
-        help="ID:DAYS, e.g. mil_5:14 (repeatable; negative pulls in).")] = None,
+        help="ID:DAYS or TITLE:DAYS, e.g. mil_5:14 or 'Supplier contract signed:14' "
+             "(repeatable; negative pulls in).")] = None,
     stop: Annotated[list[str] | None, typer.Option(
-        help="Initiative to stop, e.g. ini_7 (repeatable).")] = None,
+        help="Initiative to stop, by id or title, e.g. ini_7 (repeatable).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
     workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
     as_of: Annotated[str | None, typer.Option(help="Evaluate as of this date.")] = None,
@@ -79,7 +80,7 @@ def whatif(
 
     day = _as_of(as_of)
     if not slip and not stop:
-        fail("give at least one --slip ID:DAYS or --stop INITIATIVE")
+        fail("give at least one --slip ID:DAYS (or TITLE:DAYS) or --stop INITIATIVE")
     with Session(_engine()) as session:
         wid = _resolve_workspace(session, workspace)
         day = day_of(session, wid, day)

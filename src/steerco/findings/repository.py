@@ -209,3 +209,23 @@ class FindingsRepository:
         """The workspace's currency code (EUR when unset)."""
         return str(self.session.scalar(select(Workspace.currency).where(
             Workspace.id == self.workspace_id)) or "EUR")
+
+
+def work_named(session: Session, workspace_id: int, name: str, initiatives_only: bool = False
+               ) -> list[tuple[str, int, str]]:
+    """Open or done work whose title is `name` (case-insensitive, exact): rows of
+    (kind "milestone" | "initiative", key, "Initiative › Milestone" label), milestones first."""
+    wanted = name.strip().lower()
+    out: list[tuple[str, int, str]] = []
+    if not initiatives_only:
+        rows = session.execute(
+            select(Milestone.id, Milestone.name, Initiative.name)
+            .join(Initiative, Initiative.id == Milestone.initiative_id)
+            .where(Milestone.workspace_id == workspace_id,
+                   func.lower(Milestone.name) == wanted).order_by(Milestone.id).limit(20))
+        out += [("milestone", int(k), f"{ini} › {ms}") for k, ms, ini in rows]
+    inis = session.execute(select(Initiative.id, Initiative.name).where(
+        Initiative.workspace_id == workspace_id, func.lower(Initiative.name) == wanted)
+        .order_by(Initiative.id).limit(20))
+    out += [("initiative", int(k), str(n)) for k, n in inis]
+    return out

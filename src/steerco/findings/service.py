@@ -9,9 +9,10 @@ baseline kept per workspace and day (rebuilt when the work or its benefits chang
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ from steerco.core.severity import NAMES, Stake, rate
 from steerco.core.snapshot import Snapshot, rows_of
 from steerco.db.repository import table_generations
 from steerco.evidence.service import CACHE, ENGINE_TABLES, STATUS_NAMES
-from steerco.findings.repository import FindingsRepository
+from steerco.findings.repository import FindingsRepository, work_named
 from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.errors import FieldError, ValidationFailed
 from steerco.kit.ids import PREFIXES, format_id, parse_any
@@ -424,18 +425,45 @@ def baseline(session: Session, workspace_id: int, as_of: dt.date) -> tuple[Impac
     return base, m
 
 
-def parse_slip(text: str) -> tuple[str, int, int]:
-    """Parse "mil_12:14" into (kind, key, days); refuse anything else in one line."""
+#: A typed public id such as mil_12; anything else in a what-if is read as a title.
+TYPED_ID = re.compile(r"^[a-z]{3}_\S+$")
+
+
+def _namer(session: Session, workspace_id: int, field: str, initiatives_only: bool = False
+           ) -> Callable[[str], tuple[str, int]]:
+    """Resolve a milestone's or initiative's title to (kind, key), or refuse: no such
+    title, or a title shared by several items (they are listed, so the user can pick one
+    by its id)."""
+    def resolve(ref: str) -> tuple[str, int]:
+        found = work_named(session, workspace_id, ref, initiatives_only)
+        what = "initiative" if initiatives_only else "milestone or initiative"
+        if not found:
+            raise ValidationFailed(FieldError(field, f"no {what} is called “{ref.strip()}” "
+                                                     "in this workspace", ref))
+        if len(found) > 1:
+            options = "; ".join(f"{label} ({format_id(k, key)})" for k, key, label in found[:5])
+            raise ValidationFailed(FieldError(field, f"“{ref.strip()}” names {len(found)} "
+                                                     f"items, give one by its id: {options}",
+                                              ref))
+        return found[0][0], found[0][1]
+    return resolve
+
+
+def parse_slip(text: str, by_name: Callable[[str], tuple[str, int]] | None = None
+               ) -> tuple[str, int, int]:
+    """Parse "mil_12:14" (or "TITLE:14" when `by_name` resolves titles) into
+    (kind, key, days); refuse anything else in one line."""
     ref, sep, days = text.rpartition(":")
     if not sep or not ref:
-        raise ValidationFailed(FieldError("slip", f"'{text}' must be ID:DAYS like mil_12:14",
-                                          text))
+        raise ValidationFailed(FieldError("slip", f"'{text}' must be ID:DAYS like mil_12:14 "
+                                                  "or TITLE:DAYS", text))
     try:
         n = int(days)
     except ValueError:
         raise ValidationFailed(FieldError("slip", f"days in '{text}' must be a whole number",
                                           text)) from None
-    kind, key = parse_any(ref, "slip")
+    kind, key = (parse_any(ref, "slip") if by_name is None or TYPED_ID.match(ref.strip())
+                 else by_name(ref))
     if kind not in ("milestone", "initiative"):
         raise ValidationFailed(FieldError("slip", f"{ref} is not a milestone or initiative",
                                           ref))
@@ -445,10 +473,11 @@ def parse_slip(text: str) -> tuple[str, int, int]:
 def whatif(session: Session, workspace_id: int, as_of: dt.date, slips: Iterable[str] = (),
            stops: Iterable[str] = ()) -> dict[str, Any]:
     """Answer a what-if without writing: moved dates, broken dependencies, outcomes."""
-    parsed = [parse_slip(s) for s in slips]
+    parsed = [parse_slip(s, _namer(session, workspace_id, "slip")) for s in slips]
     stop_keys = []
     for ref in stops:
-        kind, key = parse_any(ref, "stop")
+        kind, key = (parse_any(ref, "stop") if TYPED_ID.match(ref.strip())
+                     else _namer(session, workspace_id, "stop", True)(ref))
         if kind != "initiative":
             raise ValidationFailed(FieldError("stop", f"{ref} is not an initiative", ref))
         stop_keys.append(key)
