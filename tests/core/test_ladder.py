@@ -72,3 +72,25 @@ def test_plan_combines_openings_and_climbs() -> None:
     p = plan([breach(subject=M2)], [esc()], {10: LADDER}, 103)
     assert [b.subject for b in p.opens] == [M2]
     assert p.climbs == [Climb(1, 0, 1, 103)]
+
+
+def snoozed(until: int, rung: int = 0, reached: int = 100) -> Rung:
+    return Rung(1, 10, M1, rung, reached, None, until)
+
+
+def test_a_snoozed_escalation_holds_its_rung_until_the_snooze_ends() -> None:
+    # Without the snooze it would climb on day 103 (and reach the top by day 124).
+    assert climb(snoozed(until=130), LADDER, 103) is None
+    assert climb(snoozed(until=130), LADDER, 129) is None
+    assert climbs([snoozed(until=130)], {10: LADDER}, 129) == []
+
+
+def test_after_a_snooze_the_rungs_grace_days_count_from_the_day_it_ended() -> None:
+    assert climb(snoozed(until=130), LADDER, 130) is None  # back in the inbox, not higher
+    assert climb(snoozed(until=130), LADDER, 132) is None
+    assert climb(snoozed(until=130), LADDER, 133) == Climb(1, 0, 1, 133)
+    assert climb(snoozed(until=130), LADDER, 140) == Climb(1, 0, 2, 140)
+
+
+def test_a_snooze_that_ended_before_the_rung_was_reached_changes_nothing() -> None:
+    assert climb(snoozed(until=90), LADDER, 103) == Climb(1, 0, 1, 103)

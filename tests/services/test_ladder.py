@@ -23,10 +23,16 @@ from steerco.governance.service import (
     archive_rule,
     create_rule,
     record_decision,
+    snooze_escalation,
 )
 from steerco.metrics.service import create_metric
 from steerco.objectives.service import create_objective
-from steerco.org.service import create_org_unit, create_person, create_workspace
+from steerco.org.service import (
+    create_org_unit,
+    create_person,
+    create_workspace,
+    update_person,
+)
 
 T = dt.date(2026, 11, 22)
 
@@ -241,3 +247,64 @@ def test_every_new_assignee_gets_an_outbox_message(session):
     assert [m.recipient for m in co.outbox()] == ["alice@ladder.example",
                                                    "mia@ladder.example"]
     assert co.outbox()[-1].payload["rung"] == 1
+
+
+def test_a_snoozed_escalation_does_not_climb_until_the_snooze_ends(session):
+    co = company(session)
+    co.rule("stale_metric", 2)
+    co.run()
+    (esc,) = co.escalations()
+    snooze_escalation(session, co.wid, esc.id, {"until": T + dt.timedelta(20),
+                                                "reason": "Waiting for the Q4 close"},
+                      today=T)
+    for day in (3, 10, 19):  # it would have climbed on day 3, 10 and 24 without the snooze
+        assert co.run(day).climbed == []
+        assert (esc.rung, esc.assignee_id) == (0, co.alice.id)
+    assert co.run(20).climbed == []  # back in Alice's inbox with her full grace days
+    assert co.run(22).climbed == []
+    co.run(23)
+    assert (esc.rung, esc.assignee_id) == (1, co.mia.id)
+    assert esc.escalated_at is not None and esc.escalated_at.date() == T + dt.timedelta(23)
+    assert [m.recipient for m in co.outbox()] == ["alice@ladder.example",
+                                                   "mia@ladder.example"]
+
+
+def test_a_deactivated_manager_is_skipped_to_the_unit_head_and_never_told(session):
+    co = company(session)
+    co.rule("stale_metric", 2)
+    co.run()
+    update_person(session, co.wid, co.mia.id, {"active": False})
+    session.flush()
+    co.run(3)
+    (esc,) = co.escalations()
+    assert (esc.rung, esc.assignee_id) == (1, co.sheila.id)
+    assert "mia@ladder.example" not in [m.recipient for m in co.outbox()]
+
+
+def test_a_deactivated_unit_head_is_skipped_to_the_next_head_up_and_never_told(session):
+    co = company(session)
+    co.rule("stale_metric", 2)
+    co.run()
+    update_person(session, co.wid, co.sheila.id, {"active": False})
+    session.flush()
+    co.run(3)
+    co.run(10)
+    (esc,) = co.escalations()
+    assert (esc.rung, esc.assignee_id) == (2, co.cora.id)
+    assert "sheila@ladder.example" not in [m.recipient for m in co.outbox()]
+
+
+def test_a_deactivated_owner_is_skipped_an_escalation_opens_with_their_manager(session):
+    co = company(session)
+    co.rule("stale_metric", 2)
+    update_person(session, co.wid, co.alice.id, {"active": False})
+    session.flush()
+    co.run()
+    (esc,) = co.escalations()
+    assert (esc.rung, esc.assignee_id) == (1, co.mia.id)
+    assert [m.recipient for m in co.outbox()] == ["mia@ladder.example"]
+    co.run(3)  # rung 1's grace counts from the day it opened
+    assert (esc.rung, esc.assignee_id) == (1, co.mia.id)
+    co.run(7)
+    assert (esc.rung, esc.assignee_id) == (2, co.sheila.id)
+

@@ -16,6 +16,11 @@ Semantics (the contract of `plan`):
 - Acknowledging does not stop the clock: only a decision (resolution) does. An
   acknowledgement says "I have seen it", not "it is handled", and the stance is that a
   signal must force a decision.
+- A snoozed escalation holds its rung: while ``snoozed_until`` is after today it does not
+  climb, and once the snooze ends the current rung's grace days count afresh from the
+  day it ended (the day it is back in the inbox), so a snooze grants a pause, not a
+  pile-up of rungs on the day it ends. A snooze that ended before the rung was reached
+  changes nothing.
 - Resolved escalations never climb. Escalations whose rule is not given (rule switched
   off or deleted) stay where they are.
 - A breach (rule, subject) opens an escalation unless one of that rule and subject is
@@ -38,6 +43,8 @@ class Rung:
 
     ``reached_day``: the day it reached its current rung (its opened day at rung 0).
     ``resolved_day``: the day it was resolved, None while unresolved.
+    ``snoozed_until``: the day a snooze ends (it is back in the inbox), None if never
+    snoozed.
     """
 
     key: int
@@ -46,6 +53,7 @@ class Rung:
     rung: int
     reached_day: int
     resolved_day: int | None = None
+    snoozed_until: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +89,16 @@ def climb(esc: Rung, ladder: Sequence[int], today: int) -> Climb | None:
     """Where ``esc`` stands on ``today`` under ``ladder``; None when it stays put.
 
     Contract: a resolved escalation, an empty ladder, a rung at or past the top, or a
-    ``today`` before the grace ran out gives None. Non-positive grace days count as 1
+    ``today`` before the grace ran out gives None; so does a snooze that ends after
+    ``today`` (the grace of the current rung counts from the day a snooze ended, when
+    that is later than the day the rung was reached). Non-positive grace days count as 1
     (a rung is never skipped within the same day).
     """
     if esc.resolved_day is not None or not ladder:
         return None
-    rung, day = esc.rung, esc.reached_day
+    if esc.snoozed_until is not None and esc.snoozed_until > today:
+        return None  # snoozed: it holds its rung until the day it is back
+    rung, day = esc.rung, max(esc.reached_day, esc.snoozed_until or esc.reached_day)
     while 0 <= rung < len(ladder):
         due = day + max(1, int(ladder[rung]))
         if due > today:

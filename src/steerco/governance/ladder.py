@@ -13,7 +13,10 @@ Who is assigned at each rung:
   other than the current assignee (else as rung 3);
 - rung 3 and up: the steering committee, i.e. the first active strategy-office holder
   (workspace-wide grants first).
-If nobody can be found, the escalation still climbs and keeps its assignee.
+Nobody deactivated is ever assigned by the ladder: an inactive manager or unit head is
+skipped to the next rung's person, and an escalation whose owner has left opens at rung 1.
+If nobody can be found, the escalation still climbs and keeps its assignee (who, if
+deactivated, is not sent a message).
 
 Each new assignee (of an opened escalation, or of one that climbed to someone else) gets
 one outbox message of kind ``escalation``; a job delivers it.
@@ -196,22 +199,34 @@ def run_ladder(session: Session, workspace_id: int, today: dt.date) -> LadderRep
     rungs = [cl.Rung(e.id, e.rule_id, (e.subject_kind, e.subject_id), e.rung,
                      to_day(e.escalated_at or e.opened_at),
                      None if e.state is not EscalationState.RESOLVED or e.resolved_at is None
-                     else to_day(e.resolved_at)) for e in escs]
+                     else to_day(e.resolved_at),
+                     None if e.snoozed_until is None else to_day(e.snoozed_until))
+             for e in escs]
     plan = cl.plan(breaches, rungs, ladders, day)
     kind_of = {r.id: r.signal_kind for r in rules}
     notify: list[Escalation] = []
-    for b in plan.opens:
-        esc = open_escalation(session, workspace_id, signal_kind=kind_of[b.rule],
-                              subject_kind=b.subject[0], subject_id=b.subject[1],
-                              summary=b.summary, assignee_id=b.person if b.person >= 0 else None,
-                              rule_id=b.rule, rung=0, opened_at=_midnight(day))
-        report.opened.append(_row(esc))
-        notify.append(esc)
-    if plan.climbs:
+    gone = [b for b in plan.opens if b.person >= 0 and not m.org.is_active([b.person])[0]]
+    who: _Assigner | None = None
+    if plan.climbs or gone:
         units = PlacementRepository(session, workspace_id).units_of(
-            {(e.subject_kind, e.subject_id) for e in escs})
+            {(e.subject_kind, e.subject_id) for e in escs} | {b.subject for b in gone})
         who = _Assigner(m.org, units, LadderRepository(session, workspace_id)
                         .steering_committee())
+    for b in plan.opens:
+        rung, person = 0, (b.person if b.person >= 0 else None)
+        if who is not None and b in gone:
+            # The owner has left and cannot act: the escalation opens at the next rung
+            # (its grace counts from today), with whoever that rung names.
+            rung, person = 1, who.at(1, b.subject, b.person)
+        esc = open_escalation(session, workspace_id, signal_kind=kind_of[b.rule],
+                              subject_kind=b.subject[0], subject_id=b.subject[1],
+                              summary=b.summary, assignee_id=person,
+                              rule_id=b.rule, rung=rung, opened_at=_midnight(day))
+        if rung:
+            esc.escalated_at = _midnight(day)
+        report.opened.append(_row(esc))
+        notify.append(esc)
+    if plan.climbs and who is not None:
         by_key = {e.id: e for e in escs}
         for c in plan.climbs:
             esc = by_key[c.key]
@@ -247,7 +262,10 @@ def _notify(session: Session, workspace_id: int, escs: list[Escalation],
     from steerco.views.labels import labels_of
 
     repo = LadderRepository(session, workspace_id)
-    emails = repo.emails(e.assignee_id for e in escs if e.assignee_id is not None)
+    # Only people who can act are told: a deactivated assignee (kept when nobody above
+    # could be found) gets no message.
+    emails = repo.emails((e.assignee_id for e in escs if e.assignee_id is not None),
+                         active_only=True)
     rows = [_row(e) for e in escs]
     # The message body names its subject and assignee; the ids stay for links.
     names = labels_of(session, workspace_id, [r[k] for r in rows

@@ -234,15 +234,19 @@ class LadderRepository:
                 out.append(int(person))
         return out
 
-    def emails(self, people: Iterable[int]) -> dict[int, str]:
-        """The e-mail address of each of these people (active or not) in the workspace."""
+    def emails(self, people: Iterable[int], active_only: bool = False) -> dict[int, str]:
+        """The e-mail address of each of these people in the workspace (only the active
+        ones with ``active_only``; the others are missing from the result)."""
         keys = sorted(set(people))
         out: dict[int, str] = {}
         for i in range(0, len(keys), _CHUNK):
             chunk = keys[i:i + _CHUNK]
-            for key, email in self.session.execute(select(Person.id, Person.email).where(
-                    Person.workspace_id == self.workspace_id,
-                    key_in(self.session, Person.id, chunk))):
+            q = select(Person.id, Person.email).where(
+                Person.workspace_id == self.workspace_id,
+                key_in(self.session, Person.id, chunk))
+            if active_only:
+                q = q.where(Person.active.is_(True))
+            for key, email in self.session.execute(q):
                 out[int(key)] = str(email)
         return out
 
