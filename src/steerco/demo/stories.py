@@ -54,11 +54,16 @@ def choose(mx: Metrics, kind: IntArray, stage: IntArray, unit: IntArray, stopped
                              & np.isin(mx.behaviour, [STALLED, DRIFTING]))
     krs = np.flatnonzero(mx.key_result & future & (mx.behaviour == ON_PLAN))
     open_ = np.flatnonzero(np.isin(stage, OPEN_STAGES) & ~stopped.astype(bool))
-    if paradox.size == 0 or krs.size == 0 or open_.size < 3:
+    if open_.size < 3:
         return c
-    c.paradox_metric, c.key_result = int(paradox[0]), int(krs[0])
-    spare = np.flatnonzero((mx.behaviour == ON_PLAN) & ~mx.key_result)
-    c.spare_metric = int(spare[0]) if spare.size else c.key_result
+    # The metric stories need targets more than a month away; in a period's last month
+    # (December, with calendar-year objectives) there are none, and only the supplier
+    # story is told: its milestone must exist on every day (the README's what-if
+    # example names it).
+    if paradox.size and krs.size:
+        c.paradox_metric, c.key_result = int(paradox[0]), int(krs[0])
+        spare = np.flatnonzero((mx.behaviour == ON_PLAN) & ~mx.key_result)
+        c.spare_metric = int(spare[0]) if spare.size else c.key_result
     c.green_initiative, c.supplier = int(open_[0]), int(open_[1])
     other = open_[2:][unit[open_[2:]] != unit[c.supplier]]
     if other.size:
@@ -73,7 +78,8 @@ def shape_work(c: Cast, start: IntArray, end: IntArray, due: IntArray, names: li
     day (its impact, due 30 days after its end, lands exactly on it); the supplier
     initiative is named for what it does. Changes the arrays in place."""
     if c.consumer >= 0:
-        end[c.consumer] = int(mx.target_day[c.key_result]) - 30
+        end[c.consumer] = (int(mx.target_day[c.key_result]) - 30 if c.key_result >= 0
+                           else max(int(end[c.consumer]), a + 60))
         start[c.consumer] = min(int(start[c.consumer]), a - 90)
         due[c.consumer] = end[c.consumer]
     if c.supplier >= 0:
