@@ -136,13 +136,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 @pytest.fixture(scope="session")
-def browser(world: World) -> Iterator[Any]:
+def chromium() -> Iterator[Any]:
+    """The one Chromium of a test process: Playwright's sync API refuses a second
+    `sync_playwright()` while one is open, so every browser test shares this one."""
+    _need_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def browser(world: World, chromium: Any) -> Any:
+    """Chromium, with the demo served (`world`) for the journeys that use it."""
+    return chromium
 
 
 @dataclass

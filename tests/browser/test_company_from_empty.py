@@ -17,8 +17,6 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import (
-    ARGS,
-    CHROMIUM,
     DESKTOP,
     TABLET,
     Session,
@@ -64,16 +62,6 @@ def empty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with uvicorn_server("tests.browser.app_factory:build", env, tmp, "/login",
                         timeout_s=180) as base:
         yield World(base, 0, logins={"admin": ADMIN}, database=url)
-
-
-@pytest.fixture(scope="module")
-def chromium(empty: World) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @dataclass
