@@ -10,6 +10,7 @@ console errors and serious/critical axe violations, and screenshotted.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -321,6 +322,8 @@ def _initiative(b: Build, name: str, owner: str, unit: str,
     p.fill("#in-name", name)
     p.fill("#in-owner", owner)
     p.fill("#in-unit", unit)
+    p.fill("#in-start", _day(-30))
+    p.fill("#in-due", _day(150))  # after its last milestone: no slip to report
     with p.expect_navigation():
         p.click("#initiative-form button[type=submit]")
     b.made[name] = p.url.split("/initiatives/")[1].split("/")[0]
@@ -460,7 +463,9 @@ def test_a_company_is_built_from_an_empty_workspace_with_the_pages_only(
     admin = login(chromium, empty, "admin", DESKTOP, password=PASSWORD)
     b = Build(chromium, empty, admin, admin.page())
     for step in STEPS:
+        started = time.monotonic()
         step(b)
+        print(f"{step.__name__}: {time.monotonic() - started:.1f} s")  # shown with -s
         assert admin.errors == [], step.__name__
     tablet = login(chromium, empty, "admin", TABLET, password=PASSWORD)
     tp = tablet.page()
