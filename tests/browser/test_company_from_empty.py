@@ -1,5 +1,9 @@
 """A company built from an EMPTY workspace using only the pages: org units, people with
-logins and roles, a theme and three levels of aligned objectives.
+logins and roles, a theme and three levels of aligned objectives; key results with pasted
+plans; two initiatives in two units with milestones and a cross-team dependency; a budget
+line added by a controller; then the owner checks in, the cockpit shows the objective's
+computed status (no data → off track), the wrong check-in is corrected with a reason, the
+correction is in the metric's history and the cockpit turns on track.
 
 The journey is a list of small step functions over one `Build` (what has been made so
 far, by name); other page areas append their own steps (key results, plans, initiatives,
@@ -9,12 +13,15 @@ console errors and serious/critical axe violations, and screenshotted.
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     DESKTOP,
@@ -253,10 +260,194 @@ def step_new_people_log_in_and_see_what_their_role_allows(b: Build) -> None:
     nora.context.close()
 
 
+def _day(offset: int) -> str:
+    """Today plus `offset` days, ISO (the server and the test share one clock)."""
+    return (dt.date.today() + dt.timedelta(days=offset)).isoformat()
+
+
+def _key_result(b: Build, objective: str, name: str, unit: str, owner: str,
+                baseline: str, target: str, plan: list[tuple[int, str]]) -> None:
+    """A key result created from its objective's page by names, its plan pasted (a
+    spreadsheet's two columns, header included)."""
+    p = b.page
+    p.goto(f"/objectives/{b.made[objective]}")
+    p.click("#add-key-result")
+    p.wait_for_url("**/metrics/new?objective=*")
+    assert p.input_value("#me-objective") == objective
+    p.fill("#me-name", name)
+    p.fill("#me-unit", unit)
+    p.fill("#me-owner", owner)
+    p.fill("#me-baseline", baseline)
+    p.fill("#me-baseline-date", _day(-60))
+    p.fill("#me-target", target)
+    p.fill("#me-target-date", _day(120))
+    b.submit("#metric-form")
+    p.wait_for_url("**/metrics/met_*/edit?saved=*")
+    b.made[name] = p.url.split("/metrics/")[1].split("/")[0]
+    rows = "\n".join(f"{_day(d)}\t{v}" for d, v in plan)
+    p.fill("#plan-paste", f"Date\tPlan\n{rows}\n")
+    b.submit("#plan-form")
+    # The page was already marked saved (the metric); wait for the rows to come back.
+    expect(p.locator("#plan-body tr:nth-child(1) input[name=on]")).to_have_value(
+        _day(plan[0][0]))
+    expect(p.locator(f"#plan-body tr:nth-child({len(plan)}) input[name=value]")
+           ).to_have_value(plan[-1][1])
+
+
+def step_key_results_with_plans(b: Build) -> None:
+    _key_result(b, "Double recurring revenue", "Annual recurring revenue", "MEUR",
+                "Sam Strategist", "10", "20", [(-30, "11"), (30, "14"), (90, "18")])
+    _key_result(b, "Sign 40 northern accounts", "Northern accounts signed", "accounts",
+                "Nora North", "0", "40", [(-30, "7"), (30, "20"), (90, "33")])
+    b.check("key-result-edit")
+    p = b.page
+    p.goto(f"/objectives/{b.made['Sign 40 northern accounts']}")
+    assert "Northern accounts signed" in p.inner_text("main")
+
+
+def _initiative(b: Build, name: str, owner: str, unit: str,
+                milestones: list[tuple[str, int]]) -> None:
+    p = b.page
+    p.goto("/initiatives")
+    p.click("#new-initiative")
+    p.wait_for_url("**/initiatives/new")
+    p.fill("#in-name", name)
+    p.fill("#in-owner", owner)
+    p.fill("#in-unit", unit)
+    p.fill("#in-start", _day(-30))
+    p.fill("#in-due", _day(150))  # after its last milestone: no slip to report
+    with p.expect_navigation():
+        p.click("#initiative-form button[type=submit]")
+    b.made[name] = p.url.split("/initiatives/")[1].split("/")[0]
+    for title, due in milestones:
+        p.fill("#ms-name", title)
+        p.fill("#ms-due", _day(due))
+        with p.expect_navigation():
+            p.click("#milestone-form button[type=submit]")
+    assert p.locator("#milestones tbody tr").count() == len(milestones)
+
+
+def step_initiatives_milestones_and_a_cross_team_dependency(b: Build) -> None:
+    _initiative(b, "Nordic CRM rollout", "Sam Strategist", "Sales", [("CRM live", 45)])
+    _initiative(b, "Northern sales office", "Nora North", "Sales North",
+                [("Office lease signed", 20), ("Office open", 75)])
+    p = b.page
+    # Sales North's office waits for the CRM that Sales rolls out.
+    p.fill("#dep-provider", "Nordic CRM rollout › CRM live")
+    p.fill("#dep-consumer", "Northern sales office › Office open")
+    p.fill("#dep-need", _day(60))
+    with p.expect_navigation():
+        p.click("#dependency-form button[type=submit]")
+    deps = p.inner_text("#dependencies")
+    assert "CRM live" in deps and "Office open" in deps
+    b.check("initiative-edit")
+    p.goto(f"/initiatives/{b.made['Nordic CRM rollout']}")
+    downstream = p.inner_text("main")  # the consumer, seen from the provider's side
+    assert "Northern sales office" in downstream and "Holds" in downstream
+    b.check("initiative")
+
+
+def step_a_controller_adds_a_budget_line(b: Build) -> None:
+    _person(b, "Carla Controller", "carla@empty.example", "Acme", role="controller",
+            scope="Acme")
+    carla = login(b.browser, b.world, "", DESKTOP, as_login="carla@empty.example",
+                  password="carla@empty.example-pw-2026")
+    fp = carla.page()
+    fp.goto("/finance")
+    fp.fill("#bl-code", "NSO-1")
+    fp.fill("#bl-name", "Northern office fit-out")
+    fp.fill("#bl-initiative", "Northern sales office")
+    month = dt.date.today().replace(day=1)
+    nxt = (month + dt.timedelta(days=32)).replace(day=1)
+    fp.fill("#bl-plan", f"{month:%Y-%m} 20000\n{nxt:%Y-%m} 15000")
+    with fp.expect_navigation():
+        fp.click("#line-form button[type=submit]")
+    assert "/finance/bud_" in fp.url
+    text = fp.inner_text("main")
+    assert "Northern office fit-out" in text and "Northern sales office" in text
+    fp.wait_for_selector("[data-chart='line-data'] svg")
+    assert axe_violations(fp) == [], fp.url
+    shot(fp, "empty-budget-line")
+    fp.goto("/finance?q=NSO-1")
+    assert "Northern sales office" in fp.inner_text("#lines")
+    assert axe_violations(fp) == [], fp.url
+    assert carla.errors == []
+    carla.context.close()
+
+
+def _objective_status_on_cockpit(b: Build, title: str) -> str:
+    """The status badge's class (s-ok, s-bad, …) and label the cockpit's strategy list
+    shows for the objective `title`."""
+    p = b.page
+    p.goto("/cockpit")
+    item = p.locator(f".persp-list li:has(a:text-is('{title}'))")
+    assert item.count() == 1, title
+    badge = item.locator(".badge")
+    css = next(c for c in (badge.get_attribute("class") or "").split() if c.startswith("s-"))
+    # The list sits in a closed <details>: its text, not what is rendered.
+    return f"{css} {' '.join((badge.text_content() or '').split())}"
+
+
+def step_the_owner_checks_in_and_the_cockpit_shows_the_computed_status(b: Build) -> None:
+    # Before any check-in the team objective has no data.
+    assert _objective_status_on_cockpit(b, "Sign 40 northern accounts") == "s-none ○ No data"
+    nora = login(b.browser, b.world, "", DESKTOP, as_login="nora@empty.example",
+                 password="nora@empty.example-pw-2026")
+    np_ = nora.page()
+    np_.goto(f"/metrics/{b.made['Northern accounts signed']}")
+    # A typo: 3 accounts where 15 were signed; far behind the plan of ~13 by now.
+    np_.fill("#ci-value", "3")
+    with np_.expect_navigation():
+        np_.click("#checkin-form button[type=submit]")
+    assert "checked_in=" in np_.url
+    assert np_.inner_text("#fig-last").startswith("3 ")
+    assert axe_violations(np_) == [], np_.url
+    shot(np_, "empty-metric-checked-in")
+    b.made["nora-metric-url"] = np_.url.removeprefix(b.world.url).split("?")[0]
+    assert nora.errors == []
+    nora.context.close()
+    assert _objective_status_on_cockpit(b, "Sign 40 northern accounts") == \
+        "s-bad ■ Off track"
+    off = b.page.inner_text(f"[data-objective-status={b.made['Sign 40 northern accounts']}]")
+    assert "Off track" in off  # listed among the exceptions too
+    b.check("cockpit")
+
+
+def step_the_wrong_check_in_is_corrected_and_the_correction_is_in_the_history(
+        b: Build) -> None:
+    nora = login(b.browser, b.world, "", DESKTOP, as_login="nora@empty.example",
+                 password="nora@empty.example-pw-2026")
+    np_ = nora.page()
+    np_.goto(b.made["nora-metric-url"])
+    np_.click("a.btn:has-text('Correct') >> nth=0")
+    np_.wait_for_url("**/corrections/mea_*")
+    np_.fill("#co-value", "15")
+    np_.fill("#co-reason", "typo: 3 for 15 accounts")
+    assert axe_violations(np_) == [], np_.url
+    shot(np_, "empty-correction")
+    with np_.expect_navigation():
+        np_.click("#correction-form button[type=submit]")
+    assert "checked_in=mea_" in np_.url
+    history = np_.inner_text("#main")
+    assert "Correction: typo: 3 for 15 accounts" in history
+    assert np_.locator("tr.superseded").count() == 1  # the wrong one, still in the history
+    assert np_.inner_text("#fig-last").startswith("15 ")
+    assert axe_violations(np_) == [], np_.url
+    shot(np_, "empty-metric-corrected")
+    assert nora.errors == []
+    nora.context.close()
+    # The cockpit recomputes from the corrected value.
+    assert _objective_status_on_cockpit(b, "Sign 40 northern accounts") == "s-ok ● On track"
+
+
 #: The journey, in order; other areas append their steps (they run after these).
 STEPS: list[Callable[[Build], None]] = [
     step_org_units, step_people, step_theme, step_objectives, step_settings_and_rules,
     step_review_rhythm, step_new_people_log_in_and_see_what_their_role_allows,
+    step_key_results_with_plans, step_initiatives_milestones_and_a_cross_team_dependency,
+    step_a_controller_adds_a_budget_line,
+    step_the_owner_checks_in_and_the_cockpit_shows_the_computed_status,
+    step_the_wrong_check_in_is_corrected_and_the_correction_is_in_the_history,
 ]
 
 
@@ -265,7 +456,9 @@ def test_a_company_is_built_from_an_empty_workspace_with_the_pages_only(
     admin = login(chromium, empty, "admin", DESKTOP, password=PASSWORD)
     b = Build(chromium, empty, admin, admin.page())
     for step in STEPS:
+        started = time.monotonic()
         step(b)
+        print(f"{step.__name__}: {time.monotonic() - started:.1f} s")  # shown with -s
         assert admin.errors == [], step.__name__
     tablet = login(chromium, empty, "admin", TABLET, password=PASSWORD)
     tp = tablet.page()
