@@ -43,9 +43,24 @@ def get_prefs(s: Session, ws: int, person: int) -> Prefs:
                  quiet_start=row.quiet_start, quiet_end=row.quiet_end)
 
 
+def _check_quiet(p: Prefs) -> None:
+    """Quiet hours need a start and an end, and not the same hour."""
+    from steerco.kit.errors import FieldError, ValidationFailed
+
+    if (p.quiet_start is None) != (p.quiet_end is None):
+        field = "quiet_end" if p.quiet_end is None else "quiet_start"
+        raise ValidationFailed([FieldError(field, "quiet hours need both a start and an end "
+                                                  "hour (or neither)", None)])
+    if p.quiet_start is not None and p.quiet_start == p.quiet_end:
+        raise ValidationFailed([FieldError(
+            "quiet_end", f"quiet hours start and end at the same hour ({p.quiet_end}:00); "
+                         "pick different hours", p.quiet_end)])
+
+
 def set_prefs(s: Session, ws: int, person: int, data: Prefs | dict[str, Any]) -> Prefs:
     """Save the preferences of `person`; ValidationFailed naming the field otherwise."""
     body = parse(Prefs, data)
+    _check_quiet(body)
     row = repo.prefs(s, ws, [person]).get(person)
     if row is None:
         row = NotificationPref(workspace_id=ws, person_id=person)
@@ -110,7 +125,7 @@ def _webhook(s: Session, ws: int, key: int) -> Any:
 
     sub = repo.subscription(s, ws, key)
     if sub is None:
-        raise NotFound(f"no webhook {key} in this workspace")
+        raise NotFound("webhook", key)
     return sub
 
 
