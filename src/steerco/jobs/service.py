@@ -101,7 +101,7 @@ class WebhookIn(BaseModel):
     def _events(cls, v: list[str] | None) -> list[str] | None:
         if v is not None and not v:
             raise ValueError("choose at least one event type")
-        return Prefs._known(v)  # type: ignore[operator]
+        return Prefs._known(v)
 
 
 def add_webhook(s: Session, ws: int, data: WebhookIn | dict[str, Any],

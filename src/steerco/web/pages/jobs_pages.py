@@ -17,10 +17,11 @@ from fastapi.responses import RedirectResponse, Response
 from steerco.accounts.errors import Forbidden
 from steerco.jobs import service
 from steerco.jobs.events import EVENT_TYPES
-from steerco.kit.errors import NotFound, ValidationFailed
 from steerco.kit import clock
+from steerco.kit.errors import NotFound, ValidationFailed
 from steerco.kit.ids import parse_key
 from steerco.views import jobs as views
+from steerco.web.pages.admin_forms import shown_status
 from steerco.web.pages.render import ENV, PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -88,7 +89,8 @@ async def add_hook(request: Request, user: FormUser) -> Response:
             sub, secret = service.add_webhook(s, user.ctx.ws, form)
             created = {"url": sub.url, "secret": secret}
     except ValidationFailed as exc:
-        return _jobs(request, user, 422, hook_form=form, hook_errors=_hook_errors(exc, form))
+        return _jobs(request, user, shown_status(request, 422), hook_form=form,
+                     hook_errors=_hook_errors(exc, form))
     return _jobs(request, user, 201, created=created)
 
 
@@ -192,7 +194,9 @@ async def save_prefs(request: Request, user: FormUser) -> Response:
         except ValidationFailed as exc:
             errors = _pref_errors(exc, form)
     if errors:
-        return _prefs_page(request, form, errors, status_code=422)
+        return _prefs_page(request, form, errors, status_code=shown_status(request, 422))
+    if request.headers.get("hx-request"):
+        return Response(status_code=204, headers={"HX-Redirect": "/my-work/notifications?saved=1"})
     return RedirectResponse("/my-work/notifications?saved=1", status_code=303)
 
 
@@ -204,7 +208,7 @@ def _pref_errors(exc: ValidationFailed, form: dict[str, Any]) -> dict[str, str]:
             out["email"] = (f"“{form['email']}” is not a choice; pick how e-mail reaches you."
                             if form["email"] else "Pick how e-mail reaches you.")
         elif field in ("quiet_start", "quiet_end"):
-            out[field] = "Quiet hours " + e.message + "."
+            out[field] = e.message[:1].upper() + e.message[1:] + "."
         else:
             out.setdefault(field, e.message)
     return out
