@@ -65,3 +65,17 @@ def test_the_engine_gives_every_metric_and_objective_a_status(db: Db) -> None:
 
 def test_a_subject_new_since_the_last_run_is_no_change() -> None:
     assert sc.changes({"met_1": "at_risk"}, {"met_1": "at_risk", "met_2": "off_track"}) == []
+
+
+def test_only_the_newest_run_keeps_the_statuses(
+        db: Db, monkeypatch: pytest.MonkeyPatch) -> None:
+    from steerco.db.models import JobRun
+
+    monkeypatch.setattr(sc, "current_statuses", lambda s, ws, day: {"met_1": "on_track"})
+    for n in range(3):
+        run_daily(db.factory, MORNING + dt.timedelta(days=n))
+    with unit_of_work(db.factory) as s:
+        kept = [(r.period, sc.STORE in (r.result or {})) for r in s.scalars(
+            select(JobRun).where(JobRun.job == sc.JOB, JobRun.workspace_id == db.ws)
+            .order_by(JobRun.period))]
+    assert kept == [("2026-12-01", False), ("2026-12-02", False), ("2026-12-03", True)]

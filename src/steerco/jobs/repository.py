@@ -55,13 +55,12 @@ def claim_period(s: Session, ws: int, job: str, period: str, worker: str,
     return run
 
 
-def last_result(s: Session, ws: int, job: str, before_period: str) -> dict[str, Any] | None:
-    """The summary of the latest finished run of `job` for a period before
-    `before_period` (periods are ISO days, so they sort as text); None without one."""
-    row = s.scalars(select(JobRun).where(
+def last_run(s: Session, ws: int, job: str, before_period: str) -> JobRun | None:
+    """The latest finished run of `job` for a period before `before_period` (periods
+    are ISO days, so they sort as text); None without one."""
+    return s.scalars(select(JobRun).where(
         JobRun.workspace_id == ws, JobRun.job == job, JobRun.period < before_period,
         JobRun.finished_at.is_not(None)).order_by(JobRun.period.desc()).limit(1)).first()
-    return None if row is None else row.result
 
 
 def record_status(s: Session, ws: int, job: str, started: dt.datetime, duration_ms: float,

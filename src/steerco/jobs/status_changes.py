@@ -5,7 +5,8 @@ whose status changed ("Reduce packaging cost: on track → at risk").
 Shapes: statuses are `{public id: status name}` (e.g. `{"met_4": "at_risk"}`); the
 run's statuses are stored in its own claim row (`job_runs.result["_statuses"]`, a
 key the schedule keeps out of its summary), so "the last recorded ones" are those of
-the latest earlier run and no table is needed. The first run records a baseline and
+the latest earlier run (which then drops them: only the newest run keeps a copy) and no
+table is needed. The first run records a baseline and
 announces nothing. Idempotent per day: the schedule claims the job once per local day,
 and a reminder key per subject and day guards a re-run after a lost claim.
 """
@@ -58,10 +59,14 @@ def run_status_changes(s: Session, ws: int, day: dt.date, now: dt.datetime,
     from steerco.views.labels import labels_of
 
     today = (statuses or current_statuses)(s, ws, day)
-    before = repo.last_result(s, ws, JOB, day.isoformat())
-    if before is None or not isinstance(before.get(STORE), dict):
+    prev = repo.last_run(s, ws, JOB, day.isoformat())
+    before = (prev.result or {}) if prev is not None else {}
+    if not isinstance(before.get(STORE), dict):
         return {"changed": 0, "baseline": True, STORE: today}
     found = changes(before[STORE], today)
+    # Only the newest run keeps the statuses (one per subject): older rows stay small.
+    assert prev is not None
+    prev.result = {k: v for k, v in before.items() if k != STORE}
     names = labels_of(s, ws, [k for k, _w, _n in found])
     for ref, was, is_ in found:
         if not repo.add_reminder_key(s, ws, f"status.changed:{ref}:{day.isoformat()}", now):
