@@ -4,7 +4,6 @@ registers."""
 from __future__ import annotations
 
 import json
-import secrets
 import signal
 import time
 from typing import Annotated
@@ -98,21 +97,16 @@ def webhooks_add(
 ) -> None:
     """Subscribe a URL to a workspace's events (payloads signed with HMAC-SHA256)."""
     from steerco.db.engine import make_sessionmaker, unit_of_work
-    from steerco.db.models import WebhookSubscription
-    from steerco.jobs.events import EVENT_TYPES
+    from steerco.jobs.service import add_webhook
+    from steerco.kit.errors import ValidationFailed
 
-    if not url.startswith(("http://", "https://")):
-        fail(f"--url must start with http:// or https://, got '{url}'")
     chosen = [e.strip() for e in events.split(",") if e.strip()]
-    bad = [e for e in chosen if e not in EVENT_TYPES]
-    if bad:
-        fail(f"unknown event type {bad[0]!r}; known: {', '.join(EVENT_TYPES)}")
-    key = secret or secrets.token_hex(24)
-    with unit_of_work(make_sessionmaker(_engine())) as s:
-        ws = resolve_workspace(s, workspace)
-        sub = WebhookSubscription(workspace_id=ws, url=url, secret=key, events=chosen)
-        s.add(sub)
-        s.flush()
-        sid = sub.id
+    try:
+        with unit_of_work(make_sessionmaker(_engine())) as s:
+            ws = resolve_workspace(s, workspace)
+            sub, key = add_webhook(s, ws, {"url": url, "events": chosen or None}, secret)
+            sid = sub.id
+    except ValidationFailed as exc:
+        fail("; ".join(f"--{e.field.split('.')[0]}: {e.message}" for e in exc.errors))
     out.print(f"webhook {sid} → {url} ({', '.join(chosen) or 'every event'}); "
               f"secret: {key}")

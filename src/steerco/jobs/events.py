@@ -46,8 +46,10 @@ def describe(kind: str, payload: dict[str, Any]) -> Event:
             f"Escalation climbed to rung {int(p.get('rung') or 0) + 1}"
         return Event(typ, frozenset({typ}), str(p.get("escalation_id") or ""),
                      f"{verb}: {p.get('summary') or p.get('subject_id') or ''}",
-                     str(p.get("path") or "/my-work"),
-                     "Record a decision on it (My work → Decisions awaiting you).")
+                     # The page where the assignee decides, not the list it sits in.
+                     str(p.get("path") or (f"/escalations/{p['escalation_id']}"
+                                           if p.get("escalation_id") else "/my-work")),
+                     "Open it and record a decision (Decide on the escalation's page).")
     if kind == "decision":
         types = {"decision.recorded"} | ({"escalation.resolved"} if p.get("escalation_id")
                                          else set())
@@ -60,6 +62,12 @@ def describe(kind: str, payload: dict[str, Any]) -> Event:
                      f"/reset-password?token={p.get('token', '')}",
                      "Open the link within an hour to choose a new password; ignore this "
                      "e-mail if you did not ask for it.")
+    if kind == "review_pack":
+        # governance.service.schedule_mail: the review's page links its pack.
+        return Event(kind, frozenset({kind}), str(p.get("review_id") or ""),
+                     str(p.get("subject") or p.get("title") or "Review pack"),
+                     str(p.get("page") or p.get("path") or "/reviews"),
+                     "Read the pack before the meeting (linked from the review's page).")
     typ = str(p.get("event") or kind)
     return Event(typ, frozenset({typ}), str(p.get("subject") or ""),
                  str(p.get("title") or typ), str(p.get("path") or "/my-work"),

@@ -90,9 +90,9 @@ def run_reminders(s: Session, ws: int, today: dt.date, now: dt.datetime) -> list
         eid = format_id("escalation", int(esc.id))
         who = int(esc.assignee_id)
         _queue(s, ws, f"decision.awaiting:{eid}:{esc.rung}:{who}", people[who], who, {
-            "event": "decision.awaiting", "subject": eid, "path": "/my-work",
+            "event": "decision.awaiting", "subject": eid, "path": f"/escalations/{eid}",
             "title": f"A decision has waited {(today - since).days} days: {esc.summary}",
-            "action": "Record a decision on it (My work → Decisions awaiting you)."},
+            "action": "Open it and record a decision."},
             now, out)
     s.flush()
     return out

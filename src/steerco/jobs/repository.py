@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,14 @@ def claim_period(s: Session, ws: int, job: str, period: str, worker: str,
     except IntegrityError:
         return None
     return run
+
+
+def last_run(s: Session, ws: int, job: str, before_period: str) -> JobRun | None:
+    """The latest finished run of `job` for a period before `before_period` (periods
+    are ISO days, so they sort as text); None without one."""
+    return s.scalars(select(JobRun).where(
+        JobRun.workspace_id == ws, JobRun.job == job, JobRun.period < before_period,
+        JobRun.finished_at.is_not(None)).order_by(JobRun.period.desc()).limit(1)).first()
 
 
 def record_status(s: Session, ws: int, job: str, started: dt.datetime, duration_ms: float,
@@ -149,6 +157,20 @@ def subscriptions(s: Session, ws: int) -> list[WebhookSubscription]:
     return list(s.scalars(select(WebhookSubscription).where(
         WebhookSubscription.workspace_id == ws, WebhookSubscription.active.is_(True)).order_by(
         WebhookSubscription.id)))
+
+
+def subscription(s: Session, ws: int, key: int) -> WebhookSubscription | None:
+    """One webhook subscription of workspace `ws` (active or paused), or None."""
+    return s.scalars(select(WebhookSubscription).where(
+        WebhookSubscription.workspace_id == ws, WebhookSubscription.id == key)).first()
+
+
+def delete_subscription(s: Session, sub: WebhookSubscription) -> None:
+    """Delete a subscription with its deliveries (explicitly: SQLite may not cascade)."""
+    s.execute(delete(Delivery).where(Delivery.workspace_id == sub.workspace_id,
+                                     Delivery.subscription_id == sub.id))
+    s.delete(sub)
+    s.flush()
 
 
 def add_once(s: Session, row: Delivery | InboxItem) -> None:

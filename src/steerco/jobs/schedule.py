@@ -87,8 +87,16 @@ def _forecast_snapshot(s: Session, ws: int, day: dt.date, now: dt.datetime) -> d
     return {"recorded": record_forecasts(s, ws, CACHE.state(s, ws, day))}
 
 
+def _status_changes(s: Session, ws: int, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+    from steerco.jobs.status_changes import run_status_changes
+
+    return run_status_changes(s, ws, day, now)
+
+
 DAILY: tuple[Job, ...] = (
     Job("escalate", "the escalation ladder: open and climb escalations", "day", _escalate),
+    Job("status_changes", "status changes of metrics and objectives announced",
+        "day", _status_changes),
     Job("forecast_snapshot", "forecasts recorded on review days", "day", _forecast_snapshot),
     Job("reminders", "check-in, milestone and decision reminders", "day", _reminders),
     Job("digest", "the daily e-mail digest", "day", _digest),
@@ -151,7 +159,9 @@ def run_daily(factory: sessionmaker[Session], now: dt.datetime,
                     ms = (time.perf_counter() - t0) * 1000
                     run.finished_at = now + dt.timedelta(milliseconds=ms)
                     run.duration_ms, run.result = ms, result
-                    done[f"{slug}:{job.name}"] = result
+                    # Keys with "_" are the job's own memory (e.g. today's statuses).
+                    done[f"{slug}:{job.name}"] = {k: v for k, v in result.items()
+                                                  if not k.startswith("_")}
             except Exception as exc:  # one failing job must not stop the rest
                 error = f"{slug}: {type(exc).__name__}: {exc}"
                 log.error("job %s failed for %s:\n%s", job.name, slug, traceback.format_exc())

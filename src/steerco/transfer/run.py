@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from steerco.db.engine import make_sessionmaker
 from steerco.transfer.pipeline import Progress, stage
@@ -24,6 +25,10 @@ def import_book(engine: Engine, workspace_id: int, book: Book, *, dry_run: bool 
             report = stage(session, workspace_id, book, today=today, progress=progress)
         report.dry_run = dry_run
         if report.ok and not dry_run:
+            # The event leaves in the same transaction as the import it reports (an
+            # import that changed nothing, e.g. a nightly re-sync, tells nobody).
+            if report.changed:
+                _queue_finished(session, workspace_id, book, report)
             session.commit()
             report.written = True
         else:
@@ -34,6 +39,28 @@ def import_book(engine: Engine, workspace_id: int, book: Book, *, dry_run: bool 
         raise
     finally:
         session.close()
+
+
+def _queue_finished(session: Session, workspace_id: int, book: Book, report: Report) -> None:
+    """Stage one `import.finished` outbox message (webhooks; no person is its recipient)
+    naming the file and what changed per sheet, e.g. "Objectives 3 new, 2 updated"."""
+    from steerco.jobs import repository as jobs_repo
+    from steerco.kit import clock
+
+    counts = report.counts()
+    parts = [f"{_title(book, sheet)} {c['create']} new, {c['update']} updated"
+             for sheet, c in counts.items() if c["create"] or c["update"]]
+    title = "Import finished: " + "; ".join(parts)
+    jobs_repo.queue(session, workspace_id, "event", "", {
+        "event": "import.finished", "subject": "import", "title": title,
+        "path": "/admin/import", "counts": counts, "action": ""}, clock.now())
+
+
+def _title(book: Book, sheet: str) -> str:
+    try:
+        return book.title(sheet)
+    except StopIteration:  # a bulk sheet that is not in the spec: its own name
+        return sheet
 
 
 def import_file(engine: Engine, workspace_id: int, path: Path, *, dry_run: bool = False,
