@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from steerco.checkins.repository import MeasurementRepository
@@ -46,6 +46,7 @@ from steerco.core.status import (
     explain_metric,
     reason_names,
 )
+from steerco.db.models import Measurement
 from steerco.db.repository import table_generations
 from steerco.evidence.explain import Labels, carried_metric_keys, objective_explanation
 from steerco.evidence.repository import SnapshotRepository
@@ -285,6 +286,28 @@ def _reload_row(session: Session, workspace_id: int, snap: Snapshot, row: int) -
 
 
 CACHE = EngineCache()
+
+
+# Any check-in, correction or void this process commits through the ORM (API, pages,
+# CLI, jobs, feeds) shows in this process's next read, whatever `fresh_within` allows:
+# the routes used to call CACHE.written themselves, and a writer that did not (a void
+# made by a service call) was read stale for up to `fresh_within` seconds.
+@event.listens_for(Session, "after_flush")
+def _note_evidence(session: Session, _context: Any) -> None:
+    for obj in session.new:
+        if isinstance(obj, Measurement):
+            session.info.setdefault("evidence_written", set()).add(obj.workspace_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _evidence_committed(session: Session) -> None:
+    for ws in session.info.pop("evidence_written", ()):
+        CACHE.written(ws)
+
+
+@event.listens_for(Session, "after_rollback")
+def _evidence_rolled_back(session: Session) -> None:
+    session.info.pop("evidence_written", None)
 
 
 def _day(n: int) -> str | None:
