@@ -87,7 +87,18 @@ def _forecast_snapshot(s: Session, ws: int, day: dt.date, now: dt.datetime) -> d
     return {"recorded": record_forecasts(s, ws, CACHE.state(s, ws, day))}
 
 
+def _feeds(s: Session, ws: int, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+    """Run the SQL feeds whose metric's cadence is due (a failed one again every day)."""
+    from steerco.transfer.feeds.service import run_feeds
+
+    runs = run_feeds(s, ws, now, due_only=True)
+    return {"feeds": len(runs), "stored": sum(r.stored for r in runs),
+            "failed": sum(1 for r in runs if r.error)}
+
+
 DAILY: tuple[Job, ...] = (
+    Job("feeds", "SQL feeds whose cadence is due: new rows stored as measurements", "day",
+        _feeds),
     Job("escalate", "the escalation ladder: open and climb escalations", "day", _escalate),
     Job("forecast_snapshot", "forecasts recorded on review days", "day", _forecast_snapshot),
     Job("reminders", "check-in, milestone and decision reminders", "day", _reminders),
