@@ -81,6 +81,7 @@ def list_feeds(workspace: Workspace = None,
                   "VAR --query 'SELECT as_of, value FROM …'`")
         return
     t = Table("metric", "database", "cadence", "last run", "read", "stored", "last error")
+    t.columns[1].overflow = "fold"  # the whole (masked) URL, wrapped
     for r in rows:
         t.add_row(r["metric"], r["url"], r["cadence"],
                   str(r["last_run_at"] or "never")[:16], f"{r['rows_read']:,}",
