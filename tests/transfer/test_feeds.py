@@ -9,6 +9,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -253,6 +254,11 @@ def test_a_postgresql_feed_reads_dates_and_numerics_read_only(w: World, pg_sourc
     assert _stored(w.session, m.id) == [(dt.date(2026, 2, 1), 110.5, Source.SQL),
                                         (dt.date(2026, 3, 1), 120.0, Source.SQL)]
     assert service.run_feeds(w.session, w.wid, NOW)[0].stored == 0
+    assert source.fetch(pg_source, "SELECT day, amount FROM sales WHERE day::text LIKE "
+                                   "'2026-02%' AND '10:30' <> ':x'") == [
+        (dt.date(2026, 2, 1), Decimal("110.50"))]
+    with pytest.raises(source.SourceFailed, match="statement timeout"):
+        source.fetch(pg_source, "SELECT pg_sleep(2), 1", timeout_s=0.5)
     # The transaction is read-only even for what the query check cannot see.
     with pytest.raises(source.SourceFailed, match="read-only"):
         _pg_write(pg_source)
@@ -266,3 +272,14 @@ def _pg_write(url: str) -> None:
                           "$$ INSERT INTO sales VALUES ('2026-04-01', 1) RETURNING 1 $$"))
     eng.dispose()
     source.fetch(url, "SELECT wr()")
+
+
+def test_percent_and_colon_in_the_query_are_text_and_a_slow_query_is_stopped(
+        tmp_path: Path) -> None:
+    url = _sqlite_source(tmp_path / "src.db", [("2026-02-01", 1.0)])
+    q = "SELECT day, amount FROM sales WHERE day LIKE '2026-%' AND '10:30' <> ':x'"
+    assert source.fetch(url, q) == [("2026-02-01", 1.0)]
+    slow = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+            "SELECT max(i), 1 FROM n")
+    with pytest.raises(source.SourceFailed, match="interrupted"):
+        source.fetch(url, slow, timeout_s=0.2)

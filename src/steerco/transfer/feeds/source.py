@@ -132,9 +132,15 @@ def fetch(url: str, query: str, timeout_s: float = 30.0, limit: int = 100_000
             with eng.connect() as conn:
                 if backend == "postgresql":
                     conn.execute(text("SET TRANSACTION READ ONLY"))
-                # As the driver reads it: a ':name' in a literal is no bind parameter.
-                result = conn.exec_driver_sql(q)
-                rows = [tuple(r) for r in result.fetchmany(limit)]
+                # On the driver's own cursor, without parameters: a ':name' or a '%' in
+                # the query is text, not a placeholder (SQLAlchemy and psycopg would
+                # each read one kind as such).
+                cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+                try:
+                    cur.execute(q)
+                    rows = [tuple(r) for r in cur.fetchmany(limit)]
+                finally:
+                    cur.close()
                 conn.rollback()
                 return rows
         finally:
