@@ -18,9 +18,11 @@ from steerco.governance.service import (
     record_decision,
 )
 from steerco.initiatives.service import add_benefit, add_milestone, create_initiative
+from steerco.metrics.repository import MetricRepository
 from steerco.metrics.service import add_causal_link, add_updater, create_metric
 from steerco.objectives.service import align, create_objective, create_theme
 from steerco.org.service import create_org_unit, create_person
+from steerco.transfer.feeds import service as feeds
 from tests.api.conftest import Tenant
 
 _n = iter(range(1, 10**9))
@@ -61,6 +63,12 @@ def build(engine: Engine, t: Tenant, kind: str, unit: int, owner: int) -> dict[s
             ids["id"], ids["parent"] = f"obj_{child}", f"obj_{parent}"
         elif kind == "metric":
             ids["id"] = f"met_{_metric(s, ws, owner)}"
+        elif kind == "metric_feed":
+            # A metric with a SQL feed on a file that is not there (a run fails, quickly).
+            m = _metric(s, ws, owner)
+            feeds.save(s, ws, MetricRepository(s, ws).get(m), {
+                "url": "sqlite:////nonexistent/steerco-feed.db", "query": "SELECT 1, 2"})
+            ids["id"] = f"met_{m}"
         elif kind in ("metric_delegate", "metric_updater"):
             # a metric and a person who is not its owner (delegated to, for metric_updater)
             m = _metric(s, ws, owner)

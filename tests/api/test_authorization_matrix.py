@@ -144,6 +144,12 @@ ROUTES: list[Row] = [
     r("PUT", "/metrics/{id}/plan", "metric", 200, MODEL, WS,
       body=lambda d: [{"on": "2026-06-01", "value": 1.5}]),
     r("GET", "/metrics/{id}/forecast", "metric", 200, ALL, ALL),
+    # SQL feeds of metrics: modelling (the query and the source are the model's)
+    r("GET", "/metrics/{id}/feed", "metric_feed", 200, MODEL, WS),
+    r("PUT", "/metrics/{id}/feed", "metric", 200, MODEL, WS, body=lambda d: {
+        "url": "sqlite:////nonexistent/steerco-feed.db", "query": "SELECT 1, 2"}),
+    r("POST", "/metrics/{id}/feed/run", "metric_feed", 200, MODEL, WS),
+    r("DELETE", "/metrics/{id}/feed", "metric_feed", 204, MODEL, WS),
     r("GET", "/causal-links", "none", 200, ALL, ALL, other_ws=200),
     r("POST", "/causal-links", "causal_link", 201, MODEL, WS, other_ws=422,
       body=lambda d: {"driver_id": d["driven"], "driven_id": d["third"], "sign": -1}),

@@ -38,3 +38,31 @@ def test_the_owner_voids_but_cannot_change_the_plan(demo: Demo) -> None:
     again = c.post(link, headers=HTML, data={"csrf_token": _csrf(form.text),
                                              "reason": "twice"})
     assert again.status_code == 422 and "voided already" in again.text
+
+
+def test_the_strategy_office_sets_and_runs_a_sql_feed_on_the_edit_page(demo: Demo) -> None:
+    c = _client(demo, "strategy_office")
+    edit = f"/metrics/met_{demo.metric}/edit"
+    page = c.get(edit, headers=HTML)
+    assert page.status_code == 200 and 'id="h-feed"' in page.text
+    secret = "Sup3r-s3cret-pw"
+    url = f"postgresql+psycopg://feeder:{secret}@127.0.0.1:1/sales"  # nothing listens
+    r = c.post(f"/metrics/met_{demo.metric}/feed", headers=HTML, data={
+        "csrf_token": _csrf(page.text), "feed_url": url, "feed_query": "DELETE FROM sales"})
+    assert r.status_code == 422 and 'id="err-feed_query"' in r.text
+    assert "starts with &#39;DELETE&#39;" in r.text or "starts with 'DELETE'" in r.text
+    assert "DELETE FROM sales</textarea>" in r.text and secret not in r.text
+    r = c.post(f"/metrics/met_{demo.metric}/feed", headers=HTML, data={
+        "csrf_token": _csrf(page.text), "feed_url": url,
+        "feed_query": "SELECT day, amount FROM sales"})
+    assert r.status_code == 303, r.text
+    r = c.post(f"/metrics/met_{demo.metric}/feed/run", headers=HTML,
+               data={"csrf_token": _csrf(page.text)})
+    assert r.status_code == 303
+    shown = c.get(edit, headers=HTML).text
+    assert "feeder:***@127.0.0.1:1/sales" in shown and "Last error" in shown
+    assert "Connection refused" in shown and secret not in shown
+    r = c.post(f"/metrics/met_{demo.metric}/feed/remove", headers=HTML,
+               data={"csrf_token": _csrf(page.text)})
+    assert r.status_code == 303
+    assert "Checked in by hand" in c.get(edit, headers=HTML).text

@@ -2,9 +2,9 @@
 what to do about it, and the text of its e-mail and webhook.
 
 Shapes: an outbox message has a `kind` (`escalation`, `decision`, `reminder`,
-`password_reset`, `digest`), a `recipient` e-mail ('' for a workspace event with no
-person) and a JSON `payload`; causes that know names put `title`, `path` and `action`
-in the payload, so a message names things as they were when it was written.
+`password_reset`, `digest`, `feed_failed`), a `recipient` e-mail ('' for a workspace
+event with no person) and a JSON `payload`; causes that know names put `title`, `path`
+and `action` in the payload, so a message names things as they were when it was written.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 EVENT_TYPES = (
     "escalation.opened", "escalation.climbed", "escalation.resolved", "decision.recorded",
     "status.changed", "checkin.due", "checkin.overdue", "milestone.approaching",
-    "decision.awaiting", "import.finished",
+    "decision.awaiting", "import.finished", "feed.failed",
 )
 #: Kinds that carry a secret or are only ever e-mail: never a webhook, never the inbox.
 PRIVATE_KINDS = frozenset({"password_reset", "digest"})

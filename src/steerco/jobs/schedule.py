@@ -93,7 +93,18 @@ def _status_changes(s: Session, ws: int, day: dt.date, now: dt.datetime) -> dict
     return run_status_changes(s, ws, day, now)
 
 
+def _feeds(s: Session, ws: int, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+    """Run the SQL feeds whose metric's cadence is due (a failed one again every day)."""
+    from steerco.transfer.feeds.service import run_feeds
+
+    runs = run_feeds(s, ws, now, due_only=True)
+    return {"feeds": len(runs), "stored": sum(r.stored for r in runs),
+            "failed": sum(1 for r in runs if r.error)}
+
+
 DAILY: tuple[Job, ...] = (
+    Job("feeds", "SQL feeds whose cadence is due: new rows stored as measurements", "day",
+        _feeds),
     Job("escalate", "the escalation ladder: open and climb escalations", "day", _escalate),
     Job("status_changes", "status changes of metrics and objectives announced",
         "day", _status_changes),

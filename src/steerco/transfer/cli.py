@@ -274,3 +274,6 @@ def register(app: typer.Typer) -> None:
     from steerco.transfer.connectors import cli as connectors_cli
 
     connectors_cli.register(app)
+    from steerco.transfer.feeds import cli as feeds_cli
+
+    feeds_cli.register(app)

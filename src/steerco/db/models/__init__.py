@@ -13,6 +13,7 @@ from steerco.db.models.accounts import (
 )
 from steerco.db.models.audit import AuditEntry
 from steerco.db.models.connectors import Connector
+from steerco.db.models.feeds import MetricFeed
 from steerco.db.models.finance import BudgetLine, BudgetPlan, LedgerEntry
 from steerco.db.models.generations import TableGeneration
 from steerco.db.models.governance import (
@@ -78,6 +79,7 @@ __all__ = [
     "Measurement",
     "Membership",
     "Metric",
+    "MetricFeed",
     "MetricObjective",
     "MetricUpdater",
     "Milestone",

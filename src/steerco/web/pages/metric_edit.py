@@ -34,6 +34,8 @@ from steerco.metrics.service import (
     remove_updater,
     update_metric,
 )
+from steerco.transfer.feeds import service as feeds
+from steerco.transfer.feeds.repository import FeedRepository
 from steerco.views import Session
 from steerco.views import metrics as views
 from steerco.views.names import (
@@ -177,6 +179,8 @@ def _render(request: Request, s: Session, user: PageUser, m: Metric | None,
                       for p, n in sorted(person_names(s, ws, ups).items(),
                                          key=lambda x: x[1])],
             may_model=_may(s, user, m, "model"), may_delegate=_may(s, user, m, "delegate"))
+        row = FeedRepository(s, ws).of_metric(m.id)
+        ctx["feed"] = feeds.public(row, m) if row is not None else None
     if request.headers.get("hx-request"):  # htmx swaps only 2xx answers into the page
         status_code = 200
     return render(request, "metric_edit.html", status_code=status_code, **ctx)
@@ -459,3 +463,45 @@ async def remove_link(request: Request, mid: str, lid: str, user: FormUser) -> R
         delete_causal_link(s, user.ctx.ws, key)
 
     return await _side(request, mid, user, (), "model", act, "links")
+
+
+# --- SQL feed ---------------------------------------------------------------------------
+
+
+@router.post("/metrics/{mid}/feed")
+async def set_feed(request: Request, mid: str, user: FormUser) -> Response:
+    """Set or change the metric's SQL feed; the URL is never shown back (a blank one
+    keeps the stored URL)."""
+    def act(s: Session, m: Metric, form: dict[str, str], errors: dict[str, str]) -> None:
+        try:
+            feeds.save(s, user.ctx.ws, m, {"url": form["feed_url"],
+                                           "query": form["feed_query"] or " "})
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                key = "feed_url" if e.field == "url" else "feed_query"
+                errors.setdefault(key, f"The {'database URL' if key == 'feed_url' else 'query'}"
+                                       f" {e.message}.")
+
+    return await _side(request, mid, user, ("feed_url", "feed_query"), "model", act, "feed")
+
+
+@router.post("/metrics/{mid}/feed/run")
+async def run_feed_now(request: Request, mid: str, user: FormUser) -> Response:
+    """Run the feed now; a failure is recorded on the feed (shown in its section) and
+    told to the owner, so it is no refusal of this form."""
+    def act(s: Session, m: Metric, form: dict[str, str], errors: dict[str, str]) -> None:
+        row = FeedRepository(s, user.ctx.ws).of_metric(m.id)
+        if row is None:
+            errors["feed_query"] = "This metric has no SQL feed yet: set one first."
+            return
+        feeds.run_feed(s, user.ctx.ws, row, m)
+
+    return await _side(request, mid, user, (), "model", act, "feed")
+
+
+@router.post("/metrics/{mid}/feed/remove")
+async def remove_feed(request: Request, mid: str, user: FormUser) -> Response:
+    def act(s: Session, m: Metric, form: dict[str, str], errors: dict[str, str]) -> None:
+        feeds.delete(s, user.ctx.ws, m)
+
+    return await _side(request, mid, user, (), "model", act, "feed")

@@ -1,0 +1,1 @@
+"""SQL feeds: a metric fed by a read-only SELECT against another database."""
