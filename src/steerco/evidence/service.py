@@ -21,7 +21,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -98,6 +98,10 @@ class EngineState:
     checked_at: float = 0.0
     #: Generations of SNAPSHOT_TABLES the snapshot was read at.
     generations: tuple[int, ...] = ()
+    #: Texts derived from this evaluation (objective explanations, measured counts),
+    #: emptied whenever a catch-up applies a measurement: the strategy map asks for ~90
+    #: explanations per view, which cost a third of the cockpit's time on `l`.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 class EngineCache:
@@ -254,6 +258,8 @@ def catch_up(session: Session, workspace_id: int, st: EngineState) -> set[int]:
     with st.lock:
         mm, md, mv, mc, mk, ms = repo.measurements(after_key=st.snapshot.high_water)
         changed: set[int] = set()
+        if len(mm):
+            st.memo.clear()
         snap = st.snapshot
         for i in np.argsort(mk):
             row = int(rows_of(snap.metrics.ids, [mm[i]])[0])
@@ -358,15 +364,29 @@ def objective_view(st: EngineState, orow: int,
              for name, m in worst_reasons(o, orow) if m >= 0]
     flags = [str(f.name).lower() for f in ObjectiveReason
              if f.value and int(o.reasons[orow]) & f]
-    measured, total = measured_counts(snap.graph, m_status, orow)
+    measured, total = measured_of(st, orow)
+    key = ("explanation", orow, bool(labels))  # labels always cover the row's metrics
+    explanation = st.memo.get(key)
+    if explanation is None:
+        explanation = st.memo[key] = objective_explanation(st, orow, labels or {})
     return {
         "id": format_id("objective", int(snap.objective_ids[orow])),
         "status": STATUS_NAMES[int(o.status[orow])],
         "progress": _num(o.progress[orow]), "coverage": _num(o.coverage[orow]),
         "measured_metrics": measured, "total_metrics": total,
         "reasons": flags, "worst": worst,
-        "explanation": objective_explanation(st, orow, labels or {}),
+        "explanation": explanation,
     }
+
+
+def measured_of(st: EngineState, orow: int) -> tuple[int, int]:
+    """(metrics measured, metrics carried) under objective row `orow`, memoised."""
+    key = ("measured", orow)
+    hit = st.memo.get(key)
+    if hit is None:
+        hit = st.memo[key] = measured_counts(st.snapshot.graph,
+                                             st.evaluation.metrics.status.status, orow)
+    return hit
 
 
 def objective_labels(session: Session, workspace_id: int, st: EngineState,

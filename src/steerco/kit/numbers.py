@@ -20,6 +20,7 @@ the choice of digits is ours and locale-independent.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 from decimal import Decimal, localcontext
@@ -63,6 +64,10 @@ def _decimals_for(v: float, sig: int) -> int:
     return max(0, min(MAX_DECIMALS, sig - 1 - math.floor(math.log10(abs(v)))))
 
 
+# Memoised: Babel parses the pattern and the locale on every call (about 30 µs), and a
+# page formats the same targets and plans many times (the cockpit's strategy map spent a
+# quarter of its time here on the `l` demo). The function is pure in its arguments.
+@functools.lru_cache(maxsize=1 << 16)
 def _plain(v: float, decimals: int, locale: str) -> str:
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
     # Precision enough for any float's digits (the default 28 refuses e.g. 1e30 typos).

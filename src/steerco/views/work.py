@@ -60,6 +60,10 @@ class Work:
     by_initiative: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     #: Each finding by its stable key (kind:subject, `steerco.findings.service.finding_key`).
     by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Views derived from these findings and other small inputs (the triage state per
+    #: finding, keyed by the triage table's generation and the day): a page over tens of
+    #: thousands of findings then only filters what it shows.
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def of(self, public_id: str) -> list[dict[str, Any]]:
         return self.by_subject.get(public_id, [])

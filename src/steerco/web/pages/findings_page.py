@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from steerco.authz import scopes
+from steerco.db.repository import table_generations
 from steerco.findings.service import KINDS, SIGNAL_KINDS
 from steerco.governance.repository import TriageRepository
 from steerco.governance.service import SUBJECT_REPOSITORIES
@@ -46,18 +47,26 @@ def _page(request: Request, s: Session, user: PageUser, q: dict[str, str], page:
           form: dict[str, str] | None = None, status_code: int = 200,
           back: str | None = None) -> Response:
     ws = user.ctx.ws
-    rows = WORK.get(s, ws).findings
+    work = WORK.get(s, ws)
+    rows = work.findings
     triage = TriageRepository(s, ws).all_by_key()
     day = today(s, ws)
-    state = {f["key"]: shown(triage.get(f["key"]), f["severity"], day) for f in rows}
-    counts = Counter(f["kind"] for f in rows)
+    # Where each finding stands depends only on the findings, the triage rows and the day:
+    # computed once per (findings, triage generation, day), not per request.
+    memo_key = ("triage", table_generations(s, ws, ("finding_triage",)), day)
+    derived = work.memo.get(memo_key)
+    if derived is None:
+        state = {f["key"]: shown(triage.get(f["key"]), f["severity"], day) for f in rows}
+        by_state: dict[str, list[dict[str, Any]]] = {}
+        for f in rows:
+            by_state.setdefault("new" if state[f["key"]] in NEEDS_A_LOOK else state[f["key"]],
+                                []).append(f)
+        derived = work.memo[memo_key] = (Counter(f["kind"] for f in rows), by_state, state)
+    counts, by_state, state = derived
     view = q["view"] if q["view"] in VIEWS else "new"
-    by_view = Counter("new" if state[f["key"]] in NEEDS_A_LOOK else state[f["key"]]
-                      for f in rows)
-    if view == "new":
-        rows = [f for f in rows if state[f["key"]] in NEEDS_A_LOOK]
-    elif view != "all":
-        rows = [f for f in rows if state[f["key"]] == view]
+    by_view = Counter({k: len(v) for k, v in by_state.items()})
+    if view != "all":
+        rows = by_state.get(view, [])
     if q["kind"] in KINDS:
         rows = [f for f in rows if f["kind"] == q["kind"]]
     if q["severity"].isdigit():

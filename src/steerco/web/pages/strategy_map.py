@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from steerco.core.rollup import measured_counts
 from steerco.core.snapshot import rows_of
-from steerco.evidence.service import EngineState, objective_labels, objective_view
+from steerco.evidence.service import EngineState, measured_of, objective_labels, objective_view
 from steerco.kit.ids import format_id
 from steerco.views import Session
 from steerco.views import strategy_map as views
@@ -70,7 +69,7 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
     for i in drawn:
         key, title, level_, persp_ = objs[i]
         r = int(orows[i])
-        k, n = measured_counts(g, st.evaluation.metrics.status.status, r) if r >= 0 else (0, 0)
+        k, n = measured_of(st, r) if r >= 0 else (0, 0)
         item: dict[str, Any] = {
                 "measured": f"{k} of {n} metrics measured",
                 "id": format_id("objective", key), "label": title, "status": status[i],
