@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from steerco.http.auth import Reader, Writer
+from steerco.http.rest import AUTH_ERRORS
 from steerco.jobs import service
 from steerco.jobs.delivery import message_id
 from steerco.kit import clock
@@ -15,7 +16,8 @@ from steerco.views import jobs as views
 router = APIRouter(tags=["notifications"])
 
 
-@router.get("/me/notifications", summary="Your inbox: unread count and newest items")
+@router.get("/me/notifications", responses=AUTH_ERRORS,
+            summary="Your inbox: unread count and newest items")
 def my_notifications(ctx: Reader) -> dict[str, Any]:
     with ctx.read() as s:
         items = views.inbox(s, ctx.ws, ctx.principal.person_id, 50)
@@ -26,13 +28,15 @@ def my_notifications(ctx: Reader) -> dict[str, Any]:
                            "read": i.read_at is not None} for i in items]}
 
 
-@router.post("/me/notifications/read", summary="Mark every notification of yours read")
+@router.post("/me/notifications/read", responses=AUTH_ERRORS,
+             summary="Mark every notification of yours read")
 def read_all(ctx: Writer) -> dict[str, int]:
     with ctx.write() as s:
         return {"marked": views.mark_read(s, ctx.ws, ctx.principal.person_id, clock.now())}
 
 
 @router.get("/me/notification-preferences", response_model=service.Prefs,
+            responses=AUTH_ERRORS,
             summary="Which events reach you, e-mail at once or as a daily digest, quiet hours")
 def get_preferences(ctx: Reader) -> service.Prefs:
     with ctx.read() as s:
@@ -40,6 +44,7 @@ def get_preferences(ctx: Reader) -> service.Prefs:
 
 
 @router.put("/me/notification-preferences", response_model=service.Prefs,
+            responses=AUTH_ERRORS,
             summary="Set which events reach you, how e-mail comes, and your quiet hours")
 def put_preferences(body: service.Prefs, ctx: Writer) -> service.Prefs:
     with ctx.write() as s:

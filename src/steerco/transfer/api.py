@@ -32,7 +32,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/export", summary="Export the workspace (xlsx, csv as a zip, or yaml)",
-            responses={200: {"content": {XLSX: {}, "application/zip": {},
+            responses={**READ_ERRORS,
+                       200: {"content": {XLSX: {}, "application/zip": {},
                                          "application/yaml": {}},
                              "description": "The file"}})
 def export(ctx: Reader, format: Annotated[Literal["xlsx", "csv", "yaml"], Query(

@@ -79,10 +79,18 @@ def _page(request: Request, s: Session, user: PageUser, q: dict[str, str], page:
     if q["subject"]:
         rows = [f for f in rows if f["subject"]["kind"] == q["subject"]]
     if q["group"] == "subject":  # the worst subject first, its findings together
-        first: dict[str, int] = {}
-        for i, f in enumerate(rows):
-            first.setdefault(f["subject"]["id"] or "", i)
-        rows = sorted(rows, key=lambda f: first[f["subject"]["id"] or ""])
+        # The same filters group the same way until the findings or the triage change.
+        group_key = (None if q["person"] == "me" else
+                     ("grouped", memo_key, view, q["kind"], q["severity"], q["subject"]))
+        grouped = work.memo.get(group_key) if group_key else None
+        if grouped is None:
+            first: dict[str, int] = {}
+            for i, f in enumerate(rows):
+                first.setdefault(f["subject"]["id"] or "", i)
+            grouped = sorted(rows, key=lambda f: first[f["subject"]["id"] or ""])
+            if group_key:
+                work.memo[group_key] = grouped
+        rows = grouped
     more = 0
     if view == "new":
         more = max(0, len(rows) - SCREEN)
