@@ -19,6 +19,7 @@ from steerco.views import Session
 from steerco.views.audit import last_change
 from steerco.views.names import person_names, unit_names
 from steerco.web.pages.common import pid_key
+from steerco.web.pages.forms_work import one
 from steerco.web.pages.session import PageUser
 
 
@@ -28,23 +29,8 @@ async def form_of(request: Request, names: tuple[str, ...]) -> dict[str, str]:
     return {k: str(raw.get(k) or "").strip() for k in names}
 
 
-def pick(found: list[Any], field: str, text: str, what: str,
-         errors: dict[str, str]) -> int | None:
-    """The key of the one match of a name typed into `field`; else an error naming it.
-
-    Empty text is None (no choice) and no error: callers decide if the field is needed.
-    """
-    if not text:
-        return None
-    if not found:
-        errors[field] = f"No {what} is called “{text}”. Pick one from the list."
-    elif len(found) > 1:
-        errors[field] = (f"{len(found)} {what}s are called “{text}”; type the e-mail to say "
-                         "which." if what == "person" else
-                         f"{len(found)} {what}s are called “{text}”; rename one first.")
-    else:
-        return int(found[0].id)
-    return None
+# The name picker every authoring form uses (one message wording for all of them).
+pick = one
 
 
 def messages(exc: ValidationFailed, form: dict[str, str], field_of: dict[str, str],

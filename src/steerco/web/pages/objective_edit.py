@@ -42,6 +42,7 @@ from steerco.views.names import (
     units_named,
 )
 from steerco.web.pages.common import key_of, pid_key, today
+from steerco.web.pages.forms_work import one
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -88,20 +89,7 @@ def _values(s: Session, ws: int, o: Objective) -> dict[str, str]:
             "version": str(o.version)}
 
 
-def _one(found: list[Any], field: str, text: str, what: str,
-         errors: dict[str, str]) -> int | None:
-    """The key of the one match of a name typed into `field`, else an error for it."""
-    if not text:
-        return None
-    if not found:
-        errors[field] = f"No {what} is called “{text}”. Pick one from the list."
-    elif len(found) > 1:
-        errors[field] = (f"{len(found)} {what}s are called “{text}”; type the e-mail to "
-                         "say which." if what == "person" else
-                         f"{len(found)} {what}s are called “{text}”.")
-    else:
-        return int(found[0].id)
-    return None
+_one = one  # the name picker every authoring form uses
 
 
 def _messages(exc: ValidationFailed, titles: dict[str, str],
