@@ -11,8 +11,12 @@ import datetime as dt
 import math
 from typing import Any
 
+from sqlalchemy import and_
+
 from steerco.checkins.schemas import MeasurementCreate
+from steerco.db.audit import record_created_rows
 from steerco.db.enums import Source
+from steerco.db.models import Measurement
 from steerco.kit.errors import SteercoError
 from steerco.kit.validation import parse
 from steerco.transfer.context import Ctx
@@ -112,6 +116,16 @@ def _text(v: Any) -> str | None:
 
 def _write(ctx: Ctx, rows: list[tuple[Any, ...]]) -> None:
     now = dt.datetime.now(dt.UTC)
+    before = ctx.repo.max_id(Measurement)
+    _copy_or_executemany(ctx, rows, now)
+    # Every row is audited as a check-in through the API is, in one INSERT … SELECT: the
+    # rows of this import are the workspace's new ones stamped with this `now`.
+    m = Measurement
+    record_created_rows(ctx.session, m, and_(m.workspace_id == ctx.workspace_id,
+                                             m.id > before, m.submitted_at == now))
+
+
+def _copy_or_executemany(ctx: Ctx, rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
     conn = ctx.session.connection()
     dbapi = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":

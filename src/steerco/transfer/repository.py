@@ -6,9 +6,11 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from steerco.db.audit import plain, record_bulk
+from steerco.db.enums import AuditAction
 from steerco.db.models import (
     Alignment,
     BudgetPlan,
@@ -133,5 +135,35 @@ class TransferRepository:
             le.workspace_id == self.workspace_id)).all())
 
     def insert_ledger(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.session.execute(insert(LedgerEntry), rows)
+        """Post the entries in one executemany, each audited as created (one more)."""
+        self.insert_audited(LedgerEntry, rows)
+
+    def insert_audited(self, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert rows of `model` in one executemany (RETURNING their ids, in order) and
+        audit each as created in one more: the flush listener never sees a bulk insert."""
+        if not rows:
+            return []
+        ids = list(self.session.scalars(insert(model).returning(
+            model.id, sort_by_parameter_order=True), rows))
+        record_bulk(self.session, self.workspace_id, model.__tablename__, [
+            (key, AuditAction.CREATE, {"id": key, **{k: v for k, v in r.items()
+                                                     if k != "workspace_id"}})
+            for key, r in zip(ids, rows, strict=True)])
+        return ids
+
+    def update_audited(self, model: Any, changes: dict[int, dict[str, tuple[Any, Any]]]
+                       ) -> None:
+        """Change rows of `model` by primary key ({id: {field: (before, after)}}): one
+        executemany per set of changed fields, and one audit entry per row."""
+        by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for key, fields in changes.items():
+            by_fields.setdefault(tuple(sorted(fields)), []).append(
+                {"id": key, **{f: after for f, (_, after) in fields.items()}})
+        for params in by_fields.values():
+            self.session.execute(update(model), params)
+        record_bulk(self.session, self.workspace_id, model.__tablename__, [
+            (key, AuditAction.UPDATE, {f: [plain(a), plain(b)] for f, (a, b) in f.items()})
+            for key, f in changes.items()])
+
+    def max_id(self, model: Any) -> int:
+        return int(self.session.scalar(select(func.max(model.id))) or 0)

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from steerco.db.audit import acting
 from steerco.db.engine import make_sessionmaker
 from steerco.transfer.pipeline import Progress, stage
 from steerco.transfer.read import MAX_BYTES, Book, read_path
@@ -15,9 +16,16 @@ from steerco.transfer.report import Report
 
 
 def import_book(engine: Engine, workspace_id: int, book: Book, *, dry_run: bool = False,
-                today: dt.date | None = None, progress: Progress | None = None) -> Report:
-    """Stage every row; commit when nothing was refused and it is not a dry run."""
+                today: dt.date | None = None, progress: Progress | None = None,
+                actor: str | None = None, via: str = "import") -> Report:
+    """Stage every row; commit when nothing was refused and it is not a dry run.
+
+    Every row written is audited with the actor "<actor> via <via>", e.g. "per_7 via
+    import of plan.xlsx" (`actor`: who started it, as `session.info["actor"]` names people
+    and tokens elsewhere).
+    """
     session = make_sessionmaker(engine)()
+    session.info["actor"] = acting(actor, via)
     try:
         if book.problems and not any(t.rows for t in book.tables.values()):
             report = Report(problems=list(book.problems))
@@ -65,6 +73,7 @@ def _title(book: Book, sheet: str) -> str:
 
 def import_file(engine: Engine, workspace_id: int, path: Path, *, dry_run: bool = False,
                 today: dt.date | None = None, progress: Progress | None = None,
-                max_bytes: int = MAX_BYTES) -> Report:
+                max_bytes: int = MAX_BYTES, actor: str | None = None) -> Report:
     return import_book(engine, workspace_id, read_path(path, max_bytes), dry_run=dry_run,
-                       today=today, progress=progress)
+                       today=today, progress=progress, actor=actor,
+                       via=f"import of {path.name}")

@@ -24,6 +24,7 @@ import yaml
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from steerco.db.audit import acting
 from steerco.db.engine import make_sessionmaker
 from steerco.db.models import Initiative, Objective, Theme
 from steerco.initiatives.service import stop_initiative
@@ -106,10 +107,12 @@ def fingerprint(session: Session, workspace_id: int) -> str:
 
 def plan(engine: Engine, workspace_id: int, text: str, name: str = "strategy.yaml",
          today: dt.date | None = None, apply: bool = False,
-         expect: str | None = None) -> Plan:
-    """Compute (and with `apply`, write atomically) what the file changes."""
+         expect: str | None = None, actor: str | None = None) -> Plan:
+    """Compute (and with `apply`, write atomically) what the file changes; what it
+    writes is audited as "<actor> via apply of <name>"."""
     book, sections = read_yaml(text, name)
     session = make_sessionmaker(engine)()
+    session.info["actor"] = acting(actor, f"apply of {name}")
     try:
         before = fingerprint(session, workspace_id)
         if apply and expect is not None and expect != before:

@@ -19,6 +19,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from steerco.db.audit import acting
 from steerco.db.engine import make_sessionmaker
 from steerco.db.models import Connector
 from steerco.org.service import workspace_today
@@ -81,12 +82,16 @@ def _book(sheets: dict[str, list[dict[str, Any]]]) -> tuple[Book, dict[tuple[str
 
 def run_sync(engine: Engine, workspace_id: int, kind: str, *, dry_run: bool = False,
              full: bool = False, transport: httpx.BaseTransport | None = None,
-             now: dt.datetime | None = None) -> SyncResult:
-    """Sync one connector of a workspace; SyncFailed when it is missing or unreadable."""
+             now: dt.datetime | None = None, actor: str | None = None) -> SyncResult:
+    """Sync one connector of a workspace; SyncFailed when it is missing or unreadable.
+
+    What it writes is audited as "<actor> via jira sync" (or asana).
+    """
     started = time.perf_counter()
     now = now or dt.datetime.now(dt.UTC)
     result = SyncResult(kind=kind, dry_run=dry_run)
     session = make_sessionmaker(engine)()
+    session.info["actor"] = acting(actor, f"{kind} sync")
     try:
         repo = ConnectorRepository(session, workspace_id)
         row = repo.get(kind)
