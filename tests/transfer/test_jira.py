@@ -207,3 +207,23 @@ def test_the_apache_links_give_the_benchmark_graph_and_its_cycle(engine, ws, htt
     assert {prov, cons} == {"USERGRID-536", "USERGRID-541"}
     assert "cycle" in why and "USERGRID-536" in why and "USERGRID-541" in why
     assert [e for e in r.errors if "cycle" not in e] == []
+
+
+def test_an_issue_done_after_the_first_sync_completes_its_milestone(engine, ws, httpserver):
+    issues = small()
+    jira = FakeJira(httpserver, issues, auth=AUTH)
+    setup(engine, ws, jira.url)
+    run_sync(engine, ws, "jira")
+    docs = make_issue("EX-3", "Docs written", due="2026-04-30", done=True, status="Done",
+                      resolved="2026-04-28T16:00:00.000+0000",
+                      updated=T0 + dt.timedelta(days=1))
+    docs["fields"]["issuelinks"] = issues[2]["fields"]["issuelinks"]
+    issues[2] = docs
+    r = run_sync(engine, ws, "jira")
+    assert r.changes == [f"update milestone EX-3 (completed_on: None → 2026-04-28; "
+                         f"evidence_url: None → {jira.url}/browse/EX-3)"]
+    with Session(engine) as s:
+        ms = s.scalar(select(Milestone).where(Milestone.workspace_id == ws,
+                                              Milestone.external_ref == "EX-3"))
+        assert ms is not None and ms.completed_on == dt.date(2026, 4, 28)
+        assert ms.version == 2  # a form holding the old version sees the change

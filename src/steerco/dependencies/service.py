@@ -53,6 +53,23 @@ def _path(repo: DependencyRepository, start: Node, goal: Node) -> list[Node] | N
 PathFinder = Callable[[Node, Node], list[Node] | None]
 
 
+def check_new(prov: Node, cons: Node, initiative_of: Callable[[int], int],
+              find_path: PathFinder) -> None:
+    """Refuse a new dependency provider → consumer that would close a cycle, with its path
+    (`initiative_of`: a milestone's initiative; `find_path`: the dependency graph's walk).
+    An import checks thousands of links with this rule and the graph in memory."""
+    if prov == cons:
+        raise CycleRefused("consumer", [format_id(*prov)] * 2)
+    if prov[0] == "milestone" and cons[0] == "initiative" and \
+            initiative_of(prov[1]) == cons[1]:
+        # A milestone is part of its initiative (the schedule links its finish to the
+        # initiative's): the initiative cannot wait for its own milestone.
+        raise CycleRefused("consumer", [format_id(*prov), format_id(*cons), format_id(*prov)])
+    back = find_path(cons, prov)
+    if back is not None:
+        raise CycleRefused("consumer", [format_id(*n) for n in [prov, *back]])
+
+
 def create_dependency(session: Session, workspace_id: int,
                       data: DependencyCreate | dict[str, Any], *,
                       find_path: PathFinder | None = None) -> Dependency:
@@ -65,19 +82,10 @@ def create_dependency(session: Session, workspace_id: int,
     body = parse(DependencyCreate, data)
     prov = _node(session, workspace_id, body.provider, "provider")
     cons = _node(session, workspace_id, body.consumer, "consumer")
-    if prov == cons:
-        raise CycleRefused("consumer", [format_id(*prov)] * 2)
-    if prov[0] == "milestone" and cons[0] == "initiative":
-        # A milestone is part of its initiative (the schedule links its finish to the
-        # initiative's): the initiative cannot wait for its own milestone.
-        owner = MilestoneRepository(session, workspace_id).require(prov[1], "provider")
-        if owner.initiative_id == cons[1]:
-            raise CycleRefused("consumer", [format_id(*prov), format_id(*cons),
-                                            format_id(*prov)])
     repo = DependencyRepository(session, workspace_id)
-    back = find_path(cons, prov) if find_path is not None else _path(repo, cons, prov)
-    if back is not None:
-        raise CycleRefused("consumer", [format_id(*n) for n in [prov, *back]])
+    check_new(prov, cons, lambda m: MilestoneRepository(session, workspace_id).require(
+        m, "provider").initiative_id,
+        find_path if find_path is not None else lambda a, b: _path(repo, a, b))
     dep = Dependency(workspace_id=workspace_id, dep_type=body.dep_type,
                      lag_days=body.lag_days, need_date=body.need_date,
                      committed_date=body.committed_date, note=body.note)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -121,16 +122,22 @@ def declare_dependencies(session: Session, workspace_id: int, initiative_ref: Re
     session.flush()
 
 
+def check_milestone_due(due: dt.date, initiative_start: dt.date | None) -> None:
+    """A milestone is not due before its initiative starts (an import checks its rows
+    with this rule, the initiatives' start dates read once)."""
+    if initiative_start and due < initiative_start:
+        raise ValidationFailed(FieldError(
+            "due_date", f"{due} is before the initiative starts ({initiative_start})",
+            due.isoformat()))
+
+
 def add_milestone(session: Session, workspace_id: int,
                   data: MilestoneCreate | dict[str, Any]) -> Milestone:
     """Add a dated deliverable to an initiative."""
     body = parse(MilestoneCreate, data)
     ini = get_initiative(session, workspace_id, body.initiative_id)
     owner = optional_person(session, workspace_id, body.owner_id, "owner_id")
-    if ini.start_date and body.due_date < ini.start_date:
-        raise ValidationFailed(FieldError(
-            "due_date", f"{body.due_date} is before the initiative starts ({ini.start_date})",
-            body.due_date.isoformat()))
+    check_milestone_due(body.due_date, ini.start_date)
     return MilestoneRepository(session, workspace_id).add(Milestone(
         workspace_id=workspace_id, initiative_id=ini.id, name=body.name,
         owner_id=owner.id if owner else ini.owner_id, due_date=body.due_date,

@@ -95,7 +95,8 @@ def import_file(
         def progress(sheet: str, done: int, total: int) -> None:
             bar.update(task, description=sheet, completed=done, total=max(total, 1))
 
-        report = import_book(eng, ws, book, dry_run=dry_run, progress=progress)
+        report = import_book(eng, ws, book, dry_run=dry_run, progress=progress,
+                             actor="cli", via=f"import of {file.name}")
     _print_report(report, as_json, show_rows=not okrs)
 
 
@@ -223,7 +224,7 @@ def _strategy(path: Path, workspace: str | None, apply: bool) -> None:
         if recorded.get("file") != hashlib.sha256(text.encode()).hexdigest():
             fail(f"{path} changed since the plan: run `steerco plan {path}` again")
         expect = recorded.get("workspace")
-    result = run_plan(eng, ws, text, path.name, apply=apply, expect=expect)
+    result = run_plan(eng, ws, text, path.name, apply=apply, expect=expect, actor="cli")
     report = result.report
     for o in report.outcomes:
         if o.action == "create":

@@ -61,11 +61,6 @@ class Ctx:
     #: (sheet, row number, work) to run after every sheet is in.
     deferred: list[tuple[str, int, Callable[[], None]]] = field(default_factory=list)
     current_row: int = 0
-    #: (provider, consumer) → dependency, built on first use and kept up to date by the
-    #: dependencies sheet (one query per import, not one per row).
-    dependency_index: dict[tuple[str, str], Any] | None = None
-    dependency_graph: dict[tuple[str, int], list[tuple[str, int]]] = field(
-        default_factory=dict)
 
     @classmethod
     def load(cls, session: Session, workspace_id: int, today: dt.date,
@@ -78,12 +73,12 @@ class Ctx:
             ctx.names.setdefault(p.name.strip().lower(), []).append(p.id)
         ctx.keys["org_unit"] = {u.code: u.id for u in repo.all(OrgUnit) if u.code}
         ctx.keys["budget_line"] = {b.code: b.id for b in repo.all(BudgetLine)}
-        ctx.keys["milestone"] = {m.external_ref or format_id("milestone", m.id): m.id
-                                 for m in repo.all(Milestone)}
+        # Keys only (one query per kind, no ORM objects): a sync of 10,000 issues must not
+        # load 10,000 milestones to learn their keys.
+        ctx.keys["milestone"] = repo.keys(Milestone, Milestone.external_ref, "milestone")
         for kind, model in (("theme", Theme), ("objective", Objective), ("metric", Metric),
                             ("initiative", Initiative)):
-            ctx.keys[kind] = {r.external_key or format_id(kind, r.id): r.id
-                              for r in repo.all(model)}
+            ctx.keys[kind] = repo.keys(model, model.external_key, kind)
         return ctx
 
     def keys_for_ids(self, message: str) -> str:

@@ -18,12 +18,15 @@ from steerco.db.models import (
 )
 from steerco.finance import service as finance
 from steerco.initiatives import service as initiatives
-from steerco.kit.errors import FieldError
+from steerco.initiatives.schemas import MilestoneCreate, MilestoneUpdate
+from steerco.kit.errors import FieldError, SteercoError
+from steerco.kit.ids import format_id
+from steerco.kit.validation import parse
 from steerco.metrics import service as metrics
 from steerco.objectives import service as objectives
 from steerco.org import service as org
 from steerco.transfer.context import Ctx, Deferred
-from steerco.transfer.report import Action, Problem, Report
+from steerco.transfer.report import Action, Outcome, Problem, Report
 from steerco.transfer.spec import BY_NAME, SheetSpec
 
 Applied = tuple[Action, dict[str, tuple[Any, Any]]]
@@ -36,6 +39,9 @@ class Handler:
     spec: SheetSpec
     key_column: str = "key"
     bulk: ClassVar[bool] = False
+    #: Checked row by row with the services' rules and written in bulk (`stage_bulk`),
+    #: reporting every row like the service path.
+    batched: ClassVar[bool] = False
     #: Service field → sheet column, for naming the cell a service refused.
     fields: ClassVar[dict[str, str]] = {}
 
@@ -64,6 +70,31 @@ class Handler:
                    report: Report) -> list[Problem]:
         """Bulk sheets check every row, then write them all at once (see bulk.py)."""
         raise NotImplementedError
+
+    def each_row(self, ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any]]],
+                 report: Report, check: Callable[[int, str, dict[str, Any]], Applied]
+                 ) -> list[Problem]:
+        """Check every row of a batched sheet with `check` (which writes nothing: it
+        collects what to write), one outcome per row and every problem, named as the
+        per-row path names them (no savepoint: a refused row has written nothing)."""
+        from steerco.transfer.context import RowRefused
+        from steerco.transfer.pipeline import convert, problems_of
+
+        problems: list[Problem] = []
+        seen: dict[str, int] = {}
+        for number, raw in rows:
+            try:
+                values = convert(self.spec, raw, ctx.reader)
+                key = self.key(values)
+                if key in seen:
+                    raise RowRefused([(self.key_column, key,
+                                       f"duplicate key: row {seen[key]} has it too")])
+                seen[key] = number
+                action, changes = check(number, key, values)
+                report.outcomes.append(Outcome(self.spec.title, number, key, action, changes))
+            except (RowRefused, SteercoError) as exc:
+                problems.extend(problems_of(title, number, self, exc, ctx))
+        return problems
 
 
 class EntityHandler(Handler):
@@ -281,36 +312,68 @@ class Initiatives(EntityHandler):
 
 
 class Milestones(EntityHandler):
+    """Milestones are checked row by row with the service's rules and written in bulk:
+    one executemany for the new ones, one per set of changed fields for the others, and
+    their audit entries (a Jira project of 10,000 issues is 10,000 milestones)."""
+
     spec = BY_NAME["milestones"]
     kind, model, stores_key = "milestone", Milestone, "external_ref"
-    create, update = initiatives.add_milestone, initiatives.update_milestone
+    batched = True
     updatable = ("name", "owner_id", "due_date", "forecast_date", "duration_days",
                  "completed_on", "evidence_url")
-    refs: ClassVar[Refs] = {
-        "initiative_id": ("initiative", "initiative"),
-        "owner_id": ("person", "owner"),
-    }
 
-    def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
-        body = _plain(v, "name", "due_date", "forecast_date", "duration_days")
-        body["external_ref"] = v["key"]
-        return body
+    def stage_bulk(self, ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any]]],
+                   report: Report) -> list[Problem]:
+        initiatives_ = ctx.repo.rows(Initiative)  # start dates and owners, one query
+        existing = ctx.repo.rows(Milestone) if ctx.keys["milestone"] else {}
+        new: list[dict[str, Any]] = []
+        keys: list[str] = []
+        changed: dict[int, dict[str, tuple[Any, Any]]] = {}
 
-    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
-        existing = ctx.find("milestone", v["key"])
-        if existing is not None:
-            ms = ctx.session.get(Milestone, existing)
-            if ms is not None and ctx.ref("initiative", "initiative",
-                                          v["initiative"]) != ms.initiative_id:
+        def check(number: int, key: str, v: dict[str, Any]) -> Applied:
+            ini = ctx.ref("initiative", "initiative", v["initiative"])
+            owner = ctx.ref("person", "owner", v["owner"])
+            assert ini is not None  # a required cell
+            found = ctx.find("milestone", key)
+            if found is None:
+                body = parse(MilestoneCreate, {
+                    "initiative_id": format_id("initiative", ini), "name": v["name"],
+                    "due_date": v["due_date"], "forecast_date": v["forecast_date"],
+                    "owner_id": None if owner is None else format_id("person", owner),
+                    "external_ref": key} | ({} if v["duration_days"] is None else
+                                             {"duration_days": v["duration_days"]}))
+                done = parse(MilestoneUpdate, {k: v[k] for k in ("completed_on", "evidence_url")
+                                               if v[k] is not None})
+                initiatives.check_milestone_due(body.due_date, initiatives_[ini].start_date)
+                new.append({"workspace_id": ctx.workspace_id, "initiative_id": ini,
+                            "name": body.name, "owner_id": owner if owner is not None
+                            else initiatives_[ini].owner_id, "due_date": body.due_date,
+                            "baseline_date": body.due_date, "forecast_date": body.forecast_date,
+                            "duration_days": body.duration_days, "external_ref": key,
+                            "completed_on": done.completed_on,
+                            "evidence_url": done.evidence_url})
+                keys.append(key)
+                return "create", {}
+            row = existing[found]
+            if ini != row.initiative_id:
                 raise _refuse("initiative", v["initiative"],
                               "a milestone cannot move to another initiative")
-        action, changes = super().apply(ctx, number, v)
-        return action, changes
+            after = {f: x for f, x in {**{f: v[f] for f in self.updatable if f in v},
+                                       "owner_id": owner}.items() if x is not None}
+            changes = {f: (getattr(row, f), x) for f, x in after.items()
+                       if getattr(row, f) != x}
+            parse(MilestoneUpdate, {f: (format_id("person", b) if f == "owner_id" else b)
+                                    for f, (_, b) in changes.items()})
+            if changes:
+                changed[found] = changes
+            return ("update" if changes else "unchanged"), {
+                f.removesuffix("_id"): (_show(a), _show(b)) for f, (a, b) in changes.items()}
 
-    def after_create(self, ctx: Ctx, row: Any, v: dict[str, Any]) -> None:
-        done = {k: v[k] for k in ("completed_on", "evidence_url") if v[k] is not None}
-        if done:
-            initiatives.update_milestone(ctx.session, ctx.workspace_id, row.id, done)
+        problems = self.each_row(ctx, title, rows, report, check)
+        for key, row_id in zip(keys, ctx.repo.insert_audited(Milestone, new), strict=True):
+            ctx.register("milestone", key, row_id)
+        ctx.repo.update_audited(Milestone, changed)
+        return problems
 
 
 class BudgetLines(EntityHandler):

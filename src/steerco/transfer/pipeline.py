@@ -67,8 +67,9 @@ def convert(spec: SheetSpec, raw: dict[str, Any], reader: Reader) -> dict[str, A
     return values
 
 
-def _problems_of(title: str, number: int, handler: Handler, exc: Exception,
-                 ctx: Ctx) -> list[Problem]:
+def problems_of(title: str, number: int, handler: Handler, exc: Exception,
+                ctx: Ctx) -> list[Problem]:
+    """The problems of a refused row, each naming its column and the file's keys."""
     if isinstance(exc, RowRefused):
         return [Problem(title, number, c, v, ctx.keys_for_ids(r)) for c, v, r in exc.problems]
     if isinstance(exc, ValidationFailed):
@@ -100,7 +101,7 @@ def stage(session: Session, workspace_id: int, book: Book, *, today: dt.date | N
     for h in handlers:
         title = book.title(h.spec.name)
         rows = book.rows(h.spec.name)
-        if h.bulk:
+        if h.bulk or h.batched:
             report.problems.extend(h.stage_bulk(ctx, title, rows, report))
             done += len(rows)
             if progress:
@@ -119,7 +120,7 @@ def stage(session: Session, workspace_id: int, book: Book, *, today: dt.date | N
                     action, changes = h.apply(ctx, number, values)
                 report.outcomes.append(Outcome(h.spec.title, number, key, action, changes))
             except (RowRefused, SteercoError, IntegrityError) as exc:
-                report.problems.extend(_problems_of(title, number, h, exc, ctx))
+                report.problems.extend(problems_of(title, number, h, exc, ctx))
             if progress and (i % 200 == 0 or i == len(rows) - 1):
                 progress(title, done + i + 1, total)
         done += len(rows)
@@ -131,7 +132,7 @@ def stage(session: Session, workspace_id: int, book: Book, *, today: dt.date | N
         except (RowRefused, SteercoError, IntegrityError, Deferred) as exc:
             if isinstance(exc, Deferred):
                 exc = RowRefused([(None, None, "refers to a row that was refused")])
-            report.problems.extend(_problems_of(book.title(sheet), number, h, exc, ctx))
+            report.problems.extend(problems_of(book.title(sheet), number, h, exc, ctx))
     session.flush()
     return report
 

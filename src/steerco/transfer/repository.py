@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from steerco.db.audit import plain, record_bulk
@@ -23,6 +23,7 @@ from steerco.db.models import (
     PlanPoint,
     Workspace,
 )
+from steerco.kit.ids import format_id
 
 
 class TransferRepository:
@@ -158,12 +159,32 @@ class TransferRepository:
         by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for key, fields in changes.items():
             by_fields.setdefault(tuple(sorted(fields)), []).append(
-                {"id": key, **{f: after for f, (_, after) in fields.items()}})
-        for params in by_fields.values():
-            self.session.execute(update(model), params)
+                {"b_id": key, **{f"v_{f}": after for f, (_, after) in fields.items()}})
+        t = model.__table__
+        bumps: dict[str, Any] = {}
+        if "version" in t.c:  # a form holding the old version must see the change
+            bumps["version"] = t.c.version + 1
+        if "updated_at" in t.c:
+            bumps["updated_at"] = dt.datetime.now(dt.UTC)
+        conn = self.session.connection()
+        for fields, params in by_fields.items():
+            conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+                {**{f: bindparam(f"v_{f}") for f in fields}, **bumps}), params)
         record_bulk(self.session, self.workspace_id, model.__tablename__, [
             (key, AuditAction.UPDATE, {f: [plain(a), plain(b)] for f, (a, b) in f.items()})
             for key, f in changes.items()])
+
+    def keys(self, model: Any, column: Any, kind: str) -> dict[str, int]:
+        """External key (or public id when it has none) → id of every row of `model`."""
+        return {k or format_id(kind, i): i for i, k in self.session.execute(select(
+            model.id, column).where(model.workspace_id == self.workspace_id).order_by(model.id))}
+
+    def rows(self, model: Any) -> dict[int, Any]:
+        """Every row of `model` in the workspace as plain column rows, by id (no ORM
+        objects: a bulk update would leave them stale)."""
+        t = model.__table__
+        return {r.id: r for r in self.session.execute(select(t).where(
+            t.c.workspace_id == self.workspace_id))}
 
     def max_id(self, model: Any) -> int:
         return int(self.session.scalar(select(func.max(model.id))) or 0)

@@ -84,7 +84,7 @@ def sync(
         fail(f"kind: {kind!r} is not one of {', '.join(KINDS)}")
     eng, ws = _workspace(workspace)
     try:
-        r = run_sync(eng, ws, kind, dry_run=dry_run, full=full)
+        r = run_sync(eng, ws, kind, dry_run=dry_run, full=full, actor="cli")
     except SyncFailed as exc:
         fail(f"{kind}: {exc} (nothing written)")
     if as_json:

@@ -173,7 +173,8 @@ def sync_now(request: Request, kind: str, user: FormUser,
         raise Forbidden(f"no connector of kind {kind!r}")
     engine = request.app.state.engine
     try:
-        result = run_sync(engine, user.ctx.ws, kind, dry_run=dry_run == "1")
+        result = run_sync(engine, user.ctx.ws, kind, dry_run=dry_run == "1",
+                          actor=user.principal.actor)
     except SyncFailed as exc:
         return _page(request, user, failed=(kind, str(exc)))
     return _page(request, user, result=result)

@@ -62,7 +62,8 @@ def _book(path: Path) -> Book:
 
 
 def _run(request: Request, user: PageUser, path: Path, dry_run: bool) -> Report:
-    report = import_book(request.app.state.engine, user.ctx.ws, _book(path), dry_run=dry_run)
+    report = import_book(request.app.state.engine, user.ctx.ws, _book(path), dry_run=dry_run,
+                         actor=user.principal.actor, via=f"import of {path.name}")
     (path.parent / "problems.csv").write_text(report.problems_csv(), encoding="utf-8")
     return report
 
