@@ -61,6 +61,14 @@ class Ctx:
     #: (sheet, row number, work) to run after every sheet is in.
     deferred: list[tuple[str, int, Callable[[], None]]] = field(default_factory=list)
     current_row: int = 0
+    #: Whole-workspace reads a sheet needs, read once per import (not once per row) and
+    #: kept up to date by the sheet as it writes.
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    def once(self, name: str, load: Callable[[], Any]) -> Any:
+        if name not in self.cache:
+            self.cache[name] = load()
+        return self.cache[name]
 
     @classmethod
     def load(cls, session: Session, workspace_id: int, today: dt.date,

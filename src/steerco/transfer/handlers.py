@@ -302,11 +302,13 @@ class Initiatives(EntityHandler):
     def after_update(self, ctx: Ctx, row: Any, v: dict[str, Any], action: Action) -> Action:
         if self._gate(ctx, row, v):
             action = "update"
-        linked = set(ctx.repo.initiative_metrics().get(row.id, []))
+        linked = ctx.once("initiative_metrics", ctx.repo.initiative_metrics).setdefault(
+            row.id, [])
         for key in v["metrics"] or []:
             metric_id = ctx.ref("metric", "metrics", key)
             if metric_id is not None and metric_id not in linked:
                 initiatives.link_metric(ctx.session, ctx.workspace_id, row.id, metric_id)
+                linked.append(metric_id)
                 action = "update"
         return action
 

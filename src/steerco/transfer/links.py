@@ -38,13 +38,16 @@ class Alignments(Handler):
         child = ctx.ref("objective", "child", v["child"])
         parent = ctx.ref("objective", "parent", v["parent"])
         weight = 1.0 if v["weight"] is None else v["weight"]
-        existing = ctx.repo.alignments().get((child, parent))  # type: ignore[arg-type]
-        if existing is not None and existing.weight == weight:
+        known = ctx.once("alignments", lambda: {
+            k: a.weight for k, a in ctx.repo.alignments().items()})
+        before = known.get((child, parent))
+        if before is not None and before == weight:
             return "unchanged", {}
         objectives.align(ctx.session, ctx.workspace_id, child, parent, weight)
-        if existing is None:
+        known[(child, parent)] = weight
+        if before is None:
             return "create", {}
-        return "update", {"weight": (existing.weight, weight)}
+        return "update", {"weight": (before, weight)}
 
 
 class MetricObjectives(Handler):
@@ -63,7 +66,8 @@ class MetricObjectives(Handler):
         weight = 1.0 if v["weight"] is None else v["weight"]
         if not 0 < weight <= 1000:
             raise RowRefused([("weight", weight, "must be > 0 and ≤ 1000")])
-        existing = ctx.repo.metric_objectives().get((metric, objective))  # type: ignore[arg-type]
+        known = ctx.once("metric_objectives", ctx.repo.metric_objectives)
+        existing = known.get((metric, objective))
         if existing is not None:
             if existing.weight == weight:
                 return "unchanged", {}
@@ -72,9 +76,11 @@ class MetricObjectives(Handler):
             return "update", {"weight": (before, weight)}
         # No service links a metric to an objective after it exists; the row is the
         # same one create_metric writes.
-        ctx.session.add(MetricObjective(workspace_id=ctx.workspace_id, metric_id=metric,
-                                        objective_id=objective, weight=weight))
+        link = MetricObjective(workspace_id=ctx.workspace_id, metric_id=metric,
+                               objective_id=objective, weight=weight)
+        ctx.session.add(link)
         ctx.session.flush()
+        known[(metric, objective)] = link
         return "create", {}
 
 
@@ -93,7 +99,8 @@ class PlanPoints(Handler):
     def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
         metric = ctx.ref("metric", "metric", v["metric"])
         assert metric is not None
-        plan = ctx.repo.plan_points().get(metric, {})
+        plans = ctx.once("plan_points", ctx.repo.plan_points)
+        plan = plans.get(metric, {})
         before = plan.get(v["on"])
         if before == v["value"]:
             return "unchanged", {}
@@ -101,6 +108,7 @@ class PlanPoints(Handler):
         metrics.set_plan(ctx.session, ctx.workspace_id, metric,
                          [{"on": d, "value": x} for d, x in sorted(merged.items())])
         ctx.session.flush()
+        plans[metric] = merged
         return ("create", {}) if before is None else ("update", {"value": (before, v["value"])})
 
 
@@ -120,9 +128,11 @@ class BudgetPlans(Handler):
         if v["period"].day != 1:
             raise RowRefused([("period", v["period"].isoformat(),
                                "must be the first day of a month")])
-        existing = ctx.repo.budget_plans().get((line, v["period"]))
+        known = ctx.once("budget_plans", ctx.repo.budget_plans)
+        existing = known.get((line, v["period"]))
         if existing is None:
-            ctx.repo.add_budget_plan(line, v["period"], v["amount"])
+            known[(line, v["period"])] = ctx.repo.add_budget_plan(line, v["period"],
+                                                                  v["amount"])
             return "create", {}
         if existing.amount == v["amount"]:
             return "unchanged", {}
