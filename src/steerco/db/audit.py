@@ -155,12 +155,15 @@ def record_created_rows(session: Session, model: Any, where: Any) -> None:
     build = (func.json_build_object if session.connection().dialect.name == "postgresql"
              else func.json_object)
     # Column names are identifiers of our own models: safe as SQL string literals.
-    snapshot = build(*[x for c in cols for x in (literal_column(f"'{c.key}'"), c)])
+    pairs: list[Any] = []
+    for c in cols:
+        pairs += [literal_column(f"'{c.key}'"), c]
+    snapshot = build(*pairs)
     t = model.__table__
     query = select(t.c.workspace_id, literal(t.name), t.c.id,
                    literal(AuditAction.CREATE.value), literal(actor_of(session)),
                    literal(dt.datetime.now(dt.UTC), AuditEntry.at.type), snapshot).where(where)
-    a = AuditEntry.__table__
+    a: Any = AuditEntry.__table__
     session.connection().execute(a.insert().from_select(
         [a.c.workspace_id, a.c.entity, a.c.entity_id, a.c.action, a.c.actor, a.c.at,
          a.c.changes], query))

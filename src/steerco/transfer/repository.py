@@ -169,9 +169,9 @@ class TransferRepository:
         if "updated_at" in t.c:
             bumps["updated_at"] = dt.datetime.now(dt.UTC)
         conn = self.session.connection()
-        for fields, params in by_fields.items():
+        for names, params in by_fields.items():
             conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
-                {**{f: bindparam(f"v_{f}") for f in fields}, **bumps}), params)
+                {**{f: bindparam(f"v_{f}") for f in names}, **bumps}), params)
         record_bulk(self.session, self.workspace_id, model.__tablename__, [
             (key, AuditAction.UPDATE, {f: [plain(a), plain(b)] for f, (a, b) in f.items()})
             for key, f in changes.items()])
