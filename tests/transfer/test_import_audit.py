@@ -43,18 +43,22 @@ def test_a_spreadsheet_import_audits_every_row_it_writes_bulk_ones_too(engine, w
     entries = audit(engine, ws)
     assert {e.actor for e in entries} == {"per_7 via import of company.xlsx"}
     per_table = Counter(e.entity for e in entries if e.action.value == "create")
-    # The bulk sheets (measurements, ledger) are audited one entry per row, like the rest.
-    assert per_table["measurements"] == _count(engine, ws, Measurement) == 2
+    # The bulk sheets written by executemany or COPY are audited one entry per row like
+    # the rest (ledger, milestones, dependencies) ...
     assert per_table["ledger_entries"] == _count(engine, ws, LedgerEntry) == 1
     assert per_table["milestones"] == _count(engine, ws, Milestone) == 2
     assert per_table["dependencies"] == _count(engine, ws, Dependency) == 1
+    # ... but append-only measurements one entry per metric: which rows, from when to when.
+    assert _count(engine, ws, Measurement) == 2
+    (entry,) = [e for e in entries if e.entity == "measurements"]
     with Session(engine) as s:
-        m = s.scalars(select(Measurement).where(Measurement.workspace_id == ws)
-                      .order_by(Measurement.as_of)).first()
-        assert m is not None
-        entry = next(e for e in entries if e.entity == "measurements" and e.entity_id == m.id)
-        assert entry.changes["value"] == 97.5
-        assert str(entry.changes["as_of"]).startswith("2025-12-31")
+        rows = s.scalars(select(Measurement).where(Measurement.workspace_id == ws)
+                         .order_by(Measurement.id)).all()
+    assert entry.entity_id == rows[-1].id
+    assert entry.changes["metric_id"] == rows[0].metric_id and entry.changes["rows"] == 2
+    assert [entry.changes["first_id"], entry.changes["last_id"]] == [rows[0].id, rows[-1].id]
+    assert str(entry.changes["from"]).startswith("2025-12-31")
+    assert str(entry.changes["to"]).startswith("2026-03-31")
 
 
 def test_a_dry_run_and_an_unchanged_re_import_write_no_audit_row(engine, ws, tmp_path):

@@ -144,25 +144,30 @@ def record_bulk(session: Session, workspace_id: int, entity: str,
         for key, action, changes in entries])
 
 
-def record_created_rows(session: Session, model: Any, where: Any) -> None:
-    """Audit the rows of `model` matching `where` as created, in one INSERT … SELECT run by
-    the database (a million measurements are not a million Python dicts). The snapshot is
-    every column but the skipped ones, as JSON built by the database itself."""
+def record_appended_series(session: Session, model: Any, where: Any, series: Any,
+                           date: Any) -> None:
+    """Audit rows appended in bulk to an append-only series table (measurements) with one
+    entry per series (e.g. per metric) instead of one per row, in one INSERT … SELECT …
+    GROUP BY: {series column: its id, rows: n, from/to: first and last date, first_id,
+    last_id}; the entry's id is the newest row's. The rows themselves never change
+    (a correction is a new row), so they hold the values; the entry says who appended
+    which of them and when. One entry per row would cost as much as the rows: a 100,000
+    measurement import took 16 → 38 s on SQLite with it (bench.import_measurements)."""
     from sqlalchemy import func, literal, literal_column, select
 
-    cols = [c for c in model.__table__.columns
-            if c.key not in _SKIP and c.key != "workspace_id"]
     build = (func.json_build_object if session.connection().dialect.name == "postgresql"
              else func.json_object)
-    # Column names are identifiers of our own models: safe as SQL string literals.
-    pairs: list[Any] = []
-    for c in cols:
-        pairs += [literal_column(f"'{c.key}'"), c]
-    snapshot = build(*pairs)
     t = model.__table__
-    query = select(t.c.workspace_id, literal(t.name), t.c.id,
+    snapshot = build(literal_column(f"'{series.key}'"), series,
+                     literal_column("'rows'"), func.count(),
+                     literal_column("'from'"), func.min(date),
+                     literal_column("'to'"), func.max(date),
+                     literal_column("'first_id'"), func.min(t.c.id),
+                     literal_column("'last_id'"), func.max(t.c.id))
+    query = select(t.c.workspace_id, literal(t.name), func.max(t.c.id),
                    literal(AuditAction.CREATE.value), literal(actor_of(session)),
-                   literal(dt.datetime.now(dt.UTC), AuditEntry.at.type), snapshot).where(where)
+                   literal(dt.datetime.now(dt.UTC), AuditEntry.at.type), snapshot
+                   ).where(where).group_by(t.c.workspace_id, series)
     a: Any = AuditEntry.__table__
     session.connection().execute(a.insert().from_select(
         [a.c.workspace_id, a.c.entity, a.c.entity_id, a.c.action, a.c.actor, a.c.at,

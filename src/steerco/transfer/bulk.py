@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_
 
 from steerco.checkins.schemas import MeasurementCreate
-from steerco.db.audit import record_created_rows
+from steerco.db.audit import record_appended_series
 from steerco.db.enums import Source
 from steerco.db.models import Measurement
 from steerco.kit.errors import SteercoError
@@ -118,11 +118,12 @@ def _write(ctx: Ctx, rows: list[tuple[Any, ...]]) -> None:
     now = dt.datetime.now(dt.UTC)
     before = ctx.repo.max_id(Measurement)
     _copy_or_executemany(ctx, rows, now)
-    # Every row is audited as a check-in through the API is, in one INSERT … SELECT: the
-    # rows of this import are the workspace's new ones stamped with this `now`.
+    # Audited in one INSERT … SELECT, one entry per metric (see record_appended_series):
+    # the rows of this import are the workspace's new ones stamped with this `now`.
     m = Measurement
-    record_created_rows(ctx.session, m, and_(m.workspace_id == ctx.workspace_id,
-                                             m.id > before, m.submitted_at == now))
+    record_appended_series(ctx.session, m, and_(m.workspace_id == ctx.workspace_id,
+                                                m.id > before, m.submitted_at == now),
+                           m.metric_id, m.as_of)
 
 
 def _copy_or_executemany(ctx: Ctx, rows: list[tuple[Any, ...]], now: dt.datetime) -> None:
