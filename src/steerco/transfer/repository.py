@@ -146,8 +146,20 @@ class TransferRepository:
         audit each as created in one more: the flush listener never sees a bulk insert."""
         if not rows:
             return []
-        ids = list(self.session.scalars(insert(model).returning(
-            model.id, sort_by_parameter_order=True), rows))
+        t = model.__table__
+        conn = self.session.connection()
+        if conn.dialect.name == "postgresql":  # batched INSERT … RETURNING, in order
+            ids = list(conn.execute(insert(t).returning(
+                t.c.id, sort_by_parameter_order=True), rows).scalars())
+        else:
+            # SQLite would run an ordered RETURNING row by row: one plain executemany,
+            # then the ids read back in order (one writer holds the database: the
+            # workspace's rows above the previous maximum are exactly these).
+            before = self.max_id(model)
+            conn.execute(insert(t), rows)
+            ids = list(self.session.scalars(select(t.c.id).where(
+                t.c.workspace_id == self.workspace_id, t.c.id > before).order_by(t.c.id)))
+            assert len(ids) == len(rows)
         record_bulk(self.session, self.workspace_id, model.__tablename__, [
             (key, AuditAction.CREATE, {"id": key, **{k: v for k, v in r.items()
                                                      if k != "workspace_id"}})
