@@ -2,10 +2,12 @@
 
 `stage` never commits: it runs every row through the domain services inside the caller's
 transaction (each row in a savepoint, so a refused row leaves nothing behind and the next
-row still sees everything before it), collects every problem, and leaves the decision to
-the boundary (`run.import_book`): commit when there is no problem and it is not a dry run,
-roll back otherwise. The rules are the services' own, so a row the API would refuse is
-refused here with the same reason, named by sheet, row and column.
+row still sees everything before it; the batched sheets — milestones, dependencies — are
+checked row by row with the services' rules without writing, then written in bulk, and
+the bulk ones — measurements, ledger — likewise), collects every problem, and leaves the
+decision to the boundary (`run.import_book`): commit when there is no problem and it is
+not a dry run, roll back otherwise. The rules are the services' own, so a row the API
+would refuse is refused here with the same reason, named by sheet, row and column.
 """
 
 from __future__ import annotations
