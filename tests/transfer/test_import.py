@@ -106,3 +106,30 @@ def test_a_folder_without_csv_files_is_refused(engine, ws, tmp_path):
     (tmp_path / "empty").mkdir()
     report = run(engine, ws, Path(tmp_path / "empty"))
     assert not report.ok and not report.written
+
+
+def test_milestones_written_in_bulk_keep_the_services_rules_row_by_row(engine, ws, tmp_path):
+    """Checked before anything is written: the service's own messages, named by row and
+    column, and nothing written when one row is refused."""
+    bad = dict(COMPANY, milestones=COMPANY["milestones"]
+               + "I1-C,I1,Too early,,2026-01-15,,1,,\n"  # before I1 starts (2026-02-01)
+               + "I9-A,I9,Orphan,,2026-05-31,,1,,\n"
+               + "I1-D,I1,Negative,,2026-05-31,,-2,,\n")
+    before = counts(engine, ws)
+    report = run(engine, ws, csvs(tmp_path / "bad", bad))
+    got = {(p.row, p.column): p.reason for p in report.problems}
+    assert got == {
+        (4, "due_date"): "2026-01-15 is before the initiative starts (2026-02-01)",
+        (5, "initiative"): "no initiative with key 'I9' in this workspace or this file",
+        (6, "duration_days"): got[(6, "duration_days")],
+    }
+    assert "0" in got[(6, "duration_days")]  # pydantic's "greater than or equal to 0"
+    assert not report.written and counts(engine, ws) == before
+    # A milestone cannot move to another initiative (the service's rule, on re-import).
+    run(engine, ws, csvs(tmp_path / "ok", COMPANY))
+    moved = dict(COMPANY, initiatives=COMPANY["initiatives"]
+                 + "I2,Other,project,defined,,,,,2026-02-01,2026-09-30,,\n",
+                 milestones=COMPANY["milestones"].replace("I1-B,I1,", "I1-B,I2,"))
+    report = run(engine, ws, csvs(tmp_path / "moved", moved))
+    assert [(p.row, p.column, p.reason) for p in report.problems] == [
+        (3, "initiative", "a milestone cannot move to another initiative")]
