@@ -133,3 +133,22 @@ def test_milestones_written_in_bulk_keep_the_services_rules_row_by_row(engine, w
     report = run(engine, ws, csvs(tmp_path / "moved", moved))
     assert [(p.row, p.column, p.reason) for p in report.problems] == [
         (3, "initiative", "a milestone cannot move to another initiative")]
+
+
+def test_a_milestone_owned_by_someone_who_has_left_is_refused(engine, ws, tmp_path):
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from steerco.db.models import Person
+
+    run(engine, ws, csvs(tmp_path / "ok", COMPANY))
+    with Session(engine) as s:
+        s.execute(update(Person).where(Person.workspace_id == ws,
+                                       Person.email == "alan@acme.example").values(active=False))
+        s.commit()
+    more = dict(COMPANY, milestones=COMPANY["milestones"]
+                + "I1-C,I1,Handover,alan@acme.example,2026-06-30,,1,,\n")
+    report = run(engine, ws, csvs(tmp_path / "more", more))
+    assert [(p.row, p.column) for p in report.problems] == [(4, "owner")]
+    assert "Alan Turing" in report.problems[0].reason
+    assert "is deactivated; choose an active person" in report.problems[0].reason

@@ -72,11 +72,18 @@ def require_person(session: Session, workspace_id: int, ref: Ref, field: str,
     anything) unless `active` is False (their own login and roles)."""
     person = PersonRepository(session, workspace_id).require(parse_id(ref, "person", field),
                                                              field)
-    if active and not person.active:
+    if active:
+        check_active(person, field)
+    return person
+
+
+def check_active(person: Person, field: str) -> None:
+    """Someone who has left cannot own or be assigned anything (an import checks its rows
+    with this rule, the people read once)."""
+    if not person.active:
         raise ValidationFailed(FieldError(
             field, f"{person.name} ({format_id('person', person.id)}) is deactivated; "
                    "choose an active person", format_id("person", person.id)))
-    return person
 
 
 def optional_person(session: Session, workspace_id: int, ref: Ref | None,

@@ -64,6 +64,8 @@ class Ctx:
     #: Whole-workspace reads a sheet needs, read once per import (not once per row) and
     #: kept up to date by the sheet as it writes.
     cache: dict[str, Any] = field(default_factory=dict)
+    #: Every person of the workspace by id (the batched sheets check who is active).
+    people: dict[int, Person] = field(default_factory=dict)
 
     def once(self, name: str, load: Callable[[], Any]) -> Any:
         if name not in self.cache:
@@ -76,6 +78,7 @@ class Ctx:
         repo = TransferRepository(session, workspace_id)
         ctx = cls(session, workspace_id, Reader(locale or repo.locale()), today, repo)
         people = repo.all(Person)
+        ctx.people = {p.id: p for p in people}
         ctx.keys["person"] = {p.email.lower(): p.id for p in people}
         for p in people:
             ctx.names.setdefault(p.name.strip().lower(), []).append(p.id)

@@ -337,6 +337,10 @@ class Milestones(EntityHandler):
             owner = ctx.ref("person", "owner", v["owner"])
             assert ini is not None  # a required cell
             found = ctx.find("milestone", key)
+            row = existing.get(found) if found is not None else None
+            if owner is not None and owner in ctx.people and (
+                    row is None or row.owner_id != owner):  # a new owner is active
+                org.check_active(ctx.people[owner], "owner_id")
             if found is None:
                 body = parse(MilestoneCreate, {
                     "initiative_id": format_id("initiative", ini), "name": v["name"],
@@ -356,7 +360,7 @@ class Milestones(EntityHandler):
                             "evidence_url": done.evidence_url})
                 keys.append(key)
                 return "create", {}
-            row = existing[found]
+            assert row is not None  # found by key in this workspace
             if ini != row.initiative_id:
                 raise _refuse("initiative", v["initiative"],
                               "a milestone cannot move to another initiative")
