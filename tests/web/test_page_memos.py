@@ -14,9 +14,17 @@ from sqlalchemy import exists, select
 
 from steerco.checkins.service import check_in
 from steerco.db.engine import make_sessionmaker, unit_of_work
-from steerco.db.models import Measurement, Metric, MetricObjective, Workspace
+from steerco.db.models import (
+    Measurement,
+    Metric,
+    MetricObjective,
+    Objective,
+    OrgUnit,
+    Workspace,
+)
 from steerco.initiatives.service import update_initiative, update_milestone
 from steerco.objectives.service import update_objective
+from steerco.org.service import update_org_unit
 from steerco.views.schedule_risk import dependency_risk
 from tests.web.test_pages_status import HTML, PASSWORD, Demo, page_login
 
@@ -111,3 +119,36 @@ def test_the_chances_of_some_dependencies_are_those_of_all(demo: Demo) -> None:
         assert every
         some = sorted(every)[::3]
         assert dependency_risk(s, ws, keys=[*some, -5]) == {k: every[k] for k in some}
+
+
+def test_a_units_strategy_map_counts_a_unit_moved_under_it_on_the_next_view(
+        demo: Demo) -> None:
+    with unit_of_work(make_sessionmaker(demo.app.state.engine)) as s:
+        ws = s.scalar(select(Workspace.id).where(Workspace.slug == "demo"))
+        units = dict(s.execute(select(OrgUnit.id, OrgUnit.parent_id).where(
+            OrgUnit.workspace_id == ws)).all())
+        with_objectives = set(s.scalars(select(Objective.org_unit_id).where(
+            Objective.workspace_id == ws, Objective.archived.is_(False))).all())
+
+    def above(u: int | None) -> set[int]:
+        out = set()
+        while u is not None:
+            out.add(u)
+            u = units[u]
+        return out
+    # A leaf unit with objectives, and another unit with objectives outside its line.
+    leaves = sorted(u for u in with_objectives if u in units and u not in units.values())
+    target = leaves[0]
+    moved = next(u for u in sorted(with_objectives) if u in units
+                 and u not in above(target) and target not in above(u))
+    c = _office(demo)
+
+    def total() -> int:
+        html = c.get(f"/cockpit?unit=org_{target}", headers=HTML).text
+        found = re.search(r"([\d,]+) objectives", html)
+        assert found is not None
+        return int(found.group(1).replace(",", ""))
+    before = total()
+    assert total() == before  # memo hit
+    _edit(demo, lambda s, ws: update_org_unit(s, ws, moved, {"parent_id": f"org_{target}"}))
+    assert total() > before

@@ -39,6 +39,8 @@ BAD = {"off_track", "missed"}
 WARN = {"at_risk", "stale"}
 #: Tables the map reads besides the engine's snapshot (whose edits make a new state).
 MAP_TABLES = ("org_units", "causal_links")
+#: Maps (whole company, units) kept per evaluation.
+MAPS_KEPT = 32
 
 
 
@@ -55,10 +57,14 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
     generation of the other tables it reads (org units for the subtree, causal links):
     an edit shows on the next view, a view without one costs a dictionary look-up.
     """
-    key = ("strategy_map", unit, table_generations(s, ws, MAP_TABLES))
-    hit = st.memo.get(key)
+    maps: dict[Any, dict[str, Any]] = st.memo.setdefault("strategy_maps", {})
+    key = (unit, table_generations(s, ws, MAP_TABLES))
+    hit = maps.get(key)
     if hit is None:
-        hit = st.memo[key] = _build(s, ws, st, unit)
+        hit = _build(s, ws, st, unit)
+        if len(maps) >= MAPS_KEPT:  # one per unit viewed: a crawler must not grow it
+            maps.clear()
+        maps[key] = hit
     return hit
 
 
