@@ -1,7 +1,7 @@
-"""Server time per web page on the `l` demo: p95 per page vs a bare FastAPI endpoint.
+"""Server time per web page and form POST on the `l` demo: p95 vs a bare endpoint.
 
-`python -m bench.pages [--quick] [--json] [--size s|m|l|xl]` (default size l, the size
-the target is for). Requests go in process through Starlette's TestClient (no network),
+`python -m bench.pages [--quick] [--json] [--size s|m|l|xl] [--no-forms] [--forms a,b]`
+(default size l, the size the target is for). Requests go in process through Starlette's TestClient (no network),
 logged in as the strategy office; the peer is a FastAPI app whose one endpoint returns
 a constant, timed the same way in the same run. Each page is requested once to warm the
 caches (the engine's snapshot, findings and schedule), then timed. Target: p95 ≤ 150 ms
