@@ -1,10 +1,11 @@
 """Server time per web page and form POST on the `l` demo: p95 vs a bare endpoint.
 
 `python -m bench.pages [--quick] [--json] [--size s|m|l|xl] [--no-forms] [--forms a,b]`
-(default size l, the size the target is for). Requests go in process through Starlette's TestClient (no network),
-logged in as the strategy office; the peer is a FastAPI app whose one endpoint returns
-a constant, timed the same way in the same run. Each page is requested once to warm the
-caches (the engine's snapshot, findings and schedule), then timed. Target: p95 ≤ 150 ms
+(default size l, the size the target is for). Requests go in process through Starlette's
+TestClient (no network), logged in as the strategy office; the peer is a FastAPI app
+whose one endpoint returns a constant, timed the same way in the same run. Each page is
+requested once to warm the caches (the engine's snapshot, findings and schedule), then
+timed. Target: p95 ≤ 150 ms
 per page.
 
 Then every authoring form is posted as a browser does (`forms`): its page is fetched
