@@ -5,11 +5,11 @@
 TestClient (no network), logged in as the strategy office; the peer is a FastAPI app
 whose one endpoint returns a constant, timed the same way in the same run. Each page is
 requested once to warm the caches (the engine's snapshot, findings and schedule), then
-timed. Target: p95 ≤ 150 ms
-per page.
+timed. Target: p95 ≤ 150 ms per page.
 
 Then every authoring form is posted as a browser does (`forms`): its page is fetched
-(untimed), the form's fields are read from the HTML as the browser would send them, one
+(untimed; an edit form once, then posted again with its row's next version), the form's
+fields are read from the HTML as the browser would send them, one
 field is changed (alternating between two values, or a fresh subject, so each post
 really writes) and the POST round trip is timed up to its answer (a 303 to the page that
 shows the change). The forms write into a copy of the demo database
