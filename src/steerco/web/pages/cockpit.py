@@ -27,6 +27,7 @@ from steerco.views.names import unit_name, units_of_kinds
 from steerco.web.pages import strategy_map
 from steerco.web.pages.common import (
     WORK,
+    Work,
     finite,
     key_of,
     link,
@@ -149,7 +150,47 @@ def _changes(s: Session, ws: int, st: EngineState) -> dict[str, Any]:
     return {"dates": [old_date, new_date], "items": items}
 
 
+def _exceptions(s: Session, ws: int, work: Work,
+                ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The exception blocks (count and top three of each kind) and their subjects' labels.
+
+    Memoised per `Work`: the findings are its own, and every table a label is read from
+    (initiatives, milestones, dependencies, metrics, objectives, people, units, themes,
+    budget lines, benefits, causal links) is one of ENGINE_TABLES, so an edit to any of
+    them makes a new `Work`. Counting the kinds scanned all findings five times (tens of
+    thousands on `l`) on every view.
+    """
+    hit = work.memo.get("cockpit_exceptions")
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    by_kind: dict[str, list[dict[str, Any]]] = {kind: [] for kind, _ in EXCEPTIONS}
+    for f in work.findings:
+        rows = by_kind.get(f["kind"])
+        if rows is not None:
+            rows.append(f)
+    exceptions = []
+    shown: list[dict[str, Any]] = []
+    for kind, label in EXCEPTIONS:
+        rows = by_kind[kind]
+        exceptions.append({"kind": kind, "label": label, "count": len(rows),
+                           "top": rows[:3]})
+        shown.extend(rows[:3])
+    subject_labels = labels_of(s, ws, [f["subject"]["id"] for f in shown])
+    work.memo["cockpit_exceptions"] = (exceptions, subject_labels)
+    return exceptions, subject_labels
+
+
 def _off_track_objectives(s: Session, ws: int, st: EngineState) -> tuple[int, list[Any]]:
+    """How many objectives are off track or missed, and the six to show, memoised per
+    evaluation (`EngineState.memo`: emptied when a check-in is applied; a new state when
+    objectives, metrics or alignments change)."""
+    hit = st.memo.get("cockpit_off_track")
+    if hit is None:
+        hit = st.memo["cockpit_off_track"] = _off_track_uncached(s, ws, st)
+    return hit
+
+
+def _off_track_uncached(s: Session, ws: int, st: EngineState) -> tuple[int, list[Any]]:
     o_status = st.evaluation.objectives.status
     names = np.array([status_name(int(x)) for x in range(7)])
     bad = np.flatnonzero(np.isin(names[o_status.astype(np.int64)], ["off_track", "missed"]))
@@ -182,15 +223,7 @@ def cockpit(request: Request, user: User, unit: str | None = None,
         counts = counts_by_status(st)
         smap = strategy_map.build(s, ws, st, unit_key)
         n_off, off = _off_track_objectives(s, ws, st)
-        work = WORK.get(s, ws)
-        exceptions = []
-        shown: list[dict[str, Any]] = []
-        for kind, label in EXCEPTIONS:
-            rows = [f for f in work.findings if f["kind"] == kind]
-            exceptions.append({"kind": kind, "label": label, "count": len(rows),
-                               "top": rows[:3]})
-            shown.extend(rows[:3])
-        subject_labels = labels_of(s, ws, [f["subject"]["id"] for f in shown])
+        exceptions, subject_labels = _exceptions(s, ws, WORK.get(s, ws))
         changes = _changes(s, ws, st)
         changed, cpager = page_of(changes["items"], changed_page, 8)
         labels = SnapshotRepository(s, ws).metric_labels([c["metric"] for c in changed])

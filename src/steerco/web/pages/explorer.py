@@ -35,11 +35,24 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 MAX_NODES = 160
 
 
+#: Scopes whose drawn network one `Work` keeps (see `_network`).
+NETWORKS_KEPT = 64
+
+
+def _edges(work: Work) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(provider node, consumer node) of every dependency, memoised per `Work`."""
+    hit = work.memo.get("explorer_edges")
+    if hit is None:
+        p, c, _, _ = sg.edge_people(work.model.wg)
+        hit = work.memo["explorer_edges"] = (p, c)
+    return hit
+
+
 def _scope_nodes(s: Session, ws: int, work: Work, initiative: int | None,
                  unit: int | None) -> tuple[np.ndarray[Any, Any], set[int]]:
     """(nodes to draw, nodes inside the scope) of the work graph."""
     wg = work.model.wg
-    p, c, _, _ = sg.edge_people(wg)
+    p, c = _edges(work)
     ok = (p >= 0) & (c >= 0)
     p, c = p[ok], c[ok]
     if initiative is not None:
@@ -100,70 +113,105 @@ def _node_id(wg: wgm.WorkGraph, n: int) -> str:
                      int(wg.key[n]))
 
 
+def _default_initiative(work: Work) -> int | None:
+    """Where the explorer starts without a scope: the consumer of the most severe broken
+    dependency."""
+    wg = work.model.wg
+    for f in work.findings:
+        if f["kind"] == "broken_dependency":
+            cons = f["evidence"].get("consumer") or ""
+            ikey = None
+            if cons.startswith("ini_"):
+                ikey = pid_key(cons)
+            elif cons.startswith("mil_"):
+                n = int(wg.node_of(wgm.MILESTONE, [pid_key(cons) or -1])[0])
+                if n >= 0 and wg.initiative[n] >= 0:
+                    ikey = int(wg.initiatives.ids[wg.initiative[n]])
+            if ikey is not None:
+                return ikey
+    return None
+
+
+def _network(s: Session, ws: int, work: Work, ikey: int | None,
+             ukey: int | None) -> dict[str, Any]:
+    """The drawn network of a scope: elements, milestone options, the shown dependencies.
+
+    Memoised per `Work`: everything it reads (the work graph, its schedule, the broken
+    dependencies, org units and the names of milestones and initiatives) is an input of
+    the findings (ENGINE_TABLES), so an edit to any of them makes a new `Work` and the
+    next page draws afresh. A check-in alone keeps the `Work` until its background
+    refresh, as the rest of the page does.
+    """
+    kept: dict[Any, dict[str, Any]] = work.memo.setdefault("explorer_networks", {})
+    hit = kept.get((ikey, ukey))
+    if hit is not None:
+        return hit
+    wg, sched = work.model.wg, work.model.schedule
+    nodes, inside = _scope_nodes(s, ws, work, ikey, ukey)
+    labels = _labels(s, ws, wg, nodes)
+    elements: list[dict[str, Any]] = []
+    options = []
+    for n in nodes.tolist():
+        fin = int(sched.early_finish[n])
+        late = bool(not wg.done[n] and wg.due[n] != NO_DAY
+                    and (fin >= NEVER or fin > wg.due[n]))
+        cls = " ".join(x for x in ("late" if late else "", "done" if wg.done[n] else "",
+                                   "" if n in inside else "outside") if x)
+        nid = _node_id(wg, n)
+        elements.append({"data": {"id": nid, "label": labels.get(n, nid)}, "classes": cls})
+        if wg.kind[n] == wgm.MILESTONE and not wg.done[n]:
+            options.append((nid, labels.get(n, nid)))
+    p, c = _edges(work)
+    # The dependencies with both ends drawn, in dependency order.
+    shown = np.flatnonzero(np.isin(p, nodes) & np.isin(c, nodes) & (p >= 0) & (c >= 0))
+    edges = []
+    for e in shown.tolist():
+        dep_key = int(wg.dependencies.ids[e])
+        broken = dep_key in work.broken
+        elements.append({"data": {"id": format_id("dependency", dep_key),
+                                  "source": _node_id(wg, int(p[e])),
+                                  "target": _node_id(wg, int(c[e]))},
+                         "classes": "broken" if broken else ""})
+        edges.append((dep_key, labels.get(int(p[e]), "?"), labels.get(int(c[e]), "?"),
+                      _day_iso(int(wg.dependencies.need_day[e])), broken))
+    options.sort(key=lambda o: o[1])
+    out = {"elements": elements, "options": options[:300], "n_nodes": len(nodes),
+           "edges": edges}
+    if len(kept) >= NETWORKS_KEPT:
+        kept.clear()
+    kept[(ikey, ukey)] = out
+    return out
+
+
 @router.get("/explorer")
 def explorer(request: Request, user: User, initiative: str = "", unit: str = "") -> Response:
     ws = user.ctx.ws
     with user.ctx.read() as s:
         work = WORK.get(s, ws)
-        wg, sched = work.model.wg, work.model.schedule
         ikey = key_of(initiative, "initiative") if initiative else None
         ukey = key_of(unit, "org_unit") if unit else None
         if ikey is None and ukey is None:
-            # Start where it hurts: the consumer of the most severe broken dependency.
-            for f in work.findings:
-                if f["kind"] == "broken_dependency":
-                    cons = f["evidence"].get("consumer") or ""
-                    if cons.startswith("ini_"):
-                        ikey = pid_key(cons)
-                    elif cons.startswith("mil_"):
-                        n = int(wg.node_of(wgm.MILESTONE, [pid_key(cons) or -1])[0])
-                        if n >= 0 and wg.initiative[n] >= 0:
-                            ikey = int(wg.initiatives.ids[wg.initiative[n]])
-                    if ikey is not None:
-                        break
-        nodes, inside = _scope_nodes(s, ws, work, ikey, ukey)
-        labels = _labels(s, ws, wg, nodes)
-        p, c, _, _ = sg.edge_people(wg)
-        node_set = set(nodes.tolist())
-        elements: list[dict[str, Any]] = []
-        options = []
-        for n in nodes.tolist():
-            fin = int(sched.early_finish[n])
-            late = bool(not wg.done[n] and wg.due[n] != NO_DAY
-                        and (fin >= NEVER or fin > wg.due[n]))
-            cls = " ".join(x for x in ("late" if late else "", "done" if wg.done[n] else "",
-                                       "" if n in inside else "outside") if x)
-            nid = _node_id(wg, n)
-            elements.append({"data": {"id": nid, "label": labels.get(n, nid)}, "classes": cls})
-            if wg.kind[n] == wgm.MILESTONE and not wg.done[n]:
-                options.append((nid, labels.get(n, nid)))
-        edges = []
-        chances = dependency_risk(s, ws, wait=False)
+            ikey = _default_initiative(work)
+        net = _network(s, ws, work, ikey, ukey)
+        edges = net["edges"]
+        # Chances come from the schedule-risk run, which lands in the background: asked
+        # for on every page, for the drawn dependencies only.
+        chances = dependency_risk(s, ws, wait=False, keys=[e[0] for e in edges])
         risky: list[dict[str, Any]] = []
-        for e in range(wg.n_dep):
-            if p[e] in node_set and c[e] in node_set and p[e] >= 0 and c[e] >= 0:
-                dep_key = int(wg.dependencies.ids[e])
-                broken = dep_key in work.broken
-                elements.append({"data": {"id": format_id("dependency", dep_key),
-                                          "source": _node_id(wg, int(p[e])),
-                                          "target": _node_id(wg, int(c[e]))},
-                                 "classes": "broken" if broken else ""})
-                edges.append(broken)
-                ch = chances.get(dep_key, {})
-                if ch.get("p_on_time") is not None:
-                    risky.append({**ch, "provider": labels.get(int(p[e]), "?"),
-                                  "consumer": labels.get(int(c[e]), "?"),
-                                  "need": _day_iso(int(wg.dependencies.need_day[e]))})
+        for dep_key, provider, consumer, need, _ in edges:
+            ch = chances.get(dep_key, {})
+            if ch.get("p_on_time") is not None:
+                risky.append({**ch, "provider": provider, "consumer": consumer,
+                              "need": need})
         scope_name = None
         if ikey is not None:
             scope_name = initiative_names(s, ws, [ikey]).get(ikey)
         elif ukey is not None:
             scope_name = unit_names(s, ws, [ukey]).get(ukey)
         units = units_of_kinds(s, ws, ["business_unit", "department"], 200, by_name=True)
-    options.sort(key=lambda o: o[1])
-    return render(request, "explorer.html", elements=elements, options=options[:300],
-                  n_nodes=len(nodes), n_edges=len(edges), n_broken=sum(edges),
-                  scope_name=scope_name,
+    return render(request, "explorer.html", elements=net["elements"],
+                  options=net["options"], n_nodes=net["n_nodes"], n_edges=len(edges),
+                  n_broken=sum(1 for e in edges if e[4]), scope_name=scope_name,
                   initiative=format_id("initiative", ikey) if ikey else "",
                   unit=unit, units=units, format_id=format_id, result=None, errors={},
                   form={"milestone": "", "days": "14"},

@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 
 from steerco.core.snapshot import rows_of
-from steerco.evidence.service import EngineState, measured_of, objective_labels, objective_view
+from steerco.db.repository import table_generations
+from steerco.evidence.service import (
+    STATUS_NAMES,
+    EngineState,
+    measured_of,
+    objective_labels,
+    objective_view,
+)
 from steerco.kit.ids import format_id
 from steerco.views import Session
 from steerco.views import strategy_map as views
@@ -30,6 +37,10 @@ PER_ROW = 6
 NODE_W, NODE_H, GAP_X, GAP_Y, BAND_PAD = 190, 58, 26, 24, 40
 BAD = {"off_track", "missed"}
 WARN = {"at_risk", "stale"}
+#: Tables the map reads besides the engine's snapshot (whose edits make a new state).
+MAP_TABLES = ("org_units", "causal_links")
+#: Maps (whole company, units) kept per evaluation.
+MAPS_KEPT = 32
 
 
 
@@ -39,14 +50,34 @@ def _value(x: Any) -> str:
 
 
 def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict[str, Any]:
-    """Nodes, edges and the accessible list of the map (of one unit's subtree, or all)."""
-    objs = views.objectives(s, ws, unit)
+    """Nodes, edges and the accessible list of the map (of one unit's subtree, or all).
+
+    Memoised per evaluation (`EngineState.memo`, emptied when a check-in is applied; a
+    new state when objectives, metrics, their links or alignments change) and per
+    generation of the other tables it reads (org units for the subtree, causal links):
+    an edit shows on the next view, a view without one costs a dictionary look-up.
+    """
+    maps: dict[Any, dict[str, Any]] = st.memo.setdefault("strategy_maps", {})
+    key = (unit, table_generations(s, ws, MAP_TABLES))
+    hit = maps.get(key)
+    if hit is None:
+        hit = _build(s, ws, st, unit)
+        if len(maps) >= MAPS_KEPT:  # one per unit viewed: a crawler must not grow it
+            maps.clear()
+        maps[key] = hit
+    return hit
+
+
+def _build(s: Session, ws: int, st: EngineState, unit: int | None) -> dict[str, Any]:
+    objs = [(k, title, _value(lv), _value(persp))
+            for k, title, lv, persp in views.objectives(s, ws, unit)]
     snap, g = st.snapshot, st.snapshot.graph
     keys = np.array([o[0] for o in objs], dtype=np.int64)
     orows = rows_of(snap.objective_ids, keys)
     o_status = st.evaluation.objectives.status
-    status = [status_name(int(o_status[r])) if r >= 0 else "no_data" for r in orows]
-    by_level = Counter(_value(o[2]) for o in objs)
+    names = [status_name(i) for i in range(len(STATUS_NAMES))]
+    status = [names[int(o_status[r])] if r >= 0 else "no_data" for r in orows.tolist()]
+    by_level = Counter(o[2] for o in objs)
     drawn_levels: list[str] = []
     total = 0
     for lv in LEVELS:
@@ -58,7 +89,7 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
             break
         drawn_levels.append(lv)
         total += by_level[lv]
-    drawn = [i for i, o in enumerate(objs) if _value(o[2]) in drawn_levels]
+    drawn = [i for i, o in enumerate(objs) if o[2] in drawn_levels]
     drawn_rows = {int(orows[i]): i for i in drawn if orows[i] >= 0}
     # The hover shows the objective's one explanation (the same as its page's).
     labels = objective_labels(s, ws, st, sorted(drawn_rows))
@@ -73,16 +104,16 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
         item: dict[str, Any] = {
                 "measured": f"{k} of {n} metrics measured",
                 "id": format_id("objective", key), "label": title, "status": status[i],
-                "level": _value(level_), "perspective": _value(persp_),
+                "level": level_, "perspective": persp_,
                 "reason": (objective_view(st, r, labels)["explanation"] if r >= 0
                            else "Not evaluated yet"),
                 "href": f"/objectives/{format_id('objective', key)}", "kind": "objective"}
-        placed[_value(persp_)].append(item)
-        listing[_value(persp_)].append(item)
+        placed[persp_].append(item)
+        listing[persp_].append(item)
     aggregated: dict[tuple[str, str], Counter[str]] = {}
     for i, o in enumerate(objs):
-        if _value(o[2]) not in drawn_levels:
-            aggregated.setdefault((_value(o[3]), _value(o[2])), Counter())[status[i]] += 1
+        if o[2] not in drawn_levels:
+            aggregated.setdefault((o[3], o[2]), Counter())[status[i]] += 1
     agg_of_level: dict[tuple[str, str], str] = {}
     for (persp, level), counts in sorted(aggregated.items(),
                                          key=lambda kv: LEVELS.index(kv[0][1])):
@@ -130,9 +161,9 @@ def build(s: Session, ws: int, st: EngineState, unit: int | None = None) -> dict
         r = int(orows[i])
         if r < 0:
             continue
-        lv = _value(o[2])
+        lv = o[2]
         where[r] = (format_id("objective", o[0]) if lv in drawn_levels
-                    else agg_of_level.get((_value(o[3]), lv), ""))
+                    else agg_of_level.get((o[3], lv), ""))
     edges: dict[tuple[str, str, str], int] = {}
     for r, src in where.items():
         for p in g.up_obj_parent[g.up_obj_ptr[r]:g.up_obj_ptr[r + 1]]:
