@@ -62,8 +62,10 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
     errors.install(app)
     install_api_errors(app)
     app.include_router(api_router(), prefix=PREFIX)
-    # Evidence files (the upload endpoint and the check-in form) may be up to 20 MB.
-    app.add_middleware(Hardening, uploads=rf"^({PREFIX}/evidence-files|/metrics/[^/]+/checkin)$",
+    # Evidence files (the upload endpoint, the check-in form and a milestone's completion)
+    # may be up to 20 MB.
+    app.add_middleware(Hardening, uploads=rf"^({PREFIX}/evidence-files|/metrics/[^/]+/checkin"
+                               r"|/milestones/[^/]+/complete)$",
                        upload_limit=MAX_UPLOAD)
 
     @app.get("/healthz", tags=["ops"],

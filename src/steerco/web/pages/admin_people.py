@@ -27,16 +27,18 @@ from steerco.org.service import create_person
 from steerco.views import Session
 from steerco.views import admin as views
 from steerco.views.names import choices, people_named, person_names, unit_names, units_named
-from steerco.web.pages.admin_forms import (
-    conflict,
-    done,
-    form_of,
-    messages,
-    pick,
-    require_some_admin,
-    shown_status,
-)
 from steerco.web.pages.common import key_of
+from steerco.web.pages.forms import (
+    PEOPLE_AND_UNITS,
+    attempt,
+    done,
+    labelled_messages,
+    one,
+    read_form,
+    require_some_admin,
+    stale,
+    status,
+)
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -81,7 +83,7 @@ def _render(request: Request, s: Session, ws: int, p: Person | None, form: dict[
             access_errors: dict[str, str] | None = None, notice: str = "") -> Response:
     found = _access(s, ws, p) if p else None
     return render(request, "admin/person_edit.html",
-                  status_code=shown_status(request, status_code), p=p,
+                  status_code=status(request, status_code), p=p,
                   pid=format_id("person", p.id) if p else None, form=form,
                   errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
                   access=found, roles=ROLES,
@@ -91,9 +93,9 @@ def _render(request: Request, s: Session, ws: int, p: Person | None, form: dict[
 
 
 def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    manager = pick(people_named(s, ws, form["manager"]), "manager", form["manager"],
+    manager = one(people_named(s, ws, form["manager"]), "manager", form["manager"],
                    "person", errors)
-    unit = pick(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit", errors)
+    unit = one(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit", errors)
     return {"name": form["name"], "email": form["email"], "title": form["title"] or None,
             "manager_id": format_id("person", manager) if manager else None,
             "org_unit_id": format_id("org_unit", unit) if unit else None}
@@ -114,20 +116,17 @@ def new(request: Request, user: User) -> Response:
 
 @router.post("/admin/people/new")
 async def create(request: Request, user: FormUser) -> Response:
-    form = await form_of(request, FIELDS)
+    form = await read_form(request, FIELDS)
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         body = _body(s, ws, form, errors)
         unit = key_of(body["org_unit_id"], "org_unit") if body["org_unit_id"] else None
         user.principal.require(s, "admin", unit)
-        if not errors:
-            try:
-                row = create_person(s, ws, body)
-                target = f"/admin/people/{format_id('person', row.id)}/edit?saved=1#access"
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, FIELD_OF, LABELS, "name")
+        row = attempt(s, errors, lambda: create_person(s, ws, body),
+                      lambda exc: labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
+        if row is not None:
+            target = f"/admin/people/{format_id('person', row.id)}/edit?saved=1#access"
         if errors:
             return _render(request, s, ws, None, form, errors, status_code=422)
     return done(request, target)
@@ -145,25 +144,20 @@ def edit(request: Request, pid: str, user: User, saved: str = "") -> Response:
 
 @router.post("/admin/people/{pid}/edit")
 async def save(request: Request, pid: str, user: FormUser) -> Response:
-    form = await form_of(request, (*FIELDS, "active", "version"))
+    form = await read_form(request, (*FIELDS, "active", "version"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         p = _find(s, ws, pid)
         _over(s, user, p)
-        if form["version"] != str(p.version):
+        if (conflict := stale(s, ws, form, p, LABELS, PEOPLE_AND_UNITS)):
             return _render(request, s, ws, p, {**form, "version": str(p.version)},
-                           conflict_=conflict(s, ws, Person.__tablename__, p.id, LABELS),
-                           status_code=409)
+                           conflict_=conflict, status_code=409)
         body = _body(s, ws, form, errors) | {"active": form["active"] == "1"}
         if body["org_unit_id"]:  # moving them needs the right where they go, too
             user.principal.require(s, "admin", key_of(body["org_unit_id"], "org_unit"))
-        if not errors:
-            try:
-                accounts.update_person(s, ws, p.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, FIELD_OF, LABELS, "name")
+        attempt(s, errors, lambda: accounts.update_person(s, ws, p.id, body),
+                lambda exc: labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
         if errors:
             return _render(request, s, ws, _find(s, ws, pid), form, errors, status_code=422)
     return done(request, f"/admin/people/{pid}/edit?saved=1")
@@ -173,7 +167,7 @@ async def save(request: Request, pid: str, user: FormUser) -> Response:
 
 
 async def _access_form(request: Request, pid: str, user: PageUser, what: str) -> Response:
-    acc = await form_of(request, ("login", "password", "role", "scope", "how"))
+    acc = await read_form(request, ("login", "password", "role", "scope", "how"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     notice = ""
@@ -184,7 +178,7 @@ async def _access_form(request: Request, pid: str, user: PageUser, what: str) ->
             notice = _apply_access(s, user, p, what, acc, errors)
         except ValidationFailed as exc:
             s.rollback()
-            errors = messages(exc, acc, {"person_id": "login", "org_unit_id": "scope",
+            errors = labelled_messages(exc, acc, {"person_id": "login", "org_unit_id": "scope",
                                          "new_password": "password"}, LABELS,
                               "login" if what == "login" else "role")
         p = _find(s, ws, pid)
@@ -215,7 +209,7 @@ def _apply_access(s: Session, user: PageUser, p: Person, what: str, acc: dict[st
         accounts.set_credential(s, ws, p.id, {"login": acc["login"],
                                               "password": acc["password"]})
         return "login"
-    unit = pick(units_named(s, ws, acc["scope"]), "scope", acc["scope"], "org unit", errors)
+    unit = one(units_named(s, ws, acc["scope"]), "scope", acc["scope"], "org unit", errors)
     if errors:
         return ""
     user.principal.require(s, "admin", unit)

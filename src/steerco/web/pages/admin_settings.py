@@ -27,15 +27,18 @@ from steerco.views.names import (
     people_named,
     person_names,
 )
-from steerco.web.pages.admin_forms import (
-    conflict,
-    done,
-    form_of,
-    messages,
-    pick,
-    shown_status,
-)
 from steerco.web.pages.common import key_of
+from steerco.web.pages.forms import (
+    PEOPLE_AND_UNITS,
+    attempt,
+    changed_by,
+    done,
+    labelled_messages,
+    one,
+    read_form,
+    stale,
+    status,
+)
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -68,7 +71,7 @@ def _ws_render(request: Request, form: dict[str, str], errors: dict[str, str] | 
                conflict_: dict[str, Any] | None = None, status_code: int = 200,
                saved: bool = False) -> Response:
     return render(request, "admin/workspace.html",
-                  status_code=shown_status(request, status_code), form=form,
+                  status_code=status(request, status_code), form=form,
                   errors=errors or {}, conflict=conflict_, saved=saved,
                   months=[(str(i + 1), m) for i, m in enumerate(MONTHS)])
 
@@ -84,19 +87,19 @@ def workspace(request: Request, user: User, saved: str = "") -> Response:
 @router.post("/admin/workspace")
 async def save_workspace(request: Request, user: FormUser) -> Response:
     user.principal.require_role(Role.ADMIN)
-    form = await form_of(request, (*WS_FIELDS, "version"))
+    form = await read_form(request, (*WS_FIELDS, "version"))
     ws = user.ctx.ws
     with user.ctx.write() as s:
         w = get_workspace(s, ws)
         if form["version"] != str(w.version):
             return _ws_render(request, {**form, "version": str(w.version)},
-                              conflict_=conflict(s, ws, Workspace.__tablename__, w.id,
-                                                 WS_LABELS), status_code=409)
+                              conflict_=changed_by(s, ws, Workspace.__tablename__, w.id,
+                                                 WS_LABELS, PEOPLE_AND_UNITS), status_code=409)
         try:
             update_workspace(s, ws, {k: form[k] for k in WS_FIELDS})
         except ValidationFailed as exc:
             s.rollback()
-            return _ws_render(request, form, messages(exc, form, {}, WS_LABELS, "name"),
+            return _ws_render(request, form, labelled_messages(exc, form, {}, WS_LABELS, "name"),
                               status_code=422)
     return done(request, "/admin/workspace?saved=1")
 
@@ -119,14 +122,14 @@ def _th_render(request: Request, s: Session, ws: int, t: Theme | None, form: dic
                errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
                status_code: int = 200) -> Response:
     return render(request, "admin/theme_edit.html",
-                  status_code=shown_status(request, status_code), t=t,
+                  status_code=status(request, status_code), t=t,
                   tid=format_id("theme", t.id) if t else None, form=form,
                   errors=errors or {}, conflict=conflict_, choices=choices(s, ws))
 
 
 def _th_body(s: Session, ws: int, form: dict[str, str],
              errors: dict[str, str]) -> dict[str, Any]:
-    owner = pick(people_named(s, ws, form["owner"]), "owner", form["owner"], "person", errors)
+    owner = one(people_named(s, ws, form["owner"]), "owner", form["owner"], "person", errors)
     return {"name": form["name"], "description": form["description"] or None,
             "owner_id": format_id("person", owner) if owner else None}
 
@@ -142,17 +145,13 @@ def new_theme(request: Request, user: User) -> Response:
 @router.post("/admin/themes/new")
 async def create_theme_page(request: Request, user: FormUser) -> Response:
     model_only(user)
-    form = await form_of(request, TH_FIELDS)
+    form = await read_form(request, TH_FIELDS)
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         body = _th_body(s, ws, form, errors)
-        if not errors:
-            try:
-                create_theme(s, ws, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, {"owner_id": "owner"}, TH_LABELS, "name")
+        attempt(s, errors, lambda: create_theme(s, ws, body),
+                lambda exc: labelled_messages(exc, form, {"owner_id": "owner"}, TH_LABELS, "name"))
         if errors:
             return _th_render(request, s, ws, None, form, errors, status_code=422)
     return done(request, "/admin/themes?saved=1")
@@ -173,22 +172,17 @@ def edit_theme(request: Request, tid: str, user: User) -> Response:
 @router.post("/admin/themes/{tid}/edit")
 async def save_theme(request: Request, tid: str, user: FormUser) -> Response:
     model_only(user)
-    form = await form_of(request, (*TH_FIELDS, "active", "version"))
+    form = await read_form(request, (*TH_FIELDS, "active", "version"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         t = _theme(s, ws, tid)
-        if form["version"] != str(t.version):
+        if (conflict := stale(s, ws, form, t, TH_LABELS, PEOPLE_AND_UNITS)):
             return _th_render(request, s, ws, t, {**form, "version": str(t.version)},
-                              conflict_=conflict(s, ws, Theme.__tablename__, t.id, TH_LABELS),
-                              status_code=409)
+                              conflict_=conflict, status_code=409)
         body = _th_body(s, ws, form, errors) | {"active": form["active"] == "1"}
-        if not errors:
-            try:
-                update_theme(s, ws, t.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, {"owner_id": "owner"}, TH_LABELS, "name")
+        attempt(s, errors, lambda: update_theme(s, ws, t.id, body),
+                lambda exc: labelled_messages(exc, form, {"owner_id": "owner"}, TH_LABELS, "name"))
         if errors:
             return _th_render(request, s, ws, _theme(s, ws, tid), form, errors,
                               status_code=422)

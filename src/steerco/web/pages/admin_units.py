@@ -16,23 +16,25 @@ from fastapi.responses import Response
 from steerco.accounts.errors import Forbidden
 from steerco.db.enums import OrgKind
 from steerco.db.models import OrgUnit
-from steerco.kit.errors import NotFound, ValidationFailed
+from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id
 from steerco.org.repository import OrgUnitRepository
 from steerco.org.service import create_org_unit, update_org_unit
 from steerco.views import Session
 from steerco.views import admin as views
 from steerco.views.names import choices, people_named, person_names, unit_names, units_named
-from steerco.web.pages.admin_forms import (
-    conflict,
-    done,
-    form_of,
-    messages,
-    pick,
-    require_some_admin,
-    shown_status,
-)
 from steerco.web.pages.common import key_of
+from steerco.web.pages.forms import (
+    PEOPLE_AND_UNITS,
+    attempt,
+    done,
+    labelled_messages,
+    one,
+    read_form,
+    require_some_admin,
+    stale,
+    status,
+)
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -62,16 +64,16 @@ def _render(request: Request, s: Session, ws: int, u: OrgUnit | None, form: dict
             errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
             status_code: int = 200) -> Response:
     return render(request, "admin/unit_edit.html",
-                  status_code=shown_status(request, status_code), u=u,
+                  status_code=status(request, status_code), u=u,
                   uid=format_id("org_unit", u.id) if u else None, form=form,
                   errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
                   kinds=[(k.value, k.value.replace("_", " ").capitalize()) for k in OrgKind])
 
 
 def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    parent = pick(units_named(s, ws, form["parent"]), "parent", form["parent"], "org unit",
+    parent = one(units_named(s, ws, form["parent"]), "parent", form["parent"], "org unit",
                   errors)
-    head = pick(people_named(s, ws, form["head"]), "head", form["head"], "person", errors)
+    head = one(people_named(s, ws, form["head"]), "head", form["head"], "person", errors)
     return {"name": form["name"], "code": form["code"] or None,
             "parent_id": format_id("org_unit", parent) if parent else None,
             "head_id": format_id("person", head) if head else None}
@@ -102,20 +104,17 @@ def new(request: Request, user: User) -> Response:
 
 @router.post("/admin/units/new")
 async def create(request: Request, user: FormUser) -> Response:
-    form = await form_of(request, FIELDS)
+    form = await read_form(request, FIELDS)
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         body = _body(s, ws, form, errors) | {"kind": form["kind"]}
         parent = key_of(body["parent_id"], "org_unit") if body["parent_id"] else None
         user.principal.require(s, "admin", parent)
-        if not errors:
-            try:
-                row = create_org_unit(s, ws, body)
-                target = f"/admin/units?saved={format_id('org_unit', row.id)}"
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, FIELD_OF, LABELS, "name")
+        row = attempt(s, errors, lambda: create_org_unit(s, ws, body),
+                      lambda exc: labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
+        if row is not None:
+            target = f"/admin/units?saved={format_id('org_unit', row.id)}"
         if errors:
             return _render(request, s, ws, None, form, errors, status_code=422)
     return done(request, target)
@@ -136,25 +135,20 @@ def edit(request: Request, uid: str, user: User) -> Response:
 
 @router.post("/admin/units/{uid}/edit")
 async def save(request: Request, uid: str, user: FormUser) -> Response:
-    form = await form_of(request, (*FIELDS, "version"))
+    form = await read_form(request, (*FIELDS, "version"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         u = _find(s, ws, uid)
         _allow(s, user, u)
-        if form["version"] != str(u.version):
+        if (conflict := stale(s, ws, form, u, LABELS, PEOPLE_AND_UNITS)):
             return _render(request, s, ws, u, {**form, "version": str(u.version)},
-                           conflict_=conflict(s, ws, OrgUnit.__tablename__, u.id, LABELS),
-                           status_code=409)
+                           conflict_=conflict, status_code=409)
         body = _body(s, ws, form, errors)
         if body["parent_id"]:
             user.principal.require(s, "admin", key_of(body["parent_id"], "org_unit"))
-        if not errors:
-            try:
-                update_org_unit(s, ws, u.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, FIELD_OF, LABELS, "name")
+        attempt(s, errors, lambda: update_org_unit(s, ws, u.id, body),
+                lambda exc: labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
         if errors:
             return _render(request, s, ws, _find(s, ws, uid), form, errors, status_code=422)
     return done(request, f"/admin/units?saved={uid}")

@@ -47,7 +47,8 @@ from steerco.views.names import (
     person_names,
 )
 from steerco.web.pages.common import key_of, today
-from steerco.web.pages.forms_work import changed_by, done, number, one, read_form
+from steerco.web.pages.forms import changed_by, number, one, read_form
+from steerco.web.pages.forms import done_again as done
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
