@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
+from starlette.datastructures import UploadFile
 
 from steerco.authz import scopes
 from steerco.checkins import files
