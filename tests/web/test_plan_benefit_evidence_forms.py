@@ -229,3 +229,26 @@ def test_a_milestone_is_deleted_and_an_initiative_stopped(demo: Demo) -> None:
     assert r.status_code == 303
     page = c.get(f"/initiatives/{iid}/edit", headers=HTML).text
     assert "· stopped" in page and f"/initiatives/{iid}/stop" not in page
+
+
+def test_declaring_a_causal_link_again_changes_its_sign_and_lag(demo: Demo) -> None:
+    from sqlalchemy import select
+
+    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.db.models import CausalLink, Metric
+    with unit_of_work(make_sessionmaker(demo.app.state.engine)) as s:
+        linked = {k for ln in s.scalars(select(CausalLink))
+                  for k in (ln.driver_id, ln.driven_id)}
+        a, b = [m for m in s.scalars(select(Metric).order_by(Metric.id.desc()))
+                if m.id not in linked][:2]
+        mid, other = f"met_{a.id}", b.name
+    c = _client(demo, "strategy_office")
+    page = c.get(f"/metrics/{mid}/edit", headers=HTML).text
+    data = {"csrf_token": _csrf(page), "other": other, "direction": "drives", "sign": "1",
+            "lag": "0"}
+    assert c.post(f"/metrics/{mid}/links", headers=HTML, data=data).status_code == 303
+    r = c.post(f"/metrics/{mid}/links", headers=HTML, data=data | {"sign": "-1", "lag": "30"})
+    assert r.status_code == 303, r.text
+    page = c.get(f"/metrics/{mid}/edit", headers=HTML).text
+    assert f"drives “{other}”" in page and "opposite way after 30 days" in page
+    assert page.count(f"drives “{other}”") == 1

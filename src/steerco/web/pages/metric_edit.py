@@ -32,6 +32,7 @@ from steerco.metrics.service import (
     detach_objective,
     paste_plan,
     remove_updater,
+    update_causal_link,
     update_metric,
 )
 from steerco.transfer.feeds import service as feeds
@@ -446,6 +447,13 @@ async def add_link(request: Request, mid: str, user: FormUser) -> Response:
             return
         here, there = format_id("metric", m.id), format_id("metric", other)
         drives = form["direction"] != "driven_by"
+        ends = (m.id, other) if drives else (other, m.id)
+        existing = next((ln for ln in views.causal_links_of(s, ws, m.id)[0]
+                         if (ln.driver_id, ln.driven_id) == ends), None)
+        if existing is not None:  # the same link again: its sign and lag change (PATCH)
+            update_causal_link(s, ws, existing.id, {"sign": int(form["sign"]),
+                                                    "lag_days": int(lag or 0)})
+            return
         add_causal_link(s, ws, {"driver_id": here if drives else there,
                                 "driven_id": there if drives else here,
                                 "sign": int(form["sign"]), "lag_days": int(lag or 0)})
