@@ -423,6 +423,20 @@ def edit_benefit(request: Request, ben: str, user: User) -> Response:
         return _render_benefit(request, s, user, b, ini, _ben_values(b))
 
 
+def _benefit_open(request: Request, s: Session, user: PageUser, ben: str,
+                  form: dict[str, str]
+                  ) -> tuple[PlannedBenefit, Initiative, Response | None]:
+    """The benefit a form posts to and its initiative, once the user may steer it, and
+    the 409 answer — who changed what — when the form was read at an older version."""
+    b, ini = _benefit(s, user.ctx.ws, ben)
+    allow_steer(s, user, ini)
+    c = fw.stale(s, user.ctx.ws, form, b, BEN_LABELS)
+    if c is None:
+        return b, ini, None
+    return b, ini, _render_benefit(request, s, user, b, ini,
+                                   form | {"version": str(b.version)}, code=409, conflict=c)
+
+
 @router.post("/benefits/{ben}/edit")
 async def save_benefit(request: Request, ben: str, user: FormUser) -> Response:
     """Change a planned benefit's amount or date; a signed-off one is frozen (refused in
@@ -431,11 +445,9 @@ async def save_benefit(request: Request, ben: str, user: FormUser) -> Response:
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
-        b, ini = _benefit(s, ws, ben)
-        allow_steer(s, user, ini)
-        if (c := fw.stale(s, ws, form, b, BEN_LABELS)) is not None:
-            return _render_benefit(request, s, user, b, ini,
-                                   form | {"version": str(b.version)}, code=409, conflict=c)
+        b, ini, refused = _benefit_open(request, s, user, ben, form)
+        if refused is not None:
+            return refused
         body = {"amount": fw.number(form["amount"], "amount", errors),
                 "due_date": fw.day(form["due_date"], "due_date", errors)}
         try:
@@ -456,11 +468,9 @@ async def remove_benefit(request: Request, ben: str, user: FormUser) -> Response
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
-        b, ini = _benefit(s, ws, ben)
-        allow_steer(s, user, ini)
-        if (c := fw.stale(s, ws, form, b, BEN_LABELS)) is not None:
-            return _render_benefit(request, s, user, b, ini, _ben_values(b), code=409,
-                                   conflict=c)
+        b, ini, refused = _benefit_open(request, s, user, ben, form)
+        if refused is not None:
+            return refused
         try:
             delete_benefit(s, ws, b.id)
         except Conflict as exc:

@@ -161,18 +161,31 @@ def edit_milestone(request: Request, mid: str, user: User) -> Response:
         return _render_ms(request, s, user, ms, form)
 
 
+def _ms_open(request: Request, s: Session, user: PageUser, mid: str,
+             form: dict[str, str]) -> tuple[Milestone, dict[str, str], Response | None]:
+    """The milestone a form posts to, once the user may steer it, the values to show
+    again (as stored, overlaid with the form's), and the 409 answer — who changed what —
+    when the form was read at an older version (else None)."""
+    ws = user.ctx.ws
+    ms = _milestone(s, ws, mid)
+    _allow(s, user, scopes.of_milestone(s, ws, ms))
+    shown = _ms_values(s, ws, ms) | form
+    c = fw.stale(s, ws, form, ms, MS_LABELS, {"owner_id": person_names})
+    if c is None:
+        return ms, shown, None
+    return ms, shown, _render_ms(request, s, user, ms, shown | {"version": str(ms.version)},
+                                 code=409, conflict=c)
+
+
 @router.post("/milestones/{mid}/edit")
 async def save_milestone(request: Request, mid: str, user: FormUser) -> Response:
     form = await fw.read_form(request, (*MS_FIELDS, "version"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
-        ms = _milestone(s, ws, mid)
-        _allow(s, user, scopes.of_milestone(s, ws, ms))
-        shown = _ms_values(s, ws, ms) | form
-        if (c := fw.stale(s, ws, form, ms, MS_LABELS, {"owner_id": person_names})):
-            return _render_ms(request, s, user, ms, shown | {"version": str(ms.version)},
-                              code=409, conflict=c)
+        ms, shown, refused = _ms_open(request, s, user, mid, form)
+        if refused is not None:
+            return refused
         owner = fw.one(people_named(s, ws, form["owner"]), "owner", form["owner"],
                        "person", errors)
         body: dict[str, Any] = {
@@ -217,12 +230,9 @@ async def complete_milestone(request: Request, mid: str, user: FormUser) -> Resp
                 f"file may be at most {_mb(files.MAX_UPLOAD)}. Link a larger one instead.")
     ws = user.ctx.ws
     with user.ctx.write() as s:
-        ms = _milestone(s, ws, mid)
-        _allow(s, user, scopes.of_milestone(s, ws, ms))
-        shown = _ms_values(s, ws, ms) | form
-        if (c := fw.stale(s, ws, form, ms, MS_LABELS, {"owner_id": person_names})):
-            return _render_ms(request, s, user, ms, shown | {"version": str(ms.version)},
-                              code=409, conflict=c)
+        ms, shown, refused = _ms_open(request, s, user, mid, form)
+        if refused is not None:
+            return refused
         done_on = fw.day(form["completed_on"], "completed_on", errors)
         has_file = isinstance(upload, UploadFile) and bool(upload.filename)
         if has_file and form["evidence_url"]:
@@ -241,7 +251,7 @@ async def complete_milestone(request: Request, mid: str, user: FormUser) -> Resp
                    + f"/milestones/{format_id('milestone', ms.id)}/evidence/"
                    + rel.rsplit("/", 1)[-1])
 
-        def refused(exc: ValidationFailed) -> dict[str, str]:
+        def in_place(exc: ValidationFailed) -> dict[str, str]:
             out = fw.messages(exc, {}, DONE_FIELDS, "completed_on", form)
             if "evidence_url" in out and "pattern" in out["evidence_url"]:
                 out["evidence_url"] = (f"“{form['evidence_url']}” is not a web link; "
@@ -249,7 +259,7 @@ async def complete_milestone(request: Request, mid: str, user: FormUser) -> Resp
             return out
 
         fw.attempt(s, errors, lambda: update_milestone(
-            s, ws, ms.id, {"completed_on": done_on, "evidence_url": url}), refused)
+            s, ws, ms.id, {"completed_on": done_on, "evidence_url": url}), in_place)
         if errors:
             if handle is not None:
                 files.discard(ws, handle)  # the rollback moved it back to staging
@@ -285,11 +295,9 @@ async def remove_milestone(request: Request, mid: str, user: FormUser) -> Respon
     form = await fw.read_form(request, ("version",))
     ws = user.ctx.ws
     with user.ctx.write() as s:
-        ms = _milestone(s, ws, mid)
-        _allow(s, user, scopes.of_milestone(s, ws, ms))
-        if (c := fw.stale(s, ws, form, ms, MS_LABELS, {"owner_id": person_names})):
-            return _render_ms(request, s, user, ms, _ms_values(s, ws, ms), code=409,
-                              conflict=c)
+        ms, _shown, refused = _ms_open(request, s, user, mid, form)
+        if refused is not None:
+            return refused
         target = f"/initiatives/{format_id('initiative', ms.initiative_id)}/edit?saved=1"
         delete_milestone(s, ws, ms.id)
     return fw.done_again(request, target + "#milestones")
