@@ -12,17 +12,8 @@ from typing import Any
 import pytest
 
 from steerco.accounts.demo import DEMO_PASSWORD
-from tests.browser.conftest import DESKTOP, TABLET, Session, World, axe_violations, login, shot
-
-
-def _go(page: Any, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
-
-
-def _check(page: Any, name: str) -> None:
-    assert axe_violations(page) == []
-    shot(page, name)
+from tests.browser.conftest import DESKTOP, TABLET, Session, World, login
+from tests.browser.test_work_authoring import _check, _go
 
 
 def _demo(browser: Any, world: World, role: str, viewport: dict[str, int]) -> Session:
