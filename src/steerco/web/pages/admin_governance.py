@@ -17,7 +17,7 @@ from steerco.db.enums import ReviewKind
 from steerco.db.models import Rule
 from steerco.governance.schemas import SIGNAL_KINDS
 from steerco.governance.service import create_rule, schedule_review_series, update_rule
-from steerco.kit.errors import NotFound, ValidationFailed
+from steerco.kit.errors import ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.views import Session
 from steerco.views import admin as views
@@ -28,9 +28,11 @@ from steerco.web.pages.forms import (
     PEOPLE_AND_UNITS,
     attempt,
     done,
+    found,
     labelled_messages,
     one,
     read_form,
+    render_form,
     stale,
     status,
 )
@@ -52,21 +54,16 @@ RU_FIELD_OF = {"org_unit_id": "scope", "ladder_days": "ladder"}
 
 
 def _rule(s: Session, ws: int, rid: str) -> Rule:
-    r = views.find_rule(s, ws, key_of(rid, "rule"))
-    if r is None:
-        raise NotFound("rule", rid)
-    return r
+    return found(views.find_rule(s, ws, key_of(rid, "rule")), "rule", rid)
 
 
 def _ru_render(request: Request, s: Session, ws: int, r: Rule | None, form: dict[str, str],
                errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
                status_code: int = 200) -> Response:
-    return render(request, "admin/rule_edit.html",
-                  status_code=status(request, status_code), r=r,
-                  rid=format_id("rule", r.id) if r else None, form=form,
-                  errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
-                  signals=[(k, k.replace("_", " ").capitalize()) for k in SIGNAL_KINDS],
-                  severities=SEVERITIES)
+    return render_form(request, "admin/rule_edit.html", "r", "rule", r, form, errors,
+                       conflict_, status_code, choices=choices(s, ws),
+                       signals=[(k, k.replace("_", " ").capitalize()) for k in SIGNAL_KINDS],
+                       severities=SEVERITIES)
 
 
 def _ru_body(s: Session, ws: int, form: dict[str, str],

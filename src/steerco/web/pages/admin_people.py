@@ -32,14 +32,15 @@ from steerco.web.pages.forms import (
     PEOPLE_AND_UNITS,
     attempt,
     done,
+    found,
     labelled_messages,
     one,
     read_form,
+    render_form,
     require_some_admin,
     stale,
-    status,
 )
-from steerco.web.pages.render import PageRoute, render
+from steerco.web.pages.render import PageRoute
 from steerco.web.pages.session import FormUser, PageUser, User
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -54,10 +55,7 @@ ROLES = [(r.value, r.value.replace("_", " ").capitalize()) for r in Role]
 
 
 def _find(s: Session, ws: int, pid: str) -> Person:
-    p = PersonRepository(s, ws).find(key_of(pid, "person"))
-    if p is None:
-        raise NotFound("person", pid)
-    return p
+    return found(PersonRepository(s, ws).find(key_of(pid, "person")), "person", pid)
 
 
 def _values(s: Session, ws: int, p: Person) -> dict[str, str]:
@@ -81,15 +79,13 @@ def _render(request: Request, s: Session, ws: int, p: Person | None, form: dict[
             errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
             status_code: int = 200, access: dict[str, str] | None = None,
             access_errors: dict[str, str] | None = None, notice: str = "") -> Response:
-    found = _access(s, ws, p) if p else None
-    return render(request, "admin/person_edit.html",
-                  status_code=status(request, status_code), p=p,
-                  pid=format_id("person", p.id) if p else None, form=form,
-                  errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
-                  access=found, roles=ROLES,
-                  acc=access or {"login": (found or {}).get("login") or "", "password": "",
-                                 "role": "viewer", "scope": ""},
-                  acc_errors=access_errors or {}, notice=notice)
+    grants = _access(s, ws, p) if p else None
+    return render_form(request, "admin/person_edit.html", "p", "person", p, form, errors,
+                       conflict_, status_code, choices=choices(s, ws), access=grants,
+                       roles=ROLES,
+                       acc=access or {"login": (grants or {}).get("login") or "",
+                                      "password": "", "role": "viewer", "scope": ""},
+                       acc_errors=access_errors or {}, notice=notice)
 
 
 def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from steerco.accounts.errors import Forbidden
 from steerco.db.models import Theme, Workspace
 from steerco.db.models.accounts import Role
-from steerco.kit.errors import NotFound, ValidationFailed
+from steerco.kit.errors import ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.objectives.service import create_theme, update_theme
 from steerco.org.service import get_workspace, update_workspace
@@ -33,9 +33,11 @@ from steerco.web.pages.forms import (
     attempt,
     changed_by,
     done,
+    found,
     labelled_messages,
     one,
     read_form,
+    render_form,
     stale,
     status,
 )
@@ -112,19 +114,14 @@ TH_LABELS = {"name": "Name", "description": "Description", "owner": "Owner",
 
 
 def _theme(s: Session, ws: int, tid: str) -> Theme:
-    t = views.find_theme(s, ws, key_of(tid, "theme"))
-    if t is None:
-        raise NotFound("theme", tid)
-    return t
+    return found(views.find_theme(s, ws, key_of(tid, "theme")), "theme", tid)
 
 
 def _th_render(request: Request, s: Session, ws: int, t: Theme | None, form: dict[str, str],
                errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
                status_code: int = 200) -> Response:
-    return render(request, "admin/theme_edit.html",
-                  status_code=status(request, status_code), t=t,
-                  tid=format_id("theme", t.id) if t else None, form=form,
-                  errors=errors or {}, conflict=conflict_, choices=choices(s, ws))
+    return render_form(request, "admin/theme_edit.html", "t", "theme", t, form, errors,
+                       conflict_, status_code, choices=choices(s, ws))
 
 
 def _th_body(s: Session, ws: int, form: dict[str, str],

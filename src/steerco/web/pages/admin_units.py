@@ -16,7 +16,6 @@ from fastapi.responses import Response
 from steerco.accounts.errors import Forbidden
 from steerco.db.enums import OrgKind
 from steerco.db.models import OrgUnit
-from steerco.kit.errors import NotFound
 from steerco.kit.ids import format_id
 from steerco.org.repository import OrgUnitRepository
 from steerco.org.service import create_org_unit, update_org_unit
@@ -28,12 +27,13 @@ from steerco.web.pages.forms import (
     PEOPLE_AND_UNITS,
     attempt,
     done,
+    found,
     labelled_messages,
     one,
     read_form,
+    render_form,
     require_some_admin,
     stale,
-    status,
 )
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -47,10 +47,7 @@ FIELD_OF = {"parent_id": "parent", "head_id": "head"}
 
 
 def _find(s: Session, ws: int, uid: str) -> OrgUnit:
-    unit = OrgUnitRepository(s, ws).find(key_of(uid, "org_unit"))
-    if unit is None:
-        raise NotFound("org_unit", uid)
-    return unit
+    return found(OrgUnitRepository(s, ws).find(key_of(uid, "org_unit")), "org_unit", uid)
 
 
 def _values(s: Session, ws: int, u: OrgUnit) -> dict[str, str]:
@@ -63,11 +60,10 @@ def _values(s: Session, ws: int, u: OrgUnit) -> dict[str, str]:
 def _render(request: Request, s: Session, ws: int, u: OrgUnit | None, form: dict[str, str],
             errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
             status_code: int = 200) -> Response:
-    return render(request, "admin/unit_edit.html",
-                  status_code=status(request, status_code), u=u,
-                  uid=format_id("org_unit", u.id) if u else None, form=form,
-                  errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
-                  kinds=[(k.value, k.value.replace("_", " ").capitalize()) for k in OrgKind])
+    return render_form(request, "admin/unit_edit.html", "u", "org_unit", u, form, errors,
+                       conflict_, status_code, choices=choices(s, ws),
+                       kinds=[(k.value, k.value.replace("_", " ").capitalize())
+                              for k in OrgKind])
 
 
 def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:

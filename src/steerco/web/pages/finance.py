@@ -150,10 +150,7 @@ async def new_line(request: Request, user: FormUser) -> Response:
 
 
 def _detail(s: Session, ws: int, bid: str) -> views.LineDetail:
-    d = views.line_detail(s, ws, key_of(bid, "budget_line"))
-    if d is None:
-        raise NotFound("budget_line", bid)
-    return d
+    return fw.found(views.line_detail(s, ws, key_of(bid, "budget_line")), "budget_line", bid)
 
 
 def _earned(s: Session, ws: int, key: int | None) -> dict[str, float | None] | None:

@@ -23,14 +23,17 @@ from typing import Any, TypeVar
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from steerco.kit.errors import Forbidden, ValidationFailed
+from steerco.kit.errors import Forbidden, NotFound, ValidationFailed
+from steerco.kit.ids import format_id
 from steerco.views import Session
 from steerco.views.audit import last_change
 from steerco.views.names import unit_names
 from steerco.web.pages.common import person_names, pid_key
+from steerco.web.pages.render import render
 from steerco.web.pages.session import PageUser
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 #: Looks up names of keys (e.g. person_names): (session, workspace, keys) → {key: name}.
 Namer = Callable[[Session, int, Iterable[Any]], Mapping[int, str]]
@@ -195,6 +198,26 @@ def attempt(s: Session, errors: dict[str, str], call: Callable[[], T],
         s.rollback()
         errors.update(refused(exc))
         return None
+
+
+def found(row: R | None, kind: str, public_id: str) -> R:
+    """The row a page's address names (`public_id`, of id kind `kind`), or a 404."""
+    if row is None:
+        raise NotFound(kind, public_id)
+    return row
+
+
+def render_form(request: Request, template: str, name: str, kind: str, row: Any | None,
+                form: Mapping[str, str], errors: Mapping[str, str] | None = None,
+                conflict: dict[str, Any] | None = None, status_code: int = 200,
+                **extra: Any) -> Response:
+    """An authoring form's page: `row` (None for a new one) as `name` and its public id
+    as `name`+"id" (u/uid, p/pid, …), the values as typed, the messages by field, a lost
+    race (`conflict`), sent with `status_code` (200 to htmx, see `status`)."""
+    context: dict[str, Any] = {name: row,
+                               f"{name}id": format_id(kind, row.id) if row else None}
+    return render(request, template, status_code=status(request, status_code),
+                  form=form, errors=errors or {}, conflict=conflict, **context, **extra)
 
 
 def status(request: Request, code: int) -> int:

@@ -72,10 +72,7 @@ REFUSED_STEER = ("only the initiative's owner, an executive or the strategy offi
 
 
 def find(s: Session, ws: int, iid: str) -> Initiative:
-    ini = views.find(s, ws, key_of(iid, "initiative"))
-    if ini is None:
-        raise NotFound("initiative", iid)
-    return ini
+    return fw.found(views.find(s, ws, key_of(iid, "initiative")), "initiative", iid)
 
 
 def may_steer(s: Session, user: PageUser, ini: Initiative) -> bool:

@@ -48,7 +48,7 @@ from steerco.views.names import (
     person_names,
 )
 from steerco.web.pages.common import key_of, today
-from steerco.web.pages.forms import changed_by, number, one, read_form
+from steerco.web.pages.forms import changed_by, found, number, one, read_form
 from steerco.web.pages.forms import done_again as done
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -77,10 +77,7 @@ DATES = ("baseline_date", "target_date")
 
 
 def _metric(s: Session, ws: int, mid: str) -> Metric:
-    m = views.find(s, ws, key_of(mid, "metric"))
-    if m is None:
-        raise NotFound("metric", mid)
-    return m
+    return found(views.find(s, ws, key_of(mid, "metric")), "metric", mid)
 
 
 def _may(s: Session, user: PageUser, m: Metric, what: str) -> bool:

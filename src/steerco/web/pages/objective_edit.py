@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from steerco.authz import scopes
 from steerco.db.enums import ObjectiveLevel, Perspective
 from steerco.db.models import Objective
-from steerco.kit.errors import CycleRefused, Forbidden, NotFound, ValidationFailed
+from steerco.kit.errors import CycleRefused, Forbidden, ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.objectives.service import (
     align,
@@ -41,7 +41,15 @@ from steerco.views.names import (
     units_named,
 )
 from steerco.web.pages.common import key_of, pid_key, today
-from steerco.web.pages.forms import PEOPLE_AND_UNITS, changed_by, done, one, read_form, status
+from steerco.web.pages.forms import (
+    PEOPLE_AND_UNITS,
+    changed_by,
+    done,
+    found,
+    one,
+    read_form,
+    status,
+)
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -71,10 +79,7 @@ def _allow(s: Session, user: PageUser, what: str, unit: int | None,
 
 
 def _find(s: Session, ws: int, oid: str) -> Objective:
-    o = views.find(s, ws, key_of(oid, "objective"))
-    if o is None:
-        raise NotFound("objective", oid)
-    return o
+    return found(views.find(s, ws, key_of(oid, "objective")), "objective", oid)
 
 
 def _values(s: Session, ws: int, o: Objective) -> dict[str, str]:

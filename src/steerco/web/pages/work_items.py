@@ -117,10 +117,7 @@ async def new_milestone(request: Request, iid: str, user: FormUser) -> Response:
 
 
 def _milestone(s: Session, ws: int, mid: str) -> Milestone:
-    ms = wf.find_milestone(s, ws, key_of(mid, "milestone"))
-    if ms is None:
-        raise NotFound("milestone", mid)
-    return ms
+    return fw.found(wf.find_milestone(s, ws, key_of(mid, "milestone")), "milestone", mid)
 
 
 def _ms_values(s: Session, ws: int, ms: Milestone) -> dict[str, str]:
@@ -380,10 +377,7 @@ async def new_dependency(request: Request, iid: str, user: FormUser) -> Response
 
 
 def _dependency(s: Session, ws: int, did: str) -> Dependency:
-    d = wf.find_dependency(s, ws, key_of(did, "dependency"))
-    if d is None:
-        raise NotFound("dependency", did)
-    return d
+    return fw.found(wf.find_dependency(s, ws, key_of(did, "dependency")), "dependency", did)
 
 
 def _dep_values(d: Dependency) -> dict[str, str]:
