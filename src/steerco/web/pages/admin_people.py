@@ -27,19 +27,8 @@ from steerco.org.service import create_person
 from steerco.views import Session
 from steerco.views import admin as views
 from steerco.views.names import choices, people_named, person_names, unit_names, units_named
+from steerco.web.pages import forms as fw
 from steerco.web.pages.common import key_of
-from steerco.web.pages.forms import (
-    PEOPLE_AND_UNITS,
-    attempt,
-    done,
-    found,
-    labelled_messages,
-    one,
-    read_form,
-    render_form,
-    require_some_admin,
-    stale,
-)
 from steerco.web.pages.render import PageRoute
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -55,7 +44,7 @@ ROLES = [(r.value, r.value.replace("_", " ").capitalize()) for r in Role]
 
 
 def _find(s: Session, ws: int, pid: str) -> Person:
-    return found(PersonRepository(s, ws).find(key_of(pid, "person")), "person", pid)
+    return fw.found(PersonRepository(s, ws).find(key_of(pid, "person")), "person", pid)
 
 
 def _values(s: Session, ws: int, p: Person) -> dict[str, str]:
@@ -80,18 +69,18 @@ def _render(request: Request, s: Session, ws: int, p: Person | None, form: dict[
             status_code: int = 200, access: dict[str, str] | None = None,
             access_errors: dict[str, str] | None = None, notice: str = "") -> Response:
     grants = _access(s, ws, p) if p else None
-    return render_form(request, "admin/person_edit.html", "p", "person", p, form, errors,
-                       conflict_, status_code, choices=choices(s, ws), access=grants,
-                       roles=ROLES,
-                       acc=access or {"login": (grants or {}).get("login") or "",
+    return fw.render_form(request, "admin/person_edit.html", "p", "person", p, form, errors,
+                          conflict_, status_code, choices=choices(s, ws), access=grants,
+                          roles=ROLES,
+                          acc=access or {"login": (grants or {}).get("login") or "",
                                       "password": "", "role": "viewer", "scope": ""},
-                       acc_errors=access_errors or {}, notice=notice)
+                          acc_errors=access_errors or {}, notice=notice)
 
 
 def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    manager = one(people_named(s, ws, form["manager"]), "manager", form["manager"],
+    manager = fw.one(people_named(s, ws, form["manager"]), "manager", form["manager"],
                    "person", errors)
-    unit = one(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit", errors)
+    unit = fw.one(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit", errors)
     return {"name": form["name"], "email": form["email"], "title": form["title"] or None,
             "manager_id": format_id("person", manager) if manager else None,
             "org_unit_id": format_id("org_unit", unit) if unit else None}
@@ -105,27 +94,27 @@ def _over(s: Session, user: PageUser, p: Person) -> None:
 
 @router.get("/admin/people/new")
 def new(request: Request, user: User) -> Response:
-    require_some_admin(user)
+    fw.require_some_admin(user)
     with user.ctx.read() as s:
         return _render(request, s, user.ctx.ws, None, dict.fromkeys(FIELDS, ""))
 
 
 @router.post("/admin/people/new")
 async def create(request: Request, user: FormUser) -> Response:
-    form = await read_form(request, FIELDS)
+    form = await fw.read_form(request, FIELDS)
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         body = _body(s, ws, form, errors)
         unit = key_of(body["org_unit_id"], "org_unit") if body["org_unit_id"] else None
         user.principal.require(s, "admin", unit)
-        row = attempt(s, errors, lambda: create_person(s, ws, body),
-                      lambda exc: labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
+        row = fw.attempt(s, errors, lambda: create_person(s, ws, body),
+                         lambda exc: fw.labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
         if row is not None:
             target = f"/admin/people/{format_id('person', row.id)}/edit?saved=1#access"
         if errors:
             return _render(request, s, ws, None, form, errors, status_code=422)
-    return done(request, target)
+    return fw.done(request, target)
 
 
 @router.get("/admin/people/{pid}/edit")
@@ -140,30 +129,30 @@ def edit(request: Request, pid: str, user: User, saved: str = "") -> Response:
 
 @router.post("/admin/people/{pid}/edit")
 async def save(request: Request, pid: str, user: FormUser) -> Response:
-    form = await read_form(request, (*FIELDS, "active", "version"))
+    form = await fw.read_form(request, (*FIELDS, "active", "version"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         p = _find(s, ws, pid)
         _over(s, user, p)
-        if (conflict := stale(s, ws, form, p, LABELS, PEOPLE_AND_UNITS)):
+        if (conflict := fw.stale(s, ws, form, p, LABELS, fw.PEOPLE_AND_UNITS)):
             return _render(request, s, ws, p, {**form, "version": str(p.version)},
                            conflict_=conflict, status_code=409)
         body = _body(s, ws, form, errors) | {"active": form["active"] == "1"}
         if body["org_unit_id"]:  # moving them needs the right where they go, too
             user.principal.require(s, "admin", key_of(body["org_unit_id"], "org_unit"))
-        attempt(s, errors, lambda: accounts.update_person(s, ws, p.id, body),
-                lambda exc: labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
+        fw.attempt(s, errors, lambda: accounts.update_person(s, ws, p.id, body),
+                   lambda exc: fw.labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
         if errors:
             return _render(request, s, ws, _find(s, ws, pid), form, errors, status_code=422)
-    return done(request, f"/admin/people/{pid}/edit?saved=1")
+    return fw.done(request, f"/admin/people/{pid}/edit?saved=1")
 
 
 # --- login and roles -------------------------------------------------------------------
 
 
 async def _access_form(request: Request, pid: str, user: PageUser, what: str) -> Response:
-    acc = await read_form(request, ("login", "password", "role", "scope", "how"))
+    acc = await fw.read_form(request, ("login", "password", "role", "scope", "how"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     notice = ""
@@ -174,7 +163,7 @@ async def _access_form(request: Request, pid: str, user: PageUser, what: str) ->
             notice = _apply_access(s, user, p, what, acc, errors)
         except ValidationFailed as exc:
             s.rollback()
-            errors = labelled_messages(exc, acc, {"person_id": "login", "org_unit_id": "scope",
+            errors = fw.labelled_messages(exc, acc, {"person_id": "login", "org_unit_id": "scope",
                                          "new_password": "password"}, LABELS,
                               "login" if what == "login" else "role")
         p = _find(s, ws, pid)
@@ -182,7 +171,7 @@ async def _access_form(request: Request, pid: str, user: PageUser, what: str) ->
             acc["password"] = ""  # never sent back to the browser
             return _render(request, s, ws, p, _values(s, ws, p), access=acc,
                            access_errors=errors, status_code=422)
-    return done(request, f"/admin/people/{pid}/edit?saved={notice}#access")
+    return fw.done(request, f"/admin/people/{pid}/edit?saved={notice}#access")
 
 
 NOTICES = {"login": "Login saved.", "reset": "A link to set the password is in the outbox.",
@@ -205,7 +194,7 @@ def _apply_access(s: Session, user: PageUser, p: Person, what: str, acc: dict[st
         accounts.set_credential(s, ws, p.id, {"login": acc["login"],
                                               "password": acc["password"]})
         return "login"
-    unit = one(units_named(s, ws, acc["scope"]), "scope", acc["scope"], "org unit", errors)
+    unit = fw.one(units_named(s, ws, acc["scope"]), "scope", acc["scope"], "org unit", errors)
     if errors:
         return ""
     user.principal.require(s, "admin", unit)
@@ -238,4 +227,4 @@ def revoke_grant(request: Request, pid: str, gid: str, user: FormUser) -> Respon
         user.principal.require(s, "admin", row.org_unit_id)
         user.principal.require_over_person(s, p.id)
         accounts.remove_grant(s, row)
-    return done(request, f"/admin/people/{pid}/edit?saved=revoked#access")
+    return fw.done(request, f"/admin/people/{pid}/edit?saved=revoked#access")

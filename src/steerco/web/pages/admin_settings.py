@@ -27,20 +27,8 @@ from steerco.views.names import (
     people_named,
     person_names,
 )
+from steerco.web.pages import forms as fw
 from steerco.web.pages.common import key_of
-from steerco.web.pages.forms import (
-    PEOPLE_AND_UNITS,
-    attempt,
-    changed_by,
-    done,
-    found,
-    labelled_messages,
-    one,
-    read_form,
-    render_form,
-    stale,
-    status,
-)
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -73,7 +61,7 @@ def _ws_render(request: Request, form: dict[str, str], errors: dict[str, str] | 
                conflict_: dict[str, Any] | None = None, status_code: int = 200,
                saved: bool = False) -> Response:
     return render(request, "admin/workspace.html",
-                  status_code=status(request, status_code), form=form,
+                  status_code=fw.status(request, status_code), form=form,
                   errors=errors or {}, conflict=conflict_, saved=saved,
                   months=[(str(i + 1), m) for i, m in enumerate(MONTHS)])
 
@@ -89,21 +77,21 @@ def workspace(request: Request, user: User, saved: str = "") -> Response:
 @router.post("/admin/workspace")
 async def save_workspace(request: Request, user: FormUser) -> Response:
     user.principal.require_role(Role.ADMIN)
-    form = await read_form(request, (*WS_FIELDS, "version"))
+    form = await fw.read_form(request, (*WS_FIELDS, "version"))
     ws = user.ctx.ws
     with user.ctx.write() as s:
         w = get_workspace(s, ws)
         if form["version"] != str(w.version):
             return _ws_render(request, {**form, "version": str(w.version)},
-                              conflict_=changed_by(s, ws, Workspace.__tablename__, w.id,
-                                                 WS_LABELS, PEOPLE_AND_UNITS), status_code=409)
+                              conflict_=fw.changed_by(s, ws, Workspace.__tablename__, w.id,
+                                                 WS_LABELS, fw.PEOPLE_AND_UNITS), status_code=409)
         try:
             update_workspace(s, ws, {k: form[k] for k in WS_FIELDS})
         except ValidationFailed as exc:
             s.rollback()
-            return _ws_render(request, form, labelled_messages(exc, form, {}, WS_LABELS, "name"),
+            return _ws_render(request, form, fw.labelled_messages(exc, form, {}, WS_LABELS, "name"),
                               status_code=422)
-    return done(request, "/admin/workspace?saved=1")
+    return fw.done(request, "/admin/workspace?saved=1")
 
 
 # --- themes -----------------------------------------------------------------------------
@@ -114,19 +102,19 @@ TH_LABELS = {"name": "Name", "description": "Description", "owner": "Owner",
 
 
 def _theme(s: Session, ws: int, tid: str) -> Theme:
-    return found(views.find_theme(s, ws, key_of(tid, "theme")), "theme", tid)
+    return fw.found(views.find_theme(s, ws, key_of(tid, "theme")), "theme", tid)
 
 
 def _th_render(request: Request, s: Session, ws: int, t: Theme | None, form: dict[str, str],
                errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
                status_code: int = 200) -> Response:
-    return render_form(request, "admin/theme_edit.html", "t", "theme", t, form, errors,
-                       conflict_, status_code, choices=choices(s, ws))
+    return fw.render_form(request, "admin/theme_edit.html", "t", "theme", t, form, errors,
+                          conflict_, status_code, choices=choices(s, ws))
 
 
 def _th_body(s: Session, ws: int, form: dict[str, str],
              errors: dict[str, str]) -> dict[str, Any]:
-    owner = one(people_named(s, ws, form["owner"]), "owner", form["owner"], "person", errors)
+    owner = fw.one(people_named(s, ws, form["owner"]), "owner", form["owner"], "person", errors)
     return {"name": form["name"], "description": form["description"] or None,
             "owner_id": format_id("person", owner) if owner else None}
 
@@ -142,16 +130,17 @@ def new_theme(request: Request, user: User) -> Response:
 @router.post("/admin/themes/new")
 async def create_theme_page(request: Request, user: FormUser) -> Response:
     model_only(user)
-    form = await read_form(request, TH_FIELDS)
+    form = await fw.read_form(request, TH_FIELDS)
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         body = _th_body(s, ws, form, errors)
-        attempt(s, errors, lambda: create_theme(s, ws, body),
-                lambda exc: labelled_messages(exc, form, {"owner_id": "owner"}, TH_LABELS, "name"))
+        fw.attempt(s, errors, lambda: create_theme(s, ws, body),
+                   lambda exc: fw.labelled_messages(exc, form, {"owner_id": "owner"},
+                                                    TH_LABELS, "name"))
         if errors:
             return _th_render(request, s, ws, None, form, errors, status_code=422)
-    return done(request, "/admin/themes?saved=1")
+    return fw.done(request, "/admin/themes?saved=1")
 
 
 @router.get("/admin/themes/{tid}/edit")
@@ -169,18 +158,19 @@ def edit_theme(request: Request, tid: str, user: User) -> Response:
 @router.post("/admin/themes/{tid}/edit")
 async def save_theme(request: Request, tid: str, user: FormUser) -> Response:
     model_only(user)
-    form = await read_form(request, (*TH_FIELDS, "active", "version"))
+    form = await fw.read_form(request, (*TH_FIELDS, "active", "version"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         t = _theme(s, ws, tid)
-        if (conflict := stale(s, ws, form, t, TH_LABELS, PEOPLE_AND_UNITS)):
+        if (conflict := fw.stale(s, ws, form, t, TH_LABELS, fw.PEOPLE_AND_UNITS)):
             return _th_render(request, s, ws, t, {**form, "version": str(t.version)},
                               conflict_=conflict, status_code=409)
         body = _th_body(s, ws, form, errors) | {"active": form["active"] == "1"}
-        attempt(s, errors, lambda: update_theme(s, ws, t.id, body),
-                lambda exc: labelled_messages(exc, form, {"owner_id": "owner"}, TH_LABELS, "name"))
+        fw.attempt(s, errors, lambda: update_theme(s, ws, t.id, body),
+                   lambda exc: fw.labelled_messages(exc, form, {"owner_id": "owner"},
+                                                    TH_LABELS, "name"))
         if errors:
             return _th_render(request, s, ws, _theme(s, ws, tid), form, errors,
                               status_code=422)
-    return done(request, "/admin/themes?saved=1")
+    return fw.done(request, "/admin/themes?saved=1")

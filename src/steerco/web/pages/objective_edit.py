@@ -40,16 +40,8 @@ from steerco.views.names import (
     unit_names,
     units_named,
 )
+from steerco.web.pages import forms as fw
 from steerco.web.pages.common import key_of, pid_key, today
-from steerco.web.pages.forms import (
-    PEOPLE_AND_UNITS,
-    changed_by,
-    done,
-    found,
-    one,
-    read_form,
-    status,
-)
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -79,7 +71,7 @@ def _allow(s: Session, user: PageUser, what: str, unit: int | None,
 
 
 def _find(s: Session, ws: int, oid: str) -> Objective:
-    return found(views.find(s, ws, key_of(oid, "objective")), "objective", oid)
+    return fw.found(views.find(s, ws, key_of(oid, "objective")), "objective", oid)
 
 
 def _values(s: Session, ws: int, o: Objective) -> dict[str, str]:
@@ -115,8 +107,8 @@ def _messages(exc: ValidationFailed, titles: dict[str, str],
 
 def _conflict(s: Session, ws: int, o: Objective) -> dict[str, Any]:
     """Who changed the objective last, when, and what (owners and units by name)."""
-    return changed_by(s, ws, Objective.__tablename__, o.id, LABELS, PEOPLE_AND_UNITS,
-                      hidden=("theme_id",))
+    return fw.changed_by(s, ws, Objective.__tablename__, o.id, LABELS, fw.PEOPLE_AND_UNITS,
+                         hidden=("theme_id",))
 
 
 def _render(request: Request, s: Session, ws: int, o: Objective | None,
@@ -133,13 +125,13 @@ def _render(request: Request, s: Session, ws: int, o: Objective | None,
         "parents": views.parents_with_weights(s, ws, o.id) if o else [],
         "may_model": bool(o and user and user.can(s, "model", o.org_unit_id)),
     }
-    return render(request, "objective_edit.html", status_code=status(request, status_code),
+    return render(request, "objective_edit.html", status_code=fw.status(request, status_code),
                   **ctx)
 
 
 def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    owner = one(people_named(s, ws, form["owner"]), "owner", form["owner"], "person", errors)
-    unit = one(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit", errors)
+    owner = fw.one(people_named(s, ws, form["owner"]), "owner", form["owner"], "person", errors)
+    unit = fw.one(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit", errors)
     body: dict[str, Any] = {k: form[k] or None for k in
                             ("title", "period_start", "period_end", "level", "perspective")}
     body.update(description=form["description"] or None, theme_id=form["theme"] or None,
@@ -170,12 +162,12 @@ def new(request: Request, user: User) -> Response:
 
 @router.post("/objectives/new")
 async def create(request: Request, user: FormUser) -> Response:
-    form = await read_form(request, (*FIELDS, "parent", "weight"))
+    form = await fw.read_form(request, (*FIELDS, "parent", "weight"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         body = _body(s, ws, form, errors)
-        parent = one(objectives_titled(s, ws, form["parent"]), "parent", form["parent"],
+        parent = fw.one(objectives_titled(s, ws, form["parent"]), "parent", form["parent"],
                       "objective", errors)
         if parent is not None:
             try:
@@ -196,7 +188,7 @@ async def create(request: Request, user: FormUser) -> Response:
                 errors = _messages(exc, {}, form)
         if errors:
             return _render(request, s, ws, None, form, errors, status_code=422, user=user)
-    return done(request, target)
+    return fw.done(request, target)
 
 
 # --- edit -------------------------------------------------------------------------------
@@ -219,7 +211,7 @@ def _where(s: Session, ws: int, o: Objective) -> tuple[int | None, list[int | No
 
 @router.post("/objectives/{oid}/edit")
 async def save(request: Request, oid: str, user: FormUser) -> Response:
-    form = await read_form(request, (*FIELDS, "version"))
+    form = await fw.read_form(request, (*FIELDS, "version"))
     form |= {"parent": "", "weight": "1"}
     ws = user.ctx.ws
     errors: dict[str, str] = {}
@@ -242,7 +234,7 @@ async def save(request: Request, oid: str, user: FormUser) -> Response:
         if errors:
             o = _find(s, ws, oid)
             return _render(request, s, ws, o, form, errors, status_code=422, user=user)
-    return done(request, f"/objectives/{oid}?saved=1")
+    return fw.done(request, f"/objectives/{oid}?saved=1")
 
 
 # --- alignment and archive --------------------------------------------------------------
@@ -251,13 +243,13 @@ async def save(request: Request, oid: str, user: FormUser) -> Response:
 @router.post("/objectives/{oid}/parents")
 async def add_parent(request: Request, oid: str, user: FormUser) -> Response:
     """Align under a parent typed by title, or re-weight an existing alignment."""
-    form = await read_form(request, ("parent", "weight"))
+    form = await fw.read_form(request, ("parent", "weight"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         o = _find(s, ws, oid)
         _allow(s, user, "align", o.org_unit_id)
-        parent = one(objectives_titled(s, ws, form["parent"]), "parent", form["parent"],
+        parent = fw.one(objectives_titled(s, ws, form["parent"]), "parent", form["parent"],
                       "objective", errors)
         if not form["parent"]:
             errors["parent"] = "Type the title of the objective this one contributes to."
@@ -279,7 +271,7 @@ async def add_parent(request: Request, oid: str, user: FormUser) -> Response:
             o = _find(s, ws, oid)
             return _render(request, s, ws, o, _values(s, ws, o) | form, errors,
                            status_code=422, user=user)
-    return done(request, f"/objectives/{oid}/edit#parents")
+    return fw.done(request, f"/objectives/{oid}/edit#parents")
 
 
 @router.post("/objectives/{oid}/parents/{parent}/remove")
