@@ -17,7 +17,12 @@ from steerco.governance.service import (
     open_escalation,
     record_decision,
 )
-from steerco.initiatives.service import add_benefit, add_milestone, create_initiative
+from steerco.initiatives.service import (
+    add_benefit,
+    add_milestone,
+    create_initiative,
+    link_metric,
+)
 from steerco.metrics.repository import MetricRepository
 from steerco.metrics.service import add_causal_link, add_updater, create_metric
 from steerco.objectives.service import align, create_objective, create_theme
@@ -91,6 +96,10 @@ def build(engine: Engine, t: Tenant, kind: str, unit: int, owner: int) -> dict[s
         elif kind == "initiative":
             ids["id"] = f"ini_{_initiative(s, ws, unit, owner)}"
             ids["metric"] = f"met_{_metric(s, ws, owner)}"
+        elif kind == "initiative_metric":  # an initiative and a metric linked to it
+            ini, m = _initiative(s, ws, unit, owner), _metric(s, ws, owner)
+            link_metric(s, ws, ini, m)
+            ids["id"], ids["metric_id"] = f"ini_{ini}", f"met_{m}"
         elif kind == "milestone":
             ini = _initiative(s, ws, unit, owner)
             ids["initiative"] = f"ini_{ini}"

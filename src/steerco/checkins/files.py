@@ -89,6 +89,14 @@ def claim(session: Session, workspace_id: int, handle: str, metric_id: int,
           field: str = "evidence_file") -> str:
     """Move this workspace's staged upload `handle` to the metric's folder; return the
     relative path to store. Undone if the session's transaction rolls back."""
+    return claim_into(session, workspace_id, handle, str(int(metric_id)), field)
+
+
+def claim_into(session: Session, workspace_id: int, handle: str, folder: str,
+               field: str = "evidence_file") -> str:
+    """Move this workspace's staged upload `handle` into `folder` of the workspace's
+    evidence (a metric's number, or e.g. "milestones/12"); return the relative path.
+    Undone if the session's transaction rolls back."""
     if not HANDLE.fullmatch(handle):
         raise ValidationFailed(FieldError(
             field, "must be the handle of an upload (POST /api/v1/evidence-files answers "
@@ -100,7 +108,7 @@ def claim(session: Session, workspace_id: int, handle: str, metric_id: int,
                    f"{int(STAGING_TTL // 60)} minutes)", handle))
     label = staged.with_name(staged.name + ".name")
     name = safe_name(label.read_text() if label.is_file() else None)
-    rel = f"{int(workspace_id)}/{int(metric_id)}/{secrets.token_hex(8)}_{name}"
+    rel = f"{int(workspace_id)}/{folder}/{secrets.token_hex(8)}_{name}"
     target = evidence_dir() / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged, target)

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from steerco.authz import scopes
 from steerco.db.enums import BudgetKind
@@ -15,11 +16,13 @@ from steerco.finance.schemas import (
     LedgerCorrectionRead,
     LedgerEntryCreate,
     LedgerEntryRead,
+    PeriodAmount,
 )
 from steerco.finance.service import (
     correct_ledger_entry,
     create_budget_line,
     post_ledger_entry,
+    set_budget_plan,
     update_budget_line,
 )
 from steerco.http.auth import Reader, Writer
@@ -29,8 +32,11 @@ from steerco.http.rest import (
     CURSOR,
     LIMIT,
     READ_ERRORS,
+    VERSIONED_ERRORS,
     WRITE_ERRORS,
+    IfMatch,
     Page,
+    check_version,
     decode_cursor,
     optional_unit,
     page_of,
@@ -39,6 +45,7 @@ from steerco.http.rest import (
     ref_filter,
     set_etag,
     sort_query,
+    stale_guard,
     unit_moves,
 )
 from steerco.kit.ids import parse_id
@@ -79,6 +86,36 @@ def post_budget_line(body: BudgetLineCreate, ctx: Writer, response: Response) ->
 item_routes(router, path="/budget-lines", kind="budget_line", repo=BudgetLineRepository,
             model=BudgetLineRead, scope=scopes.of_budget_line,
             update=(BudgetLineUpdate, update_budget_line, "finance"), new_units=unit_moves)
+
+
+@router.get("/budget-lines/{id}/plan", response_model=list[PeriodAmount],
+            responses=READ_ERRORS, summary="A budget line's planned spend per period")
+def get_budget_plan(id: IdPath, ctx: Reader) -> list[PeriodAmount]:
+    with ctx.read() as s:
+        repo = BudgetLineRepository(s, ctx.ws)
+        line = repo.get(path_key(id, "budget_line"))
+        return [PeriodAmount(period=p, amount=a) for p, a in repo.plan_of(line.id)]
+
+
+@router.put("/budget-lines/{id}/plan", response_model=list[PeriodAmount],
+            responses=VERSIONED_ERRORS,
+            summary="Replace a budget line's planned spend per period (send If-Match)")
+def put_budget_plan(id: IdPath, body: list[PeriodAmount], ctx: Writer, response: Response,
+                    if_match: str | None = IfMatch) -> list[PeriodAmount]:
+    key = path_key(id, "budget_line")
+
+    def version(s: Session) -> int | None:
+        row = BudgetLineRepository(s, ctx.ws).find(key)
+        return None if row is None else row.version
+
+    with stale_guard(ctx, version), ctx.write() as s:
+        repo = BudgetLineRepository(s, ctx.ws)
+        line = repo.get(key)
+        ctx.principal.require(s, "finance", scopes.of_budget_line(s, ctx.ws, line).unit)
+        check_version(line.version, if_match)
+        line = set_budget_plan(s, ctx.ws, key, body)
+        set_etag(response, line.version)
+        return [PeriodAmount(period=p, amount=a) for p, a in repo.plan_of(key)]
 
 
 @router.get("/ledger-entries", response_model=Page[LedgerEntryRead], responses=READ_ERRORS,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from steerco.db.models import BudgetLine, LedgerEntry, Workspace
+from steerco.db.models import BudgetLine, BudgetPlan, LedgerEntry, Workspace
 from steerco.db.repository import Repository
 
 
@@ -18,6 +19,29 @@ class BudgetLineRepository(Repository[BudgetLine]):
     def by_code(self, code: str) -> BudgetLine | None:
         return self.session.scalar(select(BudgetLine).where(
             BudgetLine.workspace_id == self.workspace_id, BudgetLine.code == code))
+
+    def plan_of(self, key: int) -> list[tuple[dt.date, float]]:
+        """The planned amount of line `key` per period, in period order."""
+        return [(p, float(a)) for p, a in self.session.execute(
+            select(BudgetPlan.period, BudgetPlan.amount).where(
+                BudgetPlan.workspace_id == self.workspace_id,
+                BudgetPlan.budget_line_id == key).order_by(BudgetPlan.period)).all()]
+
+    def replace_plan(self, key: int, plan: list[tuple[dt.date, float]]) -> None:
+        """Make `plan` the line's planned amounts: periods it drops are deleted, changed
+        ones updated, new ones added (each change audited as a row of budget_plans)."""
+        rows = {r.period: r for r in self.session.scalars(select(BudgetPlan).where(
+            BudgetPlan.workspace_id == self.workspace_id, BudgetPlan.budget_line_id == key))}
+        wanted = dict(plan)
+        for period, row in rows.items():
+            if period not in wanted:
+                self.session.delete(row)
+            elif row.amount != wanted[period]:
+                row.amount = wanted[period]
+        self.session.add_all(BudgetPlan(workspace_id=self.workspace_id, budget_line_id=key,
+                                        period=p, amount=a)
+                             for p, a in plan if p not in rows)
+        self.session.flush()
 
 
 class LedgerRepository(Repository[LedgerEntry]):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from steerco.db.base import utcnow
 from steerco.db.enums import Source
 from steerco.db.models import BudgetLine, BudgetPlan, LedgerEntry
 from steerco.finance.repository import REVERSES, BudgetLineRepository, LedgerRepository
@@ -14,11 +17,13 @@ from steerco.finance.schemas import (
     BudgetLineUpdate,
     LedgerCorrection,
     LedgerEntryCreate,
+    PeriodAmount,
 )
 from steerco.kit.errors import Conflict, FieldError, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
-from steerco.kit.validation import parse
-from steerco.org.service import apply_changes, optional_org_unit, optional_person
+from steerco.kit.validation import field_errors, parse
+from steerco.metrics.plan_paste import parse_plan_block
+from steerco.org.service import apply_changes, get_workspace, optional_org_unit, optional_person
 
 
 def create_budget_line(session: Session, workspace_id: int,
@@ -84,6 +89,69 @@ def update_budget_line(session: Session, workspace_id: int, key: int,
     apply_changes(line, changes, {"name", "kind"})
     session.flush()
     return line
+
+
+_PLAN = TypeAdapter(list[PeriodAmount])
+
+
+def set_budget_plan(session: Session, workspace_id: int, key: int,
+                    plan: list[PeriodAmount] | list[dict[str, Any]]) -> BudgetLine:
+    """Replace a budget line's planned spend per period (the first day of a month each,
+    once each). The line's version moves on, so a form read before refuses to save."""
+    line = BudgetLineRepository(session, workspace_id).get(key)
+    try:
+        rows = _PLAN.validate_python(plan)
+    except ValidationError as exc:
+        raise ValidationFailed([FieldError(f"plan.{e.field}", e.message, e.value)
+                                for e in field_errors(exc)]) from None
+    seen: dict[object, int] = {}
+    for i, p in enumerate(rows):
+        if p.period in seen:
+            raise ValidationFailed(FieldError(
+                f"plan.{i}.period", f"{p.period:%Y-%m} appears twice (rows {seen[p.period] + 1} "
+                f"and {i + 1}); each period may appear once", p.period.isoformat()))
+        seen[p.period] = i
+    BudgetLineRepository(session, workspace_id).replace_plan(
+        line.id, [(p.period, float(p.amount)) for p in rows])
+    line.updated_at = utcnow()  # a new version: the plan is part of the line
+    session.flush()
+    return line
+
+
+#: A month typed as "2026-03" at the start of a pasted line (read as its first day).
+_MONTH_CELL = re.compile(r"^(\s*)(\d{4})-(\d{1,2})(\s*[\t;])")
+
+
+def paste_budget_plan(session: Session, workspace_id: int, key: int,
+                      text: str) -> BudgetLine:
+    """Replace a budget line's plan with a block pasted from a spreadsheet: lines of a
+    month ("2026-03", or any date in it) and an amount, separated by a tab or ";" (read
+    by the workspace's locale, like a metric's plan: steerco.metrics.plan_paste).
+
+    Every bad line is refused as a FieldError `plan.line.N` with the offending text, two
+    dates in one month too; nothing is saved when there is one.
+    """
+    BudgetLineRepository(session, workspace_id).get(key)
+    locale = get_workspace(session, workspace_id).locale
+    lines = [_MONTH_CELL.sub(lambda m: f"{m[1]}{m[2]}-{int(m[3]):02d}-01{m[4]}", ln)
+             for ln in text.splitlines()]
+    points, bad = parse_plan_block("\n".join(lines), locale)
+    errors = [FieldError(f"plan.line.{e.line}", str(e), e.value) for e in bad]
+    months: dict[object, object] = {}
+    for on, _ in points:
+        first = on.replace(day=1)
+        if first in months:
+            errors.append(FieldError(
+                "plan", f"“{months[first]}” and “{on}” fall in the same month "
+                        f"{on:%Y-%m}: a budget line plans one amount a month", str(on)))
+        months[first] = on
+    if errors:
+        raise ValidationFailed(errors)
+    if not points:
+        raise ValidationFailed(FieldError("plan", "nothing to read: paste lines of a month "
+                                                  "and an amount", text[:80]))
+    return set_budget_plan(session, workspace_id, key,
+                           [{"period": on.replace(day=1), "amount": v} for on, v in points])
 
 
 def correct_ledger_entry(session: Session, workspace_id: int, key: int,

@@ -2,7 +2,9 @@
 
 A request authenticates with a bearer API token (`Authorization: Bearer stc_…`) or with
 the session cookie, resolved inside the handler's first unit of work (or taken from the
-per-process credential cache, steerco.accounts.cache). Cookie-authenticated writes must
+per-process credential cache) through the credential directory the app factory installs
+(`install_directory`; the accounts domain provides it, so this foundation imports no
+domain). Cookie-authenticated writes must
 echo the session's CSRF token in `X-CSRF-Token` (a cross-site form cannot read it). The
 principal always belongs to one workspace, and every repository query is scoped to it, so
 anything of another workspace is simply not found (404), never forbidden (403).
@@ -36,13 +38,11 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from steerco.accounts import service as accounts
-from steerco.accounts.cache import CACHE
 from steerco.db.engine import unit_of_work
 from steerco.db.models.accounts import Role, TokenScope
 from steerco.kit.errors import Forbidden, Unauthenticated
@@ -61,6 +61,60 @@ ACTIONS: dict[Role, frozenset[str]] = {
 }
 #: Granted by owning the entity (with any role but viewer).
 OWNER_ACTIONS = frozenset({"steer", "checkin"})
+
+
+class Found(Protocol):
+    """What a credential names, as the directory resolved it."""
+
+    @property
+    def workspace_id(self) -> int: ...
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def token_id(self) -> int | None: ...
+    @property
+    def session_key(self) -> str | None: ...
+    @property
+    def scopes(self) -> frozenset[TokenScope]: ...
+    @property
+    def grants(self) -> list[tuple[Role, int | None]]: ...
+    @property
+    def csrf_token(self) -> str | None: ...
+    @property
+    def touch_due(self) -> float:
+        """When (POSIX time) the credential's use is next worth recording."""
+
+
+class Directory(Protocol):
+    """Who credentials name, where org units sit and who holds which grants (the
+    accounts domain answers; see steerco.accounts.directory)."""
+
+    def resolve(self, session: Session, bearer: str | None, cookie: str | None,
+                now: float) -> Found | None: ...
+
+    def record_use(self, session: Session, token_id: int | None,
+                   session_key: str | None) -> None: ...
+
+    def unit_parents(self, session: Session, workspace_id: int) -> dict[int, int | None]: ...
+
+    def grants_of(self, session: Session, workspace_id: int,
+                  person_id: int) -> list[tuple[Role, int | None]]: ...
+
+
+_DIRECTORY: list[Directory] = []
+
+
+def install_directory(directory: Directory) -> None:
+    """Make `directory` the one every request resolves credentials with (the app
+    factory installs the accounts domain's)."""
+    _DIRECTORY[:] = [directory]
+
+
+def directory() -> Directory:
+    if not _DIRECTORY:
+        raise RuntimeError("no credential directory installed: build the app with "
+                           "steerco.web.app.create_app (it installs the accounts one)")
+    return _DIRECTORY[0]
 
 
 def makers(request: Request) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
@@ -94,7 +148,7 @@ class Principal:
         if unit is None:
             return False
         if self._parents is None:
-            self._parents = accounts.unit_parents(session, self.workspace_id)
+            self._parents = directory().unit_parents(session, self.workspace_id)
         seen = 0
         node: int | None = unit
         while node is not None and seen < 10_000:
@@ -141,8 +195,7 @@ class Principal:
         """Refuse to change the login, activity or roles of someone whose roles reach
         beyond this principal's admin scope (else a subtree admin could take over a
         workspace-wide admin by setting their password)."""
-        theirs = [(g.role, g.org_unit_id)
-                  for g in accounts.grants_of(session, self.workspace_id, person_id)]
+        theirs = directory().grants_of(session, self.workspace_id, person_id)
         if not self.reaches(session, theirs):
             raise Forbidden("this person holds roles beyond your admin scope; only an admin "
                             "over all of them may change their login, activity or roles")
@@ -229,27 +282,14 @@ class Ctx:
         return Principal(found.workspace_id, found.person_id, found.token_id, found.scopes,
                          found.grants, found.csrf_token)
 
-    def _lookup(self, s: Session) -> accounts.Resolved | None:
-        """The credential's resolution, from the per-process cache when it can be
-        trusted (see steerco.accounts.cache), else from the database."""
+    def _lookup(self, s: Session) -> Found | None:
+        """The credential's resolution (the directory may answer from a cache), noting
+        when its use is due to be recorded."""
         c = self.credential
-        engine = s.get_bind().engine
-        key = accounts.digest(c.bearer if c.bearer is not None else f"cookie:{c.cookie}")
         now = time.time()
-        cached = CACHE.enabled(engine)
-        found = CACHE.get(engine, key, now) if cached else None
-        if found is None:
-            generation = CACHE.generation
-            found = accounts.resolve_credential(s, c.bearer, c.cookie)
-            if found is None:
-                return None
-            if cached:
-                CACHE.put(engine, key, found, found.valid_until, generation)
-        if now >= found.touch_due:
+        found = directory().resolve(s, c.bearer, c.cookie, now)
+        if found is not None and now >= found.touch_due:
             self._touch = (found.token_id, found.session_key)
-            due = now + accounts.TOUCH_EVERY.total_seconds()
-            if cached:
-                CACHE.update(engine, key, touch_due=due)
         return found
 
     @contextmanager
@@ -268,10 +308,7 @@ class Ctx:
             return
         self._touch = (None, None)
         with unit_of_work(self.write_sessions) as s:
-            if token is not None:
-                accounts.touch_token(s, token)
-            if web_session is not None:
-                accounts.touch_session(s, web_session)
+            directory().record_use(s, token, web_session)
 
     def read(self) -> AbstractContextManager[Session]:
         return self._unit(self.read_sessions)

@@ -59,6 +59,7 @@ from steerco.initiatives.service import (
     move_stage,
     sign_off_benefit,
     stop_initiative,
+    unlink_metric,
     update_benefit,
     update_initiative,
     update_milestone,
@@ -134,6 +135,19 @@ def post_initiative_metric(id: IdPath, body: MetricLinkIn, ctx: Writer) -> Respo
         sc = scopes.of_initiative(s, ctx.ws, row)
         ctx.principal.require(s, "steer", sc.unit, sc.owners)
         link_metric(s, ctx.ws, key, body.metric_id)
+    return Response(status_code=204)
+
+
+@router.delete("/initiatives/{id}/metrics/{metric_id}", status_code=204,
+               response_class=Response, responses=WRITE_ERRORS,
+               summary="Unlink a metric (the initiative is no longer expected to move it)")
+def delete_initiative_metric(id: IdPath, metric_id: IdPath, ctx: Writer) -> Response:
+    key = path_key(id, "initiative")
+    with ctx.write() as s:
+        row = InitiativeRepository(s, ctx.ws).get(key)
+        sc = scopes.of_initiative(s, ctx.ws, row)
+        ctx.principal.require(s, "steer", sc.unit, sc.owners)
+        unlink_metric(s, ctx.ws, key, path_key(metric_id, "metric"))
     return Response(status_code=204)
 
 

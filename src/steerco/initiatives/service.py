@@ -71,6 +71,26 @@ def link_metric(session: Session, workspace_id: int, initiative_ref: Ref,
         session.flush()
 
 
+def unlink_metric(session: Session, workspace_id: int, initiative_ref: Ref,
+                  metric_ref: Ref) -> None:
+    """The initiative is no longer expected to move the metric (idempotent). From
+    `decided` on an initiative keeps at least one linked metric (the gate needs it)."""
+    ini = get_initiative(session, workspace_id, initiative_ref)
+    metric = get_metric(session, workspace_id, metric_ref)
+    repo = InitiativeRepository(session, workspace_id)
+    if not repo.is_linked(ini.id, metric.id):
+        return
+    if repo.linked_metric_count(ini.id) == 1 and STAGE_ORDER.index(ini.stage) >= \
+            STAGE_ORDER.index(StageGate.DECIDED):
+        raise ValidationFailed(FieldError(
+            "metric_id", f"“{metric.name}” is the only metric of an initiative at "
+                         f"{ini.stage.value}; link another before removing it",
+            metric_ref if isinstance(metric_ref, str) else None))
+    link = session.get(InitiativeMetric, (ini.id, metric.id))
+    session.delete(link)
+    session.flush()
+
+
 def gate_gaps(session: Session, workspace_id: int, ini: Initiative) -> list[FieldError]:
     """What an initiative lacks to pass the `decided` gate: owner, date, metric, budget."""
     repo = InitiativeRepository(session, workspace_id)

@@ -13,10 +13,12 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import Engine, text
 
 from steerco import __version__
+from steerco.accounts.directory import DIRECTORY
 from steerco.checkins.files import MAX_UPLOAD
 from steerco.db.engine import check_writable, describe_failure, make_engine, make_sessionmaker
 from steerco.db.migrate import current
 from steerco.http import errors
+from steerco.http.auth import install_directory
 from steerco.http.openapi_links import add_crud_links
 from steerco.http.problems import install as install_api_errors
 from steerco.http.security import Hardening
@@ -45,6 +47,8 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
                   description="Strategy execution computed from evidence.",
                   lifespan=_lifespan)
     app.state.engine = engine
+    # The HTTP foundation knows no domain: credentials resolve through the accounts one.
+    install_directory(DIRECTORY)
 
     def openapi_with_links() -> dict[str, Any]:
         # FastAPI's own generator, once, plus the create → item links (cached alike).
@@ -58,8 +62,10 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
     errors.install(app)
     install_api_errors(app)
     app.include_router(api_router(), prefix=PREFIX)
-    # Evidence files (the upload endpoint and the check-in form) may be up to 20 MB.
-    app.add_middleware(Hardening, uploads=rf"^({PREFIX}/evidence-files|/metrics/[^/]+/checkin)$",
+    # Evidence files (the upload endpoint, the check-in form and a milestone's completion)
+    # may be up to 20 MB.
+    app.add_middleware(Hardening, uploads=rf"^({PREFIX}/evidence-files|/metrics/[^/]+/checkin"
+                               r"|/milestones/[^/]+/complete)$",
                        upload_limit=MAX_UPLOAD)
 
     @app.get("/healthz", tags=["ops"],

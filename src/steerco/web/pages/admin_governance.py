@@ -17,19 +17,12 @@ from steerco.db.enums import ReviewKind
 from steerco.db.models import Rule
 from steerco.governance.schemas import SIGNAL_KINDS
 from steerco.governance.service import create_rule, schedule_review_series, update_rule
-from steerco.kit.errors import NotFound, ValidationFailed
+from steerco.kit.errors import ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.views import Session
 from steerco.views import admin as views
 from steerco.views.names import choices, people_named, person_names, unit_names, units_named
-from steerco.web.pages.admin_forms import (
-    conflict,
-    done,
-    form_of,
-    messages,
-    pick,
-    shown_status,
-)
+from steerco.web.pages import forms as fw
 from steerco.web.pages.admin_settings import model_only as _model
 from steerco.web.pages.common import key_of, today
 from steerco.web.pages.render import PageRoute, render
@@ -50,26 +43,21 @@ RU_FIELD_OF = {"org_unit_id": "scope", "ladder_days": "ladder"}
 
 
 def _rule(s: Session, ws: int, rid: str) -> Rule:
-    r = views.find_rule(s, ws, key_of(rid, "rule"))
-    if r is None:
-        raise NotFound("rule", rid)
-    return r
+    return fw.found(views.find_rule(s, ws, key_of(rid, "rule")), "rule", rid)
 
 
 def _ru_render(request: Request, s: Session, ws: int, r: Rule | None, form: dict[str, str],
                errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
                status_code: int = 200) -> Response:
-    return render(request, "admin/rule_edit.html",
-                  status_code=shown_status(request, status_code), r=r,
-                  rid=format_id("rule", r.id) if r else None, form=form,
-                  errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
-                  signals=[(k, k.replace("_", " ").capitalize()) for k in SIGNAL_KINDS],
-                  severities=SEVERITIES)
+    return fw.render_form(request, "admin/rule_edit.html", "r", "rule", r, form, errors,
+                          conflict_, status_code, choices=choices(s, ws),
+                          signals=[(k, k.replace("_", " ").capitalize()) for k in SIGNAL_KINDS],
+                          severities=SEVERITIES)
 
 
 def _ru_body(s: Session, ws: int, form: dict[str, str],
              errors: dict[str, str]) -> dict[str, Any]:
-    unit = pick(units_named(s, ws, form["scope"]), "scope", form["scope"], "org unit", errors)
+    unit = fw.one(units_named(s, ws, form["scope"]), "scope", form["scope"], "org unit", errors)
     days: list[Any] = []
     for part in form["ladder"].replace(";", ",").split(","):
         if part.strip():
@@ -111,22 +99,18 @@ def new_rule(request: Request, user: User) -> Response:
 @router.post("/admin/rules/new")
 async def create_rule_page(request: Request, user: FormUser) -> Response:
     _model(user)
-    form = await form_of(request, RU_FIELDS)
+    form = await fw.read_form(request, RU_FIELDS)
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         body = _ru_body(s, ws, form, errors)
         unit = key_of(body["org_unit_id"], "org_unit") if body["org_unit_id"] else None
         user.principal.require(s, "model", unit)
-        if not errors:
-            try:
-                create_rule(s, ws, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, RU_FIELD_OF, RU_LABELS, "name")
+        fw.attempt(s, errors, lambda: create_rule(s, ws, body),
+                   lambda exc: fw.labelled_messages(exc, form, RU_FIELD_OF, RU_LABELS, "name"))
         if errors:
             return _ru_render(request, s, ws, None, form, errors, status_code=422)
-    return done(request, "/admin/rules?saved=1")
+    return fw.done(request, "/admin/rules?saved=1")
 
 
 @router.get("/admin/rules/{rid}/edit")
@@ -147,29 +131,24 @@ def edit_rule(request: Request, rid: str, user: User) -> Response:
 @router.post("/admin/rules/{rid}/edit")
 async def save_rule(request: Request, rid: str, user: FormUser) -> Response:
     _model(user)
-    form = await form_of(request, (*RU_FIELDS, "active", "version"))
+    form = await fw.read_form(request, (*RU_FIELDS, "active", "version"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         r = _rule(s, ws, rid)
         user.principal.require(s, "model", r.org_unit_id)
-        if form["version"] != str(r.version):
+        if (conflict := fw.stale(s, ws, form, r, RU_LABELS, fw.PEOPLE_AND_UNITS)):
             return _ru_render(request, s, ws, r, {**form, "version": str(r.version)},
-                              conflict_=conflict(s, ws, Rule.__tablename__, r.id, RU_LABELS),
-                              status_code=409)
+                              conflict_=conflict, status_code=409)
         body = _ru_body(s, ws, form, errors) | {"active": form["active"] == "1"}
         if body["org_unit_id"]:
             user.principal.require(s, "model", key_of(body["org_unit_id"], "org_unit"))
-        if not errors:
-            try:
-                update_rule(s, ws, r.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, RU_FIELD_OF, RU_LABELS, "name")
+        fw.attempt(s, errors, lambda: update_rule(s, ws, r.id, body),
+                   lambda exc: fw.labelled_messages(exc, form, RU_FIELD_OF, RU_LABELS, "name"))
         if errors:
             return _ru_render(request, s, ws, _rule(s, ws, rid), form, errors,
                               status_code=422)
-    return done(request, "/admin/rules?saved=1")
+    return fw.done(request, "/admin/rules?saved=1")
 
 
 # --- review cadences --------------------------------------------------------------------
@@ -185,7 +164,7 @@ def _cadences(request: Request, s: Session, ws: int, form: dict[str, str],
               saved: str = "") -> Response:
     reviews = views.recent_reviews(s, ws)
     return render(request, "admin/cadences.html",
-                  status_code=shown_status(request, status_code),
+                  status_code=fw.status(request, status_code),
                   metric_cadences=views.metric_cadences(s, ws), reviews=reviews,
                   chairs=person_names(s, ws, [r.chair_id for r in reviews]),
                   units=unit_names(s, ws, [r.org_unit_id for r in reviews]),
@@ -207,13 +186,13 @@ def cadences(request: Request, user: User, saved: str = "") -> Response:
 @router.post("/admin/cadences")
 async def schedule_reviews(request: Request, user: FormUser) -> Response:
     _model(user)
-    form = await form_of(request, RV_FIELDS)
+    form = await fw.read_form(request, RV_FIELDS)
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
-        chair = pick(people_named(s, ws, form["chair"]), "chair", form["chair"], "person",
+        chair = fw.one(people_named(s, ws, form["chair"]), "chair", form["chair"], "person",
                      errors)
-        unit = pick(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit",
+        unit = fw.one(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit",
                     errors)
         user.principal.require(s, "model", unit)
         if not form["count"].isdigit():
@@ -229,7 +208,7 @@ async def schedule_reviews(request: Request, user: FormUser) -> Response:
                     int(form["count"]))
             except ValidationFailed as exc:
                 s.rollback()
-                errors = messages(exc, form, RV_FIELD_OF, RV_LABELS, "title")
+                errors = fw.labelled_messages(exc, form, RV_FIELD_OF, RV_LABELS, "title")
         if errors:
             return _cadences(request, s, ws, form, errors, status_code=422)
-    return done(request, f"/admin/cadences?saved={len(made)}")
+    return fw.done(request, f"/admin/cadences?saved={len(made)}")

@@ -27,17 +27,9 @@ from steerco.org.service import create_person
 from steerco.views import Session
 from steerco.views import admin as views
 from steerco.views.names import choices, people_named, person_names, unit_names, units_named
-from steerco.web.pages.admin_forms import (
-    conflict,
-    done,
-    form_of,
-    messages,
-    pick,
-    require_some_admin,
-    shown_status,
-)
+from steerco.web.pages import forms as fw
 from steerco.web.pages.common import key_of
-from steerco.web.pages.render import PageRoute, render
+from steerco.web.pages.render import PageRoute
 from steerco.web.pages.session import FormUser, PageUser, User
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -52,10 +44,7 @@ ROLES = [(r.value, r.value.replace("_", " ").capitalize()) for r in Role]
 
 
 def _find(s: Session, ws: int, pid: str) -> Person:
-    p = PersonRepository(s, ws).find(key_of(pid, "person"))
-    if p is None:
-        raise NotFound("person", pid)
-    return p
+    return fw.found(PersonRepository(s, ws).find(key_of(pid, "person")), "person", pid)
 
 
 def _values(s: Session, ws: int, p: Person) -> dict[str, str]:
@@ -79,21 +68,19 @@ def _render(request: Request, s: Session, ws: int, p: Person | None, form: dict[
             errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
             status_code: int = 200, access: dict[str, str] | None = None,
             access_errors: dict[str, str] | None = None, notice: str = "") -> Response:
-    found = _access(s, ws, p) if p else None
-    return render(request, "admin/person_edit.html",
-                  status_code=shown_status(request, status_code), p=p,
-                  pid=format_id("person", p.id) if p else None, form=form,
-                  errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
-                  access=found, roles=ROLES,
-                  acc=access or {"login": (found or {}).get("login") or "", "password": "",
-                                 "role": "viewer", "scope": ""},
-                  acc_errors=access_errors or {}, notice=notice)
+    grants = _access(s, ws, p) if p else None
+    return fw.render_form(request, "admin/person_edit.html", "p", "person", p, form, errors,
+                          conflict_, status_code, choices=choices(s, ws), access=grants,
+                          roles=ROLES,
+                          acc=access or {"login": (grants or {}).get("login") or "",
+                                      "password": "", "role": "viewer", "scope": ""},
+                          acc_errors=access_errors or {}, notice=notice)
 
 
 def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    manager = pick(people_named(s, ws, form["manager"]), "manager", form["manager"],
+    manager = fw.one(people_named(s, ws, form["manager"]), "manager", form["manager"],
                    "person", errors)
-    unit = pick(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit", errors)
+    unit = fw.one(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit", errors)
     return {"name": form["name"], "email": form["email"], "title": form["title"] or None,
             "manager_id": format_id("person", manager) if manager else None,
             "org_unit_id": format_id("org_unit", unit) if unit else None}
@@ -107,30 +94,27 @@ def _over(s: Session, user: PageUser, p: Person) -> None:
 
 @router.get("/admin/people/new")
 def new(request: Request, user: User) -> Response:
-    require_some_admin(user)
+    fw.require_some_admin(user)
     with user.ctx.read() as s:
         return _render(request, s, user.ctx.ws, None, dict.fromkeys(FIELDS, ""))
 
 
 @router.post("/admin/people/new")
 async def create(request: Request, user: FormUser) -> Response:
-    form = await form_of(request, FIELDS)
+    form = await fw.read_form(request, FIELDS)
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         body = _body(s, ws, form, errors)
         unit = key_of(body["org_unit_id"], "org_unit") if body["org_unit_id"] else None
         user.principal.require(s, "admin", unit)
-        if not errors:
-            try:
-                row = create_person(s, ws, body)
-                target = f"/admin/people/{format_id('person', row.id)}/edit?saved=1#access"
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, FIELD_OF, LABELS, "name")
+        row = fw.attempt(s, errors, lambda: create_person(s, ws, body),
+                         lambda exc: fw.labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
+        if row is not None:
+            target = f"/admin/people/{format_id('person', row.id)}/edit?saved=1#access"
         if errors:
             return _render(request, s, ws, None, form, errors, status_code=422)
-    return done(request, target)
+    return fw.done(request, target)
 
 
 @router.get("/admin/people/{pid}/edit")
@@ -145,35 +129,30 @@ def edit(request: Request, pid: str, user: User, saved: str = "") -> Response:
 
 @router.post("/admin/people/{pid}/edit")
 async def save(request: Request, pid: str, user: FormUser) -> Response:
-    form = await form_of(request, (*FIELDS, "active", "version"))
+    form = await fw.read_form(request, (*FIELDS, "active", "version"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         p = _find(s, ws, pid)
         _over(s, user, p)
-        if form["version"] != str(p.version):
+        if (conflict := fw.stale(s, ws, form, p, LABELS, fw.PEOPLE_AND_UNITS)):
             return _render(request, s, ws, p, {**form, "version": str(p.version)},
-                           conflict_=conflict(s, ws, Person.__tablename__, p.id, LABELS),
-                           status_code=409)
+                           conflict_=conflict, status_code=409)
         body = _body(s, ws, form, errors) | {"active": form["active"] == "1"}
         if body["org_unit_id"]:  # moving them needs the right where they go, too
             user.principal.require(s, "admin", key_of(body["org_unit_id"], "org_unit"))
-        if not errors:
-            try:
-                accounts.update_person(s, ws, p.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, FIELD_OF, LABELS, "name")
+        fw.attempt(s, errors, lambda: accounts.update_person(s, ws, p.id, body),
+                   lambda exc: fw.labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
         if errors:
             return _render(request, s, ws, _find(s, ws, pid), form, errors, status_code=422)
-    return done(request, f"/admin/people/{pid}/edit?saved=1")
+    return fw.done(request, f"/admin/people/{pid}/edit?saved=1")
 
 
 # --- login and roles -------------------------------------------------------------------
 
 
 async def _access_form(request: Request, pid: str, user: PageUser, what: str) -> Response:
-    acc = await form_of(request, ("login", "password", "role", "scope", "how"))
+    acc = await fw.read_form(request, ("login", "password", "role", "scope", "how"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     notice = ""
@@ -184,7 +163,7 @@ async def _access_form(request: Request, pid: str, user: PageUser, what: str) ->
             notice = _apply_access(s, user, p, what, acc, errors)
         except ValidationFailed as exc:
             s.rollback()
-            errors = messages(exc, acc, {"person_id": "login", "org_unit_id": "scope",
+            errors = fw.labelled_messages(exc, acc, {"person_id": "login", "org_unit_id": "scope",
                                          "new_password": "password"}, LABELS,
                               "login" if what == "login" else "role")
         p = _find(s, ws, pid)
@@ -192,7 +171,7 @@ async def _access_form(request: Request, pid: str, user: PageUser, what: str) ->
             acc["password"] = ""  # never sent back to the browser
             return _render(request, s, ws, p, _values(s, ws, p), access=acc,
                            access_errors=errors, status_code=422)
-    return done(request, f"/admin/people/{pid}/edit?saved={notice}#access")
+    return fw.done(request, f"/admin/people/{pid}/edit?saved={notice}#access")
 
 
 NOTICES = {"login": "Login saved.", "reset": "A link to set the password is in the outbox.",
@@ -215,7 +194,7 @@ def _apply_access(s: Session, user: PageUser, p: Person, what: str, acc: dict[st
         accounts.set_credential(s, ws, p.id, {"login": acc["login"],
                                               "password": acc["password"]})
         return "login"
-    unit = pick(units_named(s, ws, acc["scope"]), "scope", acc["scope"], "org unit", errors)
+    unit = fw.one(units_named(s, ws, acc["scope"]), "scope", acc["scope"], "org unit", errors)
     if errors:
         return ""
     user.principal.require(s, "admin", unit)
@@ -248,4 +227,4 @@ def revoke_grant(request: Request, pid: str, gid: str, user: FormUser) -> Respon
         user.principal.require(s, "admin", row.org_unit_id)
         user.principal.require_over_person(s, p.id)
         accounts.remove_grant(s, row)
-    return done(request, f"/admin/people/{pid}/edit?saved=revoked#access")
+    return fw.done(request, f"/admin/people/{pid}/edit?saved=revoked#access")

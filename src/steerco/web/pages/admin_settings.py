@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from steerco.accounts.errors import Forbidden
 from steerco.db.models import Theme, Workspace
 from steerco.db.models.accounts import Role
-from steerco.kit.errors import NotFound, ValidationFailed
+from steerco.kit.errors import ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.objectives.service import create_theme, update_theme
 from steerco.org.service import get_workspace, update_workspace
@@ -27,14 +27,7 @@ from steerco.views.names import (
     people_named,
     person_names,
 )
-from steerco.web.pages.admin_forms import (
-    conflict,
-    done,
-    form_of,
-    messages,
-    pick,
-    shown_status,
-)
+from steerco.web.pages import forms as fw
 from steerco.web.pages.common import key_of
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -68,7 +61,7 @@ def _ws_render(request: Request, form: dict[str, str], errors: dict[str, str] | 
                conflict_: dict[str, Any] | None = None, status_code: int = 200,
                saved: bool = False) -> Response:
     return render(request, "admin/workspace.html",
-                  status_code=shown_status(request, status_code), form=form,
+                  status_code=fw.status(request, status_code), form=form,
                   errors=errors or {}, conflict=conflict_, saved=saved,
                   months=[(str(i + 1), m) for i, m in enumerate(MONTHS)])
 
@@ -84,21 +77,21 @@ def workspace(request: Request, user: User, saved: str = "") -> Response:
 @router.post("/admin/workspace")
 async def save_workspace(request: Request, user: FormUser) -> Response:
     user.principal.require_role(Role.ADMIN)
-    form = await form_of(request, (*WS_FIELDS, "version"))
+    form = await fw.read_form(request, (*WS_FIELDS, "version"))
     ws = user.ctx.ws
     with user.ctx.write() as s:
         w = get_workspace(s, ws)
         if form["version"] != str(w.version):
             return _ws_render(request, {**form, "version": str(w.version)},
-                              conflict_=conflict(s, ws, Workspace.__tablename__, w.id,
-                                                 WS_LABELS), status_code=409)
+                              conflict_=fw.changed_by(s, ws, Workspace.__tablename__, w.id,
+                                                 WS_LABELS, fw.PEOPLE_AND_UNITS), status_code=409)
         try:
             update_workspace(s, ws, {k: form[k] for k in WS_FIELDS})
         except ValidationFailed as exc:
             s.rollback()
-            return _ws_render(request, form, messages(exc, form, {}, WS_LABELS, "name"),
+            return _ws_render(request, form, fw.labelled_messages(exc, form, {}, WS_LABELS, "name"),
                               status_code=422)
-    return done(request, "/admin/workspace?saved=1")
+    return fw.done(request, "/admin/workspace?saved=1")
 
 
 # --- themes -----------------------------------------------------------------------------
@@ -109,24 +102,19 @@ TH_LABELS = {"name": "Name", "description": "Description", "owner": "Owner",
 
 
 def _theme(s: Session, ws: int, tid: str) -> Theme:
-    t = views.find_theme(s, ws, key_of(tid, "theme"))
-    if t is None:
-        raise NotFound("theme", tid)
-    return t
+    return fw.found(views.find_theme(s, ws, key_of(tid, "theme")), "theme", tid)
 
 
 def _th_render(request: Request, s: Session, ws: int, t: Theme | None, form: dict[str, str],
                errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
                status_code: int = 200) -> Response:
-    return render(request, "admin/theme_edit.html",
-                  status_code=shown_status(request, status_code), t=t,
-                  tid=format_id("theme", t.id) if t else None, form=form,
-                  errors=errors or {}, conflict=conflict_, choices=choices(s, ws))
+    return fw.render_form(request, "admin/theme_edit.html", "t", "theme", t, form, errors,
+                          conflict_, status_code, choices=choices(s, ws))
 
 
 def _th_body(s: Session, ws: int, form: dict[str, str],
              errors: dict[str, str]) -> dict[str, Any]:
-    owner = pick(people_named(s, ws, form["owner"]), "owner", form["owner"], "person", errors)
+    owner = fw.one(people_named(s, ws, form["owner"]), "owner", form["owner"], "person", errors)
     return {"name": form["name"], "description": form["description"] or None,
             "owner_id": format_id("person", owner) if owner else None}
 
@@ -142,20 +130,17 @@ def new_theme(request: Request, user: User) -> Response:
 @router.post("/admin/themes/new")
 async def create_theme_page(request: Request, user: FormUser) -> Response:
     model_only(user)
-    form = await form_of(request, TH_FIELDS)
+    form = await fw.read_form(request, TH_FIELDS)
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         body = _th_body(s, ws, form, errors)
-        if not errors:
-            try:
-                create_theme(s, ws, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, {"owner_id": "owner"}, TH_LABELS, "name")
+        fw.attempt(s, errors, lambda: create_theme(s, ws, body),
+                   lambda exc: fw.labelled_messages(exc, form, {"owner_id": "owner"},
+                                                    TH_LABELS, "name"))
         if errors:
             return _th_render(request, s, ws, None, form, errors, status_code=422)
-    return done(request, "/admin/themes?saved=1")
+    return fw.done(request, "/admin/themes?saved=1")
 
 
 @router.get("/admin/themes/{tid}/edit")
@@ -173,23 +158,19 @@ def edit_theme(request: Request, tid: str, user: User) -> Response:
 @router.post("/admin/themes/{tid}/edit")
 async def save_theme(request: Request, tid: str, user: FormUser) -> Response:
     model_only(user)
-    form = await form_of(request, (*TH_FIELDS, "active", "version"))
+    form = await fw.read_form(request, (*TH_FIELDS, "active", "version"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         t = _theme(s, ws, tid)
-        if form["version"] != str(t.version):
+        if (conflict := fw.stale(s, ws, form, t, TH_LABELS, fw.PEOPLE_AND_UNITS)):
             return _th_render(request, s, ws, t, {**form, "version": str(t.version)},
-                              conflict_=conflict(s, ws, Theme.__tablename__, t.id, TH_LABELS),
-                              status_code=409)
+                              conflict_=conflict, status_code=409)
         body = _th_body(s, ws, form, errors) | {"active": form["active"] == "1"}
-        if not errors:
-            try:
-                update_theme(s, ws, t.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, {"owner_id": "owner"}, TH_LABELS, "name")
+        fw.attempt(s, errors, lambda: update_theme(s, ws, t.id, body),
+                   lambda exc: fw.labelled_messages(exc, form, {"owner_id": "owner"},
+                                                    TH_LABELS, "name"))
         if errors:
             return _th_render(request, s, ws, _theme(s, ws, tid), form, errors,
                               status_code=422)
-    return done(request, "/admin/themes?saved=1")
+    return fw.done(request, "/admin/themes?saved=1")

@@ -16,22 +16,13 @@ from fastapi.responses import Response
 from steerco.accounts.errors import Forbidden
 from steerco.db.enums import OrgKind
 from steerco.db.models import OrgUnit
-from steerco.kit.errors import NotFound, ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.org.repository import OrgUnitRepository
 from steerco.org.service import create_org_unit, update_org_unit
 from steerco.views import Session
 from steerco.views import admin as views
 from steerco.views.names import choices, people_named, person_names, unit_names, units_named
-from steerco.web.pages.admin_forms import (
-    conflict,
-    done,
-    form_of,
-    messages,
-    pick,
-    require_some_admin,
-    shown_status,
-)
+from steerco.web.pages import forms as fw
 from steerco.web.pages.common import key_of
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -45,10 +36,7 @@ FIELD_OF = {"parent_id": "parent", "head_id": "head"}
 
 
 def _find(s: Session, ws: int, uid: str) -> OrgUnit:
-    unit = OrgUnitRepository(s, ws).find(key_of(uid, "org_unit"))
-    if unit is None:
-        raise NotFound("org_unit", uid)
-    return unit
+    return fw.found(OrgUnitRepository(s, ws).find(key_of(uid, "org_unit")), "org_unit", uid)
 
 
 def _values(s: Session, ws: int, u: OrgUnit) -> dict[str, str]:
@@ -61,17 +49,16 @@ def _values(s: Session, ws: int, u: OrgUnit) -> dict[str, str]:
 def _render(request: Request, s: Session, ws: int, u: OrgUnit | None, form: dict[str, str],
             errors: dict[str, str] | None = None, conflict_: dict[str, Any] | None = None,
             status_code: int = 200) -> Response:
-    return render(request, "admin/unit_edit.html",
-                  status_code=shown_status(request, status_code), u=u,
-                  uid=format_id("org_unit", u.id) if u else None, form=form,
-                  errors=errors or {}, conflict=conflict_, choices=choices(s, ws),
-                  kinds=[(k.value, k.value.replace("_", " ").capitalize()) for k in OrgKind])
+    return fw.render_form(request, "admin/unit_edit.html", "u", "org_unit", u, form, errors,
+                          conflict_, status_code, choices=choices(s, ws),
+                          kinds=[(k.value, k.value.replace("_", " ").capitalize())
+                              for k in OrgKind])
 
 
 def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    parent = pick(units_named(s, ws, form["parent"]), "parent", form["parent"], "org unit",
+    parent = fw.one(units_named(s, ws, form["parent"]), "parent", form["parent"], "org unit",
                   errors)
-    head = pick(people_named(s, ws, form["head"]), "head", form["head"], "person", errors)
+    head = fw.one(people_named(s, ws, form["head"]), "head", form["head"], "person", errors)
     return {"name": form["name"], "code": form["code"] or None,
             "parent_id": format_id("org_unit", parent) if parent else None,
             "head_id": format_id("person", head) if head else None}
@@ -95,30 +82,27 @@ def units(request: Request, user: User, saved: str = "") -> Response:
 @router.get("/admin/units/new")
 def new(request: Request, user: User) -> Response:
     with user.ctx.read() as s:
-        require_some_admin(user)
+        fw.require_some_admin(user)
         return _render(request, s, user.ctx.ws, None,
                        dict.fromkeys(FIELDS, "") | {"kind": OrgKind.TEAM.value})
 
 
 @router.post("/admin/units/new")
 async def create(request: Request, user: FormUser) -> Response:
-    form = await form_of(request, FIELDS)
+    form = await fw.read_form(request, FIELDS)
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         body = _body(s, ws, form, errors) | {"kind": form["kind"]}
         parent = key_of(body["parent_id"], "org_unit") if body["parent_id"] else None
         user.principal.require(s, "admin", parent)
-        if not errors:
-            try:
-                row = create_org_unit(s, ws, body)
-                target = f"/admin/units?saved={format_id('org_unit', row.id)}"
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, FIELD_OF, LABELS, "name")
+        row = fw.attempt(s, errors, lambda: create_org_unit(s, ws, body),
+                         lambda exc: fw.labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
+        if row is not None:
+            target = f"/admin/units?saved={format_id('org_unit', row.id)}"
         if errors:
             return _render(request, s, ws, None, form, errors, status_code=422)
-    return done(request, target)
+    return fw.done(request, target)
 
 
 def _allow(s: Session, user: PageUser, u: OrgUnit) -> None:
@@ -136,25 +120,20 @@ def edit(request: Request, uid: str, user: User) -> Response:
 
 @router.post("/admin/units/{uid}/edit")
 async def save(request: Request, uid: str, user: FormUser) -> Response:
-    form = await form_of(request, (*FIELDS, "version"))
+    form = await fw.read_form(request, (*FIELDS, "version"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         u = _find(s, ws, uid)
         _allow(s, user, u)
-        if form["version"] != str(u.version):
+        if (conflict := fw.stale(s, ws, form, u, LABELS, fw.PEOPLE_AND_UNITS)):
             return _render(request, s, ws, u, {**form, "version": str(u.version)},
-                           conflict_=conflict(s, ws, OrgUnit.__tablename__, u.id, LABELS),
-                           status_code=409)
+                           conflict_=conflict, status_code=409)
         body = _body(s, ws, form, errors)
         if body["parent_id"]:
             user.principal.require(s, "admin", key_of(body["parent_id"], "org_unit"))
-        if not errors:
-            try:
-                update_org_unit(s, ws, u.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = messages(exc, form, FIELD_OF, LABELS, "name")
+        fw.attempt(s, errors, lambda: update_org_unit(s, ws, u.id, body),
+                   lambda exc: fw.labelled_messages(exc, form, FIELD_OF, LABELS, "name"))
         if errors:
             return _render(request, s, ws, _find(s, ws, uid), form, errors, status_code=422)
-    return done(request, f"/admin/units?saved={uid}")
+    return fw.done(request, f"/admin/units?saved={uid}")

@@ -20,7 +20,14 @@ from steerco.authz import scopes
 from steerco.core.snapshot import rows_of
 from steerco.db.enums import BudgetKind, Source
 from steerco.finance.repository import workspace_currency
-from steerco.finance.service import correct_ledger_entry, create_budget_line, post_ledger_entry
+from steerco.finance.service import (
+    correct_ledger_entry,
+    create_budget_line,
+    paste_budget_plan,
+    post_ledger_entry,
+    set_budget_plan,
+    update_budget_line,
+)
 from steerco.initiatives.service import sign_off_benefit
 from steerco.kit import numbers
 from steerco.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -28,8 +35,16 @@ from steerco.kit.ids import format_id
 from steerco.views import Session
 from steerco.views import finance as views
 from steerco.views import work_forms as wf
-from steerco.views.names import choices, metric_names, people_named, person_names, units_named
-from steerco.web.pages import forms_work as fw
+from steerco.views.names import (
+    choices,
+    initiative_names,
+    metric_names,
+    people_named,
+    person_names,
+    unit_names,
+    units_named,
+)
+from steerco.web.pages import forms as fw
 from steerco.web.pages.common import WORK, finite, key_of, page_of, today
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -128,17 +143,14 @@ async def new_line(request: Request, user: FormUser) -> Response:
                                      LINE_FIELDS, "code", form)
         if errors:
             return _render_list(request, s, user, form, errors, 422)
-    return fw.done(request, target)
+    return fw.done_again(request, target)
 
 
 # --- one budget line --------------------------------------------------------------------
 
 
 def _detail(s: Session, ws: int, bid: str) -> views.LineDetail:
-    d = views.line_detail(s, ws, key_of(bid, "budget_line"))
-    if d is None:
-        raise NotFound("budget_line", bid)
-    return d
+    return fw.found(views.line_detail(s, ws, key_of(bid, "budget_line")), "budget_line", bid)
 
 
 def _earned(s: Session, ws: int, key: int | None) -> dict[str, float | None] | None:
@@ -223,7 +235,7 @@ async def post_actual(request: Request, bid: str, user: FormUser) -> Response:
                 errors = fw.messages(exc, {}, ACTUAL_FIELDS, "amount", form)
         if errors:
             return _render_line(request, s, user, bid, form, errors, 422)
-    return fw.done(request, f"/finance/{bid}?saved=1#ledger")
+    return fw.done_again(request, f"/finance/{bid}?saved=1#ledger")
 
 
 @router.post("/finance/{bid}/actuals/{lid}/correct")
@@ -251,7 +263,7 @@ async def correct_actual(request: Request, bid: str, lid: str, user: FormUser) -
         if errors:
             return _render_line(request, s, user, bid, {"fix_id": lid, "fix_amount":
                                 form["amount"], "fix_reason": form["reason"]}, errors, 422)
-    return fw.done(request, f"/finance/{bid}?saved=1#ledger")
+    return fw.done_again(request, f"/finance/{bid}?saved=1#ledger")
 
 
 @router.post("/finance/{bid}/benefits/{ben}/sign-off")
@@ -273,8 +285,168 @@ async def sign_off(request: Request, bid: str, ben: str, user: FormUser) -> Resp
         if errors:
             return _render_line(request, s, user, bid, {"ben_id": ben, "realised":
                                 form["realised"]}, errors, 422)
-    return fw.done(request, f"/finance/{bid}?saved=1#benefits")
+    return fw.done_again(request, f"/finance/{bid}?saved=1#benefits")
 
 
 def month_label(d: dt.date) -> str:
     return d.strftime("%b %Y")
+
+
+# --- changing a budget line and its plan ------------------------------------------------
+
+EDIT_FIELDS = ("name", "kind", "initiative", "unit", "controller")
+EDIT_LABELS = {"name": "Name", "kind": "Kind", "initiative_id": "Initiative",
+               "org_unit_id": "Org unit", "controller_id": "Controller"}
+EDIT_FORM_FIELD = {"initiative_id": "initiative", "org_unit_id": "unit",
+                   "controller_id": "controller"}
+
+
+def _amount(v: float) -> str:
+    """An amount as a form shows it to be typed again: 12000, 1250.5 (no grouping)."""
+    text = repr(float(v))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _plan_text(plan: dict[dt.date, float]) -> str:
+    """A plan as the form carries it: "2026-03<TAB>12000" lines, in period order."""
+    return "\n".join(f"{p:%Y-%m}\t{_amount(a)}" for p, a in sorted(plan.items()))
+
+
+def _edit_values(s: Session, ws: int, d: views.LineDetail) -> dict[str, str]:
+    line = d.line
+    return {"name": line.name, "kind": line.kind.value, "initiative": d.initiative or "",
+            "unit": unit_names(s, ws, [line.org_unit_id]).get(line.org_unit_id or -1, ""),
+            "controller": person_names(s, ws, [line.controller_id]).get(
+                line.controller_id or -1, ""),
+            "version": str(line.version), "plan_was": _plan_text(d.planned), "paste": ""}
+
+
+def _read_plan(text: str) -> dict[dt.date, float]:
+    out: dict[dt.date, float] = {}
+    for ln in text.splitlines():
+        month_, _, amount = ln.partition("\t")
+        try:
+            out[dt.date.fromisoformat(f"{month_}-01")] = float(amount)
+        except ValueError:
+            continue
+    return out
+
+
+def _line_conflict(s: Session, ws: int, d: views.LineDetail, plan_was: str) -> dict[str, Any]:
+    """Who changed the line (its fields or its plan) last, when, and what: the fields'
+    changes from the audit log, the plan's as each period's amount then → now."""
+    named = {"controller_id": person_names, "org_unit_id": unit_names,
+             "initiative_id": initiative_names}
+    fields = fw.changed_by(s, ws, "budget_lines", d.line.id, EDIT_LABELS, named)
+    plan = fw.changed_by(s, ws, "budget_plans", d.line.id, {}, hidden=("amount", "key"))
+    later = plan if plan["at"] and (fields["at"] is None or plan["at"] > fields["at"]) \
+        else fields
+    before = _read_plan(plan_was)
+    now = d.planned
+    changes = [] if later is plan else list(fields["changes"])
+    cur = d.line.currency
+    for p in sorted(set(before) | set(now)):
+        a, b = before.get(p), now.get(p)
+        if a != b:
+            changes.append({"field": f"Plan {month_label(p)}",
+                            "before": "—" if a is None else numbers.money(a, cur),
+                            "after": "—" if b is None else numbers.money(b, cur)})
+    return {"who": later["who"], "at": later["at"], "changes": changes}
+
+
+def _render_edit(request: Request, s: Session, user: PageUser, bid: str,
+                 form: dict[str, str], errors: dict[str, str] | None = None,
+                 code: int = 200, conflict: dict[str, Any] | None = None,
+                 rows: list[tuple[str, str]] | None = None) -> Response:
+    ws = user.ctx.ws
+    d = _detail(s, ws, bid)
+    if rows is None:
+        rows = [(f"{p:%Y-%m}", _amount(a)) for p, a in sorted(d.planned.items())]
+    return render(request, "budget_line_edit.html", status_code=fw.status(request, code),
+                  d=d, bid=format_id("budget_line", d.line.id), form=form,
+                  errors=errors or {}, conflict=conflict, rows=rows,
+                  kinds=[(k.value, k.value.upper() if len(k.value) == 5 else
+                          k.value.capitalize()) for k in BudgetKind], choices=choices(s, ws),
+                  work=wf.work_choices(s, ws), currency=d.line.currency)
+
+
+@router.get("/finance/{bid}/edit")
+def edit_line(request: Request, bid: str, user: User) -> Response:
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        d = _detail(s, ws, bid)
+        _allow_finance(s, user, d)
+        return _render_edit(request, s, user, bid, _edit_values(s, ws, d))
+
+
+@router.post("/finance/{bid}/edit")
+async def save_line(request: Request, bid: str, user: FormUser) -> Response:
+    """Change the line's name, kind, initiative, org unit or controller (by names)."""
+    form = await fw.read_form(request, (*EDIT_FIELDS, "version", "plan_was"))
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        d = _detail(s, ws, bid)
+        _allow_finance(s, user, d)
+        if form["version"] != str(d.line.version):
+            return _render_edit(request, s, user, bid, form | {"version": str(d.line.version)},
+                                code=409, conflict=_line_conflict(s, ws, d, form["plan_was"]))
+        ini = fw.one(wf.initiatives_named(s, ws, form["initiative"]), "initiative",
+                     form["initiative"], "initiative", errors)
+        unit = fw.one(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit",
+                      errors)
+        ctl = fw.one(people_named(s, ws, form["controller"]), "controller",
+                     form["controller"], "person", errors)
+        if not form["name"]:
+            errors["name"] = "Give the budget line a name."
+        if unit != d.line.org_unit_id and not user.can(s, "finance", unit):
+            raise Forbidden(REFUSED)  # moving it needs the right where it goes
+        fw.attempt(s, errors, lambda: update_budget_line(s, ws, d.line.id, {
+            "name": form["name"], "kind": form["kind"] or "opex",
+            "initiative_id": format_id("initiative", ini) if ini else None,
+            "org_unit_id": format_id("org_unit", unit) if unit else None,
+            "controller_id": format_id("person", ctl) if ctl else None}),
+            lambda exc: fw.messages(exc, EDIT_FORM_FIELD, EDIT_FIELDS, "name", form))
+        if errors:
+            return _render_edit(request, s, user, bid, form, errors, 422)
+    return fw.done(request, f"/finance/{bid}?saved=1")
+
+
+@router.post("/finance/{bid}/plan")
+async def save_plan(request: Request, bid: str, user: FormUser) -> Response:
+    """Replace the planned spend per period from the table's rows, or from a block pasted
+    from a spreadsheet (which then wins); a bad row is named by its number, nothing is
+    saved, and the rows as typed are kept."""
+    raw = await request.form()
+    months = [str(v).strip() for v in raw.getlist("period")]
+    amounts = [str(v).strip() for v in raw.getlist("amount")]
+    rows = [(m_, a) for m_, a in zip(months, amounts, strict=False) if m_ or a]
+    form = {k: str(raw.get(k) or "").strip() for k in ("version", "plan_was")}
+    form["paste"] = str(raw.get("paste") or "")
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        d = _detail(s, ws, bid)
+        _allow_finance(s, user, d)
+        values = _edit_values(s, ws, d)
+        if form["version"] != str(d.line.version):
+            return _render_edit(request, s, user, bid,
+                                values | {"paste": form["paste"]}, code=409, rows=rows,
+                                conflict=_line_conflict(s, ws, d, form["plan_was"]))
+        pasted = form["paste"].strip()
+        text = pasted or "\n".join(f"{m_}\t{a}" for m_, a in rows)
+
+        def save() -> Any:
+            if not text.strip():
+                return set_budget_plan(s, ws, d.line.id, [])  # no rows: no plan
+            return paste_budget_plan(s, ws, d.line.id, text)
+
+        where = "line" if pasted else "row"
+        fw.attempt(s, errors, save, lambda exc: {
+            "plan": "Nothing was saved. " + "; ".join(
+                e.message.replace("line ", f"{where} ", 1) for e in exc.errors),
+            "plan_source": "paste" if pasted else "rows"})
+        if errors:
+            return _render_edit(request, s, user, bid, values | {"paste": form["paste"]},
+                                errors, 422, rows=rows)
+    return fw.done_again(request, f"/finance/{bid}?saved=1#plan")

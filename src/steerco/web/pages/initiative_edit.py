@@ -18,28 +18,34 @@ from fastapi.responses import Response
 
 from steerco.authz import scopes
 from steerco.db.enums import STAGE_ORDER, BenefitKind, InitiativeKind, StageGate
-from steerco.db.models import Initiative
+from steerco.db.models import Initiative, PlannedBenefit
 from steerco.initiatives.service import (
     add_benefit,
     create_initiative,
+    delete_benefit,
     link_metric,
     move_stage,
+    stop_initiative,
+    unlink_metric,
+    update_benefit,
     update_initiative,
 )
-from steerco.kit.errors import Forbidden, NotFound, ValidationFailed
+from steerco.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.views import Session
 from steerco.views import initiatives as views
 from steerco.views import work_forms as wf
+from steerco.views.finance import benefit as find_benefit
 from steerco.views.finance import lines_overview
 from steerco.views.names import (
     choices,
+    metric_names,
     people_named,
     person_names,
     unit_names,
     units_named,
 )
-from steerco.web.pages import forms_work as fw
+from steerco.web.pages import forms as fw
 from steerco.web.pages.common import key_of, today
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -66,10 +72,7 @@ REFUSED_STEER = ("only the initiative's owner, an executive or the strategy offi
 
 
 def find(s: Session, ws: int, iid: str) -> Initiative:
-    ini = views.find(s, ws, key_of(iid, "initiative"))
-    if ini is None:
-        raise NotFound("initiative", iid)
-    return ini
+    return fw.found(views.find(s, ws, key_of(iid, "initiative")), "initiative", iid)
 
 
 def may_steer(s: Session, user: PageUser, ini: Initiative) -> bool:
@@ -93,10 +96,13 @@ def _values(s: Session, ws: int, ini: Initiative) -> dict[str, str]:
             "metric": "", "version": str(ini.version)}
 
 
+#: The initiative's fields shown by name when a save lost a race.
+CONFLICT_NAMES = {"owner_id": person_names, "sponsor_id": person_names,
+                  "controller_id": person_names, "org_unit_id": unit_names}
+
+
 def conflict(s: Session, ws: int, ini: Initiative) -> dict[str, Any]:
-    return fw.changed_by(s, ws, Initiative.__tablename__, ini.id, LABELS,
-                         {"owner_id": person_names, "sponsor_id": person_names,
-                          "controller_id": person_names, "org_unit_id": unit_names})
+    return fw.changed_by(s, ws, Initiative.__tablename__, ini.id, LABELS, CONFLICT_NAMES)
 
 
 def render_edit(request: Request, s: Session, user: PageUser, ini: Initiative | None,
@@ -192,7 +198,7 @@ async def create(request: Request, user: FormUser) -> Response:
                 errors = fw.messages(exc, FORM_FIELD, FIELDS, "name", form)
         if errors:
             return render_edit(request, s, user, None, form, errors, 422)
-    return fw.done(request, target)
+    return fw.done_again(request, target)
 
 
 # --- edit -------------------------------------------------------------------------------
@@ -231,7 +237,7 @@ async def save(request: Request, iid: str, user: FormUser) -> Response:
                 errors = fw.messages(exc, FORM_FIELD, FIELDS, "name", form)
         if errors:
             return render_edit(request, s, user, find(s, ws, iid), form, errors, 422)
-    return fw.done(request, f"/initiatives/{iid}/edit?saved=1")
+    return fw.done_again(request, f"/initiatives/{iid}/edit?saved=1")
 
 
 @router.post("/initiatives/{iid}/stage")
@@ -255,7 +261,7 @@ async def stage(request: Request, iid: str, user: FormUser) -> Response:
             shown = StageGate(target).value if target in set(StageGate) else target
             return render_edit(request, s, user, ini, _values(s, ws, ini), code=422,
                                gaps=gaps, gap_stage=shown)
-    return fw.done(request, f"/initiatives/{iid}/edit?saved=1#stage")
+    return fw.done_again(request, f"/initiatives/{iid}/edit?saved=1#stage")
 
 
 @router.post("/initiatives/{iid}/metrics")
@@ -274,7 +280,7 @@ async def add_metric(request: Request, iid: str, user: FormUser) -> Response:
             link_metric(s, ws, ini.id, metric)
         if errors:
             return render_edit(request, s, user, ini, _values(s, ws, ini) | form, errors, 422)
-    return fw.done(request, f"/initiatives/{iid}/edit?saved=1#metrics")
+    return fw.done_again(request, f"/initiatives/{iid}/edit?saved=1#metrics")
 
 
 @router.post("/initiatives/{iid}/declare")
@@ -290,7 +296,7 @@ async def declare(request: Request, iid: str, user: FormUser) -> Response:
             return render_edit(request, s, user, ini, _values(s, ws, ini), code=409,
                                conflict=conflict(s, ws, ini))
         update_initiative(s, ws, ini.id, {"dependencies_declared": form["declared"] == "1"})
-    return fw.done(request, f"/initiatives/{iid}/edit?saved=1#declared")
+    return fw.done_again(request, f"/initiatives/{iid}/edit?saved=1#declared")
 
 
 @router.post("/initiatives/{iid}/benefits")
@@ -333,4 +339,151 @@ async def benefit(request: Request, iid: str, user: FormUser) -> Response:
         if errors:
             ini = find(s, ws, iid)
             return render_edit(request, s, user, ini, _values(s, ws, ini) | form, errors, 422)
-    return fw.done(request, f"/initiatives/{iid}/edit?saved=1#benefits")
+    return fw.done_again(request, f"/initiatives/{iid}/edit?saved=1#benefits")
+
+
+@router.post("/initiatives/{iid}/metrics/{met}/remove")
+async def remove_metric(request: Request, iid: str, met: str, user: FormUser) -> Response:
+    """The initiative is no longer expected to move the metric. From `decided` on the
+    last linked metric stays (the gate needs one): refused in place, naming it."""
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        ini = find(s, ws, iid)
+        allow_steer(s, user, ini)
+        metric = key_of(met, "metric")
+        fw.attempt(s, errors, lambda: unlink_metric(s, ws, ini.id, metric),
+                   lambda exc: {"unlink": exc.errors[0].message[0].upper()
+                                + exc.errors[0].message[1:] + "."})
+        if errors:
+            ini = find(s, ws, iid)
+            return render_edit(request, s, user, ini, _values(s, ws, ini), errors, 422)
+    return fw.done_again(request, f"/initiatives/{iid}/edit?saved=1#metrics")
+
+
+@router.post("/initiatives/{iid}/stop")
+async def stop(request: Request, iid: str, user: FormUser) -> Response:
+    """Stop the initiative (the API's DELETE: it stays, with its history)."""
+    form = await fw.read_form(request, ("version",))
+    ws = user.ctx.ws
+    with user.ctx.write() as s:
+        ini = find(s, ws, iid)
+        allow_steer(s, user, ini)
+        if (c := fw.stale(s, ws, form, ini, LABELS, CONFLICT_NAMES)) is not None:
+            return render_edit(request, s, user, ini, _values(s, ws, ini), code=409,
+                               conflict=c)
+        stop_initiative(s, ws, ini.id)
+    return fw.done_again(request, f"/initiatives/{iid}/edit?saved=1")
+
+
+# --- one planned benefit ----------------------------------------------------------------
+
+BEN_FIELDS = ("amount", "due_date")
+BEN_LABELS = {"amount": "Amount", "due_date": "By"}
+
+
+def _benefit(s: Session, ws: int, ben: str) -> tuple[PlannedBenefit, Initiative]:
+    b = find_benefit(s, ws, key_of(ben, "benefit"))
+    if b is None:
+        raise NotFound("benefit", ben)
+    ini = views.find(s, ws, b.initiative_id)
+    if ini is None:
+        raise NotFound("benefit", ben)
+    return b, ini
+
+
+def _ben_values(b: PlannedBenefit) -> dict[str, str]:
+    amount = repr(float(b.amount))
+    return {"amount": amount[:-2] if amount.endswith(".0") else amount,
+            "due_date": b.due_date.isoformat(), "version": str(b.version)}
+
+
+def _render_benefit(request: Request, s: Session, user: PageUser, b: PlannedBenefit,
+                    ini: Initiative, form: dict[str, str],
+                    errors: dict[str, str] | None = None, code: int = 200,
+                    conflict: dict[str, Any] | None = None) -> Response:
+    ws = user.ctx.ws
+    on = (metric_names(s, ws, [b.metric_id]).get(b.metric_id, "") if b.metric_id else
+          next((f"{x.code} · {x.name}" for x in wf.lines_of(s, ws, ini.id)
+                if x.id == b.budget_line_id), ""))
+    return render(request, "benefit_edit.html", status_code=fw.status(request, code), b=b,
+                  i=ini, iid=format_id("initiative", ini.id), ben=format_id("benefit", b.id),
+                  on=on, form=form, errors=errors or {}, conflict=conflict)
+
+
+@router.get("/benefits/{ben}/edit")
+def edit_benefit(request: Request, ben: str, user: User) -> Response:
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        b, ini = _benefit(s, ws, ben)
+        allow_steer(s, user, ini)
+        return _render_benefit(request, s, user, b, ini, _ben_values(b))
+
+
+def _benefit_open(request: Request, s: Session, user: PageUser, ben: str,
+                  form: dict[str, str]
+                  ) -> tuple[PlannedBenefit, Initiative, Response | None]:
+    """The benefit a form posts to and its initiative, once the user may steer it, and
+    the 409 answer — who changed what — when the form was read at an older version."""
+    b, ini = _benefit(s, user.ctx.ws, ben)
+    allow_steer(s, user, ini)
+    c = fw.stale(s, user.ctx.ws, form, b, BEN_LABELS)
+    if c is None:
+        return b, ini, None
+    return b, ini, _render_benefit(request, s, user, b, ini,
+                                   form | {"version": str(b.version)}, code=409, conflict=c)
+
+
+@router.post("/benefits/{ben}/edit")
+async def save_benefit(request: Request, ben: str, user: FormUser) -> Response:
+    """Change a planned benefit's amount or date; a signed-off one is frozen (refused in
+    place, saying who signed it off)."""
+    form = await fw.read_form(request, (*BEN_FIELDS, "version"))
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        b, ini, refused = _benefit_open(request, s, user, ben, form)
+        if refused is not None:
+            return refused
+        body = {"amount": fw.number(form["amount"], "amount", errors),
+                "due_date": fw.day(form["due_date"], "due_date", errors)}
+        try:
+            fw.attempt(s, errors, lambda: update_benefit(s, ws, b.id, body),
+                       lambda exc: fw.messages(exc, {}, BEN_FIELDS, "amount", form))
+        except Conflict as exc:
+            s.rollback()
+            errors["amount"] = _frozen(s, ws, b, exc)
+        if errors:
+            b, ini = _benefit(s, ws, ben)
+            return _render_benefit(request, s, user, b, ini, form, errors, 422)
+    return fw.done_again(request, f"/initiatives/{iid_of(ini)}/edit?saved=1#benefits")
+
+
+@router.post("/benefits/{ben}/delete")
+async def remove_benefit(request: Request, ben: str, user: FormUser) -> Response:
+    form = await fw.read_form(request, ("version",))
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        b, ini, refused = _benefit_open(request, s, user, ben, form)
+        if refused is not None:
+            return refused
+        try:
+            delete_benefit(s, ws, b.id)
+        except Conflict as exc:
+            s.rollback()
+            errors["delete"] = _frozen(s, ws, b, exc)
+            b, ini = _benefit(s, ws, ben)
+            return _render_benefit(request, s, user, b, ini, _ben_values(b), errors, 422)
+    return fw.done_again(request, f"/initiatives/{iid_of(ini)}/edit?saved=1#benefits")
+
+
+def iid_of(ini: Initiative) -> str:
+    return format_id("initiative", ini.id)
+
+
+def _frozen(s: Session, ws: int, b: PlannedBenefit, exc: Conflict) -> str:
+    who = person_names(s, ws, [b.signed_off_by_id]).get(b.signed_off_by_id or -1,
+                                                          "a controller")
+    return (f"Signed off by {who} (realised {b.realised_amount:g}): "
+            f"{exc.detail[0].upper() + exc.detail[1:]}.")

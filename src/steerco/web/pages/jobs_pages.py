@@ -21,7 +21,7 @@ from steerco.kit import clock
 from steerco.kit.errors import NotFound, ValidationFailed
 from steerco.kit.ids import parse_key
 from steerco.views import jobs as views
-from steerco.web.pages.admin_forms import shown_status
+from steerco.web.pages.forms import status as shown_status
 from steerco.web.pages.render import ENV, PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 

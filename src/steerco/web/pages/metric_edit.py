@@ -32,6 +32,7 @@ from steerco.metrics.service import (
     detach_objective,
     paste_plan,
     remove_updater,
+    update_causal_link,
     update_metric,
 )
 from steerco.transfer.feeds import service as feeds
@@ -47,7 +48,8 @@ from steerco.views.names import (
     person_names,
 )
 from steerco.web.pages.common import key_of, today
-from steerco.web.pages.forms_work import changed_by, done, number, one, read_form
+from steerco.web.pages.forms import changed_by, found, number, one, read_form
+from steerco.web.pages.forms import done_again as done
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -75,10 +77,7 @@ DATES = ("baseline_date", "target_date")
 
 
 def _metric(s: Session, ws: int, mid: str) -> Metric:
-    m = views.find(s, ws, key_of(mid, "metric"))
-    if m is None:
-        raise NotFound("metric", mid)
-    return m
+    return found(views.find(s, ws, key_of(mid, "metric")), "metric", mid)
 
 
 def _may(s: Session, user: PageUser, m: Metric, what: str) -> bool:
@@ -445,6 +444,13 @@ async def add_link(request: Request, mid: str, user: FormUser) -> Response:
             return
         here, there = format_id("metric", m.id), format_id("metric", other)
         drives = form["direction"] != "driven_by"
+        ends = (m.id, other) if drives else (other, m.id)
+        existing = next((ln for ln in views.causal_links_of(s, ws, m.id)[0]
+                         if (ln.driver_id, ln.driven_id) == ends), None)
+        if existing is not None:  # the same link again: its sign and lag change (PATCH)
+            update_causal_link(s, ws, existing.id, {"sign": int(form["sign"]),
+                                                    "lag_days": int(lag or 0)})
+            return
         add_causal_link(s, ws, {"driver_id": here if drives else there,
                                 "driven_id": there if drives else here,
                                 "sign": int(form["sign"]), "lag_days": int(lag or 0)})

@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from steerco.authz import scopes
 from steerco.db.enums import ObjectiveLevel, Perspective
 from steerco.db.models import Objective
-from steerco.kit.errors import CycleRefused, Forbidden, NotFound, ValidationFailed
+from steerco.kit.errors import CycleRefused, Forbidden, ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.objectives.service import (
     align,
@@ -31,7 +31,6 @@ from steerco.objectives.service import (
 )
 from steerco.views import Session
 from steerco.views import objectives as views
-from steerco.views.audit import last_change
 from steerco.views.names import (
     choices,
     objective_titles,
@@ -41,8 +40,8 @@ from steerco.views.names import (
     unit_names,
     units_named,
 )
+from steerco.web.pages import forms as fw
 from steerco.web.pages.common import key_of, pid_key, today
-from steerco.web.pages.forms_work import one
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -72,10 +71,7 @@ def _allow(s: Session, user: PageUser, what: str, unit: int | None,
 
 
 def _find(s: Session, ws: int, oid: str) -> Objective:
-    o = views.find(s, ws, key_of(oid, "objective"))
-    if o is None:
-        raise NotFound("objective", oid)
-    return o
+    return fw.found(views.find(s, ws, key_of(oid, "objective")), "objective", oid)
 
 
 def _values(s: Session, ws: int, o: Objective) -> dict[str, str]:
@@ -87,9 +83,6 @@ def _values(s: Session, ws: int, o: Objective) -> dict[str, str]:
             "unit": unit_names(s, ws, [o.org_unit_id]).get(o.org_unit_id or -1, ""),
             "theme": format_id("theme", o.theme_id) if o.theme_id else "",
             "version": str(o.version)}
-
-
-_one = one  # the name picker every authoring form uses
 
 
 def _messages(exc: ValidationFailed, titles: dict[str, str],
@@ -112,27 +105,10 @@ def _messages(exc: ValidationFailed, titles: dict[str, str],
     return out or {"title": exc.detail}
 
 
-def _shown(value: Any) -> str:
-    return "—" if value in (None, "") else str(value)
-
-
 def _conflict(s: Session, ws: int, o: Objective) -> dict[str, Any]:
-    """Who changed the objective last, when, and what (field: before → after)."""
-    entry = last_change(s, ws, Objective.__tablename__, o.id)
-    if entry is None:
-        return {"who": "someone", "at": None, "changes": []}
-    key = pid_key(entry.actor) if entry.actor.startswith("per_") else None
-    who = person_names(s, ws, [key]).get(key or -1, "an API client")
-    raw = {f: v for f, v in sorted((entry.changes or {}).items())
-           if isinstance(v, list) and len(v) == 2 and f != "version"}
-    # Names, never keys: owners and org units are shown as people's and units' names.
-    named = {"owner_id": person_names(s, ws, raw.get("owner_id", [])),
-             "org_unit_id": unit_names(s, ws, raw.get("org_unit_id", []))}
-    changes = [{"field": LABELS.get(f, f.replace("_", " ")),
-                "before": _shown(named[f].get(v[0], v[0]) if f in named else v[0]),
-                "after": _shown(named[f].get(v[1], v[1]) if f in named else v[1])}
-               for f, v in raw.items() if f != "theme_id"]
-    return {"who": who, "at": entry.at, "changes": changes}
+    """Who changed the objective last, when, and what (owners and units by name)."""
+    return fw.changed_by(s, ws, Objective.__tablename__, o.id, LABELS, fw.PEOPLE_AND_UNITS,
+                         hidden=("theme_id",))
 
 
 def _render(request: Request, s: Session, ws: int, o: Objective | None,
@@ -149,21 +125,13 @@ def _render(request: Request, s: Session, ws: int, o: Objective | None,
         "parents": views.parents_with_weights(s, ws, o.id) if o else [],
         "may_model": bool(o and user and user.can(s, "model", o.org_unit_id)),
     }
-    if request.headers.get("hx-request"):  # htmx swaps only 2xx answers into the page
-        status_code = 200
-    return render(request, "objective_edit.html", status_code=status_code, **ctx)
-
-
-def _done(request: Request, target: str) -> Response:
-    """Go to `target` after a save (htmx follows HX-Redirect; a plain form, the 303)."""
-    if request.headers.get("hx-request"):
-        return Response(status_code=204, headers={"HX-Redirect": target})
-    return RedirectResponse(target, status_code=303)
+    return render(request, "objective_edit.html", status_code=fw.status(request, status_code),
+                  **ctx)
 
 
 def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    owner = _one(people_named(s, ws, form["owner"]), "owner", form["owner"], "person", errors)
-    unit = _one(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit", errors)
+    owner = fw.one(people_named(s, ws, form["owner"]), "owner", form["owner"], "person", errors)
+    unit = fw.one(units_named(s, ws, form["unit"]), "unit", form["unit"], "org unit", errors)
     body: dict[str, Any] = {k: form[k] or None for k in
                             ("title", "period_start", "period_end", "level", "perspective")}
     body.update(description=form["description"] or None, theme_id=form["theme"] or None,
@@ -173,11 +141,6 @@ def _body(s: Session, ws: int, form: dict[str, str], errors: dict[str, str]) -> 
     elif not form["owner"]:
         errors["owner"] = "Type the name of the person who owns this objective."
     return body
-
-
-async def _form(request: Request, names: tuple[str, ...]) -> dict[str, str]:
-    raw = await request.form()
-    return {k: str(raw.get(k) or "").strip() for k in names}
 
 
 # --- create -----------------------------------------------------------------------------
@@ -199,12 +162,12 @@ def new(request: Request, user: User) -> Response:
 
 @router.post("/objectives/new")
 async def create(request: Request, user: FormUser) -> Response:
-    form = await _form(request, (*FIELDS, "parent", "weight"))
+    form = await fw.read_form(request, (*FIELDS, "parent", "weight"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         body = _body(s, ws, form, errors)
-        parent = _one(objectives_titled(s, ws, form["parent"]), "parent", form["parent"],
+        parent = fw.one(objectives_titled(s, ws, form["parent"]), "parent", form["parent"],
                       "objective", errors)
         if parent is not None:
             try:
@@ -225,7 +188,7 @@ async def create(request: Request, user: FormUser) -> Response:
                 errors = _messages(exc, {}, form)
         if errors:
             return _render(request, s, ws, None, form, errors, status_code=422, user=user)
-    return _done(request, target)
+    return fw.done(request, target)
 
 
 # --- edit -------------------------------------------------------------------------------
@@ -248,7 +211,7 @@ def _where(s: Session, ws: int, o: Objective) -> tuple[int | None, list[int | No
 
 @router.post("/objectives/{oid}/edit")
 async def save(request: Request, oid: str, user: FormUser) -> Response:
-    form = await _form(request, (*FIELDS, "version"))
+    form = await fw.read_form(request, (*FIELDS, "version"))
     form |= {"parent": "", "weight": "1"}
     ws = user.ctx.ws
     errors: dict[str, str] = {}
@@ -271,7 +234,7 @@ async def save(request: Request, oid: str, user: FormUser) -> Response:
         if errors:
             o = _find(s, ws, oid)
             return _render(request, s, ws, o, form, errors, status_code=422, user=user)
-    return _done(request, f"/objectives/{oid}?saved=1")
+    return fw.done(request, f"/objectives/{oid}?saved=1")
 
 
 # --- alignment and archive --------------------------------------------------------------
@@ -280,13 +243,13 @@ async def save(request: Request, oid: str, user: FormUser) -> Response:
 @router.post("/objectives/{oid}/parents")
 async def add_parent(request: Request, oid: str, user: FormUser) -> Response:
     """Align under a parent typed by title, or re-weight an existing alignment."""
-    form = await _form(request, ("parent", "weight"))
+    form = await fw.read_form(request, ("parent", "weight"))
     ws = user.ctx.ws
     errors: dict[str, str] = {}
     with user.ctx.write() as s:
         o = _find(s, ws, oid)
         _allow(s, user, "align", o.org_unit_id)
-        parent = _one(objectives_titled(s, ws, form["parent"]), "parent", form["parent"],
+        parent = fw.one(objectives_titled(s, ws, form["parent"]), "parent", form["parent"],
                       "objective", errors)
         if not form["parent"]:
             errors["parent"] = "Type the title of the objective this one contributes to."
@@ -308,7 +271,7 @@ async def add_parent(request: Request, oid: str, user: FormUser) -> Response:
             o = _find(s, ws, oid)
             return _render(request, s, ws, o, _values(s, ws, o) | form, errors,
                            status_code=422, user=user)
-    return _done(request, f"/objectives/{oid}/edit#parents")
+    return fw.done(request, f"/objectives/{oid}/edit#parents")
 
 
 @router.post("/objectives/{oid}/parents/{parent}/remove")

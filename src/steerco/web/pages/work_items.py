@@ -14,20 +14,22 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
+from starlette.datastructures import UploadFile
 
 from steerco.authz import scopes
+from steerco.checkins import files
 from steerco.db.enums import DepType
 from steerco.db.models import Dependency, Initiative, Milestone
 from steerco.dependencies.service import create_dependency, delete_dependency, update_dependency
-from steerco.initiatives.service import add_milestone, update_milestone
+from steerco.initiatives.service import add_milestone, delete_milestone, update_milestone
 from steerco.kit.errors import CycleRefused, Forbidden, NotFound, ValidationFailed
 from steerco.kit.ids import format_id, parse_any
 from steerco.views import Session
 from steerco.views import initiatives as views
 from steerco.views import work_forms as wf
 from steerco.views.names import choices, initiative_names, people_named, person_names
-from steerco.web.pages import forms_work as fw
+from steerco.web.pages import forms as fw
 from steerco.web.pages.common import key_of, today
 from steerco.web.pages.initiative_edit import _values, find, render_edit
 from steerco.web.pages.render import PageRoute, render
@@ -111,14 +113,11 @@ async def new_milestone(request: Request, iid: str, user: FormUser) -> Response:
         if errors:
             ini = find(s, ws, iid)
             return render_edit(request, s, user, ini, _values(s, ws, ini) | form, errors, 422)
-    return fw.done(request, f"/initiatives/{iid}/edit?saved=1#milestones")
+    return fw.done_again(request, f"/initiatives/{iid}/edit?saved=1#milestones")
 
 
 def _milestone(s: Session, ws: int, mid: str) -> Milestone:
-    ms = wf.find_milestone(s, ws, key_of(mid, "milestone"))
-    if ms is None:
-        raise NotFound("milestone", mid)
-    return ms
+    return fw.found(wf.find_milestone(s, ws, key_of(mid, "milestone")), "milestone", mid)
 
 
 def _ms_values(s: Session, ws: int, ms: Milestone) -> dict[str, str]:
@@ -159,62 +158,146 @@ def edit_milestone(request: Request, mid: str, user: User) -> Response:
         return _render_ms(request, s, user, ms, form)
 
 
-async def _ms_post(request: Request, mid: str, user: PageUser, names: tuple[str, ...],
-                   complete: bool) -> Response:
-    form = await fw.read_form(request, (*names, "version"))
+def _ms_open(request: Request, s: Session, user: PageUser, mid: str,
+             form: dict[str, str]) -> tuple[Milestone, dict[str, str], Response | None]:
+    """The milestone a form posts to, once the user may steer it, the values to show
+    again (as stored, overlaid with the form's), and the 409 answer — who changed what —
+    when the form was read at an older version (else None)."""
     ws = user.ctx.ws
-    errors: dict[str, str] = {}
-    with user.ctx.write() as s:
-        ms = _milestone(s, ws, mid)
-        _allow(s, user, scopes.of_milestone(s, ws, ms))
-        shown = _ms_values(s, ws, ms) | form
-        if form["version"] != str(ms.version):
-            return _render_ms(request, s, user, ms, shown | {"version": str(ms.version)},
-                              code=409, conflict=_ms_conflict(s, ws, ms))
-        body: dict[str, Any] = {}
-        if complete:
-            body["completed_on"] = fw.day(form["completed_on"], "completed_on", errors)
-            if not form["evidence_url"]:
-                errors["evidence_url"] = ("Link the evidence that it is done (a document, "
-                                          "a ticket, a sign-off), starting with https://.")
-            body["evidence_url"] = form["evidence_url"] or None
-        else:
-            owner = fw.one(people_named(s, ws, form["owner"]), "owner", form["owner"],
-                           "person", errors)
-            body = {"name": form["name"] or None,
-                    "due_date": fw.day(form["due_date"], "due_date", errors),
-                    "forecast_date": fw.day(form["forecast_date"], "forecast_date", errors,
-                                            required=False),
-                    "owner_id": format_id("person", owner) if owner else None}
-            days = fw.number(form["duration_days"] or "1", "duration_days", errors, "5")
-            body["duration_days"] = int(days) if days is not None and days == int(days) \
-                else days
-            if not form["name"]:
-                errors["name"] = "Give the milestone a title."
-        if not errors:
-            try:
-                update_milestone(s, ws, ms.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = fw.messages(exc, {"owner_id": "owner"}, names, names[0], form)
-                if "evidence_url" in errors and "pattern" in errors["evidence_url"]:
-                    errors["evidence_url"] = (f"“{form['evidence_url']}” is not a web link; "
-                                              "enter one starting with https://.")
-        if errors:
-            ms = _milestone(s, ws, mid)
-            return _render_ms(request, s, user, ms, shown, errors, 422)
-        target = f"/initiatives/{format_id('initiative', ms.initiative_id)}/edit?saved=1"
-    return fw.done(request, target + "#milestones")
+    ms = _milestone(s, ws, mid)
+    _allow(s, user, scopes.of_milestone(s, ws, ms))
+    shown = _ms_values(s, ws, ms) | form
+    c = fw.stale(s, ws, form, ms, MS_LABELS, {"owner_id": person_names})
+    if c is None:
+        return ms, shown, None
+    return ms, shown, _render_ms(request, s, user, ms, shown | {"version": str(ms.version)},
+                                 code=409, conflict=c)
 
 
 @router.post("/milestones/{mid}/edit")
 async def save_milestone(request: Request, mid: str, user: FormUser) -> Response:
-    return await _ms_post(request, mid, user, MS_FIELDS, complete=False)
+    form = await fw.read_form(request, (*MS_FIELDS, "version"))
+    ws = user.ctx.ws
+    errors: dict[str, str] = {}
+    with user.ctx.write() as s:
+        ms, shown, refused = _ms_open(request, s, user, mid, form)
+        if refused is not None:
+            return refused
+        owner = fw.one(people_named(s, ws, form["owner"]), "owner", form["owner"],
+                       "person", errors)
+        body: dict[str, Any] = {
+            "name": form["name"] or None,
+            "due_date": fw.day(form["due_date"], "due_date", errors),
+            "forecast_date": fw.day(form["forecast_date"], "forecast_date", errors,
+                                    required=False),
+            "owner_id": format_id("person", owner) if owner else None}
+        days = fw.number(form["duration_days"] or "1", "duration_days", errors, "5")
+        body["duration_days"] = int(days) if days is not None and days == int(days) else days
+        if not form["name"]:
+            errors["name"] = "Give the milestone a title."
+        fw.attempt(s, errors, lambda: update_milestone(s, ws, ms.id, body),
+                   lambda exc: fw.messages(exc, {"owner_id": "owner"}, MS_FIELDS, "name",
+                                           form))
+        if errors:
+            ms = _milestone(s, ws, mid)
+            return _render_ms(request, s, user, ms, shown, errors, 422)
+        target = f"/initiatives/{format_id('initiative', ms.initiative_id)}/edit?saved=1"
+    return fw.done_again(request, target + "#milestones")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB"
 
 
 @router.post("/milestones/{mid}/complete")
 async def complete_milestone(request: Request, mid: str, user: FormUser) -> Response:
-    return await _ms_post(request, mid, user, DONE_FIELDS, complete=True)
+    """Complete a milestone with its evidence: a link, or a file (stored with the other
+    evidence files, at most 20 MB, and linked from the milestone as the API's
+    `evidence_url`: this app's address of it, served only to people of the workspace)."""
+    raw = await request.form()
+    form = {k: str(raw.get(k) or "").strip() for k in (*DONE_FIELDS, "version")}
+    upload = raw.get("evidence_file")
+    data = b""
+    errors: dict[str, str] = {}
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read(files.MAX_UPLOAD + 1)
+        if len(data) > files.MAX_UPLOAD:
+            errors["evidence_file"] = (
+                f"“{upload.filename}” is larger than {_mb(files.MAX_UPLOAD)}; an evidence "
+                f"file may be at most {_mb(files.MAX_UPLOAD)}. Link a larger one instead.")
+    ws = user.ctx.ws
+    with user.ctx.write() as s:
+        ms, shown, refused = _ms_open(request, s, user, mid, form)
+        if refused is not None:
+            return refused
+        done_on = fw.day(form["completed_on"], "completed_on", errors)
+        has_file = isinstance(upload, UploadFile) and bool(upload.filename)
+        if has_file and form["evidence_url"]:
+            errors["evidence_url"] = ("Give the evidence as a link or as a file, not both: "
+                                      "clear the link to keep the file.")
+        elif not has_file and not form["evidence_url"]:
+            errors["evidence_url"] = ("Link the evidence that it is done (a document, a "
+                                      "ticket, a sign-off), starting with https://, or "
+                                      "attach it as a file.")
+        url: str | None = form["evidence_url"] or None
+        handle = None
+        if not errors and has_file and isinstance(upload, UploadFile):
+            handle = files.stage(ws, upload.filename, data)
+            rel = files.claim_into(s, ws, handle, f"milestones/{ms.id}")
+            url = (str(request.base_url).rstrip("/")
+                   + f"/milestones/{format_id('milestone', ms.id)}/evidence/"
+                   + rel.rsplit("/", 1)[-1])
+
+        def in_place(exc: ValidationFailed) -> dict[str, str]:
+            out = fw.messages(exc, {}, DONE_FIELDS, "completed_on", form)
+            if "evidence_url" in out and "pattern" in out["evidence_url"]:
+                out["evidence_url"] = (f"“{form['evidence_url']}” is not a web link; "
+                                       "enter one starting with https://.")
+            return out
+
+        fw.attempt(s, errors, lambda: update_milestone(
+            s, ws, ms.id, {"completed_on": done_on, "evidence_url": url}), in_place)
+        if errors:
+            if handle is not None:
+                files.discard(ws, handle)  # the rollback moved it back to staging
+            if has_file:
+                errors.setdefault("evidence_file", "Nothing was saved: choose the file "
+                                                   "again after correcting the above.")
+            ms = _milestone(s, ws, mid)
+            return _render_ms(request, s, user, ms, shown, errors, 422)
+        target = f"/initiatives/{format_id('initiative', ms.initiative_id)}/edit?saved=1"
+    return fw.done_again(request, target + "#milestones")
+
+
+@router.get("/milestones/{mid}/evidence/{name}")
+def milestone_evidence(mid: str, name: str, user: User) -> Response:
+    """The evidence file a milestone's completion links to (people of its workspace)."""
+    ws = user.ctx.ws
+    with user.ctx.read() as s:
+        ms = _milestone(s, ws, mid)
+        if not (ms.evidence_url or "").endswith(f"/evidence/{name}"):
+            raise NotFound("evidence file", name)
+        key = ms.id
+    path = files.stored_path(ws, f"{ws}/milestones/{key}/{name}")
+    if path is None:  # only a file inside this workspace's own folder is served
+        raise NotFound("evidence file", name)
+    return FileResponse(path, filename=path.name.split("_", 1)[-1],
+                        content_disposition_type="attachment")
+
+
+@router.post("/milestones/{mid}/delete")
+async def remove_milestone(request: Request, mid: str, user: FormUser) -> Response:
+    """Delete a milestone and the dependencies on it (the API's DELETE; the audit log
+    keeps them)."""
+    form = await fw.read_form(request, ("version",))
+    ws = user.ctx.ws
+    with user.ctx.write() as s:
+        ms, _shown, refused = _ms_open(request, s, user, mid, form)
+        if refused is not None:
+            return refused
+        target = f"/initiatives/{format_id('initiative', ms.initiative_id)}/edit?saved=1"
+        delete_milestone(s, ws, ms.id)
+    return fw.done_again(request, target + "#milestones")
 
 
 # --- dependencies -----------------------------------------------------------------------
@@ -290,14 +373,11 @@ async def new_dependency(request: Request, iid: str, user: FormUser) -> Response
         if errors:
             ini = find(s, ws, iid)
             return render_edit(request, s, user, ini, _values(s, ws, ini) | form, errors, 422)
-    return fw.done(request, f"/initiatives/{iid}/edit?saved=1#dependencies")
+    return fw.done_again(request, f"/initiatives/{iid}/edit?saved=1#dependencies")
 
 
 def _dependency(s: Session, ws: int, did: str) -> Dependency:
-    d = wf.find_dependency(s, ws, key_of(did, "dependency"))
-    if d is None:
-        raise NotFound("dependency", did)
-    return d
+    return fw.found(wf.find_dependency(s, ws, key_of(did, "dependency")), "dependency", did)
 
 
 def _dep_values(d: Dependency) -> dict[str, str]:
@@ -356,7 +436,7 @@ async def save_dependency(request: Request, did: str, user: FormUser) -> Respons
         if errors:
             return _render_dep(request, s, user, _dependency(s, ws, did), form, errors, 422,
                                back=form["back"])
-    return fw.done(request, (_back(form["back"]) if form["back"] else "/initiatives")
+    return fw.done_again(request, (_back(form["back"]) if form["back"] else "/initiatives")
                    + "?saved=1#dependencies")
 
 
@@ -369,4 +449,4 @@ async def remove_dependency(request: Request, did: str, user: FormUser) -> Respo
         _allow(s, user, scopes.of_dependency(s, ws, d))
         delete_dependency(s, ws, d.id)
     target = _back(form["back"]) if form["back"] else "/initiatives"
-    return fw.done(request, target + "?saved=1#dependencies")
+    return fw.done_again(request, target + "?saved=1#dependencies")

@@ -244,6 +244,27 @@
     });
   }
 
+  /* ---- the top bar's menus (<details>): one open at a time, closed by Escape (focus
+     back on its summary) or by a click outside ---- */
+  function navMenus() {
+    var menus = document.querySelectorAll("[data-navmenu]");
+    menus.forEach(function (m) {
+      m.addEventListener("toggle", function () {
+        if (!m.open) { return; }
+        menus.forEach(function (o) { if (o !== m) { o.open = false; } });
+      });
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key !== "Escape") { return; }
+      menus.forEach(function (m) {
+        if (m.open) { m.open = false; m.querySelector("summary").focus(); }
+      });
+    });
+    document.addEventListener("click", function (e) {
+      menus.forEach(function (m) { if (m.open && !m.contains(e.target)) { m.open = false; } });
+    });
+  }
+
   function init(root) {
     autosubmit(root);
     charts(root);
@@ -251,6 +272,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
+    navMenus();
     tableRows();
     strategyMap();
     explorer();
