@@ -59,8 +59,11 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
     install_api_errors(app)
     app.include_router(api_router(), prefix=PREFIX)
     # Evidence files (the upload endpoint and the check-in form) may be up to 20 MB.
+    # Import files (Admin → Import) up to 50 MB, a page of its own says so beyond that.
+    from steerco.transfer.read import MAX_BYTES as IMPORT_MAX
+
     app.add_middleware(Hardening, uploads=rf"^({PREFIX}/evidence-files|/metrics/[^/]+/checkin)$",
-                       upload_limit=MAX_UPLOAD)
+                       upload_limit=MAX_UPLOAD, limits=((r"^/admin/import$", IMPORT_MAX),))
 
     @app.get("/healthz", tags=["ops"],
              summary="Liveness and database check (it must be able to write)")
