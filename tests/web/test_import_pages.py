@@ -193,7 +193,7 @@ def test_files_the_page_does_not_take_are_refused_in_the_form(site: Site) -> Non
     r = _post_file(c, "measurements.csv", big)
     assert r.status_code == 413
     assert "“measurements.csv” is larger than 50 MB: split it" in r.text
-    assert "steerco import FILE --max-mb N" in r.text
+    assert "import it on the server with steerco import FILE --max-mb N." in r.text
     # Far beyond: the body is cut off before it is stored, with a page that says why.
     r = _post_file(c, "measurements.csv", big + b"x" * 2**20)
     assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")

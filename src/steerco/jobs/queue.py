@@ -63,6 +63,18 @@ enqueues one); `factory` makes the sessions (default: the configured database)."
 
 
 @lru_cache(maxsize=1)
+def _configured() -> Huey:
+    return make_huey()
+
+
+def queue_of(state: Any) -> Any:
+    """The queue a web process enqueues on: the app's own (`app.state.huey`, which tests
+    set), else the configured one (`steerco serve` consumes it in-process, `steerco
+    worker` otherwise)."""
+    return getattr(state, "huey", None) or _configured()
+
+
+@lru_cache(maxsize=1)
 def _factory() -> Any:
     from steerco.db.engine import make_engine, make_sessionmaker
 

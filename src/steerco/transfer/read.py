@@ -245,7 +245,7 @@ def _add_table(title: str, rows: list[list[Any]], book: Book) -> None:
             book.unmapped.append((spec.name, str(h)))
             book.problems.append(Problem(title, header_at, str(h), None, (
                 "unknown column; expected: " + ", ".join(c.name for c in spec.columns) +
-                " (or map it to one on the import page, or with `steerco mapping`)")))
+                "; map it to one of them on the import page or with steerco mapping")))
         elif col.name in seen:
             ok = False
             book.problems.append(Problem(title, header_at, str(h), None,

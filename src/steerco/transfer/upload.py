@@ -65,8 +65,8 @@ def check(name: str, size: int, max_bytes: int = MAX_BYTES) -> None:
                             ".csv or .md file.")
     if size > max_bytes:
         raise UploadRefused(f"“{name}” is larger than {max_bytes // 2**20} MB: split it (e.g. "
-                            "one file per sheet, or measurements by year), or import it with "
-                            "`steerco import FILE --max-mb N` on the server.")
+                            "one file per sheet, or measurements by year), or import it on the "
+                            "server with steerco import FILE --max-mb N.")
 
 
 def store(ws: int, name: str, data: bytes, dry_run: bool = True) -> str:

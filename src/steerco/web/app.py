@@ -63,7 +63,8 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
     from steerco.transfer.read import MAX_BYTES as IMPORT_MAX
 
     app.add_middleware(Hardening, uploads=rf"^({PREFIX}/evidence-files|/metrics/[^/]+/checkin)$",
-                       upload_limit=MAX_UPLOAD, limits=((r"^/admin/import$", IMPORT_MAX),))
+                       upload_limit=MAX_UPLOAD,
+                       limits=((rf"^(/admin/import|{PREFIX}/imports)$", IMPORT_MAX),))
 
     @app.get("/healthz", tags=["ops"],
              summary="Liveness and database check (it must be able to write)")

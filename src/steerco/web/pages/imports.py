@@ -11,19 +11,19 @@ checked, all or nothing.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from steerco.accounts.errors import Forbidden
+from steerco.jobs.queue import queue_of
 from steerco.kit.errors import NotFound, ValidationFailed
 from steerco.transfer import mapping, upload
 from steerco.transfer.read import MAX_BYTES
-from steerco.web.pages.admin_forms import shown_status
+from steerco.web.pages.admin_forms import done, shown_status
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
@@ -34,19 +34,6 @@ LIMIT_MB = MAX_BYTES // 2**20
 def _require_office(user: PageUser) -> None:
     if not user.models:
         raise Forbidden("imports are for admins and the strategy office")
-
-
-@lru_cache(maxsize=1)
-def _default_huey() -> Any:
-    from steerco.jobs.queue import make_huey
-
-    return make_huey()
-
-
-def huey_of(request: Request) -> Any:
-    """The job queue the page enqueues on: the app's (tests set one), else the configured
-    one (`steerco serve` consumes it in-process; `steerco worker` otherwise)."""
-    return getattr(request.app.state, "huey", None) or _default_huey()
 
 
 def _folder(user: PageUser, token: str) -> Path:
@@ -72,7 +59,8 @@ def _page(request: Request, user: PageUser, status_code: int = 200, **ctx: Any) 
 
 async def _enqueue(request: Request, user: PageUser, token: str, dry_run: bool) -> None:
     # In a worker thread: with the queue in immediate mode (tests) the job runs here.
-    await run_in_threadpool(huey_of(request).import_upload, user.ctx.ws, token, dry_run)
+    await run_in_threadpool(queue_of(request.app.state).import_upload, user.ctx.ws, token,
+                            dry_run)
 
 
 @router.get("/admin/import")
@@ -110,7 +98,7 @@ async def upload_file(request: Request, user: FormUser,
                      name=name, error=str(exc))
     token = upload.store(user.ctx.ws, name, data)
     await _enqueue(request, user, token, True)
-    return RedirectResponse(f"/admin/import/{token}", status_code=303)
+    return done(request, f"/admin/import/{token}")
 
 
 def _state(user: PageUser, token: str) -> tuple[Path, dict[str, Any], dict[str, Any] | None]:
@@ -145,10 +133,10 @@ async def apply(request: Request, token: str, user: FormUser) -> Response:
     _require_office(user)
     folder, _st, res = _state(user, token)
     if res is None or not res.get("dry_run") or not res.get("ok"):
-        return RedirectResponse(f"/admin/import/{token}", status_code=303)
+        return done(request, f"/admin/import/{token}")
     upload.queue_run(folder, dry_run=False)
     await _enqueue(request, user, token, False)
-    return RedirectResponse(f"/admin/import/{token}", status_code=303)
+    return done(request, f"/admin/import/{token}")
 
 
 @router.post("/admin/import/{token}/mapping")
@@ -180,7 +168,7 @@ async def save_mapping(request: Request, token: str, user: FormUser) -> Response
                      map_errors=errors)
     upload.queue_run(folder, dry_run=True)
     await _enqueue(request, user, token, True)
-    return RedirectResponse(f"/admin/import/{token}", status_code=303)
+    return done(request, f"/admin/import/{token}")
 
 
 @router.post("/admin/import/mapping/remove")
@@ -190,7 +178,7 @@ async def remove_mapping(request: Request, user: FormUser) -> Response:
     with user.ctx.write() as s:
         mapping.remove(s, user.ctx.ws, str(form.get("sheet") or ""),
                        str(form.get("header") or ""))
-    return RedirectResponse("/admin/import#h-mapping", status_code=303)
+    return done(request, "/admin/import#h-mapping")
 
 
 @router.get("/admin/import/{token}/problems.csv")
