@@ -82,7 +82,7 @@ def test_a_dry_run_job_reports_progress_then_the_report_and_writes_nothing(
 
 
 def test_the_apply_job_writes_all_rows_and_counts_them(
-        engine: Engine, ws: int, tmp_path: Path) -> None:
+        engine: Engine, ws: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     token = upload.store(ws, "people.csv", PEOPLE.encode())
     huey = _huey(engine, tmp_path)
     huey.import_upload(ws, token, True)
@@ -90,7 +90,9 @@ def test_the_apply_job_writes_all_rows_and_counts_them(
     assert folder is not None
     upload.queue_run(folder, dry_run=False)
     assert upload.status(folder)["state"] == "queued" and upload.result(folder) is None
+    seen = _statuses(monkeypatch)
     huey.import_upload(ws, token, False)
+    assert [s["state"] for s in seen][-2:] == ["writing", "done"]
     res = upload.result(folder)
     assert res is not None and res["written"] and not res["dry_run"]
     assert upload.status(folder)["rows_written"] == 3

@@ -169,8 +169,11 @@ class Tracker:
             set_status(self.folder, self.state)
 
     def progress(self, sheet: str, done: int, total: int) -> None:
-        self.set(force=done >= total, state="checking", sheet=sheet, rows_checked=done,
-                 rows_total=total)
+        # Every row checked: what is left is the rows that referred further down, and
+        # then (not in a dry run) the commit.
+        last = done >= total
+        self.set(force=last, sheet=sheet, rows_checked=done, rows_total=total,
+                 state="writing" if last and not self.state.get("dry_run") else "checking")
 
 
 def run(engine: Engine, ws: int, token: str, dry_run: bool) -> dict[str, Any]:
