@@ -52,8 +52,17 @@ def api_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def app(api_engine: Engine) -> Any:
-    return create_app(api_engine)
+def app(api_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from steerco.db.engine import make_sessionmaker
+    from steerco.jobs.queue import make_huey
+
+    app = create_app(api_engine)
+    # Jobs the API enqueues (POST /imports) run at once on this database, in the request.
+    huey = make_huey(str(tmp_path_factory.mktemp("jobs") / "jobs.db"), "sqlite:///unused.db",
+                     factory=make_sessionmaker(api_engine), name="api-tests")
+    huey.immediate = True
+    app.state.huey = huey
+    return app
 
 
 @pytest.fixture()

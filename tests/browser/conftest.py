@@ -130,7 +130,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     w.database = url
     w.clock_file = str(tmp / "clock-days")
     env = {"STEERCO_DATABASE_URL": url, "STEERCO_EVIDENCE_DIR": str(tmp / "evidence"),
-           "STEERCO_TEST_CLOCK_FILE": w.clock_file}
+           "STEERCO_TEST_CLOCK_FILE": w.clock_file,
+           # Import jobs run in a consumer thread of the server, 1.5 s after the upload.
+           "STEERCO_JOBS_URL": str(tmp / "jobs.db"), "STEERCO_TEST_IMPORT_DELAY_S": "1.5"}
     with uvicorn_server("tests.browser.app_factory:build", env, tmp, "/login") as w.url:
         yield w
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.transfer.conftest import COMPANY, counts, csvs, run, workbook
 
 
@@ -54,7 +56,9 @@ def test_a_file_that_is_not_utf8_is_refused_with_the_line(engine, ws, tmp_path):
                                         .encode("latin-1"))
     problems = refused(engine, ws, folder)
     [p] = problems.values()
-    assert p.row == 2 and "not UTF-8" in p.reason
+    assert (p.sheet, p.row, p.value) == ("people", 2, "e9 0a")
+    assert p.reason == ("people.csv is not UTF-8 (byte 31 on line 2): save the file as "
+                        "'CSV UTF-8'")
 
 
 def test_a_file_over_50_mb_is_refused_with_its_size_before_it_is_read(engine, ws, tmp_path):
@@ -63,7 +67,7 @@ def test_a_file_over_50_mb_is_refused_with_its_size_before_it_is_read(engine, ws
         f.truncate(51 * 1024 * 1024)
     problems = refused(engine, ws, big)
     [p] = problems.values()
-    assert "53.5 MB" in p.reason and "limit is 52 MB" in p.reason
+    assert p.reason.startswith("measurements.csv is 51.0 MB; the limit is 50 MB")
 
 
 def test_a_formula_cell_is_refused_naming_the_cell(engine, ws, tmp_path):
@@ -100,3 +104,59 @@ def test_measurements_in_the_future_or_of_unknown_metrics_are_refused_row_by_row
     assert "future" in problems[("measurements", 2, "as_of")].reason
     assert "no metric with key 'M9'" in problems[("measurements", 3, "metric")].reason
     assert "finite" in problems[("measurements", 4, "value")].reason
+
+
+def test_a_workbook_renamed_to_txt_or_csv_is_named_as_a_workbook(engine, ws, tmp_path):
+    book = workbook(tmp_path / "people.xlsx", {"People": [["email", "name"],
+                                                          ["ada@acme.example", "Ada"]]})
+    for suffix in (".txt", ".csv"):
+        renamed = tmp_path / f"people{suffix}"
+        renamed.write_bytes(book.read_bytes())
+        [p] = refused(engine, ws, renamed).values()
+        assert (p.sheet, p.row) == (f"people{suffix}", None)
+        assert p.reason == (f"people{suffix} is a workbook, not a CSV text file: name it .xlsx "
+                            "(or save it from the spreadsheet as 'CSV UTF-8')")
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"email,name\nada@acme.example,Ada\n", "is text, not a workbook (a CSV file? name it "
+                                             ".csv)"),
+    (b"", "is text, not a workbook (a CSV file? name it .csv)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600),
+     "is an Excel 97\u20132003 (.xls) workbook: save it as .xlsx"),
+    (bytes(range(256)) * 4, "is not an .xlsx workbook (it is no zip file): save it from the "
+                            "spreadsheet as .xlsx"),
+    (b"PK\x03\x04" + bytes(100), "not a readable .xlsx workbook"),
+])
+def test_a_file_named_xlsx_that_is_not_a_workbook_is_refused_saying_what_it_is(
+        engine, ws, tmp_path, data, reason):
+    path = tmp_path / "plan.xlsx"
+    path.write_bytes(data)
+    [p] = refused(engine, ws, path).values()
+    assert p.sheet == "plan.xlsx" and reason in p.reason
+
+
+def test_a_sheet_with_headers_only_is_refused_when_nothing_else_has_rows(engine, ws, tmp_path):
+    path = workbook(tmp_path / "h.xlsx", {"People": [["email", "name"]],
+                                          "Themes": [["key", "name"]]})
+    [p] = refused(engine, ws, path).values()
+    assert p.reason == ("nothing to import: People, Themes have a header row but no rows "
+                        "below it")
+    one = csvs(tmp_path / "csv", {"people": "email,name\n"})
+    [p] = refused(engine, ws, one / "people.csv").values()
+    assert p.reason == "nothing to import: people has a header row but no rows below it"
+
+
+def test_a_sheet_with_headers_only_beside_rows_elsewhere_is_no_problem(engine, ws, tmp_path):
+    path = workbook(tmp_path / "h.xlsx", {"People": [["email", "name"],
+                                                     ["ada@acme.example", "Ada"]],
+                                          "Themes": [["key", "name"]]})
+    report = run(engine, ws, path)
+    assert report.ok and report.written and counts(engine, ws)["people"] == 1
+
+
+def test_an_empty_csv_file_is_refused(engine, ws, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_bytes(b"")
+    [p] = refused(engine, ws, path).values()
+    assert p.sheet == "people" and "the sheet is empty" in p.reason

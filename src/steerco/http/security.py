@@ -44,12 +44,18 @@ class Hardening:
     BaseHTTPMiddleware would buffer). `uploads` matches the paths that take files of up
     to `upload_limit` bytes (the app factory knows them)."""
 
-    def __init__(self, app: Any, uploads: str = "^$", upload_limit: int = BODY_LIMIT) -> None:
+    def __init__(self, app: Any, uploads: str = "^$", upload_limit: int = BODY_LIMIT,
+                 limits: tuple[tuple[str, int], ...] = ()) -> None:
         self.app = app
         self.uploads = re.compile(uploads)
         self.upload_limit = upload_limit + FORM_SLACK
+        #: Other paths with their own limit (e.g. the import page's 50 MB files).
+        self.limits = [(re.compile(p), n + FORM_SLACK) for p, n in limits]
 
     def limit_of(self, path: str) -> int:
+        for pattern, limit in self.limits:
+            if pattern.match(path):
+                return limit
         return self.upload_limit if self.uploads.match(path) else BODY_LIMIT
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -65,7 +71,7 @@ class Hardening:
             if state["over"]:  # whatever the app answers to a cut-off body: it was too large
                 if not state["answered"]:
                     state["answered"] = True
-                    await _refuse(send_hardened_raw, limit)
+                    await _refuse(send_hardened_raw, limit, page)
                 return
             await send_hardened_raw(message)
 
@@ -79,9 +85,10 @@ class Hardening:
             await send(message)
 
         limit = self.limit_of(path)
+        page = _wants_html(scope)
         length = _content_length(scope)
         if length is not None and length > limit:
-            await _refuse(send_hardened_raw, limit)
+            await _refuse(send_hardened_raw, limit, page)
             return
         seen = 0
 
@@ -101,7 +108,7 @@ class Hardening:
             if state["answered"]:
                 return
             state["answered"] = True
-            await _refuse(send_hardened_raw, limit)
+            await _refuse(send_hardened_raw, limit, page)
 
 
 def _content_length(scope: dict[str, Any]) -> int | None:
@@ -114,13 +121,31 @@ def _content_length(scope: dict[str, Any]) -> int | None:
     return None
 
 
-async def _refuse(send: Any, limit: int) -> None:
+def _wants_html(scope: dict[str, Any]) -> bool:
+    """A browser's form post to a page (not the API): it gets a page, not JSON."""
+    if str(scope.get("path", "")).startswith("/api/"):
+        return False
+    return any(k == b"accept" and b"text/html" in v for k, v in scope.get("headers", []))
+
+
+async def _refuse(send: Any, limit: int, page: bool = False) -> None:
     exc = TooLarge(limit)
-    body = json.dumps({"type": "toolarge", "title": exc.title, "detail": exc.detail,
-                       "errors": [{"field": e.field, "message": e.message}
-                                  for e in exc.errors]}).encode()
+    if page:  # a plain page (the app's templates are above this layer): what and what now
+        mb = (limit - FORM_SLACK) // (1024 * 1024)
+        body = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Too '
+                'large</title></head><body><main><h1>The file is too large</h1><p>This '
+                f'page takes files of up to {mb} MB; the upload was larger and was not '
+                'stored. Split the file (e.g. one file per sheet), or import it on the '
+                'server with <code>steerco import FILE --max-mb N</code>. Go back to '
+                'choose another file.</p></main></body></html>').encode()
+        ctype = b"text/html; charset=utf-8"
+    else:
+        body = json.dumps({"type": "toolarge", "title": exc.title, "detail": exc.detail,
+                           "errors": [{"field": e.field, "message": e.message}
+                                      for e in exc.errors]}).encode()
+        ctype = b"application/problem+json"
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"),
+                "headers": [(b"content-type", ctype),
                             (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})

@@ -76,13 +76,14 @@ def jobs(
             "last_run": r.last_run.isoformat() if r.last_run else None,
             "duration_ms": None if r.duration_ms is None else round(r.duration_ms, 1),
             "runs": r.runs, "last_error": r.last_error,
-            "next_run": r.next_run.isoformat()} for r in rows]))
+            "next_run": r.next_run.isoformat() if r.next_run else None} for r in rows]))
         return
     table = Table("job", "every", "last run", "duration", "next run", "last error")
     for r in rows:
         table.add_row(r.name, r.every, r.last_run.strftime("%Y-%m-%d %H:%M") if r.last_run
                       else "never", "—" if r.duration_ms is None else f"{r.duration_ms:,.0f} ms",
-                      r.next_run.strftime("%Y-%m-%d %H:%M UTC"), r.last_error or "")
+                      r.next_run.strftime("%Y-%m-%d %H:%M UTC") if r.next_run else "on upload",
+                      r.last_error or "")
     out.print(table)
 
 

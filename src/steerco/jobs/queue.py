@@ -35,7 +35,8 @@ def storage_of(jobs_url: str, database_url: str) -> tuple[str, str]:
 def make_huey(jobs_url: str | None = None, database_url: str | None = None,
               factory: Any = None, name: str = "steerco") -> Huey:
     """A huey instance with steerco's tick registered as a periodic task (`huey.tick`
-    enqueues one now); `factory` makes the sessions (default: the configured database)."""
+    enqueues one now) and the import of an upload (`huey.import_upload(ws, token, dry_run)`
+enqueues one); `factory` makes the sessions (default: the configured database)."""
     st = get_settings()
     kind, where = storage_of(st.jobs_url if jobs_url is None else jobs_url,
                              database_url or st.database_url)
@@ -48,8 +49,30 @@ def make_huey(jobs_url: str | None = None, database_url: str | None = None,
 
         return run_tick(factory or _factory())
 
+    @huey.task(retries=0)  # type: ignore[untyped-decorator]
+    def import_upload(workspace_id: int, token: str, dry_run: bool,
+                      actor: str | None = None) -> None:
+        """Check or import a file uploaded on Admin → Import (transfer/upload.py); its
+        progress and report are kept beside the upload, not in the result store."""
+        from steerco.transfer.upload import run
+
+        run((factory or _factory()).kw["bind"], workspace_id, token, dry_run, actor)
+
     huey.tick = tick
+    huey.import_upload = import_upload
     return huey
+
+
+@lru_cache(maxsize=1)
+def _configured() -> Huey:
+    return make_huey()
+
+
+def queue_of(state: Any) -> Any:
+    """The queue a web process enqueues on: the app's own (`app.state.huey`, which tests
+    set), else the configured one (`steerco serve` consumes it in-process, `steerco
+    worker` otherwise)."""
+    return getattr(state, "huey", None) or _configured()
 
 
 @lru_cache(maxsize=1)
@@ -59,9 +82,10 @@ def _factory() -> Any:
     return make_sessionmaker(make_engine())
 
 
-def start_consumer(huey: Huey, workers: int = 1) -> Any:
-    """Start a consumer in threads of this process (returns it; `.stop()` ends it)."""
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+def start_consumer(huey: Huey, workers: int = 1, periodic: bool = True) -> Any:
+    """Start a consumer in threads of this process (returns it; `.stop()` ends it);
+    `periodic=False`: run enqueued tasks only, never the minute's tick."""
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic,
                                     check_worker_health=False)
     consumer.start()
     return consumer

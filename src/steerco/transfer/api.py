@@ -1,5 +1,6 @@
 """GET /api/v1/export: everything as XLSX, CSV (a zip of one file per sheet) or the
-strategy as YAML — the same files as `steerco export`."""
+strategy as YAML — the same files as `steerco export`; /imports: upload a file to check
+(a dry run) or import as a job, follow its progress and read its report."""
 
 from __future__ import annotations
 
@@ -8,23 +9,28 @@ import io
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from steerco.authz import scopes
 from steerco.db.models import Metric, MetricFeed
+from steerco.db.models.accounts import Role
 from steerco.http.auth import Ctx, Reader, Writer
 from steerco.http.items import IdPath
-from steerco.http.rest import READ_ERRORS, WRITE_ERRORS, path_key
-from steerco.kit.errors import NotFound
+from steerco.http.rest import READ_ERRORS, WRITE_ERRORS, Problem, path_key
+from steerco.jobs.queue import queue_of
+from steerco.kit.errors import Conflict, FieldError, NotFound, TooLarge, ValidationFailed
 from steerco.metrics.repository import MetricRepository
+from steerco.transfer import upload
 from steerco.transfer.export import collect, write_csv, write_xlsx
 from steerco.transfer.feeds import service as feeds
 from steerco.transfer.feeds.repository import FeedRepository
+from steerco.transfer.read import MAX_BYTES
 from steerco.transfer.strategy import export_yaml
 
 router = APIRouter(tags=["import and export"])
@@ -137,3 +143,108 @@ def run_feed(id: IdPath, ctx: Writer) -> FeedRunRead:
         metric = _feed_metric(s, ctx, id)
         r = feeds.run_feed(s, ctx.ws, _feed_of(s, ctx, metric), metric)
         return FeedRunRead.model_validate(r.as_json())
+
+
+# --- imports as jobs (the same as Admin → Import) -------------------------------------
+
+
+class ImportRead(BaseModel):
+    id: str = Field(description="The upload's id (in the URLs below)")
+    name: str
+    state: Literal["queued", "reading", "checking", "writing", "done", "failed"]
+    dry_run: bool
+    rows_read: int
+    rows_checked: int
+    rows_total: int
+    rows_written: int
+    error: str | None = None
+    report: dict[str, Any] | None = Field(default=None, description=(
+        "Once done: counts per sheet, ok, written, problem_count, the first 500 problems "
+        "(sheet, row, column, value, reason) and the columns that could be mapped"))
+    problems_csv: str = Field(description="Every problem as CSV (once done)")
+
+
+def _require_office(ctx: Ctx) -> None:
+    ctx.principal.require_role(Role.ADMIN, Role.STRATEGY_OFFICE)
+
+
+def _read(ctx: Ctx, token: str) -> ImportRead:
+    folder = upload.folder_of(ctx.ws, token)
+    if folder is None:
+        raise NotFound("import", token)
+    st = upload.status(folder)
+    return ImportRead(
+        id=token, name=upload.source(folder).name, state=st.get("state", "queued"),
+        dry_run=bool(st.get("dry_run", True)), rows_read=int(st.get("rows_read") or 0),
+        rows_checked=int(st.get("rows_checked") or 0),
+        rows_total=int(st.get("rows_total") or 0),
+        rows_written=int(st.get("rows_written") or 0), error=st.get("error"),
+        report=upload.result(folder) if st.get("state") == "done" else None,
+        problems_csv=f"/api/v1/imports/{token}/problems.csv")
+
+
+IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
+    **WRITE_ERRORS, 413: {"model": Problem, "description": f"Larger than "
+                                                           f"{MAX_BYTES // 2**20} MB"}}
+
+
+@router.post("/imports", status_code=202, response_model=ImportRead, responses=IMPORT_ERRORS,
+             summary="Upload a file to check (dry run) or import; runs as a job")
+async def post_import(request: Request, ctx: Writer, file: Annotated[UploadFile, File(
+        description="An .xlsx workbook, a .csv named after its sheet, or OKRs as .md")],
+        dry_run: Annotated[bool, Query(description="Check and report only (default); "
+                                                   "false: import all rows or none")] = True,
+        ) -> Any:
+    await run_in_threadpool(_require_office, ctx)
+    name = Path(file.filename or "").name
+    data = b""
+    if name and Path(name).suffix.lower() in upload.SUFFIXES:
+        data = await file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise TooLarge(MAX_BYTES)
+    try:
+        upload.check(name, len(data))
+    except upload.UploadRefused as exc:
+        raise ValidationFailed([FieldError("file", str(exc), name)]) from None
+    token = upload.store(ctx.ws, name, data, dry_run)
+    await run_in_threadpool(queue_of(request.app.state).import_upload, ctx.ws, token, dry_run,
+                            ctx.principal.actor)
+    body = await run_in_threadpool(_read, ctx, token)
+    return JSONResponse(body.model_dump(), status_code=202,
+                        headers={"Location": f"/api/v1/imports/{token}"})
+
+
+@router.get("/imports/{id}", response_model=ImportRead, responses=READ_ERRORS,
+            summary="An import's progress (rows read, checked, written) and, once done, "
+                    "its report")
+def get_import(id: str, ctx: Reader) -> ImportRead:
+    _require_office(ctx)
+    return _read(ctx, id)
+
+
+@router.get("/imports/{id}/problems.csv", responses={
+    **READ_ERRORS, 200: {"content": {"text/csv": {}}, "description": "The problems"}},
+    summary="An import's problems as CSV (sheet, row, column, value, reason)")
+def get_import_problems(id: str, ctx: Reader) -> Response:
+    _require_office(ctx)
+    folder = upload.folder_of(ctx.ws, id)
+    if folder is None or not (folder / "problems.csv").is_file():
+        raise NotFound("report of import", id)
+    return Response((folder / "problems.csv").read_text(encoding="utf-8"),
+                    media_type="text/csv; charset=utf-8")
+
+
+@router.post("/imports/{id}/apply", status_code=202, response_model=ImportRead,
+             responses=WRITE_ERRORS, summary="Import a checked file (after a clean dry run)")
+def apply_import(id: str, request: Request, ctx: Writer) -> Any:
+    _require_office(ctx)
+    now = _read(ctx, id)
+    if now.state != "done" or not now.dry_run or not (now.report or {}).get("ok"):
+        raise Conflict("only a finished dry run without problems can be imported; this one "
+                       + ("is still running" if now.state not in ("done", "failed") else
+                          "has problems or was imported already"))
+    folder = upload.folder_of(ctx.ws, id)
+    assert folder is not None
+    upload.queue_run(folder, dry_run=False)
+    queue_of(request.app.state).import_upload(ctx.ws, id, False, ctx.principal.actor)
+    return JSONResponse(_read(ctx, id).model_dump(), status_code=202)

@@ -64,9 +64,15 @@ def import_file(
                                                             "nothing.")] = False,
     workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+    max_mb: Annotated[int, typer.Option("--max-mb", min=1, help=(
+        "Refuse files larger than this many MB (the web page's limit is 50; the command "
+        "line may take more)."))] = 50,
+    use_mapping: Annotated[bool, typer.Option("--mapping/--no-mapping", help=(
+        "Apply the workspace's saved column mapping (`steerco mapping`).") )] = True,
 ) -> None:
     """Import a spreadsheet (or `okrs FILE.md`): all rows or none; --dry-run shows what
-    would happen."""
+    would happen. Headers that are not the template's are read through the workspace's
+    saved column mapping (`steerco mapping`, or the import page)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from sqlalchemy.orm import Session
 
@@ -82,10 +88,14 @@ def import_file(
         fail(f"unexpected argument '{okr_file}': import one file (or `okrs FILE.md`)")
     if not file.exists():
         fail(f"no such file: {file}")
+    from steerco.transfer import mapping
+
     eng = _engine()
     with Session(eng) as session:
         ws = _resolve_workspace(session, workspace)
-    book: Book = _okr_book(file, dry_run and not as_json) if okrs else read_path(file)
+        saved = mapping.load(session, ws) if use_mapping else {}
+    book: Book = _okr_book(file, dry_run and not as_json) if okrs else read_path(
+        file, max_mb * 2**20, saved)
     with Progress(TextColumn("{task.description:<20}"), BarColumn(),
                   TextColumn("{task.completed:>10,.0f}/{task.total:,.0f}"),
                   TimeElapsedColumn(), console=err, transient=True,
@@ -264,6 +274,47 @@ def apply(
     _strategy(path, workspace, apply=True)
 
 
+def mapping_command(
+    sheet: Annotated[str | None, typer.Argument(help="The sheet kind, e.g. objectives or "
+                                                     "'Budget lines'.")] = None,
+    header: Annotated[str | None, typer.Argument(help="The file's column header.")] = None,
+    column: Annotated[str | None, typer.Argument(help="The template column it fills; "
+                                                      "'ignore' to skip the column.")] = None,
+    remove: Annotated[bool, typer.Option("--remove", help="Forget this header's "
+                                                          "mapping.")] = False,
+    workspace: Annotated[str | None, typer.Option(help="Workspace slug.")] = None,
+) -> None:
+    """Show the workspace's saved column mapping, or map a file's header to a template
+    column (every later import applies it)."""
+    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.transfer import mapping
+    from steerco.transfer.spec import BY_NAME
+
+    if (sheet is None) != (header is None) or (column is not None and remove) or (
+            header is not None and column is None and not remove):
+        fail("give SHEET HEADER COLUMN to map, SHEET HEADER --remove to forget, or "
+             "nothing to list")
+    with unit_of_work(make_sessionmaker(_engine())) as session:
+        ws = _resolve_workspace(session, workspace)
+        if sheet is not None and header is not None:
+            if remove:
+                if not mapping.remove(session, ws, sheet, header):
+                    fail(f"no saved mapping of {header!r} in {sheet}")
+            else:
+                e = mapping.save(session, ws, sheet, header, column)
+                out.print(f"{BY_NAME[e.sheet].title}: {header!r} → "
+                          f"{e.column or '(ignored)'}", highlight=False)
+                return
+        rows = mapping.entries(session, ws)
+    if not rows:
+        out.print("no saved column mapping: headers are read as the template names them")
+        return
+    t = Table("sheet", "file header", "template column", title="saved column mapping")
+    for e in rows:
+        t.add_row(BY_NAME[e.sheet].title, e.header, e.column or "(ignored)")
+    out.print(t)
+
+
 def register(app: typer.Typer) -> None:
     """Add the transfer commands to the main CLI."""
     app.command("plan")(plan)
@@ -272,6 +323,7 @@ def register(app: typer.Typer) -> None:
     app.command("export")(export)
     app.command("template")(template)
     app.command("locale")(locale)
+    app.command("mapping")(mapping_command)
     from steerco.transfer.connectors import cli as connectors_cli
 
     connectors_cli.register(app)

@@ -1,8 +1,18 @@
 """Read a workbook, a CSV file or a folder of CSV files into raw rows per sheet.
 
 Everything wrong with the file itself is a Problem, not an exception: too large, not
-UTF-8, an unknown sheet or column, a missing required column, a formula (its cached value
-may be stale or absent, so the import would not know what the author saw), an empty sheet.
+UTF-8, not the kind of file its name says (a workbook renamed .csv or .txt, a text or
+.xls file renamed .xlsx), an unknown sheet or column, a missing required column, a
+formula, an empty sheet or one with headers only.
+
+Formula cells are refused rather than read by their cached value: a workbook written by a
+tool that does not compute (xlsxwriter, many exporters) stores no cached value or a stale
+one, so the import would not know what the author saw; the message names the cell so
+that its value can be pasted in its place ("paste values").
+
+A header the template does not know is looked up in the workspace's saved column mapping
+(`mapping.py`) before it is refused; headers still unknown are listed on the book
+(`unmapped`) so that the page can offer to map them.
 """
 
 from __future__ import annotations
@@ -16,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from steerco.transfer.report import Problem
-from steerco.transfer.spec import SHEETS, Column, SheetSpec, column_named, sheet_named
+from steerco.transfer.spec import SHEETS, Column, SheetSpec, column_named, norm, sheet_named
 from steerco.transfer.values import blank
 
 #: Larger files are refused before they are read (a 1,000,000-row CSV of measurements is
-#: about 30 MB).
+#: about 30 MB); MB here and in every message is 2**20 bytes, as the page says "50 MB".
 MAX_BYTES = 50 * 1024 * 1024
 NOTES = ("notes", "readme", "read me", "instructions")
 
@@ -37,6 +47,11 @@ class Table:
 class Book:
     tables: dict[str, Table] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: (sheet kind, header as in the file) of columns neither the template nor the
+    #: workspace's mapping knows: what the page offers to map.
+    unmapped: list[tuple[str, str]] = field(default_factory=list)
+    #: The workspace's column mapping this book was read with.
+    mapping: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def rows(self, sheet: str) -> list[tuple[int, dict[str, Any]]]:
         t = self.tables.get(sheet)
@@ -47,9 +62,11 @@ class Book:
         return t.title if t else next(s.title for s in SHEETS if s.name == sheet)
 
 
-def read_path(path: Path, max_bytes: int = MAX_BYTES) -> Book:
-    """Read an .xlsx workbook, one .csv (named after its sheet) or a folder of .csv files."""
-    book = Book()
+def read_path(path: Path, max_bytes: int = MAX_BYTES,
+              mapping: dict[str, dict[str, str]] | None = None) -> Book:
+    """Read an .xlsx workbook, one .csv (named after its sheet) or a folder of .csv files;
+    `mapping` is the workspace's saved column mapping (mapping.load)."""
+    book = Book(mapping=mapping or {})
     files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
     if path.is_dir() and not files:
         book.problems.append(Problem(path.name, None, None, None,
@@ -58,31 +75,45 @@ def read_path(path: Path, max_bytes: int = MAX_BYTES) -> Book:
         size = f.stat().st_size
         if size > max_bytes:
             book.problems.append(Problem(f.name, None, None, None, (
-                f"the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB: "
+                f"{f.name} is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB: "
                 "split it (e.g. one file per sheet, or measurements by year)")))
             continue
         suffix = f.suffix.lower()
         if suffix in (".xlsx", ".xlsm"):
             _read_xlsx(f, book)
         elif suffix in (".csv", ".txt"):
-            _read_csv(f.read_bytes(), f.stem, book)
+            _read_csv(f.read_bytes(), f.stem, book, f.name)
         else:
             book.problems.append(Problem(f.name, None, None, None,
                                          "not a spreadsheet: give an .xlsx or .csv file"))
     if not book.problems and not any(t.rows for t in book.tables.values()):
-        book.problems.append(Problem(path.name, None, None, None,
-                                     "nothing to import: every sheet is empty"))
+        headers_only = [t.title for t in book.tables.values()]
+        book.problems.append(Problem(path.name, None, None, None, (
+            "nothing to import: " + (", ".join(headers_only) + (
+                " has" if len(headers_only) == 1 else " have") +
+                " a header row but no rows below it" if headers_only else
+                "every sheet is empty"))))
     return book
 
 
-def _read_csv(data: bytes, name: str, book: Book) -> None:
+ZIP = b"PK\x03\x04"
+OLE = b"\xd0\xcf\x11\xe0"  # Excel 97–2003 (.xls)
+
+
+def _read_csv(data: bytes, name: str, book: Book, filename: str | None = None) -> None:
+    filename = filename or f"{name}.csv"
+    if data.startswith((ZIP, OLE)):
+        book.problems.append(Problem(filename, None, None, None, (
+            f"{filename} is a workbook, not a CSV text file: name it .xlsx (or save it from "
+            "the spreadsheet as 'CSV UTF-8')")))
+        return
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
         book.problems.append(Problem(name, line, None, data[exc.start:exc.start + 4].hex(" "),
-                                     f"not UTF-8 (byte {exc.start} on line {line}): save the "
-                                     "file as 'CSV UTF-8'"))
+                                     f"{filename} is not UTF-8 (byte {exc.start} on line "
+                                     f"{line}): save the file as 'CSV UTF-8'"))
         return
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") and "\t" not in sample else (
@@ -122,6 +153,14 @@ def _sheet_files(path: Path) -> dict[str, str]:
     return out
 
 
+def _is_text(head: bytes) -> bool:
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start > len(head) - 4  # a character cut at the end of the sample
+    return b"\x00" not in head
+
+
 def _unxml(s: str) -> str:
     return (s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
             .replace("&apos;", "'").replace("&amp;", "&"))
@@ -130,6 +169,18 @@ def _unxml(s: str) -> str:
 def _read_xlsx(path: Path, book: Book) -> None:
     from python_calamine import CalamineWorkbook
 
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if not head.startswith(ZIP):
+        if head.startswith(OLE):
+            why = "an Excel 97–2003 (.xls) workbook: save it as .xlsx"
+        elif not head or _is_text(head):
+            why = "text, not a workbook (a CSV file? name it .csv)"
+        else:
+            why = "not an .xlsx workbook (it is no zip file): save it from the spreadsheet " \
+                  "as .xlsx"
+        book.problems.append(Problem(path.name, None, None, None, f"{path.name} is {why}"))
+        return
     try:
         wb = CalamineWorkbook.from_path(str(path))
         formulas = _formula_cells(path)
@@ -183,9 +234,18 @@ def _add_table(title: str, rows: list[list[Any]], book: Book) -> None:
             continue
         col = column_named(spec, str(h))
         if col is None:
+            mapped = book.mapping.get(spec.name, {}).get(norm(str(h)))
+            if mapped == "":  # mapped to nothing: the column is ignored
+                columns.append(None)
+                continue
+            if mapped is not None:
+                col = next((c for c in spec.columns if c.name == mapped), None)
+        if col is None:
             ok = False
+            book.unmapped.append((spec.name, str(h)))
             book.problems.append(Problem(title, header_at, str(h), None, (
-                "unknown column; expected: " + ", ".join(c.name for c in spec.columns))))
+                "unknown column; expected: " + ", ".join(c.name for c in spec.columns) +
+                "; map it to one of them on the import page or with steerco mapping")))
         elif col.name in seen:
             ok = False
             book.problems.append(Problem(title, header_at, str(h), None,

@@ -73,7 +73,14 @@ def _title(book: Book, sheet: str) -> str:
 
 def import_file(engine: Engine, workspace_id: int, path: Path, *, dry_run: bool = False,
                 today: dt.date | None = None, progress: Progress | None = None,
-                max_bytes: int = MAX_BYTES, actor: str | None = None) -> Report:
-    return import_book(engine, workspace_id, read_path(path, max_bytes), dry_run=dry_run,
-                       today=today, progress=progress, actor=actor,
+                max_bytes: int = MAX_BYTES, actor: str | None = None,
+                mapping: dict[str, dict[str, str]] | None = None) -> Report:
+    """Read and import a file; `mapping` None: the workspace's saved column mapping."""
+    if mapping is None:
+        from steerco.transfer.mapping import load
+
+        with Session(engine) as session:
+            mapping = load(session, workspace_id)
+    return import_book(engine, workspace_id, read_path(path, max_bytes, mapping),
+                       dry_run=dry_run, today=today, progress=progress, actor=actor,
                        via=f"import of {path.name}")

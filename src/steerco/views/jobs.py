@@ -27,11 +27,16 @@ class JobRow:
     runs: int
     last_error: str | None
     last_error_at: dt.datetime | None
-    next_run: dt.datetime
+    next_run: dt.datetime | None  # None: it runs when asked (an upload), not on a clock
 
 
 def _aware(t: dt.datetime | None) -> dt.datetime | None:
     return None if t is None or t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+#: Jobs that run when asked, listed once they ran: name → what they do.
+ON_DEMAND = {"import": "Checks or imports a file uploaded on Admin → Import (rows read, "
+                       "checked and written; all or nothing)"}
 
 
 def job_rows(s: Session, now: dt.datetime, ws: int | None = None) -> list[JobRow]:
@@ -49,6 +54,12 @@ def job_rows(s: Session, now: dt.datetime, ws: int | None = None) -> list[JobRow
                           row.last_error if row else None,
                           _aware(row.last_error_at) if row else None,
                           next_run(job, now, tz)))
+    for name, description in ON_DEMAND.items():
+        row = st.get(name)
+        if row is not None:
+            out.append(JobRow(name, description, "upload", _aware(row.last_started_at),
+                              row.last_duration_ms, row.runs, row.last_error,
+                              _aware(row.last_error_at), None))
     return out
 
 

@@ -63,10 +63,14 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
     install_api_errors(app)
     app.include_router(api_router(), prefix=PREFIX)
     # Evidence files (the upload endpoint, the check-in form and a milestone's completion)
-    # may be up to 20 MB.
+    # may be up to 20 MB. Import files (Admin → Import) up to 50 MB, a page of its own
+    # says so beyond that.
+    from steerco.transfer.read import MAX_BYTES as IMPORT_MAX
+
     app.add_middleware(Hardening, uploads=rf"^({PREFIX}/evidence-files|/metrics/[^/]+/checkin"
                                r"|/milestones/[^/]+/complete)$",
-                       upload_limit=MAX_UPLOAD)
+                       upload_limit=MAX_UPLOAD,
+                       limits=((rf"^(/admin/import|{PREFIX}/imports)$", IMPORT_MAX),))
 
     @app.get("/healthz", tags=["ops"],
              summary="Liveness and database check (it must be able to write)")

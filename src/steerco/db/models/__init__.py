@@ -24,6 +24,7 @@ from steerco.db.models.governance import (
     ReviewAction,
     Rule,
 )
+from steerco.db.models.imports import ImportMapping
 from steerco.db.models.initiatives import (
     Dependency,
     Initiative,
@@ -69,6 +70,7 @@ __all__ = [
     "FindingTriage",
     "ForecastRecord",
     "IdempotencyKey",
+    "ImportMapping",
     "InboxItem",
     "Initiative",
     "InitiativeMetric",

@@ -1,36 +1,35 @@
-"""Admin → Import: upload a workbook, CSV or OKR markdown file, see the dry run's report
-row by row (problems as sheet, row, column, value, reason, also as a CSV download), then
-apply it.
+"""Admin → Import: upload a workbook, CSV or OKR markdown file; a job checks it (dry run)
+while the page shows its progress (rows read, checked, written: htmx polls a fragment);
+then the report row by row (problems as sheet, row, column, value, reason, also as a CSV
+download), columns to map when the file's headers are not the template's, and "Import
+it", which runs the import as a job the same way.
 
-The file is kept in a private temporary folder of the workspace between the dry run and
-"Apply" (named by a random token); applying re-reads it, so what is written is what the
-dry run checked, all or nothing. The import runs in the request (files up to the upload
-limit take seconds); the jobs queue, once merged, is where a progress bar belongs.
+The upload is kept in a private folder of the workspace (transfer/upload.py) between the
+dry run and "Import it"; applying re-reads it, so what is written is what the dry run
+checked, all or nothing.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from steerco.accounts.errors import Forbidden
-from steerco.kit.errors import NotFound
-from steerco.transfer.read import MAX_BYTES, Book, read_path
-from steerco.transfer.report import Problem, Report
-from steerco.transfer.run import import_book
+from steerco.jobs.queue import queue_of
+from steerco.kit.errors import NotFound, ValidationFailed
+from steerco.transfer import mapping, upload
+from steerco.transfer.read import MAX_BYTES
+from steerco.web.pages.forms import done
+from steerco.web.pages.forms import status as shown_status
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-ROOT = Path(tempfile.gettempdir()) / "steerco-uploads"
-SUFFIXES = (".xlsx", ".xlsm", ".csv", ".md")
+LIMIT_MB = MAX_BYTES // 2**20
 
 
 def _require_office(user: PageUser) -> None:
@@ -39,94 +38,43 @@ def _require_office(user: PageUser) -> None:
 
 
 def _folder(user: PageUser, token: str) -> Path:
-    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token):
-        raise NotFound("upload", token)
-    folder = ROOT / f"ws{user.ctx.ws}-{token}"
-    if not folder.is_dir():
+    folder = upload.folder_of(user.ctx.ws, token)
+    if folder is None:
         raise NotFound("upload", token)
     return folder
 
 
-def _book(path: Path) -> Book:
-    if path.suffix.lower() != ".md":
-        return read_path(path)
-    from steerco.transfer.okrs import OkrParseError, parse, to_book
-
-    try:
-        return to_book(parse(path.read_text(encoding="utf-8"), path.name))
-    except UnicodeDecodeError:
-        reason = "not UTF-8: save it as UTF-8 text"
-    except OkrParseError as exc:
-        reason = str(exc)
-    return Book(problems=[Problem(path.name, None, None, None, reason)])
+def _saved(user: PageUser) -> list[mapping.Entry]:
+    with user.ctx.read() as s:
+        return mapping.entries(s, user.ctx.ws)
 
 
-def _run(request: Request, user: PageUser, path: Path, dry_run: bool) -> Report:
-    report = import_book(request.app.state.engine, user.ctx.ws, _book(path), dry_run=dry_run,
-                         actor=user.principal.actor, via=f"import of {path.name}")
-    (path.parent / "problems.csv").write_text(report.problems_csv(), encoding="utf-8")
-    return report
+def _page(request: Request, user: PageUser, status_code: int = 200, **ctx: Any) -> Response:
+    from steerco.transfer.spec import BY_NAME
+
+    base: dict[str, Any] = {"error": None, "name": None, "token": None, "status": None,
+                            "result": None, "map_errors": {}, "limit_mb": LIMIT_MB,
+                            "saved": _saved(user), "sheets": BY_NAME}
+    return render(request, "admin/import.html", status_code, **(base | ctx))
+
+
+async def _enqueue(request: Request, user: PageUser, token: str, dry_run: bool) -> None:
+    # In a worker thread: with the queue in immediate mode (tests) the job runs here.
+    await run_in_threadpool(queue_of(request.app.state).import_upload, user.ctx.ws, token,
+                            dry_run, user.principal.actor)
 
 
 @router.get("/admin/import")
 def upload_form(request: Request, user: User) -> Response:
     _require_office(user)
-    return render(request, "admin/import.html", report=None, token=None, name=None,
-                  error=None, limit_mb=MAX_BYTES // 2**20)
-
-
-@router.post("/admin/import")
-async def upload(request: Request, user: FormUser,
-                 file: Annotated[UploadFile | None, File()] = None) -> Response:
-    _require_office(user)
-    error = None
-    name = Path(file.filename or "").name if file is not None else ""
-    data = b""
-    if file is None or not name:
-        error = "Choose a file: an .xlsx workbook, a .csv file named after its sheet, or " \
-                "OKRs as a markdown (.md) file."
-    elif Path(name).suffix.lower() not in SUFFIXES:
-        error = f"“{name}” is not a spreadsheet or an OKR file: give an .xlsx, .csv or .md file."
-    else:
-        data = await file.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            error = (f"“{name}” is larger than {MAX_BYTES // 2**20} MB: split it (e.g. one file "
-                     "per sheet, or measurements by year).")
-    if error:
-        return render(request, "admin/import.html", report=None, token=None, name=name,
-                      error=error, limit_mb=MAX_BYTES // 2**20)
-    token = secrets.token_urlsafe(18)
-    folder = ROOT / f"ws{user.ctx.ws}-{token}"
-    folder.mkdir(parents=True, mode=0o700)
-    path = folder / name
-    path.write_bytes(data)
-    # In a worker thread: the import holds a database transaction for seconds.
-    report = await run_in_threadpool(_run, request, user, path, True)
-    return render(request, "admin/import.html", report=report, token=token, name=name,
-                  error=None, limit_mb=MAX_BYTES // 2**20)
-
-
-@router.post("/admin/import/{token}/apply")
-def apply(request: Request, token: str, user: FormUser) -> Response:
-    _require_office(user)
-    folder = _folder(user, token)
-    path = next(p for p in folder.iterdir() if p.name != "problems.csv")
-    report = _run(request, user, path, dry_run=False)
-    return render(request, "admin/import.html", report=report, token=token, name=path.name,
-                  error=None, limit_mb=MAX_BYTES // 2**20)
-
-
-@router.get("/admin/import/{token}/problems.csv")
-def problems_csv(token: str, user: User) -> Response:
-    _require_office(user)
-    text = (_folder(user, token) / "problems.csv").read_text(encoding="utf-8")
-    return Response(text, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": 'attachment; filename="import-problems.csv"'})
+    return _page(request, user)
 
 
 @router.get("/admin/import/template.xlsx")
 def template(user: User) -> Response:
     """The import template: a sheet per kind, examples, drop-downs and notes."""
+    import tempfile
+
     from steerco.transfer.export import write_xlsx
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -134,3 +82,112 @@ def template(user: User) -> Response:
     return Response(data, media_type="application/vnd.openxmlformats-officedocument."
                                       "spreadsheetml.sheet", headers={
         "Content-Disposition": 'attachment; filename="steerco-template.xlsx"'})
+
+
+@router.post("/admin/import")
+async def upload_file(request: Request, user: FormUser,
+                      file: Annotated[UploadFile | None, File()] = None) -> Response:
+    _require_office(user)
+    name = Path(file.filename or "").name if file is not None else ""
+    data = b""
+    try:
+        if file is not None and name and Path(name).suffix.lower() in upload.SUFFIXES:
+            data = await file.read(MAX_BYTES + 1)
+        upload.check(name, len(data))
+    except upload.UploadRefused as exc:
+        return _page(request, user, shown_status(request, 413 if data else 422),
+                     name=name, error=str(exc))
+    token = upload.store(user.ctx.ws, name, data)
+    await _enqueue(request, user, token, True)
+    return done(request, f"/admin/import/{token}")
+
+
+def _state(user: PageUser, token: str) -> tuple[Path, dict[str, Any], dict[str, Any] | None]:
+    folder = _folder(user, token)
+    st = upload.status(folder)
+    res = upload.result(folder) if st.get("state") == "done" else None
+    return folder, st, res
+
+
+@router.get("/admin/import/{token}")
+def run_page(request: Request, token: str, user: User) -> Response:
+    """The upload's progress while its job runs, then its report."""
+    _require_office(user)
+    folder, st, res = _state(user, token)
+    return _page(request, user, token=token, name=upload.source(folder).name, status=st,
+                 result=res)
+
+
+@router.get("/admin/import/{token}/progress")
+def progress(request: Request, token: str, user: User) -> Response:
+    """The progress fragment htmx polls; once the job has finished, a full reload."""
+    _require_office(user)
+    folder, st, _res = _state(user, token)
+    if st.get("state") in ("done", "failed"):
+        return Response(status_code=200, headers={"HX-Refresh": "true"})
+    return render(request, "admin/import_progress.html", status=st, token=token,
+                  name=upload.source(folder).name)
+
+
+@router.post("/admin/import/{token}/apply")
+async def apply(request: Request, token: str, user: FormUser) -> Response:
+    _require_office(user)
+    folder, _st, res = _state(user, token)
+    if res is None or not res.get("dry_run") or not res.get("ok"):
+        return done(request, f"/admin/import/{token}")
+    upload.queue_run(folder, dry_run=False)
+    await _enqueue(request, user, token, False)
+    return done(request, f"/admin/import/{token}")
+
+
+@router.post("/admin/import/{token}/mapping")
+async def save_mapping(request: Request, token: str, user: FormUser) -> Response:
+    """Save the columns mapped on the report (per sheet kind, for every later import of
+    the workspace) and check the file again with them."""
+    _require_office(user)
+    folder, st, res = _state(user, token)
+    form = await request.form()
+    errors: dict[str, str] = {}
+    chosen = []
+    for i in range(len((res or {}).get("unmapped", []))):
+        item = res["unmapped"][i]  # type: ignore[index]
+        target = str(form.get(f"map-{i}") or "")
+        if target == "":
+            errors[f"map-{i}"] = (f"Choose the column “{item['header']}” fills, or “ignore "
+                                  "this column”.")
+        chosen.append((item["sheet"], item["header"], target))
+    if not errors:
+        try:
+            with user.ctx.write() as s:
+                for sheet, header, target in chosen:
+                    mapping.save(s, user.ctx.ws, sheet, header, target)
+        except ValidationFailed as exc:
+            errors["map"] = "; ".join(e.message for e in exc.errors)
+    if errors:
+        return _page(request, user, shown_status(request, 422), token=token,
+                     name=upload.source(folder).name, status=st, result=res,
+                     map_errors=errors)
+    upload.queue_run(folder, dry_run=True)
+    await _enqueue(request, user, token, True)
+    return done(request, f"/admin/import/{token}")
+
+
+@router.post("/admin/import/mapping/remove")
+async def remove_mapping(request: Request, user: FormUser) -> Response:
+    _require_office(user)
+    form = await request.form()
+    with user.ctx.write() as s:
+        mapping.remove(s, user.ctx.ws, str(form.get("sheet") or ""),
+                       str(form.get("header") or ""))
+    return done(request, "/admin/import#h-mapping")
+
+
+@router.get("/admin/import/{token}/problems.csv")
+def problems_csv(token: str, user: User) -> Response:
+    _require_office(user)
+    try:
+        text = (_folder(user, token) / "problems.csv").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFound("report of upload", token) from None
+    return Response(text, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="import-problems.csv"'})

@@ -270,6 +270,26 @@
     charts(root);
   }
 
+  // A form with data-max-bytes (Admin → Import) refuses a file over the limit before
+  // uploading it, with the server's own message (data-max-message); the server checks too.
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var max = form && form.getAttribute && Number(form.getAttribute("data-max-bytes"));
+    if (!max) return;
+    var input = form.querySelector("input[type=file]");
+    var file = input && input.files && input.files[0];
+    if (!file || file.size <= max) return;
+    e.preventDefault();
+    e.stopPropagation();
+    var err = form.querySelector("[data-size-error]");
+    if (err) {
+      err.textContent = "“" + file.name + "” " + form.getAttribute("data-max-message");
+      err.hidden = false;
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", err.id);
+    }
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
     navMenus();
