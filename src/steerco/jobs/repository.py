@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,6 +96,26 @@ def add_reminder_key(s: Session, ws: int, key: str, now: dt.datetime) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def add_reminder_keys(s: Session, ws: int, keys: Sequence[str],
+                      now: dt.datetime) -> set[str]:
+    """Record the reminder `keys` not queued before, in one read and one insert; returns
+    them. The daily job that calls it holds its period's claim, so no other run adds the
+    same keys meanwhile; if one did anyway (a lost claim), the insert fails on the primary
+    key and the whole transaction, claim included, rolls back: nothing is queued twice."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return set()
+    have: set[str] = set()
+    for i in range(0, len(wanted), 500):
+        have.update(s.scalars(select(ReminderKey.key).where(
+            ReminderKey.workspace_id == ws, ReminderKey.key.in_(wanted[i:i + 500]))))
+    new = [k for k in wanted if k not in have]
+    if new:
+        s.execute(insert(ReminderKey), [{"workspace_id": ws, "key": k, "created_at": now}
+                                        for k in new])
+    return set(new)
 
 
 def queue(s: Session, ws: int, kind: str, recipient: str, payload: dict[str, Any],
