@@ -199,7 +199,7 @@ def fan_out(factory: sessionmaker[Session], now: dt.datetime, transport: Transpo
             by_ws.setdefault(int(m.workspace_id), []).append(m)
         for ws, group in by_ws.items():
             _fan_out_workspace(s, ws, zones.get(ws, clock.UTC), group, now, transport)
-        repo.mark_fanned_out(s, [int(m.id) for m in msgs], worker, now)
+        repo.mark_fanned_out(s, [int(m.id) for m in msgs], now)
     return len(msgs)
 
 

@@ -149,13 +149,14 @@ def claim_outbox(s: Session, worker: str, now: dt.datetime, lease: dt.timedelta,
         OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)))
 
 
-def mark_fanned_out(s: Session, ids: Sequence[int], worker: str, now: dt.datetime) -> None:
-    """Mark claimed outbox messages fanned out (`sent_at`) and drop their lease."""
+def mark_fanned_out(s: Session, ids: Sequence[int], now: dt.datetime) -> None:
+    """Mark outbox messages fanned out (`sent_at`) and drop their lease, by key alone:
+    their deliveries are written in this transaction, so a message left unmarked (say,
+    re-claimed by another worker after the lease ran out) could never be fanned out."""
     for i in range(0, len(ids), 500):
         s.execute(update(OutboxMessage).where(
-            key_in(s, OutboxMessage.id, list(ids[i:i + 500])),
-            OutboxMessage.claimed_by == worker).values(sent_at=now, claimed_until=None)
-            .execution_options(synchronize_session=False))
+            key_in(s, OutboxMessage.id, list(ids[i:i + 500]))).values(
+            sent_at=now, claimed_until=None).execution_options(synchronize_session=False))
 
 
 def insert_rows(s: Session, table: type[Delivery] | type[InboxItem],
