@@ -21,8 +21,8 @@ Each message reaches the person by e-mail and in the inbox on its day, exactly o
 the webhook once per message id.
 
 The `s` demo runs in the suite (~20 s of CPU); the `m` demo (1,000 people, 2,000 metrics,
-~25,000 messages, each by e-mail to the in-process SMTP server, to the inbox and to the
-webhook: ~170 s of CPU) only with STEERCO_QUARTER_M=1; see bench/README.md.
+21,585 messages, each by e-mail to the in-process SMTP server, to the inbox and to the
+webhook: ~175 s of CPU) only with STEERCO_QUARTER_M=1; see bench/README.md.
 """
 
 from __future__ import annotations
