@@ -7,8 +7,9 @@ fans them out and POSTs each, signed, to a receiver on 127.0.0.1 (a threading HT
 server in this process, keep-alive) that counts message ids. Measured: messages per
 second from the first fan-out to the last mark (and per CPU second of the worker, which
 is what a loaded machine still shows honestly), messages lost (queued, never received)
-and duplicates (received more than once). `--quick`: 1,000 messages. Target: ≥ 500
-messages/s, 0 lost, 0 duplicates.
+and duplicates (received more than once). `--quick`: 1,000 messages; `--concurrency N`:
+webhook subjects sent at once (default 8, as a worker does; 1 sends one message at a
+time, as before). Target: ≥ 500 messages/s, 0 lost, 0 duplicates.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any, ClassVar
 import httpx
 
 from bench._common import run
+from steerco.jobs.delivery import Transport
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -71,7 +73,7 @@ def body(args: argparse.Namespace) -> dict[str, Any]:
     from steerco.db.engine import make_engine, make_sessionmaker, unit_of_work
     from steerco.db.migrate import upgrade
     from steerco.db.models import OutboxMessage, WebhookSubscription, Workspace
-    from steerco.jobs.delivery import Transport, deliver
+    from steerco.jobs.delivery import deliver
     from steerco.kit import clock
 
     n = 1_000 if args.quick else 10_000
@@ -95,7 +97,7 @@ def body(args: argparse.Namespace) -> dict[str, Any]:
                     "event": "checkin.due", "subject": f"met_{i % 50 + 1}",
                     "title": f"Check-in {i} due", "path": f"/metrics/met_{i % 50 + 1}"}}
                 for i in range(n)])
-        transport = Transport()
+        transport = Transport(concurrency=args.concurrency)
         t0, c0 = time.perf_counter(), time.process_time()
         counts = deliver(factory, transport, clock.now, max_batches=10_000)
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -106,10 +108,16 @@ def body(args: argparse.Namespace) -> dict[str, Any]:
             "seconds": round(elapsed, 2),
             # The worker's own CPU time: what the rate would be with a core to itself.
             "worker_cpu_s": round(cpu, 2), "messages_per_cpu_second": round(n / cpu, 1),
-            "load_average_1m": os.getloadavg()[0], "lost": n - len(seen),
+            "load_average_1m": os.getloadavg()[0], "concurrency": args.concurrency,
+            "lost": n - len(seen),
             "duplicates": sum(v - 1 for v in seen.values()), "counts": counts,
             "target": {"messages_per_second": 500, "lost": 0, "duplicates": 0}}
 
 
+def _args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--concurrency", type=int, default=Transport.concurrency,
+                   help="webhook subjects sent at once (1: one message at a time)")
+
+
 if __name__ == "__main__":
-    run("delivery", body, __doc__.splitlines()[0] if __doc__ else "delivery")
+    run("delivery", body, __doc__.splitlines()[0] if __doc__ else "delivery", _args)

@@ -92,6 +92,41 @@ def test_a_check_in_updates_its_metric_and_ancestors_on_the_next_read(session):
                                equal_nan=True)
 
 
+def test_another_day_reuses_a_cached_snapshot_and_equals_a_fresh_read(session, monkeypatch):
+    """An `as_of` read of a new day copies a cached state's snapshot (model unchanged)
+    instead of reading the workspace again; with a check-in and a correction in between
+    it still equals a fresh read, and the state it copied from is left as it was."""
+    import steerco.evidence.service as es
+
+    w, top, obj, good, bad, empty = build(session)
+    cache = EngineCache()
+    a = cache.state(session, w.wid, AS_OF - dt.timedelta(days=30))
+    first = check_in(session, w.wid, {"metric_id": empty.id, "value": 10.0,
+                                      "as_of": "2026-06-20"}, today=AS_OF)
+    session.flush()
+    check_in(session, w.wid, {"metric_id": empty.id, "value": 140.0, "as_of": "2026-06-20",
+                              "supersedes_id": first.id}, today=AS_OF)
+    session.flush()
+    reads = []
+    real = es.load_snapshot
+    monkeypatch.setattr(es, "load_snapshot", lambda *a: reads.append(a) or real(*a))
+    b = cache.state(session, w.wid, AS_OF)
+    assert reads == []  # copied, not read
+    assert b.snapshot is not a.snapshot
+    fresh = EngineCache().state(session, w.wid, AS_OF)
+    assert len(reads) == 1
+    row = int(np.flatnonzero(b.snapshot.metrics.ids == empty.id)[0])
+    assert b.evaluation.metrics.last_value[row] == 140.0
+    for name in ("p_hit", "last_value", "progress"):
+        np.testing.assert_allclose(getattr(b.evaluation.metrics, name),
+                                   getattr(fresh.evaluation.metrics, name), equal_nan=True)
+    assert np.array_equal(b.evaluation.metrics.status.status,
+                          fresh.evaluation.metrics.status.status)
+    assert np.array_equal(b.evaluation.objectives.status, fresh.evaluation.objectives.status)
+    assert [list(x) for x in b.snapshot.history_of(row)[:2]] == [
+        list(x) for x in fresh.snapshot.history_of(row)[:2]]
+
+
 def test_a_correction_replaces_the_value_it_supersedes(session):
     w, top, obj, good, bad, empty = build(session)
     first = check_in(session, w.wid, {"metric_id": empty.id, "value": 10.0,

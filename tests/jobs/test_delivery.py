@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from steerco.db.engine import unit_of_work
@@ -54,11 +55,14 @@ class Killed(BaseException):
     """The worker dies (not an error a send would catch)."""
 
 
+@pytest.mark.parametrize("concurrency", [1, 8])
 def test_a_worker_killed_between_send_and_mark_is_retried_with_the_same_message_id(
-        db: Db, clock: SimClock, receiver: Receiver, transport: Transport) -> None:
+        db: Db, clock: SimClock, receiver: Receiver, transport: Transport,
+        concurrency: int) -> None:
     subscribe(db)
     keys = queue(db, 3, clock.now, subjects=3)
-    dying = Transport(base_url=transport.base_url, http=transport.http)
+    dying = Transport(base_url=transport.base_url, http=transport.http,
+                      concurrency=concurrency)
 
     def die(_d: Delivery) -> None:
         raise Killed
@@ -66,13 +70,18 @@ def test_a_worker_killed_between_send_and_mark_is_retried_with_the_same_message_
     dying.after_send = die
     with contextlib.suppress(Killed):
         deliver(db.factory, dying, clock)
-    assert len(receiver.received) == 1  # sent, never marked
+    # Sent, never marked: one at a time the first send dies; with a thread per subject
+    # each subject's first send does.
+    died = 1 if concurrency == 1 else 3
+    assert len(receiver.received) == died
+    assert _states(db) == {"pending": 3}
     deliver(db.factory, transport, clock)  # the dead worker's leases still hold
-    assert len(receiver.received) == 1
+    assert len(receiver.received) == died
     clock.advance(seconds=delivery.LEASE.total_seconds() + 1)
     deliver(db.factory, transport, clock)
     ids = receiver.ids()
-    assert len(ids) == 4 and ids.count(ids[0]) == 2  # the one retried: same id
+    assert len(ids) == 3 + died  # the ones retried: same ids
+    assert all(ids.count(i) == 2 for i in ids[:died])
     assert set(ids) == {message_id(k) for k in keys}  # nothing lost; dedupe by id
     assert _states(db) == {"sent": 3}
 

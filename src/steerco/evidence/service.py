@@ -15,6 +15,7 @@ alternating them with plain reads never throws today's evaluation away.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import os
@@ -205,7 +206,8 @@ class EngineCache:
         with self._building_lock(key):
             st = self._other_days.get(dkey)
             if st is None or st.generations != generations:
-                st = self._evaluate(session, workspace_id, day)
+                st = self._evaluate(session, workspace_id, day,
+                                    self._donor(key, generations))
                 with self._lock:
                     self._other_days[dkey] = st
                     self._other_days.move_to_end(dkey)
@@ -217,7 +219,28 @@ class EngineCache:
         with self._lock:
             return self._building.setdefault(key, threading.Lock())
 
-    def _evaluate(self, session: Session, workspace_id: int, day: int) -> EngineState:
+    def _donor(self, key: tuple[str, int], generations: tuple[int, ...]) -> EngineState | None:
+        """A cached state of the workspace read at these `generations` (any day): its
+        snapshot, caught up with check-ins, is what a fresh read would give."""
+        with self._lock:
+            found = [st for k, st in self._other_days.items() if k[:2] == key]
+            today = self._states.get(key)
+        for st in [*reversed(found), *([today] if today is not None else [])]:
+            if st.generations == generations:
+                return st
+        return None
+
+    def _evaluate(self, session: Session, workspace_id: int, day: int,
+                  donor: EngineState | None = None) -> EngineState:
+        if donor is not None:
+            # Another day's evaluation of an unchanged model: copy its snapshot (the
+            # caller catches the copy up with newer check-ins) instead of reading the
+            # whole workspace again. Day after day of `as_of` reads (the jobs on a
+            # simulated clock) spent half their time in that read.
+            with donor.lock:
+                snap = copy.deepcopy(donor.snapshot)
+            return EngineState(snap, evaluate(snap, day, workers=WORKERS), threading.Lock(),
+                               generations=donor.generations)
         # The generations first: the snapshot read after them is at least as new as they
         # say (a write in between only costs one more rebuild).
         generations = table_generations(session, workspace_id, SNAPSHOT_TABLES)

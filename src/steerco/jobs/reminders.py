@@ -30,19 +30,32 @@ from steerco.kit.ids import format_id
 KIND = "reminder"
 
 
+Pending = list[tuple[str, str, int, dict[str, Any]]]
+
+
 def _queue(s: Session, ws: int, key: str, to: tuple[str, str], person: int,
-           payload: dict[str, Any], now: dt.datetime, out: list[str]) -> None:
-    if repo.add_reminder_key(s, ws, key, now):
-        repo.queue(s, ws, KIND, to[1], {**payload, "person_id": format_id("person", person),
-                                        "key": key}, now)
-        out.append(key)
+           payload: dict[str, Any], now: dt.datetime, out: Pending) -> None:
+    """Note a reminder; `_flush` queues those whose key is new (one read, one insert)."""
+    out.append((key, to[1], person, payload))
+
+
+def _flush(s: Session, ws: int, pending: Pending, now: dt.datetime) -> list[str]:
+    new = repo.add_reminder_keys(s, ws, [key for key, *_ in pending], now)
+    out: list[str] = []
+    for key, to, person, payload in pending:
+        if key in new:
+            new.discard(key)
+            repo.queue(s, ws, KIND, to, {**payload, "person_id": format_id("person", person),
+                                         "key": key}, now)
+            out.append(key)
+    return out
 
 
 def run_reminders(s: Session, ws: int, today: dt.date, now: dt.datetime) -> list[str]:
     """Queue every reminder due on `today` not queued before; their keys (no commit)."""
     days = rr.reminder_days(s, ws)
     people = rr.active_people(s, ws)
-    out: list[str] = []
+    out: Pending = []
     for m in rr.manual_metrics(s, ws):
         if m.last >= m.target_date:
             continue
@@ -94,5 +107,6 @@ def run_reminders(s: Session, ws: int, today: dt.date, now: dt.datetime) -> list
             "title": f"A decision has waited {(today - since).days} days: {esc.summary}",
             "action": "Open it and record a decision."},
             now, out)
+    keys = _flush(s, ws, out, now)
     s.flush()
-    return out
+    return keys

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,6 +98,26 @@ def add_reminder_key(s: Session, ws: int, key: str, now: dt.datetime) -> bool:
     return True
 
 
+def add_reminder_keys(s: Session, ws: int, keys: Sequence[str],
+                      now: dt.datetime) -> set[str]:
+    """Record the reminder `keys` not queued before, in one read and one insert; returns
+    them. The daily job that calls it holds its period's claim, so no other run adds the
+    same keys meanwhile; if one did anyway (a lost claim), the insert fails on the primary
+    key and the whole transaction, claim included, rolls back: nothing is queued twice."""
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return set()
+    have: set[str] = set()
+    for i in range(0, len(wanted), 500):
+        have.update(s.scalars(select(ReminderKey.key).where(
+            ReminderKey.workspace_id == ws, ReminderKey.key.in_(wanted[i:i + 500]))))
+    new = [k for k in wanted if k not in have]
+    if new:
+        s.execute(insert(ReminderKey), [{"workspace_id": ws, "key": k, "created_at": now}
+                                        for k in new])
+    return set(new)
+
+
 def queue(s: Session, ws: int, kind: str, recipient: str, payload: dict[str, Any],
           now: dt.datetime) -> OutboxMessage:
     """Stage an outbox message in the caller's transaction."""
@@ -111,8 +131,9 @@ def queue(s: Session, ws: int, kind: str, recipient: str, payload: dict[str, Any
 
 
 def claim_outbox(s: Session, worker: str, now: dt.datetime, lease: dt.timedelta,
-                 limit: int) -> list[OutboxMessage]:
-    """Claim up to `limit` messages not yet fanned out (oldest first) for `worker`."""
+                 limit: int) -> list[Row[Any]]:
+    """Claim up to `limit` messages not yet fanned out (oldest first) for `worker`; their
+    (id, workspace_id, kind, recipient, payload) as plain rows."""
     free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
     ids = list(s.scalars(select(OutboxMessage.id).where(
         OutboxMessage.sent_at.is_(None), free).order_by(OutboxMessage.id).limit(limit)))
@@ -121,9 +142,28 @@ def claim_outbox(s: Session, worker: str, now: dt.datetime, lease: dt.timedelta,
     s.execute(update(OutboxMessage).where(key_in(s, OutboxMessage.id, ids), free).values(
         claimed_by=worker, claimed_until=now + lease).execution_options(
         synchronize_session=False))
-    return list(s.scalars(select(OutboxMessage).where(
+    return list(s.execute(select(
+        OutboxMessage.id, OutboxMessage.workspace_id, OutboxMessage.kind,
+        OutboxMessage.recipient, OutboxMessage.payload).where(
         key_in(s, OutboxMessage.id, ids), OutboxMessage.claimed_by == worker,
         OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id)))
+
+
+def mark_fanned_out(s: Session, ids: Sequence[int], now: dt.datetime) -> None:
+    """Mark outbox messages fanned out (`sent_at`) and drop their lease, by key alone:
+    their deliveries are written in this transaction, so a message left unmarked (say,
+    re-claimed by another worker after the lease ran out) could never be fanned out."""
+    for i in range(0, len(ids), 500):
+        s.execute(update(OutboxMessage).where(
+            key_in(s, OutboxMessage.id, list(ids[i:i + 500]))).values(
+            sent_at=now, claimed_until=None).execution_options(synchronize_session=False))
+
+
+def insert_rows(s: Session, table: type[Delivery] | type[InboxItem],
+                rows: list[dict[str, Any]]) -> None:
+    """Insert deliveries or inbox items in one statement (executemany; unique keys hold)."""
+    if rows:
+        s.execute(insert(table), rows)
 
 
 def people_by_email(s: Session, ws: int, emails: Sequence[str]) -> dict[str, tuple[int, str]]:
@@ -186,15 +226,25 @@ def add_once(s: Session, row: Delivery | InboxItem) -> None:
 # --- deliveries ---------------------------------------------------------------------------
 
 
-def pending_head(s: Session, now: dt.datetime, limit: int) -> list[Delivery]:
-    """The oldest pending deliveries (due or not, claimed or not), oldest first."""
-    return list(s.scalars(select(Delivery).where(Delivery.state == "pending").order_by(
+_HEAD = (Delivery.id, Delivery.channel, Delivery.target, Delivery.subject,
+         Delivery.claimed_until, Delivery.next_attempt_at)
+_CLAIMED = (Delivery.id, Delivery.workspace_id, Delivery.message_id, Delivery.channel,
+            Delivery.target, Delivery.subject, Delivery.subscription_id, Delivery.attempts,
+            Delivery.created_at)
+
+
+def pending_head(s: Session, now: dt.datetime, limit: int) -> list[Row[Any]]:
+    """The oldest pending deliveries (due or not, claimed or not), oldest first: (id,
+    channel, target, subject, claimed_until, next_attempt_at)."""
+    return list(s.execute(select(*_HEAD).where(Delivery.state == "pending").order_by(
         Delivery.id).limit(limit)))
 
 
 def claim_deliveries(s: Session, ids: Sequence[int], worker: str, now: dt.datetime,
-                     lease: dt.timedelta) -> list[Delivery]:
-    """Claim these pending deliveries for `worker`; the ones it got, oldest first."""
+                     lease: dt.timedelta) -> list[Row[Any]]:
+    """Claim these pending deliveries for `worker`; the ones it got, oldest first, as
+    (id, workspace_id, message_id, channel, target, subject, subscription_id, attempts,
+    created_at)."""
     if not ids:
         return []
     free = or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now)
@@ -202,10 +252,9 @@ def claim_deliveries(s: Session, ids: Sequence[int], worker: str, now: dt.dateti
                                      "pending", free).values(
         claimed_by=worker, claimed_until=now + lease).execution_options(
         synchronize_session=False))
-    return list(s.scalars(select(Delivery).where(
+    return list(s.execute(select(*_CLAIMED).where(
         key_in(s, Delivery.id, list(ids)), Delivery.claimed_by == worker,
-        Delivery.state == "pending").order_by(
-        Delivery.id)))
+        Delivery.state == "pending").order_by(Delivery.id)))
 
 
 def messages(s: Session, ids: Sequence[int]) -> dict[int, OutboxMessage]:
@@ -214,6 +263,19 @@ def messages(s: Session, ids: Sequence[int]) -> dict[int, OutboxMessage]:
         return {}
     return {int(m.id): m for m in s.scalars(select(OutboxMessage).where(
         key_in(s, OutboxMessage.id, sorted(set(ids)))))}
+
+
+def message_rows(s: Session, ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """(id, workspace_id, kind, payload, created_at) of outbox messages, by key."""
+    out: dict[int, Row[Any]] = {}
+    keys = sorted(set(ids))
+    for i in range(0, len(keys), 500):
+        for m in s.execute(select(OutboxMessage.id, OutboxMessage.workspace_id,
+                                  OutboxMessage.kind, OutboxMessage.payload,
+                                  OutboxMessage.created_at).where(
+                key_in(s, OutboxMessage.id, keys[i:i + 500]))):
+            out[int(m.id)] = m
+    return out
 
 
 def subscriptions_by_key(s: Session, ids: Sequence[int]) -> dict[int, WebhookSubscription]:

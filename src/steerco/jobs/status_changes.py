@@ -68,8 +68,10 @@ def run_status_changes(s: Session, ws: int, day: dt.date, now: dt.datetime,
     assert prev is not None
     prev.result = {k: v for k, v in before.items() if k != STORE}
     names = labels_of(s, ws, [k for k, _w, _n in found])
+    fresh = repo.add_reminder_keys(
+        s, ws, [f"status.changed:{ref}:{day.isoformat()}" for ref, _w, _n in found], now)
     for ref, was, is_ in found:
-        if not repo.add_reminder_key(s, ws, f"status.changed:{ref}:{day.isoformat()}", now):
+        if f"status.changed:{ref}:{day.isoformat()}" not in fresh:
             continue
         kind = "metrics" if ref.startswith("met") else "objectives"
         repo.queue(s, ws, "event", "", {
