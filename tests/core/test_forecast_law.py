@@ -130,3 +130,14 @@ def test_a_planned_contribution_switches_the_row_to_the_normal_a_what_if_uses() 
     assert p_hit_at(out, 4, tgt, UP)[0] == pytest.approx(
         p_hit(out.mean[0, 3], out.sd[0, 3], tgt, UP), abs=1e-12)
     assert p_hit_at(out, 4, 1.0, UP)[1] == p_hit_at(fc, 4, 1.0, UP)[1]
+
+
+def test_interval_quantiles_are_computed_once_per_distinct_row_and_exactly() -> None:
+    df = np.array([[59.0, 29.0, 19.0], [59.0, 29.0, 19.0], [np.inf, np.inf, np.inf],
+                   [3.0, 1.5, 1.0], [59.0, 29.0, 19.0]])
+    for p, got in zip((0.1, 0.975), fmod._ppf_rows(df, (0.1, 0.975)), strict=True):
+        np.testing.assert_array_equal(got, law_ppf(p, df))
+    # Rows whose grouping key collides but whose values differ are still exact.
+    twin = np.array([[2.0, 1.0], [1.0, 2.0]])
+    monkey = fmod._ppf_rows(twin, (0.9,))[0]
+    np.testing.assert_array_equal(monkey, law_ppf(0.9, twin))
