@@ -17,7 +17,9 @@ Per series, on the last `window` columns of its history:
    whose season explains at least half its detrended variance (STRONG_SEASON) may
    only use seasonal candidates;
 5. intervals from the combination's own multi-step errors at each horizon: in-sample
-   rolling-origin errors over the last ERROR_ORIGINS origins plus the holdout errors.
+   rolling-origin errors over the last ERROR_ORIGINS origins plus the holdout errors;
+   their RMS is the scale, and how many of them there are sets the law's tails (`df`,
+   see `error_df`).
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class BlockResult:
 
     center: FloatArray  # n × h
     scale: FloatArray  # n × h, sd on the modelling scale (NaN when unknown)
+    df: FloatArray  # n × h, Student-t degrees of freedom of the law (inf: normal)
     log_rows: BoolArray
     seasonal: BoolArray
 
@@ -241,6 +244,29 @@ def _short_floor(scale: FloatArray, z: FloatArray, first: IntArray, span: IntArr
     return out
 
 
+def error_df(count: FloatArray, k: int) -> FloatArray:
+    """Degrees of freedom of a scale estimated from `count` overlapping k-step errors.
+
+    Errors k steps ahead from consecutive origins share k − 1 of their k steps, so
+    `count` of them hold about count / k independent ones, and a scale estimated from
+    ν independent errors makes (truth − center) / scale Student-t with ν degrees of
+    freedom. At least 1 (Cauchy); NaN where there are fewer than 3 errors (the scale
+    then comes from a random walk and the law stays normal). Chosen on a training
+    backtest (M4 origins disjoint from bench/calibration.py's): count / k beat
+    count / k − 1, count / √k and the plain normal on Brier score (bench/README.md).
+    """
+    c = np.asarray(count, dtype=np.float64)
+    return np.asarray(np.where(c >= 3, np.maximum(c / max(int(k), 1), 1.0), np.nan),
+                      dtype=np.float64)
+
+
+def _df_steps(df: FloatArray, ks: IntArray) -> FloatArray:
+    """Give every step the df of the next estimated step (piecewise constant)."""
+    h = df.shape[1]
+    nxt = ks[np.minimum(np.searchsorted(ks, np.arange(1, h + 1)), ks.size - 1)]
+    return np.asarray(df[:, nxt - 1], dtype=np.float64)
+
+
 Z80_ = 1.2815515655446004
 Z95_ = 1.959963984540054
 
@@ -359,6 +385,7 @@ def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int,
     tr3 = np.take_along_axis(tr, top[:, :, None], axis=1)
     ds3 = np.take_along_axis(ds_all, top[:, :, None], axis=1)
     scale = np.full((n, h), np.nan)
+    df = np.full((n, h), np.nan)
     ks = spread_steps(h)
     for k in ks:
         lo = keep - k - ERROR_ORIGINS  # the last origins with a k-step target
@@ -378,8 +405,14 @@ def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int,
         cnt = np.sum(~np.isnan(s), axis=1)
         msq = np.nansum(s * s, axis=1) / np.maximum(cnt, 1)
         scale[:, k - 1] = np.where(cnt >= 3, np.sqrt(msq), np.nan)
+        df[:, k - 1] = error_df(cnt, int(k))
     if ks.size < h:
         scale = _fill_between(scale, ks)
+        df = _df_steps(df, ks)
+    # The law is Student-t only where the scale comes from the row's own errors; the
+    # random-walk fallback and the short-history floor (already t-inflated) stay normal.
+    df = np.where(np.isnan(scale) | (span < SHORT_SPAN)[:, None], np.inf, df)
+    df = np.where(np.isnan(df), np.inf, df)
     # Too few error samples: fall back to a random walk's sd, sqrt(k) · RMS step.
     steps = np.diff(z, axis=1)
     inside = np.arange(1, t_len)[None, :] > first[:, None]
@@ -392,5 +425,5 @@ def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int,
     scale = np.fmax.accumulate(scale, axis=1)  # uncertainty never shrinks with horizon
     scale = np.where((span >= 2)[:, None], scale, np.nan)
     center = np.where((span >= 1)[:, None], center, np.nan)
-    return BlockResult(center=center[:, :h_out], scale=scale[:, :h_out], log_rows=log_rows,
-                       seasonal=seasonal)
+    return BlockResult(center=center[:, :h_out], scale=scale[:, :h_out], df=df[:, :h_out],
+                       log_rows=log_rows, seasonal=seasonal)
