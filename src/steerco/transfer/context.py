@@ -66,6 +66,11 @@ class Ctx:
     dependency_index: dict[tuple[str, str], Any] | None = None
     dependency_graph: dict[tuple[str, int], list[tuple[str, int]]] = field(
         default_factory=dict)
+    #: metric → {day: value} and (budget line, period) → plan row, likewise read once per
+    #: import and kept up to date by their sheets (read per row, the `l` demo's 11,000
+    #: plan values made the dry run quadratic).
+    plan_index: dict[int, dict[dt.date, float]] | None = None
+    budget_plan_index: dict[tuple[int, dt.date], Any] | None = None
 
     @classmethod
     def load(cls, session: Session, workspace_id: int, today: dt.date,

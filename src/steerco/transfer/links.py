@@ -92,7 +92,9 @@ class PlanPoints(Handler):
     def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
         metric = ctx.ref("metric", "metric", v["metric"])
         assert metric is not None
-        plan = ctx.repo.plan_points().get(metric, {})
+        if ctx.plan_index is None:
+            ctx.plan_index = ctx.repo.plan_points()
+        plan = ctx.plan_index.get(metric, {})
         before = plan.get(v["on"])
         if before == v["value"]:
             return "unchanged", {}
@@ -100,6 +102,7 @@ class PlanPoints(Handler):
         metrics.set_plan(ctx.session, ctx.workspace_id, metric,
                          [{"on": d, "value": x} for d, x in sorted(merged.items())])
         ctx.session.flush()
+        ctx.plan_index[metric] = merged
         return ("create", {}) if before is None else ("update", {"value": (before, v["value"])})
 
 
@@ -119,9 +122,12 @@ class BudgetPlans(Handler):
         if v["period"].day != 1:
             raise RowRefused([("period", v["period"].isoformat(),
                                "must be the first day of a month")])
-        existing = ctx.repo.budget_plans().get((line, v["period"]))
+        if ctx.budget_plan_index is None:
+            ctx.budget_plan_index = ctx.repo.budget_plans()
+        existing = ctx.budget_plan_index.get((line, v["period"]))
         if existing is None:
-            ctx.repo.add_budget_plan(line, v["period"], v["amount"])
+            ctx.budget_plan_index[(line, v["period"])] = ctx.repo.add_budget_plan(
+                line, v["period"], v["amount"])
             return "create", {}
         if existing.amount == v["amount"]:
             return "unchanged", {}

@@ -76,10 +76,12 @@ class TransferRepository:
             BudgetPlan.budget_line_id, BudgetPlan.period))
         return {(p.budget_line_id, p.period): p for p in rows}
 
-    def add_budget_plan(self, line_id: int, period: dt.date, amount: float) -> None:
-        self.session.add(BudgetPlan(workspace_id=self.workspace_id, budget_line_id=line_id,
-                                    period=period, amount=amount))
+    def add_budget_plan(self, line_id: int, period: dt.date, amount: float) -> BudgetPlan:
+        row = BudgetPlan(workspace_id=self.workspace_id, budget_line_id=line_id,
+                         period=period, amount=amount)
+        self.session.add(row)
         self.session.flush()
+        return row
 
     def dependencies(self) -> Sequence[Dependency]:
         return self.all(Dependency)
