@@ -77,7 +77,7 @@ class Series:
 
 SERIES = (
     Series("KPI-WINE", "pmdarima_wineind.csv", "value",
-           "Australian wine sales (bottles up to 1 litre)", "litres",
+           "Australian wine sales (bottles up to 1 litre)", "units",
            "Grow Australian wine sales in the year to {end}",
            "pmdarima 2.1.1 `wineind` (Australian total wine sales by wine makers, "
            "Jan 1980 – Aug 1994)"),
@@ -326,8 +326,23 @@ def load_real(engine: Engine, data: Path) -> Loaded:
         if any("cycle" not in p.reason for p in report.problems):
             _checked(report, "apache_issuelink_30.csv")
         _merge(result, report)
+        _close_projects(s, ws)
         result.logins = _logins(s, ws)
     return result
+
+
+def _close_projects(session: Session, ws: int) -> None:
+    """Every milestone of an Apache project is done (see `links_sheets`), so is the
+    project; the links file is its whole dependency list, so that is declared."""
+    from steerco.initiatives.service import declare_dependencies, update_initiative
+    from steerco.kit.clock import today
+    from steerco.transfer.context import Ctx
+
+    keys = Ctx.load(session, ws, today()).keys["initiative"]
+    for key, ini in keys.items():
+        if key.startswith("apache:"):
+            update_initiative(session, ws, ini, {"percent_complete": 1.0})
+            declare_dependencies(session, ws, ini)
 
 
 #: Who to log in as (password DEMO_PASSWORD): people the files themselves name.
