@@ -267,16 +267,15 @@ def links_sheets(data: Path) -> dict[str, list[dict[str, Any]]]:
             last = max(last, finish)
     keys = sorted({k for p in pairs for k in p})
     projects = sorted({k.rsplit("-", 1)[0] for k in keys})
-    milestones = []
+    milestones: list[dict[str, Any]] = []
+    spans: dict[str, list[dt.date]] = {}
     for k in keys:
         day, finish = due.get(k, (last, last))
+        spans.setdefault(f"apache:{k.rsplit('-', 1)[0]}", []).append(day)
         milestones.append({
             "key": k, "initiative": f"apache:{k.rsplit('-', 1)[0]}", "name": f"Issue {k}",
             "owner": APACHE_OWNER, "due_date": day, "completed_on": finish,
             "evidence_url": f"https://issues.apache.org/jira/browse/{k}"})
-    spans: dict[str, list[dt.date]] = {}
-    for m in milestones:
-        spans.setdefault(m["initiative"], []).append(m["due_date"])
     initiatives = [{"key": f"apache:{p}", "name": f"Apache {p}", "kind": "project",
                     "owner": APACHE_OWNER, "org_unit": APACHE_UNIT,
                     "start_date": min(spans[f"apache:{p}"]),

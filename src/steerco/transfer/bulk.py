@@ -146,11 +146,12 @@ def _clean_columns(ctx: Ctx, rows: list[tuple[int, dict[str, Any]]],
     if {type(k) for k in keys} != {str} or {type(v) for v in texts} != {str} or \
             {type(d) for d in days} != {str} or set(map(len, days)) != {10}:
         return None
-    ids = list(map(ctx.keys["metric"].get, keys))
+    found = list(map(ctx.keys["metric"].get, keys))
     joined = "".join(texts)
     # float() would read "1_000", "inf" and "nan"; the row path refuses them.
-    if None in ids or "_" in joined or "n" in joined.lower():
+    if None in found or "_" in joined or "n" in joined.lower():
         return None
+    ids: list[int] = found  # type: ignore[assignment]  # no None, tested just above
     try:
         values = np.array(texts, dtype=np.float64)
         stamps = np.array(days, dtype="datetime64[D]")
