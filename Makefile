@@ -8,7 +8,8 @@ PYTEST_WORKERS ?= 2
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make run    install what is missing, load the demo on first run, serve on :8000"
+	@echo "make run    install what is missing, load the demo and the real-data workspace on"
+	@echo "            first run, serve on :8000"
 	@echo "make test   install dev tools, run ruff, mypy, import-linter and the test suite"
 	@echo "make bench  run every benchmark (results in bench/results/, summary in bench/README.md)"
 
@@ -60,6 +61,7 @@ assets: $(VENDOR_FILES)
 
 run: $(VENV)/.run.stamp assets
 	$(BIN)/steerco demo --size s --if-missing
+	$(BIN)/steerco real-data
 	$(BIN)/steerco serve
 
 lint: $(VENV)/.dev.stamp

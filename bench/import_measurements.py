@@ -7,7 +7,9 @@ through `steerco import` (read, convert, check every row with the check-in rules
 idempotency lookup, write, commit) into a fresh SQLite file (target ≤ 15 s) and a fresh
 PostgreSQL database; the peer is a raw `COPY … FROM STDIN (FORMAT csv)` of the same rows,
 already resolved to metric keys, into the same measurements table of a third fresh
-database, in the same run (target: the import within 2× of it).
+database, in the same run (target: the import within 2× of it). The CPU seconds of this
+process (`sqlite_cpu_s`, `postgres_cpu_s`) and the load average are recorded beside the
+wall times: on a shared machine the wall time says more about the neighbours.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -66,15 +69,16 @@ def _csv(path: Path, rows: int) -> list[tuple[str, str, float]]:
     return data
 
 
-def _import(kind: str, path: Path) -> tuple[float, int]:
+def _import(kind: str, path: Path) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of this process, rows created)."""
     scratch = Scratch(kind, "import_measurements")
     try:
         ws, _ = _workspace(scratch.engine)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         report = import_file(scratch.engine, ws, path, today=TODAY, max_bytes=10**9)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         assert report.written, report.problems[:5]
-        return seconds, report.counts()["Measurements"]["create"]
+        return seconds, cpu, report.counts()["Measurements"]["create"]
     finally:
         scratch.close()
 
@@ -110,10 +114,13 @@ def body(args: argparse.Namespace) -> dict[str, Any]:
         path = Path(tmp) / "measurements.csv"
         data = _csv(path, rows)
         out: dict[str, Any] = {"rows": len(data), "file_mb": round(path.stat().st_size / 1e6, 1)}
-        out["sqlite_s"], created = _import("sqlite", path)
+        out["load_average_before"] = [round(x, 2) for x in os.getloadavg()]
+        out["sqlite_s"], cpu, created = _import("sqlite", path)
+        out["sqlite_cpu_s"] = round(cpu, 3)
         assert created == len(data)
         if not args.no_postgres:
-            out["postgres_s"], _ = _import("postgres", path)
+            out["postgres_s"], cpu, _ = _import("postgres", path)
+            out["postgres_cpu_s"] = round(cpu, 3)  # the server's work is not in it
             out["copy_s"] = _raw_copy(data)
             out["postgres_ratio_vs_copy"] = round(out["postgres_s"] / out["copy_s"], 2)
             out["copy_s"] = round(out["copy_s"], 3)
@@ -122,6 +129,7 @@ def body(args: argparse.Namespace) -> dict[str, Any]:
         out["sqlite_target_s"] = 15.0
         out["postgres_target_ratio"] = 2.0
         out["peak_rss_mb"] = round(peak_rss_mb(), 1)
+        out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return out
 
 

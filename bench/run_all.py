@@ -20,7 +20,7 @@ from bench._common import RESULTS, ROOT
 #: In the order a reader of bench/README.md meets them.
 BENCHMARKS = ["demo_load", "forecast_m4", "short_history", "calibration", "engine_scale",
               "psplib", "issuelinks", "schedule_risk", "ripple_graph", "ripple", "api_load",
-              "pages", "import_measurements", "review_pack"]
+              "pages", "import_measurements", "workbook_roundtrip", "review_pack"]
 
 
 def main() -> int:

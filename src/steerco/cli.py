@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -181,6 +182,45 @@ def demo(
     _print_tour(users)
 
 
+@app.command("real-data")
+def real_data(
+    data: Annotated[Path | None, typer.Option(
+        help="The folder of published data (default: ../shared/data, or "
+             "STEERCO_SHARED_DATA).")] = None,
+) -> None:
+    """Load the `real` workspace, built only from published data through the importers
+    (Sourcegraph's OKRs, real KPI series, Apache issue links); nothing when it exists."""
+    from sqlalchemy.orm import Session
+
+    from steerco.accounts.demo import DEMO_PASSWORD, demo_logins
+    from steerco.db.migrate import upgrade
+    from steerco.demo.realdata import NAME, SLUG, load_real, shared_data
+    from steerco.org.repository import WorkspaceRepository
+
+    folder = data or shared_data()
+    engine = open_engine()
+    upgrade(engine)
+    with Session(engine) as session:
+        ws = WorkspaceRepository(session).by_slug(SLUG)
+        if ws is not None:
+            out.print(f"workspace '{SLUG}' ({NAME}) already loaded")
+            _print_logins(demo_logins(session, ws.id), DEMO_PASSWORD, SLUG)
+            return
+    if folder is None or not (folder / "okrs").is_dir():
+        out.print("no ../shared/data here: the real-data workspace is skipped "
+                  "(give --data FOLDER)")
+        return
+    loaded = load_real(engine, folder)
+    made = {k: v["create"] for k, v in loaded.counts.items() if v["create"]}
+    out.print(f"workspace '{SLUG}' ({NAME}) written from {folder}: " + ", ".join(
+        f"{n:,} {k.lower()}" for k, n in made.items()), soft_wrap=True)
+    for line in loaded.targets:
+        out.print(f"  {line}", soft_wrap=True, highlight=False)
+    for line in loaded.refused:
+        out.print(f"  left out: {line}", soft_wrap=True, highlight=False)
+    _print_logins(loaded.logins, DEMO_PASSWORD, SLUG)
+
+
 def _print_tour(users: list[tuple[str, str, str]]) -> None:
     """Three lines: who to log in as first and what to look at (the README's tour)."""
     who = {role: login for login, _, role in users}
@@ -196,11 +236,13 @@ def _print_tour(users: list[tuple[str, str, str]]) -> None:
               "own and watch its status, its objective and the cockpit follow.", soft_wrap=True)
 
 
-def _print_logins(users: list[tuple[str, str, str]], password: str) -> None:
+def _print_logins(users: list[tuple[str, str, str]], password: str,
+                  workspace: str = "demo") -> None:
     """Show who can log in to the demo, one per role."""
     if not users:
         return
-    table = Table("role", "login", "name", title=f"demo users (password: {password})")
+    table = Table("role", "login", "name",
+                  title=f"{workspace} users (password: {password})")
     for login, name, role in users:
         table.add_row(role.replace("_", " "), login, name)
     out.print(table)

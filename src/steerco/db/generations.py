@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Delete, Insert, Update, event, literal, select, true
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from steerco.db.base import Tenant
 from steerco.db.models.generations import TableGeneration
@@ -62,6 +62,10 @@ def _bulk(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint's release (an import runs each row in one): what it touched stays
+        # counted for the outer commit, which bumps each generation once, not per row.
+        return
     session.flush()  # commit flushes only after this hook: count what it would write
     touched = session.info.pop(_TOUCHED, set())
     if not touched:
@@ -82,8 +86,12 @@ def _before_commit(session: Session) -> None:
             set_={"generation": TableGeneration.generation + 1}))
 
 
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous: SessionTransaction) -> None:
+    if previous.nested:
+        # A savepoint rolled back: the rows released before it are still to be counted
+        # (counting what it touched too bumps a generation that need not move: harmless).
+        return
     session.info.pop(_TOUCHED, None)
 
 
