@@ -393,7 +393,7 @@ _REVIEW_MONTHS = {"monthly_business": 1, "quarterly_strategy": 3}
 MAX_SERIES = 52
 
 
-def _review_date(first: dt.date, kind: str, i: int) -> dt.date:
+def review_date(first: dt.date, kind: str, i: int) -> dt.date:
     """The i-th date of a review cadence starting on `first` (a month-end day is clamped
     to a shorter month's last day)."""
     import calendar
@@ -415,7 +415,7 @@ def schedule_review_series(session: Session, workspace_id: int,
     if not 1 <= count <= MAX_SERIES:
         raise ValidationFailed(FieldError("count", f"must be from 1 to {MAX_SERIES}", count))
     return [create_review(session, workspace_id, body.model_copy(update={
-        "scheduled_for": _review_date(body.scheduled_for, body.kind.value, i)}))
+        "scheduled_for": review_date(body.scheduled_for, body.kind.value, i)}))
         for i in range(count)]
 
 
@@ -512,6 +512,21 @@ def add_action(session: Session, workspace_id: int, key: int,
     return ReviewActionRepository(session, workspace_id).add(ReviewAction(
         workspace_id=workspace_id, review_id=review.id, item_key=body.item,
         title=body.title, owner_id=owner.id, due_on=body.due_on))
+
+
+def set_action_done(session: Session, workspace_id: int, key: int, done: bool,
+                    by: int | None, today: dt.date | None = None) -> ReviewAction:
+    """Mark an action done (on `today`, workspace time zone, by person `by`) or reopen
+    it; asking for the state it already has changes nothing. Actions stay open to this
+    after their review closed: they are done between reviews."""
+    action = ReviewActionRepository(session, workspace_id).get(key)
+    if bool(action.done) == done:
+        return action
+    action.done = done
+    action.done_on = (today or workspace_today(session, workspace_id)) if done else None
+    action.done_by_id = by if done else None
+    session.flush()
+    return action
 
 
 def close_review(session: Session, workspace_id: int, key: int, st: EngineState,

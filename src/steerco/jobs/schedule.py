@@ -102,10 +102,29 @@ def _feeds(s: Session, ws: int, day: dt.date, now: dt.datetime) -> dict[str, Any
             "failed": sum(1 for r in runs if r.error)}
 
 
+def _reviews(s: Session, ws: int, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+    """Review series go on at their cadence, and the coming reviews' agendas are rebuilt
+    (governance.followup): nobody has to schedule the next one or press "build"."""
+    from steerco.governance import followup
+
+    made = followup.continue_series(s, ws, day)
+    s.flush()
+    agendas = 0
+    if followup.coming_reviews(s, ws, day):
+        from steerco.evidence.service import CACHE
+        from steerco.findings.service import findings
+
+        agendas = followup.refresh_agendas(s, ws, day, CACHE.state(s, ws, day),
+                                           findings(s, ws, day))
+    return {"scheduled": len(made), "agendas": agendas}
+
+
 DAILY: tuple[Job, ...] = (
     Job("feeds", "SQL feeds whose cadence is due: new rows stored as measurements", "day",
         _feeds),
     Job("escalate", "the escalation ladder: open and climb escalations", "day", _escalate),
+    Job("reviews", "review series continued at their cadence; coming agendas rebuilt",
+        "day", _reviews),
     Job("status_changes", "status changes of metrics and objectives announced",
         "day", _status_changes),
     Job("forecast_snapshot", "forecasts recorded on review days", "day", _forecast_snapshot),
