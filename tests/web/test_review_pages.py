@@ -32,3 +32,61 @@ def test_a_viewer_reads_a_review_but_may_not_run_its_meeting(demo: Demo) -> None
     r = c.post("/reviews/rev_1/meeting/close", headers=HTML,
                data={"csrf_token": _csrf(page.text)})
     assert r.status_code == 403
+
+
+def test_an_owner_marks_their_review_action_done_from_my_work_and_reopens_it(
+        demo: Demo) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.db.models import Metric, Person, Review
+    from steerco.governance.service import add_action
+
+    engine = demo.app.state.engine
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        s.info["actor"] = "test"
+        m = s.get(Metric, demo.metric)
+        owner = s.get(Person, m.owner_id)
+        ws = m.workspace_id
+
+        review = s.scalars(select(Review).where(Review.workspace_id == ws,
+                                                Review.closed_at.is_(None))).first()
+        review.agenda = review.agenda or [{"key": "x", "type": "finding", "title": "x",
+                                           "reasons": [], "subject_kind": "metric",
+                                           "subject_id": f"met_{m.id}", "link": None}]
+        a = add_action(s, ws, review.id, {
+            "title": "Send the revised forecast to finance",
+            "owner_id": f"per_{owner.id}",
+            "due_on": (dt.date.today() - dt.timedelta(days=2)).isoformat()})
+        aid, rid = f"act_{a.id}", f"rev_{review.id}"
+    viewer = _client(demo, "viewer")
+    vpage = viewer.get(f"/reviews/{rid}", headers=HTML)
+    assert f'action="/review-actions/{aid}/done"' not in vpage.text  # not theirs
+    r = viewer.post(f"/review-actions/{aid}/done", headers=HTML,
+                    data={"csrf_token": _csrf(vpage.text)})
+    assert r.status_code == 403
+    c = _client(demo, "owner")
+    page = c.get("/my-work", headers=HTML)
+    assert page.status_code == 200
+    item = page.text.split(f'data-action="{aid}"')[1].split("</li>")[0]
+    assert "Send the revised forecast to finance" in item and "Overdue" in item
+    assert review_title_in(item)
+    r = c.post(f"/review-actions/{aid}/done", headers=HTML,
+               data={"csrf_token": _csrf(page.text), "next": "/my-work#h-actions"})
+    assert r.status_code == 303 and r.headers["location"] == "/my-work#h-actions"
+    page = c.get("/my-work", headers=HTML)
+    assert f'data-action="{aid}"' not in page.text
+    review_page = c.get(f"/reviews/{rid}", headers=HTML)
+    row = review_page.text.split(f'data-action="{aid}"')[1].split("</li>")[0]
+    assert "Done" in row and "Reopen" in row
+    r = c.post(f"/review-actions/{aid}/reopen", headers=HTML,
+               data={"csrf_token": _csrf(review_page.text), "next": "https://evil.example/"})
+    assert r.status_code == 303 and r.headers["location"] == f"/reviews/{rid}"
+    assert f'data-action="{aid}"' in c.get("/my-work", headers=HTML).text
+    assert raw_ids(review_page.text) == []
+
+
+def review_title_in(html: str) -> bool:
+    return "given at <a href=\"/reviews/rev_" in html and "review</a>" in html

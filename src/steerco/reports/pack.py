@@ -152,7 +152,8 @@ def pack_data(s: Session, ws: int, key: int, st: EngineState) -> dict[str, Any]:
         "discussed": set(review.discussed or []),
         "map": _strategy_map(s, ws, st, review.org_unit_id),
         "charts": _charts(s, ws, st, agenda),
-        "decisions": [{"kind": DECISION_LABELS.get(_value(d.kind), _value(d.kind)), "rationale": d.rationale,
+        "decisions": [{"kind": DECISION_LABELS.get(_value(d.kind), _value(d.kind)),
+                       "rationale": d.rationale,
                        "by": people.get(d.decided_by_id, "?"), "on": d.decided_on,
                        "about": subjects.get(format_id(d.subject_kind, d.subject_id), "")
                        if d.subject_kind and d.subject_id else ""} for d in decisions],
