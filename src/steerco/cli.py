@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -604,6 +605,11 @@ def serve(
              "check STEERCO_DATABASE_URL, or run `steerco db upgrade`")
     upgrade(engine)
     engine.dispose()  # the workers open their own connections
+    host, port = host or settings.host, port or settings.port
+    if "STEERCO_BASE_URL" not in os.environ and host not in ("0.0.0.0", "::", ""):
+        # Links in e-mails follow the address served unless a base URL is set.
+        settings.base_url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    out.print(_mail_line(settings), soft_wrap=True, highlight=False)
     consumer = None
     if settings.jobs == "inline":
         # Background jobs in this process (SQLite storage by default): nothing to start
@@ -614,11 +620,23 @@ def serve(
     elif settings.jobs != "off":
         fail(f"STEERCO_JOBS must be 'inline' or 'off', got '{settings.jobs}'")
     try:
-        run_server("steerco.web.main:app", host or settings.host, port or settings.port,
-                   workers)
+        run_server("steerco.web.main:app", host, port, workers)
     finally:
         if consumer is not None:
             consumer.stop()
+
+
+def _mail_line(settings: Any) -> str:
+    """Where e-mail goes, said once when the server starts."""
+    if settings.smtp_host:
+        where = f"via SMTP {settings.smtp_host}:{settings.smtp_port}"
+    elif settings.mail_dir:
+        where = (f"written to {Path(settings.mail_dir).resolve()}/ as .eml files (no SMTP "
+                 "server: set STEERCO_SMTP_HOST to send it)")
+    else:
+        return ("e-mail: off (set STEERCO_SMTP_HOST, or STEERCO_MAIL_DIR for files); the "
+                "in-app inbox gets everything")
+    return f"e-mail: {where}; its links point to {settings.base_url}"
 
 
 def _engine_or_none() -> Any:

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_from: str = "steerco@localhost"
+    #: Without an SMTP host: write each e-mail as a .eml file into this folder (what
+    #: `make run` does, into ./mail, so a newcomer sees what would be sent); empty and
+    #: no host: no e-mail at all.
+    mail_dir: str = ""
 
 
 @lru_cache(maxsize=1)

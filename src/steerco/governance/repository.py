@@ -307,6 +307,16 @@ class LadderRepository:
                 out[int(key)] = str(email)
         return out
 
+    def settle_outbox(self, at: dt.datetime) -> int:
+        """Mark every message not yet delivered as delivered at `at`, sending nothing
+        (the demo's replayed history: nobody is told of it weeks late)."""
+        from sqlalchemy import update
+
+        res = self.session.execute(update(OutboxMessage).where(
+            OutboxMessage.workspace_id == self.workspace_id,
+            OutboxMessage.sent_at.is_(None)).values(sent_at=at))
+        return int(getattr(res, "rowcount", 0) or 0)
+
     def queue(self, kind: str, recipient: str, payload: dict[str, Any],
               now: dt.datetime) -> OutboxMessage:
         """Stage a message in the outbox (in the caller's transaction; a job delivers it)."""

@@ -199,11 +199,14 @@ def run_daily(factory: sessionmaker[Session], now: dt.datetime,
     return done
 
 
-def tick(factory: sessionmaker[Session], now: Callable[[], dt.datetime] = clock.now,
+def tick(factory: sessionmaker[Session], now: Callable[[], dt.datetime] | None = None,
          transport: delivery.Transport | None = None,
          worker: str | None = None) -> dict[str, Any]:
-    """Everything due at `now()`: the daily jobs, then delivering the outbox."""
+    """Everything due at `now()` (default: `clock.now`, looked up at each call so a
+    moved clock reaches the scheduler): the daily jobs, then delivering the outbox."""
     from steerco.settings import get_settings
+
+    now = now or (lambda: clock.now())
 
     transport = transport or delivery.Transport.from_settings(get_settings())
     started = now()
