@@ -65,6 +65,10 @@ from steerco.org.service import (
 
 #: The outbox kind of the mail that sends attendees the pack of a scheduled review.
 PACK_MAIL = "review_pack"
+#: A decision's kind as words in a sentence ("… decided on X: re-plan the date").
+DECISION_WORDS = {"accept_risk": "accept the risk", "reallocate": "reallocate",
+                  "replan_target": "re-plan the target", "replan_date": "re-plan the date",
+                  "stop": "stop", "renegotiate_dependency": "renegotiate the dependency"}
 #: The repository of each kind of subject a decision may be about.
 SUBJECT_REPOSITORIES: dict[str, type[Repository[Any]]] = {
     "metric": MetricRepository, "objective": ObjectiveRepository,
@@ -352,15 +356,22 @@ def _announce_decision(session: Session, workspace_id: int, decision: Decision,
                        esc: Escalation | None, by: str) -> None:
     """A workspace event in the outbox (webhooks: decision.recorded, and
     escalation.resolved when it resolves one), in the decision's own transaction."""
+    from steerco.views.labels import labels_of
+
     session.flush()
-    about = esc.summary if esc is not None else subject_ref(decision.subject_kind,
-                                                            decision.subject_id)
+    ref = subject_ref(decision.subject_kind, decision.subject_id)
+    about = (labels_of(session, workspace_id, [ref]).get(ref or "") if ref else None) or (
+        esc.summary if esc is not None else "")
+    what = DECISION_WORDS.get(str(decision.kind), str(decision.kind).replace("_", " "))
     LadderRepository(session, workspace_id).queue(
         "decision", "", {"decision_id": format_id("decision", decision.id),
                  "escalation_id": None if esc is None else format_id("escalation", esc.id),
-                 "subject_id": subject_ref(decision.subject_kind, decision.subject_id),
+                 "subject_id": ref, "subject_name": about,
                  "kind": str(decision.kind), "rationale": decision.rationale,
-                 "title": f"{by} decided ({decision.kind}) on {about}"}, clock.now())
+                 "path": f"/escalations/{format_id('escalation', esc.id)}" if esc is not None
+                 else "/decisions",
+                 "title": f"{by} decided on {about}: {what} — {decision.rationale}"[:480]},
+        clock.now())
 
 
 # --- reviews ----------------------------------------------------------------------------

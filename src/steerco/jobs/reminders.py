@@ -23,9 +23,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from steerco.governance.service import subject_ref
 from steerco.jobs import reminder_repository as rr
 from steerco.jobs import repository as repo
 from steerco.kit.ids import format_id
+from steerco.views.labels import labels_of
 
 KIND = "reminder"
 
@@ -80,7 +82,11 @@ def run_reminders(s: Session, ws: int, today: dt.date, now: dt.datetime) -> list
                    "title": f"Milestone {name} {when} and has no completion evidence",
                    "action": "Record its completion with evidence, or re-plan its date.",
                    "due": due.isoformat()}, now, out)
-    for esc, ladder in rr.awaiting_decisions(s, ws):
+    awaiting = list(rr.awaiting_decisions(s, ws))
+    refs = {int(e.id): subject_ref(e.subject_kind, e.subject_id) for e, _l in awaiting}
+    labels = labels_of(s, ws, refs.values())
+    for esc, ladder in awaiting:
+        sref = refs[int(esc.id)] or ""
         if not ladder or esc.assignee_id is None or int(esc.assignee_id) not in people:
             continue
         grace = ladder[min(int(esc.rung), len(ladder) - 1)]
@@ -91,8 +97,11 @@ def run_reminders(s: Session, ws: int, today: dt.date, now: dt.datetime) -> list
         who = int(esc.assignee_id)
         _queue(s, ws, f"decision.awaiting:{eid}:{esc.rung}:{who}", people[who], who, {
             "event": "decision.awaiting", "subject": eid, "path": f"/escalations/{eid}",
-            "title": f"A decision has waited {(today - since).days} days: {esc.summary}",
-            "action": "Open it and record a decision."},
+            "title": f"A decision on {labels.get(sref, esc.summary)} has waited "
+                     f"{(today - since).days} days",
+            "detail": esc.summary,
+            "action": "Decide on its page (accept the risk, re-plan, reallocate or stop), "
+                      "or hand it on to whoever should."},
             now, out)
     s.flush()
     return out
