@@ -74,7 +74,8 @@ def since_last_review(session: Session, workspace_id: int, review: Review) -> Si
                      max(0, len(decisions) - MAX_DECISIONS))
 
 
-def continue_series(session: Session, workspace_id: int, today: dt.date) -> list[Review]:
+def continue_series(session: Session, workspace_id: int, today: dt.date,
+                    now: dt.datetime | None = None) -> list[Review]:
     """Schedule the next review of every live series with none after `today`; returns
     the reviews made (their pack mail is queued in this transaction)."""
     made = []
@@ -92,7 +93,8 @@ def continue_series(session: Session, workspace_id: int, today: dt.date) -> list
             "chair_id": None if last.chair_id is None else format_id("person", last.chair_id),
             "org_unit_id": None if last.org_unit_id is None
             else format_id("org_unit", last.org_unit_id),
-            "attendee_ids": [format_id("person", p) for p in last.attendee_ids or []]}))
+            "attendee_ids": [format_id("person", p) for p in last.attendee_ids or []]},
+            now))
     return made
 
 

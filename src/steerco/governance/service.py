@@ -384,7 +384,8 @@ def _attendees(session: Session, workspace_id: int, refs: list[Any]) -> list[int
 
 
 def create_review(session: Session, workspace_id: int,
-                  data: ReviewCreate | dict[str, Any]) -> Review:
+                  data: ReviewCreate | dict[str, Any],
+                  now: dt.datetime | None = None) -> Review:
     """Schedule a review of the workspace or of an org-unit subtree, and (same
     transaction) queue the mail of its pack to the chair and the attendees."""
     body = parse(ReviewCreate, data)
@@ -395,7 +396,7 @@ def create_review(session: Session, workspace_id: int,
         scheduled_for=body.scheduled_for, chair_id=chair.id if chair else None,
         org_unit_id=unit.id if unit else None,
         attendee_ids=_attendees(session, workspace_id, body.attendee_ids)))
-    schedule_mail(session, workspace_id, review)
+    schedule_mail(session, workspace_id, review, now)
     return review
 
 

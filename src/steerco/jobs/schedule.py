@@ -107,7 +107,7 @@ def _reviews(s: Session, ws: int, day: dt.date, now: dt.datetime) -> dict[str, A
     (governance.followup): nobody has to schedule the next one or press "build"."""
     from steerco.governance import followup
 
-    made = followup.continue_series(s, ws, day)
+    made = followup.continue_series(s, ws, day, now)
     s.flush()
     agendas = 0
     if followup.coming_reviews(s, ws, day):
