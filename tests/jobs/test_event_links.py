@@ -30,7 +30,7 @@ def test_an_escalation_mail_names_its_subject_the_rung_it_reached_and_what_to_do
         "escalation_id": "esc_7", "rung": 3, "signal_kind": "reality_gap",
         "subject_id": "met_4", "subject_name": "Net revenue",
         "summary": "Owner confidence 66 % but the data gives P(hit) 0.14 %"})
-    assert ev.title == ("Escalation on Net revenue reached you as the steering committee: "
+    assert ev.title == ("Escalation on Net revenue reached you for the steering committee: "
                         "reality gap")
     subject, plain, html = email_bodies(ev, "https://s.example", "Ann Example")
     assert subject == ev.title

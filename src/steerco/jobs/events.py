@@ -51,6 +51,7 @@ def _escalation(p: dict[str, Any]) -> Event:
     rung = int(p.get("rung") or 0)
     typ = "escalation.opened" if rung == 0 else "escalation.climbed"
     role = RUNG_ROLES[min(rung, len(RUNG_ROLES) - 1)]
+    as_ = "for" if role == "steering committee" else "as"  # one holds it for a committee
     summary = str(p.get("summary") or "")
     name = str(p.get("subject_name") or "")
     signal = str(p.get("signal_kind") or "").replace("_", " ").replace("cross team",
@@ -59,13 +60,13 @@ def _escalation(p: dict[str, Any]) -> Event:
     if rung == 0:
         title = f"Escalation opened{on} for you as its owner"
     else:
-        title = f"Escalation{on} reached you as the {role}"
+        title = f"Escalation{on} reached you {as_} the {role}"
     title += f": {signal}" if signal else (f": {summary}" if summary else "")
     nxt = (f"Until someone decides, it goes to the {RUNG_ROLES[rung + 1]} when its grace "
            "days run out." if rung + 1 < len(RUNG_ROLES) else
            "It has reached the top of the ladder: the decision is yours.")
     detail = (f"{summary}." if summary and not summary.endswith(".") else summary)
-    detail = f"{detail} You hold it as the {role}. {nxt}".strip()
+    detail = f"{detail} You hold it {as_} the {role}. {nxt}".strip()
     eid = p.get("escalation_id")
     return Event(typ, frozenset({typ}), str(eid or ""), title,
                  # The page where the assignee decides, not the list it sits in.
