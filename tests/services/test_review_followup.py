@@ -108,3 +108,25 @@ def test_a_series_goes_on_at_its_cadence_and_mails_the_pack_of_the_next_review(s
     # once a review of the series lies ahead, nothing more; ended series stay ended
     assert continue_series(session, ws, dt.date(2026, 7, 3)) == []
     assert ended.id and ahead.id and last.id
+
+
+def test_the_coming_agendas_are_rebuilt_so_a_decision_taken_since_drops_out(session):
+    from steerco.evidence.service import EngineCache
+    from steerco.governance.followup import refresh_agendas
+    from tests.services.test_governance import AS_OF
+
+    o = org(session)
+    ws = o.w.wid
+    bookings = o.w.metric("Bookings", owner_id=f"per_{o.seller.id}")
+    esc = escalation(session, ws, bookings.id)
+    soon = _review(session, ws, o.sales.id, (AS_OF + dt.timedelta(days=3)).isoformat())
+    later = _review(session, ws, o.sales.id, (AS_OF + dt.timedelta(days=30)).isoformat())
+    st = EngineCache().state(session, ws, AS_OF)
+    assert refresh_agendas(session, ws, AS_OF, st, []) == 1
+    assert [i["key"] for i in soon.agenda] == [f"met_{bookings.id}"]
+    assert later.agenda is None  # beyond the two weeks ahead
+    record_decision(session, ws, {"escalation_id": f"esc_{esc.id}", "kind": "accept_risk",
+                                  "rationale": "Seasonal dip"}, decided_by=o.seller.id,
+                    today=AS_OF)
+    refresh_agendas(session, ws, AS_OF, st, [])
+    assert soon.agenda == []
