@@ -153,3 +153,75 @@ def test_one_initiative_updated_from_the_kept_samples_equals_a_full_rerun() -> N
         assert moved.finish_q.tolist() == rerun.group_finish_q[3].tolist()
         assert np.array_equal(moved.member_p_on_time, rerun.p_on_time[moved.members],
                               equal_nan=True)
+
+
+def _reference(net, slips, stopped=()):  # noqa: ANN001, ANN202 - test oracle
+    """Per sample, the plain CPM relaxation in topological order (Python loops, one
+    sample at a time) and the backward walk of driving links into late nodes: the
+    definitions of the module docstring, written without any vectorisation."""
+    from steerco.core.schedule import NEVER, DepType, schedule
+
+    det = schedule(net, origin=90, stopped=list(stopped))
+    order = [int(v) for v in det.topo.order]
+    act = [e for e in range(net.m) if det.active[e]]
+    fin_types = (int(DepType.FS), int(DepType.FF))
+    back_types = (int(DepType.FF), int(DepType.SF))
+    n, s_tot = net.n, slips.shape[1]
+    on = np.zeros(n)
+    crit = np.zeros(n)
+    e_crit = np.zeros(net.m)
+    finishes = np.zeros((n, s_tot), dtype=np.int64)
+    for k in range(s_tot):
+        es, ef = {}, {}
+        for v in order:
+            own_s, own_f, d = int(net.own_start[v]), int(net.own_finish[v]), int(net.duration[v])
+            s = own_s if own_s != NO_DAY else (own_f - d if own_f != NO_DAY else 90)
+            for e in act:
+                if int(net.dst[e]) == v:
+                    p = int(net.src[e])
+                    pv = ef[p] if int(net.dep_type[e]) in fin_types else es[p]
+                    back = d if int(net.dep_type[e]) in back_types else 0
+                    s = max(s, NEVER if pv >= NEVER else pv + int(net.lag[e]) - back)
+            es[v] = s
+            f = max(s + d, own_f) + int(slips[v, k])
+            ef[v] = NEVER if (s >= NEVER or det.stopped[v]) else f
+            finishes[v, k] = ef[v]
+        late = {v: net.deadline[v] != NO_DAY and ef[v] > net.deadline[v] for v in order}
+        path = dict(late)
+        for v in reversed(order):
+            for e in act:
+                if int(net.src[e]) == v:
+                    c_ = int(net.dst[e])
+                    pv = ef[v] if int(net.dep_type[e]) in fin_types else es[v]
+                    back = int(net.duration[c_]) if int(net.dep_type[e]) in back_types else 0
+                    c = NEVER if pv >= NEVER else pv + int(net.lag[e]) - back
+                    if c == es[c_] and path[c_]:
+                        path[v] = True
+                        e_crit[e] += 1
+        for v in order:
+            on[v] += net.deadline[v] != NO_DAY and not late[v]
+            crit[v] += path[v]
+    return on / s_tot, crit / s_tot, e_crit / s_tot, finishes
+
+
+def test_the_simulation_equals_a_plain_per_sample_relaxation_on_random_plans() -> None:
+    """Random plans with every link type, lags, leads and a stopped milestone: P(on
+    time), criticality of nodes and links and the sampled finishes agree exactly with
+    the one-sample-at-a-time oracle."""
+    from steerco.core.schedule import NEVER, schedule
+    from steerco.core.schedule_risk import APACHE_PRIOR
+
+    for seed in range(3):
+        net = _random_plan(seed, n=40, m=70)
+        slips = sample_slips(APACHE_PRIOR, np.zeros(net.n, dtype=int), 37, seed=seed)
+        stopped = [7] if seed == 2 else []
+        det = schedule(net, origin=90, stopped=stopped)
+        risk = simulate(net, slips, base=det, keep=True)
+        on, crit, e_crit, fin = _reference(net, slips, stopped)
+        has = net.deadline != NO_DAY
+        assert np.allclose(risk.p_on_time[has], on[has])
+        assert np.allclose(risk.criticality, crit)
+        assert np.allclose(risk.edge_criticality, e_crit)
+        assert risk.kept is not None
+        got = risk.kept.finishes(np.arange(net.n))
+        assert np.array_equal(np.where(fin >= NEVER, NEVER, got), fin)

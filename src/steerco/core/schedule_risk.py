@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from steerco.core import schedule_mc as mc
 from steerco.core.graph import BoolArray, IntArray, as_index, reachable
 from steerco.core.schedule import (
     NEVER,
@@ -112,15 +113,17 @@ def sample_slips(law: SlipLaw, rows: npt.ArrayLike, samples: int,
     rng = np.random.default_rng(seed)
     n = r.size
     rr = np.maximum(r, 0)
-    p = np.where(r >= 0, law.p_late[rr], 0.0)[:, None]
-    mu, sigma = law.mu[rr][:, None], law.sigma[rr][:, None]
+    p = np.where(r >= 0, law.p_late[rr], 0.0).astype(np.float32)
+    mu, sigma = law.mu[rr].astype(np.float32), law.sigma[rr].astype(np.float32)
     out = np.empty((n, samples), dtype=np.int16)  # days late are capped at e⁹ ≈ 8,103
-    # Column blocks: the float draws of a 200,000 × 1,000 matrix would take 3 GB at once.
-    for lo in range(0, samples, CHUNK):
-        w = min(CHUNK, samples - lo)
-        late = rng.random((n, w)) < p
-        days = np.ceil(np.exp(np.minimum(mu + sigma * rng.standard_normal((n, w)), 9.0)))
-        out[:, lo:lo + w] = np.where(late, days, 0.0)
+    # Row blocks of ~2 M cells keep the float32 draws in cache-sized pieces; a log-normal
+    # is drawn only for the cells that are late (about half at the Apache rate).
+    block = max(1, 2_000_000 // max(samples, 1))
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        u = rng.random((hi - lo, samples), dtype=np.float32)
+        z = rng.standard_normal(int(np.count_nonzero(u < p[lo:hi, None])), dtype=np.float32)
+        mc.late_days(u, p[lo:hi], mu[lo:hi], sigma[lo:hi], z, out[lo:hi])
     return out
 
 
@@ -178,62 +181,8 @@ class Samples:
         return np.where(self.never[nodes, None], NEVER, v)
 
 
-def _forward(net: Network, det: Schedule, act: IntArray, slip: npt.NDArray[np.integer],
-             ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], BoolArray]:
-    """Forward pass over S samples: (early start, early finish, driving per active edge)."""
-    topo = det.topo
-    s_cnt = slip.shape[1]
-    es = np.repeat(base_start(net, det.own_finish, det.origin)[:, None], s_cnt, axis=1)
-    ef = np.zeros_like(es)
-    nlev = int(topo.level.max()) + 1 if topo.order.size else 0
-    node_cut = np.searchsorted(topo.level[topo.order], np.arange(nlev + 1))
-    p_all, s_all = net.src[act], net.dst[act]
-    order = np.lexsort((s_all, topo.level[s_all]))
-    ids, p_all, s_all = act[order], p_all[order], s_all[order]
-    edge_cut = np.searchsorted(topo.level[s_all], np.arange(nlev + 1))
-    fin = uses_provider_finish(net.dep_type[ids])
-    back = np.where(binds_consumer_finish(net.dep_type[ids]), net.duration[s_all], 0)
-    lag = net.lag[ids]
-    driving = np.zeros((act.size, s_cnt), dtype=np.bool_)
-    pos = np.empty(net.m, dtype=np.int64)
-    pos[act] = np.arange(act.size)
-    dur = net.duration[:, None]
-    own = det.own_finish[:, None]
-    for k in range(nlev):
-        a, b = int(edge_cut[k]), int(edge_cut[k + 1])
-        if b > a:
-            p = p_all[a:b]
-            pv = np.where(fin[a:b, None], ef[p], es[p])
-            c = np.where(pv >= NEVER, NEVER, pv + (lag[a:b] - back[a:b])[:, None])
-            starts = np.concatenate(([0], np.flatnonzero(np.diff(s_all[a:b])) + 1))
-            us = s_all[a:b][starts]
-            es[us] = np.maximum(es[us], np.maximum.reduceat(c, starts, axis=0))
-            driving[pos[ids[a:b]]] = c == es[s_all[a:b]]
-        nodes = topo.order[node_cut[k]:node_cut[k + 1]]
-        f = np.maximum(es[nodes] + dur[nodes], own[nodes]) + slip[nodes]
-        f[(es[nodes] >= NEVER) | det.stopped[nodes][:, None]] = NEVER
-        ef[nodes] = f
-    return es, ef, driving
-
-
-def _on_path(net: Network, det: Schedule, act: IntArray, driving: BoolArray,
-             late: BoolArray) -> BoolArray:
-    """Nodes on a driving chain into a late node, per sample (backward over levels)."""
-    topo = det.topo
-    path = late.copy()
-    p_all, s_all = net.src[act], net.dst[act]
-    order = np.lexsort((p_all, topo.level[p_all]))
-    p_all, s_all, dr = p_all[order], s_all[order], driving[order]
-    nlev = int(topo.level.max()) + 1 if topo.order.size else 0
-    edge_cut = np.searchsorted(topo.level[p_all], np.arange(nlev + 1))
-    for k in range(nlev - 1, -1, -1):
-        a, b = int(edge_cut[k]), int(edge_cut[k + 1])
-        if b > a:
-            hit = dr[a:b] & path[s_all[a:b]]
-            starts = np.concatenate(([0], np.flatnonzero(np.diff(p_all[a:b])) + 1))
-            up = p_all[a:b][starts]
-            path[up] |= np.logical_or.reduceat(hit, starts, axis=0)
-    return path
+def _i64(x: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    return np.ascontiguousarray(x, dtype=np.int64)
 
 
 def simulate(net: Network, slips: npt.ArrayLike, *, origin: int = 0,
@@ -256,80 +205,81 @@ def simulate(net: Network, slips: npt.ArrayLike, *, origin: int = 0,
     if not np.issubdtype(sl.dtype, np.integer):
         sl = sl.astype(np.int32)
     n, m, s_tot = net.n, net.m, int(sl.shape[1])
-    act = np.flatnonzero(det.active).astype(np.int64)
+    if sl.dtype != np.int16:  # slips past 32,767 days (90 years) are capped there
+        sl = np.clip(sl, -32767, 32767).astype(np.int16)
     n_groups = int(net.group.max()) + 1 if n and net.group.max() >= 0 else 0
     gdl = (np.full(n_groups, NO_DAY, dtype=np.int64) if group_deadline is None
            else as_index(group_deadline))
-    dl = net.deadline
+    dl = _i64(net.deadline)
     scheduled = det.topo.position >= 0
     has_dl = (dl != NO_DAY) & scheduled
-    on_time = np.zeros(n)
-    crit = np.zeros(n)
-    e_on = np.zeros(m)
-    e_crit = np.zeros(m)
-    g_on = np.zeros(n_groups)
     never = det.early_finish >= NEVER
-    ref = np.where(scheduled & ~never, det.early_finish, 0)
     # Finishes are kept as int16 days past the deterministic finish (slips only add
     # days, capped at ~90 years): 2 bytes per node and sample instead of 8.
+    ref = _i64(np.where(scheduled & ~never, det.early_finish, 0))
+    start_ref = _i64(np.where(scheduled & (det.early_start < NEVER), det.early_start, 0))
     offs = np.empty((n, s_tot), dtype=np.int16)
-    start_ref = np.where(scheduled & (det.early_start < NEVER), det.early_start, 0)
-    soffs = np.empty((n, s_tot), dtype=np.int16) if keep else None
-    gmember = np.flatnonzero((net.group >= 0) & (det.topo.position >= 0))
-    gorder = gmember[np.argsort(net.group[gmember], kind="stable")]
-    gstarts = np.concatenate(([0], np.flatnonzero(np.diff(net.group[gorder])) + 1)) \
-        if gorder.size else np.zeros(0, dtype=np.int64)
-    gids = net.group[gorder][gstarts] if gorder.size else np.zeros(0, dtype=np.int64)
-    goffs = np.empty((gids.size, s_tot), dtype=np.int64)
-    need = net.need_day[act]
-    has_need = need != NO_DAY
+    soffs = np.empty((n, s_tot) if keep else (0, 0), dtype=np.int16)
+    gmember = np.flatnonzero((net.group >= 0) & scheduled)
+    gorder = _i64(gmember[np.argsort(net.group[gmember], kind="stable")])
+    gstarts = _i64(np.r_[np.flatnonzero(np.diff(net.group[gorder], prepend=-2)), gorder.size])
+    gids = net.group[gorder][gstarts[:-1]]
+    gfin = np.empty((gids.size, s_tot), dtype=np.int64)
+    counts = {k: np.zeros(size, dtype=np.int64) for k, size in (
+        ("on", n), ("crit", n), ("e_on", m), ("e_crit", m), ("g_on", gids.size))}
+    back = np.where(binds_consumer_finish(net.dep_type),
+                    net.duration[np.clip(net.dst, 0, max(n - 1, 0))], 0)
+    graph = (_i64(det.topo.order), _i64(net.inc.indptr), _i64(net.inc.edge),
+             _i64(net.out.indptr), _i64(net.out.edge),
+             np.ascontiguousarray(det.active, dtype=np.bool_), _i64(net.src), _i64(net.dst),
+             np.ascontiguousarray(uses_provider_finish(net.dep_type)), _i64(net.lag - back),
+             _i64(net.lag), _i64(net.need_day), _i64(net.duration), _i64(det.own_finish),
+             np.ascontiguousarray(det.stopped, dtype=np.bool_),
+             _i64(base_start(net, det.own_finish, det.origin)), has_dl, dl, ref, start_ref,
+             gorder, gstarts, _i64(gdl[gids]), NEVER, int(NO_DAY))
+    width = min(CHUNK, s_tot)
+    # Day numbers fit int32 (`NEVER` is its maximum): half the memory traffic of int64.
+    es = np.empty((n, width), dtype=np.int32)
+    ef = np.empty((n, width), dtype=np.int32)
+    path = np.empty((n, width), dtype=np.bool_)
     for lo in range(0, s_tot, CHUNK):
-        chunk = sl[:, lo:lo + CHUNK]
-        es, ef, driving = _forward(net, det, act, chunk)
-        late = has_dl[:, None] & (ef > dl[:, None])
-        on_time += np.sum(has_dl[:, None] & ~late, axis=1)
-        path = _on_path(net, det, act, driving, late)
-        crit += path.sum(axis=1)
-        p = net.src[act]
-        prov = np.where(uses_provider_finish(net.dep_type[act])[:, None], ef[p], es[p])
-        ok = (prov < NEVER) & (prov + net.lag[act][:, None] <= need[:, None])
-        e_on[act] += np.sum(has_need[:, None] & ok, axis=1)
-        e_crit[act] += np.sum(driving & path[net.dst[act]], axis=1)
-        offs[:, lo:lo + CHUNK] = np.clip(ef - ref[:, None], -32767, 32767)
-        if soffs is not None:
-            soffs[:, lo:lo + CHUNK] = np.clip(es - start_ref[:, None], -32767, 32767)
-        if gids.size:
-            gf = np.maximum.reduceat(ef[gorder], gstarts, axis=0)
-            goffs[:, lo:lo + CHUNK] = gf
-            g_dl = gdl[gids][:, None]
-            g_on[gids] += np.sum((g_dl != NO_DAY) & (gf <= g_dl), axis=1)
+        w = min(CHUNK, s_tot - lo)
+        mc.run_chunk(*graph, sl[:, lo:lo + w], es[:, :w], ef[:, :w], path[:, :w],
+                     counts["on"], counts["crit"], counts["e_on"], counts["e_crit"],
+                     counts["g_on"], offs[:, lo:lo + w],
+                     soffs[:, lo:lo + w] if keep else soffs, keep, gfin[:, lo:lo + w])
     fq = _quantiles(offs) + ref[:, None]
     fq = np.where(never[:, None], NEVER, fq)
     fq = np.where(scheduled[:, None], fq, NO_DAY)
-    p_on = np.where(has_dl, on_time / s_tot, np.nan)
+    p_on = np.where(has_dl, counts["on"] / s_tot, np.nan)
     e_p = np.full(m, np.nan)
-    e_p[act[has_need]] = e_on[act[has_need]] / s_tot
+    has_need = np.flatnonzero(det.active & (net.need_day != NO_DAY))
+    e_p[has_need] = counts["e_on"][has_need] / s_tot
     g_p = np.full(n_groups, np.nan)
     g_q = np.full((n_groups, len(QUANTILES)), NO_DAY, dtype=np.int64)
     if gids.size:
-        g_q[gids] = _quantiles(goffs)
+        g_q[gids] = _quantiles(gfin)
         with_dl = gdl[gids] != NO_DAY
-        g_p[gids[with_dl]] = g_on[gids[with_dl]] / s_tot
-    kept = None if soffs is None else Samples(
-        start=soffs, finish=offs, start_ref=start_ref.astype(np.int64),
-        finish_ref=ref.astype(np.int64), start_never=~scheduled | (det.early_start >= NEVER),
+        g_p[gids[with_dl]] = counts["g_on"][with_dl] / s_tot
+    kept = None if not keep else Samples(
+        start=soffs, finish=offs, start_ref=start_ref, finish_ref=ref,
+        start_never=~scheduled | (det.early_start >= NEVER),
         never=never | ~scheduled, unscheduled=~scheduled)
-    return Risk(samples=s_tot, p_on_time=p_on, finish_q=fq, criticality=crit / s_tot,
-                edge_p_on_time=e_p, edge_criticality=e_crit / s_tot,
+    return Risk(samples=s_tot, p_on_time=p_on, finish_q=fq,
+                criticality=counts["crit"] / s_tot, edge_p_on_time=e_p,
+                edge_criticality=counts["e_crit"] / s_tot,
                 group_p_on_time=g_p, group_finish_q=g_q, kept=kept)
 
 
 def _quantiles(x: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
-    """The QUANTILES of each row (the sample at rank ceil(q·S)), in row blocks: a
-    partition of int16 rows, never a float copy of the whole matrix."""
+    """The QUANTILES of each row (the sample at rank ceil(q·S)): a compiled radix
+    select for the int16 kept finishes (linear per row), a partition otherwise."""
     s_tot = x.shape[1]
     ks = [min(max(int(np.ceil(q * s_tot)) - 1, 0), s_tot - 1) for q in QUANTILES]
     out = np.empty((x.shape[0], len(ks)), dtype=np.int64)
+    if x.dtype == np.int16:
+        mc.row_ranks(x, np.array(ks, dtype=np.int64), out)
+        return out
     for lo in range(0, x.shape[0], 16384):
         part = np.partition(x[lo:lo + 16384], ks, axis=1)
         out[lo:lo + 16384] = part[:, ks]
