@@ -90,3 +90,53 @@ def test_an_owner_marks_their_review_action_done_from_my_work_and_reopens_it(
 
 def review_title_in(html: str) -> bool:
     return "given at <a href=\"/reviews/rev_" in html and "review</a>" in html
+
+
+def test_meeting_mode_walks_what_the_last_review_left_open(demo: Demo) -> None:
+    """The meeting shows "Since the last review" — the actions of the series' previous
+    review, open or done since — and an action is marked done from it, back to the
+    meeting's item."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.db.models import Metric, OrgUnit, Person, Review
+    from steerco.governance.service import add_action, create_review
+
+    engine = demo.app.state.engine
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        s.info["actor"] = "test"
+        m = s.get(Metric, demo.metric)
+        ws, owner = m.workspace_id, s.get(Person, m.owner_id)
+        reviewed = set(s.scalars(select(Review.org_unit_id).where(
+            Review.workspace_id == ws)))
+        unit = next(u for u in s.scalars(select(OrgUnit.id).where(
+            OrgUnit.workspace_id == ws)) if u not in reviewed)  # a series of its own
+        series = {"kind": "weekly_ops", "title": "Meeting follow-up weekly",
+                  "org_unit_id": f"org_{unit}"}
+        day = dt.date.today() - dt.timedelta(days=3)
+        prev = create_review(s, ws, series | {"scheduled_for": day.isoformat()})
+        nxt = create_review(s, ws, series | {
+            "scheduled_for": (day + dt.timedelta(days=7)).isoformat()})
+        a = add_action(s, ws, prev.id, {"title": "Ask finance for the Q3 ledger",
+                                        "owner_id": f"per_{owner.id}",
+                                        "due_on": day.isoformat()})
+        aid, rid, owner_name = f"act_{a.id}", f"rev_{nxt.id}", owner.name
+    c = _client(demo, "strategy_office")
+    page = c.get(f"/reviews/{rid}/meeting", headers=HTML)
+    assert page.status_code == 200
+    card = page.text.split('id="h-since"')[1].split("</section>")[0]
+    assert "Since the last review" in page.text and "Meeting follow-up weekly" in card
+    row = card.split(f'data-action="{aid}"')[1].split("</li>")[0]
+    assert "Ask finance for the Q3 ledger" in row and owner_name in row and "Mark done" in row
+    assert raw_ids(page.text) == []
+    back = f"/reviews/{rid}/meeting#h-since"
+    assert f'name="next" value="{back}"' in row
+    r = c.post(f"/review-actions/{aid}/done", headers=HTML,
+               data={"csrf_token": _csrf(page.text), "next": back})
+    assert r.status_code == 303 and r.headers["location"] == back
+    card = c.get(f"/reviews/{rid}/meeting", headers=HTML).text.split(
+        'id="h-since"')[1].split("</section>")[0]
+    row = card.split(f'data-action="{aid}"')[1].split("</li>")[0]
+    assert "Done" in row and "Reopen" in row
