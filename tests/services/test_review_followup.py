@@ -130,3 +130,50 @@ def test_the_coming_agendas_are_rebuilt_so_a_decision_taken_since_drops_out(sess
                     today=AS_OF)
     refresh_agendas(session, ws, AS_OF, st, [])
     assert soon.agenda == []
+
+
+def test_an_open_action_reminds_its_owner_once_when_due_and_once_when_overdue(session):
+    from steerco.jobs.events import describe
+    from steerco.jobs.reminders import run_reminders
+
+    o = org(session)
+    ws = o.w.wid
+    review = _review(session, ws, o.sales.id, "2026-07-01", title="Sales weekly 1 July")
+    late = add_action(session, ws, review.id, {
+        "title": "Call the three largest accounts", "owner_id": f"per_{o.seller.id}",
+        "due_on": "2026-07-08"})
+    done = add_action(session, ws, review.id, {
+        "title": "Send the price list", "owner_id": f"per_{o.operator.id}",
+        "due_on": "2026-07-08"})
+    set_action_done(session, ws, done.id, True, o.operator.id, dt.date(2026, 7, 7))
+    session.flush()
+
+    def mails(day: dt.date) -> list[OutboxMessage]:
+        before = {m.id for m in session.scalars(select(OutboxMessage))}
+        for _ in range(2):  # a second run (another worker, a restart) queues nothing
+            run_reminders(session, ws, day, dt.datetime.combine(day, dt.time(7),
+                                                                tzinfo=dt.UTC))
+        return [m for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+                if m.id not in before and m.kind == "reminder"
+                and str(m.payload.get("event", "")).startswith("review_action.")]
+
+    assert mails(dt.date(2026, 7, 7)) == []  # not due yet
+    due = mails(dt.date(2026, 7, 8))
+    assert [(m.recipient, m.payload["event"]) for m in due] == [
+        ("sam@x.example", "review_action.due")]  # the done one reminds nobody
+    ev = describe("reminder", due[0].payload)
+    assert ev.title == ("Your action from Sales weekly 1 July is due today: "
+                        "Call the three largest accounts")
+    assert ev.path == "/my-work#h-actions" and "mark it done" in ev.action
+    overdue = mails(dt.date(2026, 7, 9))
+    assert [(m.recipient, m.payload["event"]) for m in overdue] == [
+        ("sam@x.example", "review_action.overdue")]
+    assert describe("reminder", overdue[0].payload).title == (
+        "Your action from Sales weekly 1 July is overdue since 2026-07-08: Call the three "
+        "largest accounts")
+    assert mails(dt.date(2026, 7, 10)) == []  # once overdue, not every day after
+    # Marked done before its day: no reminder at all.
+    again = add_action(session, ws, review.id, {
+        "title": "Book the venue", "owner_id": f"per_{o.seller.id}", "due_on": "2026-07-20"})
+    set_action_done(session, ws, again.id, True, o.seller.id, dt.date(2026, 7, 15))
+    assert mails(dt.date(2026, 7, 20)) == [] and mails(dt.date(2026, 7, 21)) == []

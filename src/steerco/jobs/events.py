@@ -17,7 +17,8 @@ from typing import Any
 EVENT_TYPES = (
     "escalation.opened", "escalation.climbed", "escalation.resolved", "decision.recorded",
     "status.changed", "checkin.due", "checkin.overdue", "milestone.approaching",
-    "decision.awaiting", "import.finished", "feed.failed",
+    "decision.awaiting", "import.finished", "feed.failed", "review_action.due",
+    "review_action.overdue",
 )
 #: Kinds that carry a secret or are only ever e-mail: never a webhook, never the inbox.
 PRIVATE_KINDS = frozenset({"password_reset", "digest"})
