@@ -139,7 +139,7 @@ def test_an_open_action_reminds_its_owner_once_when_due_and_once_when_overdue(se
     o = org(session)
     ws = o.w.wid
     review = _review(session, ws, o.sales.id, "2026-07-01", title="Sales weekly 1 July")
-    late = add_action(session, ws, review.id, {
+    add_action(session, ws, review.id, {
         "title": "Call the three largest accounts", "owner_id": f"per_{o.seller.id}",
         "due_on": "2026-07-08"})
     done = add_action(session, ws, review.id, {
