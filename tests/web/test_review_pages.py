@@ -140,3 +140,70 @@ def test_meeting_mode_walks_what_the_last_review_left_open(demo: Demo) -> None:
         'id="h-since"')[1].split("</section>")[0]
     row = card.split(f'data-action="{aid}"')[1].split("</li>")[0]
     assert "Done" in row and "Reopen" in row
+
+
+def test_the_strategy_office_ends_a_series_and_the_daily_job_schedules_no_more(
+        demo: Demo) -> None:
+    """"End this series" (confirmed) stops the daily reviews job from scheduling the next
+    review; unconfirmed it changes nothing; "Resume this series" undoes it; a viewer may
+    do neither."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.db.models import OrgUnit, Review
+    from steerco.governance.followup import continue_series
+    from steerco.governance.service import create_review
+
+    engine = demo.app.state.engine
+    factory = make_sessionmaker(engine)
+    with unit_of_work(factory) as s:
+        s.info["actor"] = "test"
+        ws = s.scalars(select(OrgUnit.workspace_id)).first()
+        reviewed = set(s.scalars(select(Review.org_unit_id).where(
+            Review.workspace_id == ws)))
+        unit = next(u for u in s.scalars(select(OrgUnit.id).where(
+            OrgUnit.workspace_id == ws)) if u not in reviewed)
+        first = create_review(s, ws, {"kind": "weekly_ops", "title": "Ending weekly",
+                                      "org_unit_id": f"org_{unit}",
+                                      "scheduled_for": "2026-03-02"})
+        rid = f"rev_{first.id}"
+
+    def next_ones(day: str) -> int:
+        """Reviews of the series the daily job makes on `day` (rolled back)."""
+        with factory() as s:
+            s.info["actor"] = "test"
+            made = continue_series(s, ws, dt.date.fromisoformat(day))
+            n = sum(1 for r in made if r.org_unit_id == unit)
+            s.rollback()
+            return n
+
+    assert next_ones("2026-03-04") == 1  # the series goes on
+    viewer = _client(demo, "viewer")
+    vpage = viewer.get(f"/reviews/{rid}", headers=HTML)
+    assert 'id="series-end"' not in vpage.text and "Goes on at its cadence" in vpage.text
+    assert viewer.post(f"/reviews/{rid}/series/end", headers=HTML, data={
+        "csrf_token": _csrf(vpage.text), "confirm": "1"}).status_code == 403
+    c = _client(demo, "strategy_office")
+    page = c.get(f"/reviews/{rid}", headers=HTML)
+    assert 'id="series-end"' in page.text
+    r = c.post(f"/reviews/{rid}/series/end", headers=HTML,
+               data={"csrf_token": _csrf(page.text)})  # not confirmed
+    assert r.status_code == 422 and "Tick &#39;Yes, end this series&#39;" in r.text
+    assert next_ones("2026-03-04") == 1
+    r = c.post(f"/reviews/{rid}/series/end", headers=HTML,
+               data={"csrf_token": _csrf(page.text), "confirm": "1"})
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/reviews/{rid}?")
+    page = c.get(r.headers["location"], headers=HTML)
+    state = page.text.split('id="series-state">')[1].split("</p>")[0]
+    assert state.startswith("Ended") and "Ending weekly" in state
+    assert 'id="series-resume"' in page.text and raw_ids(page.text) == []
+    assert next_ones("2026-03-04") == 0 and next_ones("2026-03-10") == 0
+    r = c.post(f"/reviews/{rid}/series/resume", headers=HTML,
+               data={"csrf_token": _csrf(page.text)})
+    assert r.status_code == 303
+    assert next_ones("2026-03-04") == 1
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Review).where(
+            Review.org_unit_id == unit)) == 1

@@ -7,7 +7,8 @@
 - `continue_series` (a daily job): a series (kind and org unit) goes on at its cadence —
   when no review of it is scheduled after today, the next one is scheduled (title, chair,
   attendees and scope of the latest), which queues its pack's mail like any scheduling.
-  A series whose latest review lies more than two cadence steps back counts as ended.
+  A series whose latest review lies more than two cadence steps back counts as ended,
+  and so does one ended on purpose (`service.end_series`, "End this series").
 - `refresh_agendas` (the same job): the agendas of the open reviews of the coming
   `AGENDA_DAYS` are rebuilt every morning, so a decision taken since drops out of
   "Decisions requested" and a new escalation comes in without anyone pressing a button.
@@ -32,6 +33,7 @@ from steerco.governance.service import (
     create_review,
     generate_agenda,
     review_date,
+    series_end,
     subject_ref,
 )
 from steerco.kit.ids import format_id
@@ -85,6 +87,8 @@ def continue_series(session: Session, workspace_id: int, today: dt.date,
             continue
         if review_date(last.scheduled_for, kind, 2) < today:
             continue  # ended (or nobody ran the jobs for two cadence steps)
+        if series_end(last) is not None:
+            continue  # ended on purpose ("End this series"; resumable)
         i = 1
         while (day := review_date(last.scheduled_for, kind, i)) < today:
             i += 1  # days the jobs missed are not replayed: the next one from today

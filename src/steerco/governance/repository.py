@@ -147,6 +147,15 @@ class ReviewRepository(Repository[Review]):
         return self.session.scalars(q.order_by(Review.scheduled_for.desc(),
                                                Review.id.desc())).all()
 
+    def latest_in_series(self, review: Review) -> Review:
+        """The latest scheduled review of `review`'s series (same kind and org unit; on
+        the same day: the later recorded) — `review` itself when none comes after it."""
+        q = super().scoped().where(Review.kind == review.kind)
+        q = q.where(Review.org_unit_id.is_(None) if review.org_unit_id is None
+                    else Review.org_unit_id == review.org_unit_id)
+        return self.session.scalars(q.order_by(Review.scheduled_for.desc(),
+                                               Review.id.desc()).limit(1)).first() or review
+
     def latest_per_series(self) -> Sequence[Review]:
         """The latest scheduled review of every series (kind, org unit)."""
         last = select(Review.kind, Review.org_unit_id,

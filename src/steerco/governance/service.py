@@ -526,6 +526,37 @@ def add_action(session: Session, workspace_id: int, key: int,
         title=body.title, owner_id=owner.id, due_on=body.due_on))
 
 
+#: The key in the latest review's `snapshot` that says its series was ended on purpose:
+#: {"on": ISO day, "by": person key} (a JSON field of the review, not a column: no
+#: migration; scheduling a new review of the series starts it again).
+SERIES_ENDED = "series_ended"
+
+
+def series_end(review: Review) -> dict[str, Any] | None:
+    """{"on", "by"} when `review` ends its series on purpose, else None."""
+    ended = (review.snapshot or {}).get(SERIES_ENDED)
+    return ended if isinstance(ended, dict) else None
+
+
+def end_series(session: Session, workspace_id: int, key: int, ended: bool,
+               by: int | None, today: dt.date) -> Review:
+    """End the series of review `key` (kind and org unit) at its latest review, so the
+    daily `reviews` job schedules no more of it; `ended=False` resumes it. Returns the
+    latest review of the series (a no-op when already so)."""
+    repo = ReviewRepository(session, workspace_id)
+    last = repo.latest_in_series(repo.get(key))
+    shot = dict(last.snapshot or {})
+    if ended == (SERIES_ENDED in shot):
+        return last
+    if ended:
+        shot[SERIES_ENDED] = {"on": today.isoformat(), "by": by}
+    else:
+        shot.pop(SERIES_ENDED)
+    last.snapshot = shot
+    session.flush()
+    return last
+
+
 def set_action_done(session: Session, workspace_id: int, key: int, done: bool,
                     by: int | None, today: dt.date | None = None) -> ReviewAction:
     """Mark an action done (on `today`, workspace time zone, by person `by`) or reopen
@@ -552,9 +583,11 @@ def close_review(session: Session, workspace_id: int, key: int, st: EngineState,
     _open(review, "closed again")
     day = from_day(st.evaluation.as_of)
     record_forecasts(session, workspace_id, st, review_id=review.id)
+    ended = (review.snapshot or {}).get(SERIES_ENDED)
     review.snapshot = {"forecasts_on": day.isoformat(),
                        "findings": finding_severities(session, workspace_id, review,
-                                                      findings)}
+                                                      findings)} | (
+        {SERIES_ENDED: ended} if ended else {})
     review.held_on = review.held_on or day
     review.closed_at = now or clock.now()
     session.flush()

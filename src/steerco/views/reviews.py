@@ -70,3 +70,10 @@ def action(s: Session, ws: int, key: int) -> tuple[ReviewAction, Review] | None:
     a = ReviewActionRepository(s, ws).find(key)
     r = None if a is None else ReviewRepository(s, ws).find(a.review_id)
     return None if a is None or r is None else (a, r)
+
+
+def latest_in_series(s: Session, ws: int, review: Review) -> Review:
+    """The latest scheduled review of `review`'s series (itself when none comes after)."""
+    from steerco.governance.repository import ReviewRepository
+
+    return ReviewRepository(s, ws).latest_in_series(review)

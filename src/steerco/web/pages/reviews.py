@@ -24,8 +24,10 @@ from steerco.governance.agenda import LEVEL, SECTIONS
 from steerco.governance.service import (
     add_action,
     close_review,
+    end_series,
     generate_agenda,
     record_decision,
+    series_end,
     set_action_done,
     set_discussed,
 )
@@ -147,8 +149,20 @@ def _context(s: Session, user: PageUser, r: Review) -> dict[str, Any]:
                      "done_on": a.done_on, "overdue": not a.done and a.due_on < now,
                      "may_mark": may_run or a.owner_id == user.person_id}
                     for a in actions],
-        "may_run": may_run, "since": since, "today": now,
+        "may_run": may_run, "since": since, "today": now, "series": _series(s, ws, r),
+        "series_error": None,
     }
+
+
+def _series(s: Session, ws: int, r: Review) -> dict[str, Any]:
+    """Whether the review's series goes on (the daily job schedules its next review) or
+    was ended, when and by whom; its latest review."""
+    last = views.latest_in_series(s, ws, r)
+    ended = series_end(last)
+    by = person_names(s, ws, [ended["by"]]).get(ended["by"]) if ended and ended.get(
+        "by") else None
+    return {"ended": ended, "on": dt.date.fromisoformat(ended["on"]) if ended else None,
+            "by": by, "last": last, "last_id": format_id("review", last.id)}
 
 
 @router.get("/reviews/{rid}")
@@ -385,3 +399,37 @@ async def action_done(request: Request, aid: str, user: FormUser) -> Response:
 @router.post("/review-actions/{aid}/reopen")
 async def action_reopen(request: Request, aid: str, user: FormUser) -> Response:
     return await _mark_action(request, aid, user, False)
+
+
+# --- a series ended (the daily job schedules no more of it) or resumed -----------------
+
+SERIES_CONFIRM = ("Tick 'Yes, end this series' to confirm it: nothing was changed, and "
+                  "its reviews are still scheduled at its cadence.")
+
+
+@router.post("/reviews/{rid}/series/end")
+async def series_end_page(request: Request, rid: str, user: FormUser) -> Response:
+    form = await _form(request, ("confirm",))
+    ws = user.ctx.ws
+    if form["confirm"] != "1":
+        with user.ctx.read() as s:
+            r = _find(s, ws, rid)
+            _allow(s, user, r)
+            return render(request, "review.html", status_code=422,
+                          **_context(s, user, r) | {"series_error": SERIES_CONFIRM})
+    with user.ctx.write() as s:
+        r = _find(s, ws, rid)
+        _allow(s, user, r)
+        end_series(s, ws, r.id, True, user.person_id, today(s, ws))
+    return _done(request, f"/reviews/{rid}?series=ended#h-series")
+
+
+@router.post("/reviews/{rid}/series/resume")
+async def series_resume_page(request: Request, rid: str, user: FormUser) -> Response:
+    await _form(request, ())
+    ws = user.ctx.ws
+    with user.ctx.write() as s:
+        r = _find(s, ws, rid)
+        _allow(s, user, r)
+        end_series(s, ws, r.id, False, user.person_id, today(s, ws))
+    return _done(request, f"/reviews/{rid}?series=resumed#h-series")
