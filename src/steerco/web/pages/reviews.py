@@ -415,7 +415,9 @@ async def series_end_page(request: Request, rid: str, user: FormUser) -> Respons
         with user.ctx.read() as s:
             r = _find(s, ws, rid)
             _allow(s, user, r)
-            return render(request, "review.html", status_code=422,
+            # htmx swaps only a 2xx answer in: the refusal then comes as 200.
+            return render(request, "review.html",
+                          status_code=200 if request.headers.get("hx-request") else 422,
                           **_context(s, user, r) | {"series_error": SERIES_CONFIRM})
     with user.ctx.write() as s:
         r = _find(s, ws, rid)
