@@ -155,7 +155,7 @@ def test_one_initiative_updated_from_the_kept_samples_equals_a_full_rerun() -> N
                               equal_nan=True)
 
 
-def _reference(net, slips, stopped=()):  # noqa: ANN001, ANN202 - test oracle
+def _reference(net, slips, stopped=()):
     """Per sample, the plain CPM relaxation in topological order (Python loops, one
     sample at a time) and the backward walk of driving links into late nodes: the
     definitions of the module docstring, written without any vectorisation."""
