@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -668,6 +669,15 @@ def main() -> None:
             raise
         err.print(f"[bold red]error:[/] database: {type(exc).__name__}: "
                   f"{str(exc).splitlines()[0]}", highlight=False)
+        sys.exit(1)
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        # A STEERCO_* variable out of range or of the wrong type: name it, no traceback.
+        for e in exc.errors():
+            name = "STEERCO_" + "_".join(str(x) for x in e["loc"]).upper()
+            err.print(f"[bold red]error:[/] {name}={e.get('input')!s}: {e['msg']}",
+                      highlight=False, soft_wrap=True)
         sys.exit(1)
 
 
