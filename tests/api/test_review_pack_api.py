@@ -181,3 +181,43 @@ def test_actions_are_marked_done_by_their_owner_and_the_next_review_follows_them
     for text in ("Since the last review", "Live with the slower ramp until the hires start",
                  "Accept the risk", "Hire two sellers", "Done on", "Owner Person"):
         assert text in html, text
+
+
+def test_a_series_is_ended_over_the_api_at_its_latest_review_and_resumed(
+        client: Any, tenant: Tenant) -> None:
+    h = tenant.auth("strategy_office")
+    ids = []
+    for day in ("2026-05-04", "2026-05-11"):
+        r = client.post(f"{API}/reviews", headers=h, json={
+            "kind": "weekly_ops", "title": f"Series end {day}", "scheduled_for": day,
+            "org_unit_id": f"org_{tenant.own}"})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    r = client.post(f"{API}/reviews/{ids[0]}/series/end", headers=tenant.auth("viewer"))
+    assert r.status_code == 403 and r.headers["content-type"].startswith(
+        "application/problem+json")
+    r = client.post(f"{API}/reviews/{ids[0]}/series/end", headers=h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    # ended at the series' latest review, whichever of its reviews was named
+    assert body["review_id"] == ids[1] and body["ended"] is True
+    assert body["ended_by_id"] == f"per_{tenant.users['strategy_office']}"
+    assert body["ended_on"]
+    engine = client.app.state.engine
+    from steerco.governance.followup import continue_series
+
+    def made(day: dt.date) -> list[str]:
+        with make_sessionmaker(engine)() as s:
+            s.info["actor"] = "test"
+            out = [r.title for r in continue_series(s, tenant.ws, day)
+                   if r.org_unit_id == tenant.own]
+            s.rollback()
+            return out
+
+    assert made(dt.date(2026, 5, 12)) == []
+    r = client.post(f"{API}/reviews/{ids[1]}/series/resume", headers=h)
+    assert r.status_code == 200 and r.json()["ended"] is False
+    assert r.json()["ended_on"] is None
+    assert made(dt.date(2026, 5, 12)) == ["Series end 2026-05-11"]
+    assert client.post(f"{API}/reviews/rev_999999/series/end",
+                       headers=h).status_code == 404

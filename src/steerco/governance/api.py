@@ -34,6 +34,7 @@ from steerco.governance.schemas import (
     RuleCreate,
     RuleRead,
     RuleUpdate,
+    SeriesState,
     SinceLastReview,
 )
 from steerco.governance.service import (
@@ -47,8 +48,10 @@ from steerco.governance.service import (
     create_rule,
     decision_subject,
     delete_review,
+    end_series,
     generate_agenda,
     record_decision,
+    series_end,
     set_action_done,
     set_discussed,
     snooze_escalation,
@@ -513,3 +516,31 @@ def get_since_last_review(id: IdPath, ctx: Reader) -> SinceLastReview:
             actions=[_action(a, today) for a in f.actions],
             decisions=[_decision(s, ctx.ws, d) for d in f.decisions],
             more_decisions=f.more)
+
+
+def _series(id: str, ctx: Writer, ended: bool) -> SeriesState:
+    key = path_key(id, "review")
+    with ctx.write() as s:
+        row = ReviewRepository(s, ctx.ws).get(key)
+        ctx.principal.require(s, "model", scopes.of_review(s, ctx.ws, row).unit)
+        last = end_series(s, ctx.ws, key, ended, ctx.principal.person_id,
+                          workspace_today(s, ctx.ws))
+        mark = series_end(last)
+        return SeriesState(
+            review_id=format_id("review", last.id), ended=mark is not None,
+            ended_on=dt.date.fromisoformat(mark["on"]) if mark else None,
+            ended_by_id=format_id("person", mark["by"]) if mark and mark.get("by") else None)
+
+
+@router.post("/reviews/{id}/series/end", response_model=SeriesState, responses=WRITE_ERRORS,
+             summary="End the review's series (kind and org unit): the daily `reviews` job "
+                     "schedules no more of it (undone by /series/resume)")
+def post_series_end(id: IdPath, ctx: Writer) -> SeriesState:
+    return _series(id, ctx, True)
+
+
+@router.post("/reviews/{id}/series/resume", response_model=SeriesState,
+             responses=WRITE_ERRORS,
+             summary="Resume an ended review series: its next review is scheduled again")
+def post_series_resume(id: IdPath, ctx: Writer) -> SeriesState:
+    return _series(id, ctx, False)

@@ -298,3 +298,12 @@ class SinceLastReview(BaseModel):
         description="Decisions taken since then about subjects in the review's scope "
                     "(newest first, at most 40)")
     more_decisions: int = Field(description="Decisions in scope beyond the ones listed")
+
+
+class SeriesState(BaseModel):
+    """Whether a review series (kind and org unit) goes on at its cadence or was ended."""
+
+    review_id: str = Field(description="The latest review of the series (it carries the end)")
+    ended: bool = Field(description="The daily `reviews` job schedules no more of it")
+    ended_on: dt.date | None = Field(default=None, description="The day it was ended")
+    ended_by_id: str | None = Field(default=None, description="Who ended it")
