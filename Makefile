@@ -59,10 +59,11 @@ endif
 
 assets: $(VENDOR_FILES)
 
+# Without an SMTP server (STEERCO_SMTP_HOST) the e-mails land in ./mail as .eml files.
 run: $(VENV)/.run.stamp assets
 	$(BIN)/steerco demo --size s --if-missing
 	$(BIN)/steerco real-data
-	$(BIN)/steerco serve
+	STEERCO_MAIL_DIR="$${STEERCO_MAIL_DIR-mail}" $(BIN)/steerco serve
 
 lint: $(VENV)/.dev.stamp
 	$(BIN)/ruff check src tests bench

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -646,6 +647,11 @@ def serve(
              "check STEERCO_DATABASE_URL, or run `steerco db upgrade`")
     upgrade(engine)
     engine.dispose()  # the workers open their own connections
+    host, port = host or settings.host, port or settings.port
+    if "STEERCO_BASE_URL" not in os.environ and host not in ("0.0.0.0", "::", ""):
+        # Links in e-mails follow the address served unless a base URL is set.
+        settings.base_url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    out.print(_mail_line(settings), soft_wrap=True, highlight=False)
     consumer = None
     if settings.jobs == "inline":
         # Background jobs in this process (SQLite storage by default): nothing to start
@@ -656,11 +662,23 @@ def serve(
     elif settings.jobs != "off":
         fail(f"STEERCO_JOBS must be 'inline' or 'off', got '{settings.jobs}'")
     try:
-        run_server("steerco.web.main:app", host or settings.host, port or settings.port,
-                   workers)
+        run_server("steerco.web.main:app", host, port, workers)
     finally:
         if consumer is not None:
             consumer.stop()
+
+
+def _mail_line(settings: Any) -> str:
+    """Where e-mail goes, said once when the server starts."""
+    if settings.smtp_host:
+        where = f"via SMTP {settings.smtp_host}:{settings.smtp_port}"
+    elif settings.mail_dir:
+        where = (f"written to {Path(settings.mail_dir).resolve()}/ as .eml files (no SMTP "
+                 "server: set STEERCO_SMTP_HOST to send it)")
+    else:
+        return ("e-mail: off (set STEERCO_SMTP_HOST, or STEERCO_MAIL_DIR for files); the "
+                "in-app inbox gets everything")
+    return f"e-mail: {where}; its links point to {settings.base_url}"
 
 
 def _engine_or_none() -> Any:
@@ -692,6 +710,15 @@ def main() -> None:
             raise
         err.print(f"[bold red]error:[/] database: {type(exc).__name__}: "
                   f"{str(exc).splitlines()[0]}", highlight=False)
+        sys.exit(1)
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        # A STEERCO_* variable out of range or of the wrong type: name it, no traceback.
+        for e in exc.errors():
+            name = "STEERCO_" + "_".join(str(x) for x in e["loc"]).upper()
+            err.print(f"[bold red]error:[/] {name}={e.get('input')!s}: {e['msg']}",
+                      highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,6 +35,10 @@ class Settings(BaseSettings):
     #: The job queue's storage: empty for a SQLite file beside the database
     #: (`<db>.jobs`), or redis://host:port/db for Redis and any number of workers.
     jobs_url: str = ""
+    #: How often the job scheduler ticks (runs what is due and delivers the outbox), in
+    #: seconds, 1 to 60: a minute in production; tests that serve the app and move its
+    #: clock set 1 so the daily jobs follow within a second.
+    jobs_tick_seconds: int = Field(default=60, ge=1, le=60)
     #: Where links in e-mails and webhooks point.
     base_url: str = "http://127.0.0.1:8000"
     #: Outgoing e-mail (empty host: no e-mail is sent; the inbox still gets everything).
@@ -43,6 +48,10 @@ class Settings(BaseSettings):
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_from: str = "steerco@localhost"
+    #: Without an SMTP host: write each e-mail as a .eml file into this folder (what
+    #: `make run` does, into ./mail, so a newcomer sees what would be sent); empty and
+    #: no host: no e-mail at all.
+    mail_dir: str = ""
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from steerco.db.engine import make_sessionmaker, unit_of_work
 from steerco.dependencies.service import create_dependency
 from steerco.finance.service import create_budget_line, post_ledger_entry
 from steerco.governance.service import (
+    add_action,
     create_review,
     create_rule,
     open_escalation,
@@ -177,6 +178,12 @@ def build(engine: Engine, t: Tenant, kind: str, unit: int, owner: int) -> dict[s
                                         "scheduled_for": "2026-03-02", "org_unit_id": unit,
                                         "chair_id": owner})
             ids["id"] = f"rev_{rev.id}"
+        elif kind == "review_action":  # an action of a review in `unit`, `owner`'s
+            rev = create_review(s, ws, {"kind": "weekly_ops", "title": "Weekly",
+                                        "scheduled_for": "2026-03-02", "org_unit_id": unit})
+            act = add_action(s, ws, rev.id, {"title": "Call", "owner_id": owner,
+                                             "due_on": "2026-03-09"})
+            ids["id"] = f"act_{act.id}"
         elif kind == "review_agenda":  # a review with one agenda item (meeting mode)
             rev = create_review(s, ws, {"kind": "weekly_ops", "title": "Weekly",
                                         "scheduled_for": "2026-03-02", "org_unit_id": unit,

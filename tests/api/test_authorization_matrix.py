@@ -269,6 +269,13 @@ ROUTES: list[Row] = [
       body=lambda d: {"title": "Call", "owner_id": d["owner"], "due_on": "2026-03-09"}),
     r("POST", "/reviews/{id}/close", "review_agenda", 200, MODEL, WS),
     r("GET", "/reviews/{id}/pack", "review", 200, ALL, ALL),
+    r("GET", "/reviews/{id}/since-last-review", "review", 200, ALL, ALL),
+    r("POST", "/reviews/{id}/series/end", "review", 200, MODEL, WS),
+    r("POST", "/reviews/{id}/series/resume", "review", 200, MODEL, WS),
+    # an action's owner (any role) or whoever runs its review marks it done
+    r("POST", "/review-actions/{id}/done", "review_action", 200, ALL, WS),
+    r("POST", "/review-actions/{id}/reopen", "review_action", 200, ALL, WS),
+    r("GET", "/me/review-actions", "none", 200, ALL, ALL, other_ws=200),
     # engine
     r("GET", "/status/tree", "none", 200, ALL, ALL, other_ws=200),
     r("GET", "/status/counts", "none", 200, ALL, ALL, other_ws=200),

@@ -90,7 +90,7 @@ def test_the_pack_is_html_and_pdf_with_names_figures_and_decisions(
     text = pdf_text(r.content, tmp_path)
     for words in ("Sales weekly 14", "Weekly operations review", "Executive Person",
                   "Revenue", "Grow", "target 200", "Move the launch to May with two more",
-                  "Hire two sellers", "Owner Person", "2026-04-20", "replan date"):
+                  "Hire two sellers", "Owner Person", "2026-04-20", "Re-plan the date"):
         assert words in text, (words, text)
 
     r = client.get(f"{API}/reviews/{rid}/pack", params={"format": "doc"}, headers=viewer)
@@ -128,3 +128,96 @@ def test_without_pango_the_pdf_answer_says_what_to_install_and_html_still_works(
     assert "apt-get install libpango-1.0-0" in r.json()["detail"]
     r = client.get(f"{API}/reviews/{rid}/pack", headers=viewer)
     assert r.status_code == 200 and "Sales weekly 14" in r.text
+
+
+def test_actions_are_marked_done_by_their_owner_and_the_next_review_follows_them_up(
+        client: Any, tenant: Tenant, tmp_path: Any) -> None:
+    rid, met, h = meeting(client, tenant)
+    owner = tenant.auth("owner")
+    [action] = client.get(f"{API}/reviews/{rid}/actions", headers=h).json()
+    aid = action["id"]
+    assert (action["done"], action["overdue"]) == (False, True)  # due 2026-04-20
+    # the owner sees it in their own list, flagged overdue
+    mine = client.get(f"{API}/me/review-actions", headers=owner).json()
+    assert [(a["id"], a["title"], a["overdue"]) for a in mine] == [
+        (aid, "Hire two sellers", True)]
+    # a viewer who does not own it is refused, as a problem
+    r = client.post(f"{API}/review-actions/{aid}/done", headers=tenant.auth("viewer"))
+    assert r.status_code == 403, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "owner" in r.json()["detail"]
+    assert client.post(f"{API}/review-actions/act_999999/done",
+                       headers=owner).status_code == 404
+    r = client.post(f"{API}/review-actions/{aid}/done", headers=owner)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["done"] is True and body["overdue"] is False
+    assert body["done_by_id"] == f"per_{tenant.users['owner']}" and body["done_on"]
+    assert client.get(f"{API}/me/review-actions", headers=owner).json() == []
+    r = client.post(f"{API}/review-actions/{aid}/reopen", headers=h)
+    assert r.status_code == 200 and r.json()["done"] is False
+    assert r.json()["done_on"] is None
+    r = client.post(f"{API}/review-actions/{aid}/done", headers=owner)
+    assert r.status_code == 200
+    # the next review of the series: the action done since, and a decision taken since
+    r = client.post(f"{API}/decisions", headers=h, json={
+        "subject_id": met, "kind": "accept_risk",
+        "rationale": "Live with the slower ramp until the hires start"})
+    assert r.status_code == 201, r.text
+    today = dt.date.fromisoformat(r.json()["decided_on"])
+    r = client.post(f"{API}/reviews", headers=h, json={
+        "kind": "weekly_ops", "title": "Sales weekly 15",
+        "scheduled_for": (today + dt.timedelta(days=7)).isoformat(),
+        "org_unit_id": f"org_{tenant.own}"})
+    nxt = r.json()["id"]
+    r = client.get(f"{API}/reviews/{nxt}/since-last-review", headers=tenant.auth("viewer"))
+    assert r.status_code == 200, r.text
+    f = r.json()
+    assert f["previous_review_id"] == rid and f["since"] == "2026-04-06"
+    assert [(a["title"], a["done"]) for a in f["actions"]] == [("Hire two sellers", True)]
+    assert [d["rationale"] for d in f["decisions"]] == [
+        "Live with the slower ramp until the hires start"]
+    html = client.get(f"{API}/reviews/{nxt}/pack", headers=h).text
+    for text in ("Since the last review", "Live with the slower ramp until the hires start",
+                 "Accept the risk", "Hire two sellers", "Done on", "Owner Person"):
+        assert text in html, text
+
+
+def test_a_series_is_ended_over_the_api_at_its_latest_review_and_resumed(
+        client: Any, tenant: Tenant) -> None:
+    h = tenant.auth("strategy_office")
+    ids = []
+    for day in ("2026-05-04", "2026-05-11"):
+        r = client.post(f"{API}/reviews", headers=h, json={
+            "kind": "weekly_ops", "title": f"Series end {day}", "scheduled_for": day,
+            "org_unit_id": f"org_{tenant.own}"})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    r = client.post(f"{API}/reviews/{ids[0]}/series/end", headers=tenant.auth("viewer"))
+    assert r.status_code == 403 and r.headers["content-type"].startswith(
+        "application/problem+json")
+    r = client.post(f"{API}/reviews/{ids[0]}/series/end", headers=h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    # ended at the series' latest review, whichever of its reviews was named
+    assert body["review_id"] == ids[1] and body["ended"] is True
+    assert body["ended_by_id"] == f"per_{tenant.users['strategy_office']}"
+    assert body["ended_on"]
+    engine = client.app.state.engine
+    from steerco.governance.followup import continue_series
+
+    def made(day: dt.date) -> list[str]:
+        with make_sessionmaker(engine)() as s:
+            s.info["actor"] = "test"
+            out = [r.title for r in continue_series(s, tenant.ws, day)
+                   if r.org_unit_id == tenant.own]
+            s.rollback()
+            return out
+
+    assert made(dt.date(2026, 5, 12)) == []
+    r = client.post(f"{API}/reviews/{ids[1]}/series/resume", headers=h)
+    assert r.status_code == 200 and r.json()["ended"] is False
+    assert r.json()["ended_on"] is None
+    assert made(dt.date(2026, 5, 12)) == ["Series end 2026-05-11"]
+    assert client.post(f"{API}/reviews/rev_999999/series/end",
+                       headers=h).status_code == 404

@@ -1,6 +1,7 @@
 """A review meeting in the browser: from the review list to the review's agenda, meeting
 mode item by item (a decision and an action recorded on the spot, refusals naming the
-field with the input kept), closing the review, and its pack downloaded as PDF."""
+field with the input kept), closing the review, the action marked done and the series
+ended and resumed from the review's page, and its pack downloaded as PDF."""
 
 from __future__ import annotations
 
@@ -96,6 +97,26 @@ def test_a_review_is_run_item_by_item_closed_and_its_pack_downloaded(
     text = page.inner_text("#main")
     assert "The review is closed" in text and "Re-plan the pricing release" in text
     assert page.locator("#meeting-mode").count() == 0
+    # The action given at the meeting is marked done from the review's page, then the
+    # series is ended (refused until confirmed) and resumed.
+    page.click("button[aria-label='Mark done: Re-plan the pricing release']")
+    page.wait_for_url(f"**/reviews/{rid}#h-actions")
+    row = page.locator("#actions li", has_text="Re-plan the pricing release")
+    assert "Done" in row.inner_text() and row.locator("text=Reopen").count() == 1
+    assert axe_violations(page) == []
+    shot(page, "review-action-done")
+    page.click("#series-end")
+    page.wait_for_selector("#err-series")
+    assert "Tick 'Yes, end this series'" in page.inner_text("#err-series")
+    assert axe_violations(page) == []
+    page.check("#series-confirm")
+    page.click("#series-end")
+    page.wait_for_selector("#series-saved")
+    assert page.inner_text("#series-state").startswith("Ended")
+    assert axe_violations(page) == []
+    page.click("#series-resume")
+    page.wait_for_selector("#series-end")
+    assert "Goes on at its cadence" in page.inner_text("#series-state")
     pdf: Any = page.request.get(f"/reviews/{rid}/pack.pdf")
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")

@@ -122,3 +122,22 @@ def test_quiet_hours_hold_an_email_until_they_end(
     clock.now = dt.datetime(2026, 12, 2, 6, 1, tzinfo=dt.UTC)
     deliver(db.factory, _transport(port), clock)
     assert len(sink.messages) == 1
+
+
+def test_without_an_smtp_server_mail_goes_to_a_folder_one_file_per_message(
+        db: Db, clock: SimClock, tmp_path: Any) -> None:
+    from steerco.jobs.delivery import Transport as T
+    from steerco.settings import Settings
+
+    folder = tmp_path / "mail"
+    transport = T.from_settings(Settings(smtp_host="", mail_dir=str(folder),
+                                         base_url="http://127.0.0.1:8000"))
+    keys = queue(db, 2, clock.now, recipient="alice@acme.example")
+    assert deliver(db.factory, transport, clock)["sent"] == 2
+    files = sorted(folder.glob("*.eml"))
+    assert [f.name for f in files] == [f"steerco-msg_{k}.eml" for k in keys]
+    msg = email.message_from_bytes(files[0].read_bytes())
+    assert msg["To"] == "alice@acme.example"
+    assert "http://127.0.0.1:8000/metrics/met_1" in _parts(msg)["text/plain"]
+    # neither SMTP host nor folder: no e-mail deliveries at all (the inbox still gets it)
+    assert T.from_settings(Settings(smtp_host="", mail_dir="")).smtp is None

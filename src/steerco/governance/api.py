@@ -34,6 +34,8 @@ from steerco.governance.schemas import (
     RuleCreate,
     RuleRead,
     RuleUpdate,
+    SeriesState,
+    SinceLastReview,
 )
 from steerco.governance.service import (
     SUBJECT_REPOSITORIES,
@@ -46,8 +48,11 @@ from steerco.governance.service import (
     create_rule,
     decision_subject,
     delete_review,
+    end_series,
     generate_agenda,
     record_decision,
+    series_end,
+    set_action_done,
     set_discussed,
     snooze_escalation,
     subject_ref,
@@ -79,7 +84,9 @@ from steerco.http.rest import (
     stale_guard,
     unit_moves,
 )
+from steerco.kit.errors import Forbidden
 from steerco.kit.ids import format_id, parse_id
+from steerco.org.service import workspace_today
 from steerco.views.decisions import subject_reading
 from steerco.views.work import WORK
 
@@ -398,7 +405,8 @@ def get_actions(id: IdPath, ctx: Reader) -> list[ActionRead]:
     key = path_key(id, "review")
     with ctx.read() as s:
         row = ReviewRepository(s, ctx.ws).get(key)
-        return [read(ActionRead, a) for a in ReviewActionRepository(s, ctx.ws).of_review(
+        today = workspace_today(s, ctx.ws)
+        return [_action(a, today) for a in ReviewActionRepository(s, ctx.ws).of_review(
             row.id)]
 
 
@@ -412,7 +420,7 @@ def post_action(id: IdPath, body: ActionCreate, ctx: Writer, response: Response)
         ctx.principal.require(s, "model", scopes.of_review(s, ctx.ws, row).unit)
         action = add_action(s, ctx.ws, key, body)
         set_etag(response, action.version)
-        return read(ActionRead, action)
+        return _action(action, workspace_today(s, ctx.ws))
 
 
 @router.post("/reviews/{id}/close", response_model=ReviewRead, responses=VERSIONED_ERRORS,
@@ -434,3 +442,105 @@ def post_close(id: IdPath, ctx: Writer, response: Response,
         row = close_review(s, ctx.ws, key, st, found)
         set_etag(response, row.version)
         return read(ReviewRead, row)
+
+
+def _action(a: Any, today: dt.date) -> ActionRead:
+    return read(ActionRead, a, overdue=not a.done and a.due_on < today)
+
+
+#: Who may mark an action done or reopen it: its owner, or whoever runs its review.
+ACTION_REFUSED = ("only the action's owner, or the strategy office (or an admin) over its "
+                  "review's org unit, can mark it done or reopen it")
+
+
+def _mark(id: str, ctx: Writer, response: Response, if_match: str | None,
+          done: bool) -> ActionRead:
+    key = path_key(id, "review_action")
+    with stale_guard(ctx, _version(ctx, ReviewActionRepository, key)), ctx.write() as s:
+        action = ReviewActionRepository(s, ctx.ws).get(key)
+        review = ReviewRepository(s, ctx.ws).get(action.review_id)
+        if action.owner_id != ctx.principal.person_id and not ctx.principal.can(
+                s, "model", scopes.of_review(s, ctx.ws, review).unit):
+            raise Forbidden(ACTION_REFUSED)
+        if if_match is not None:
+            check_version(action.version, if_match)
+        today = workspace_today(s, ctx.ws)
+        action = set_action_done(s, ctx.ws, key, done, ctx.principal.person_id, today)
+        set_etag(response, action.version)
+        return _action(action, today)
+
+
+@router.post("/review-actions/{id}/done", response_model=ActionRead,
+             responses=VERSIONED_ERRORS,
+             summary="Mark an action of a review done (its owner, or whoever runs the "
+                     "review; If-Match optional)")
+def post_action_done(id: IdPath, ctx: Writer, response: Response,
+                     if_match: str | None = OptionalIfMatch) -> ActionRead:
+    return _mark(id, ctx, response, if_match, True)
+
+
+@router.post("/review-actions/{id}/reopen", response_model=ActionRead,
+             responses=VERSIONED_ERRORS,
+             summary="Reopen an action marked done by mistake (If-Match optional)")
+def post_action_reopen(id: IdPath, ctx: Writer, response: Response,
+                       if_match: str | None = OptionalIfMatch) -> ActionRead:
+    return _mark(id, ctx, response, if_match, False)
+
+
+@router.get("/me/review-actions", response_model=list[ActionRead], responses=READ_ERRORS,
+            summary="Your open actions from reviews, soonest due first (`overdue` flagged)")
+def get_my_actions(ctx: Reader) -> list[ActionRead]:
+    with ctx.read() as s:
+        today = workspace_today(s, ctx.ws)
+        return [_action(a, today) for a in ReviewActionRepository(s, ctx.ws).open_of(
+            ctx.principal.person_id)]
+
+
+@router.get("/reviews/{id}/since-last-review", response_model=SinceLastReview,
+            responses=READ_ERRORS,
+            summary="What a review follows up: actions of earlier reviews of its series "
+                    "done since the previous one or still open, and the decisions taken "
+                    "in its scope since then")
+def get_since_last_review(id: IdPath, ctx: Reader) -> SinceLastReview:
+    from steerco.governance.followup import since_last_review
+
+    key = path_key(id, "review")
+    with ctx.read() as s:
+        row = ReviewRepository(s, ctx.ws).get(key)
+        today = workspace_today(s, ctx.ws)
+        f = since_last_review(s, ctx.ws, row)
+        return SinceLastReview(
+            review_id=format_id("review", row.id),
+            previous_review_id=None if f.previous is None
+            else format_id("review", f.previous.id), since=f.since,
+            actions=[_action(a, today) for a in f.actions],
+            decisions=[_decision(s, ctx.ws, d) for d in f.decisions],
+            more_decisions=f.more)
+
+
+def _series(id: str, ctx: Writer, ended: bool) -> SeriesState:
+    key = path_key(id, "review")
+    with ctx.write() as s:
+        row = ReviewRepository(s, ctx.ws).get(key)
+        ctx.principal.require(s, "model", scopes.of_review(s, ctx.ws, row).unit)
+        last = end_series(s, ctx.ws, key, ended, ctx.principal.person_id,
+                          workspace_today(s, ctx.ws))
+        mark = series_end(last)
+        return SeriesState(
+            review_id=format_id("review", last.id), ended=mark is not None,
+            ended_on=dt.date.fromisoformat(mark["on"]) if mark else None,
+            ended_by_id=format_id("person", mark["by"]) if mark and mark.get("by") else None)
+
+
+@router.post("/reviews/{id}/series/end", response_model=SeriesState, responses=WRITE_ERRORS,
+             summary="End the review's series (kind and org unit): the daily `reviews` job "
+                     "schedules no more of it (undone by /series/resume)")
+def post_series_end(id: IdPath, ctx: Writer) -> SeriesState:
+    return _series(id, ctx, True)
+
+
+@router.post("/reviews/{id}/series/resume", response_model=SeriesState,
+             responses=WRITE_ERRORS,
+             summary="Resume an ended review series: its next review is scheduled again")
+def post_series_resume(id: IdPath, ctx: Writer) -> SeriesState:
+    return _series(id, ctx, False)

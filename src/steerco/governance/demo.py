@@ -18,7 +18,11 @@ from sqlalchemy.orm import Session
 from steerco.evidence.service import CACHE
 from steerco.findings.service import findings
 from steerco.governance.ladder import LadderReport, run_ladder
-from steerco.governance.repository import EscalationRepository, ReviewRepository
+from steerco.governance.repository import (
+    EscalationRepository,
+    LadderRepository,
+    ReviewRepository,
+)
 from steerco.governance.service import generate_agenda, record_decision
 from steerco.kit.ids import format_id
 
@@ -41,6 +45,10 @@ def replay(session: Session, workspace_id: int, today: dt.date) -> LadderReport:
     run_ladder(session, workspace_id, then)
     session.flush()
     _decide_most(session, workspace_id, then)
+    # What the ladder said four weeks ago is history: the first `steerco serve` must not
+    # mail it now (today's run below tells each holder what waits for them today).
+    LadderRepository(session, workspace_id).settle_outbox(
+        dt.datetime.combine(then, dt.time(), tzinfo=dt.UTC))
     report = run_ladder(session, workspace_id, today)
     session.flush()
     st = CACHE.state(session, workspace_id, as_of=today)

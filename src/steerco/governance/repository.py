@@ -91,6 +91,17 @@ class DecisionRepository(Repository[Decision]):
         return self.session.scalars(self.scoped().where(
             Decision.review_id == review_id).order_by(Decision.id)).all()
 
+    def decided_between(self, first: dt.date | None, last: dt.date | None) -> Sequence[Decision]:
+        """The decisions taken from `first` to `last` (both included; None: open), newest
+        first."""
+        q = self.scoped()
+        if first is not None:
+            q = q.where(Decision.decided_on >= first)
+        if last is not None:
+            q = q.where(Decision.decided_on <= last)
+        return self.session.scalars(q.order_by(Decision.decided_on.desc(),
+                                               Decision.id.desc())).all()
+
 
 class ReviewRepository(Repository[Review]):
     model = Review
@@ -124,6 +135,47 @@ class ReviewRepository(Repository[Review]):
                                                Review.closed_at.desc()).limit(1)).first()
 
 
+    def earlier_in_series(self, review: Review) -> Sequence[Review]:
+        """The reviews of `review`'s series (same kind, same org unit) scheduled before
+        it (on the same day: recorded before it), latest first."""
+        q = super().scoped().where(
+            Review.kind == review.kind, Review.id != review.id,
+            (Review.scheduled_for < review.scheduled_for)
+            | ((Review.scheduled_for == review.scheduled_for) & (Review.id < review.id)))
+        q = q.where(Review.org_unit_id.is_(None) if review.org_unit_id is None
+                    else Review.org_unit_id == review.org_unit_id)
+        return self.session.scalars(q.order_by(Review.scheduled_for.desc(),
+                                               Review.id.desc())).all()
+
+    def latest_in_series(self, review: Review) -> Review:
+        """The latest scheduled review of `review`'s series (same kind and org unit; on
+        the same day: the later recorded) — `review` itself when none comes after it."""
+        q = super().scoped().where(Review.kind == review.kind)
+        q = q.where(Review.org_unit_id.is_(None) if review.org_unit_id is None
+                    else Review.org_unit_id == review.org_unit_id)
+        return self.session.scalars(q.order_by(Review.scheduled_for.desc(),
+                                               Review.id.desc()).limit(1)).first() or review
+
+    def latest_per_series(self) -> Sequence[Review]:
+        """The latest scheduled review of every series (kind, org unit)."""
+        last = select(Review.kind, Review.org_unit_id,
+                      func.max(Review.scheduled_for).label("day")).where(
+            Review.workspace_id == self.workspace_id).group_by(
+            Review.kind, Review.org_unit_id).subquery()
+        rows = self.session.scalars(super().scoped().join(last, (
+            Review.kind == last.c.kind) & (Review.scheduled_for == last.c.day) & (
+            (Review.org_unit_id == last.c.org_unit_id)
+            | (Review.org_unit_id.is_(None) & last.c.org_unit_id.is_(None)))).order_by(
+            Review.id.desc())).all()
+        seen: set[tuple[Any, int | None]] = set()
+        out = []
+        for r in rows:  # two reviews of a series on its last day: the later recorded
+            if (r.kind, r.org_unit_id) not in seen:
+                seen.add((r.kind, r.org_unit_id))
+                out.append(r)
+        return out
+
+
 class ReviewActionRepository(Repository[ReviewAction]):
     model = ReviewAction
     kind = "review_action"
@@ -132,6 +184,20 @@ class ReviewActionRepository(Repository[ReviewAction]):
         """The actions recorded at a review, in the order they were recorded."""
         return self.session.scalars(self.scoped().where(
             ReviewAction.review_id == review_id).order_by(ReviewAction.id)).all()
+
+    def of_reviews(self, review_ids: Sequence[int]) -> Sequence[ReviewAction]:
+        """The actions recorded at any of these reviews, by due date."""
+        if not review_ids:
+            return []
+        return self.session.scalars(self.scoped().where(
+            key_in(self.session, ReviewAction.review_id, list(review_ids))).order_by(
+            ReviewAction.due_on, ReviewAction.id)).all()
+
+    def open_of(self, person_id: int) -> Sequence[ReviewAction]:
+        """The actions `person_id` owns that are not done, soonest due first."""
+        return self.session.scalars(self.scoped().where(
+            ReviewAction.owner_id == person_id, ReviewAction.done.is_(False)).order_by(
+            ReviewAction.due_on, ReviewAction.id)).all()
 
 
 class PlacementRepository:
@@ -249,6 +315,16 @@ class LadderRepository:
             for key, email in self.session.execute(q):
                 out[int(key)] = str(email)
         return out
+
+    def settle_outbox(self, at: dt.datetime) -> int:
+        """Mark every message not yet delivered as delivered at `at`, sending nothing
+        (the demo's replayed history: nobody is told of it weeks late)."""
+        from sqlalchemy import update
+
+        res = self.session.execute(update(OutboxMessage).where(
+            OutboxMessage.workspace_id == self.workspace_id,
+            OutboxMessage.sent_at.is_(None)).values(sent_at=at))
+        return int(getattr(res, "rowcount", 0) or 0)
 
     def queue(self, kind: str, recipient: str, payload: dict[str, Any],
               now: dt.datetime) -> OutboxMessage:

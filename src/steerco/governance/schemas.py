@@ -265,7 +265,8 @@ class ActionCreate(Strict):
 
 class ActionRead(BaseModel):
     id_kind: ClassVar[str] = "review_action"
-    refs: ClassVar[dict[str, str]] = {"review_id": "review", "owner_id": "person"}
+    refs: ClassVar[dict[str, str]] = {"review_id": "review", "owner_id": "person",
+                                      "done_by_id": "person"}
     id: str
     review_id: str
     item_key: str | None
@@ -273,6 +274,36 @@ class ActionRead(BaseModel):
     owner_id: str
     due_on: dt.date
     done: bool
+    done_on: dt.date | None = Field(default=None, description="The day it was marked done")
+    done_by_id: str | None = Field(default=None, description="Who marked it done")
+    overdue: bool = Field(default=False, description="Not done and due before today "
+                                                     "(the workspace's time zone)")
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+class SinceLastReview(BaseModel):
+    """What a review follows up from the previous review of its series."""
+
+    review_id: str
+    previous_review_id: str | None = Field(
+        description="The previous review of the series (same kind and org unit), if any")
+    since: dt.date = Field(description="The day the period starts: the previous review's "
+                                       "day (else one cadence step before this review)")
+    actions: list[ActionRead] = Field(
+        description="Actions given at earlier reviews of the series: done since, or still "
+                    "open (`overdue` when past their due date)")
+    decisions: list[DecisionRead] = Field(
+        description="Decisions taken since then about subjects in the review's scope "
+                    "(newest first, at most 40)")
+    more_decisions: int = Field(description="Decisions in scope beyond the ones listed")
+
+
+class SeriesState(BaseModel):
+    """Whether a review series (kind and org unit) goes on at its cadence or was ended."""
+
+    review_id: str = Field(description="The latest review of the series (it carries the end)")
+    ended: bool = Field(description="The daily `reviews` job schedules no more of it")
+    ended_on: dt.date | None = Field(default=None, description="The day it was ended")
+    ended_by_id: str | None = Field(default=None, description="Who ended it")

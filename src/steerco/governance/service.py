@@ -65,6 +65,10 @@ from steerco.org.service import (
 
 #: The outbox kind of the mail that sends attendees the pack of a scheduled review.
 PACK_MAIL = "review_pack"
+#: A decision's kind as words in a sentence ("… decided on X: re-plan the date").
+DECISION_WORDS = {"accept_risk": "accept the risk", "reallocate": "reallocate",
+                  "replan_target": "re-plan the target", "replan_date": "re-plan the date",
+                  "stop": "stop", "renegotiate_dependency": "renegotiate the dependency"}
 #: The repository of each kind of subject a decision may be about.
 SUBJECT_REPOSITORIES: dict[str, type[Repository[Any]]] = {
     "metric": MetricRepository, "objective": ObjectiveRepository,
@@ -352,15 +356,22 @@ def _announce_decision(session: Session, workspace_id: int, decision: Decision,
                        esc: Escalation | None, by: str) -> None:
     """A workspace event in the outbox (webhooks: decision.recorded, and
     escalation.resolved when it resolves one), in the decision's own transaction."""
+    from steerco.views.labels import labels_of
+
     session.flush()
-    about = esc.summary if esc is not None else subject_ref(decision.subject_kind,
-                                                            decision.subject_id)
+    ref = subject_ref(decision.subject_kind, decision.subject_id)
+    about = (labels_of(session, workspace_id, [ref]).get(ref or "") if ref else None) or (
+        esc.summary if esc is not None else "")
+    what = DECISION_WORDS.get(str(decision.kind), str(decision.kind).replace("_", " "))
     LadderRepository(session, workspace_id).queue(
         "decision", "", {"decision_id": format_id("decision", decision.id),
                  "escalation_id": None if esc is None else format_id("escalation", esc.id),
-                 "subject_id": subject_ref(decision.subject_kind, decision.subject_id),
+                 "subject_id": ref, "subject_name": about,
                  "kind": str(decision.kind), "rationale": decision.rationale,
-                 "title": f"{by} decided ({decision.kind}) on {about}"}, clock.now())
+                 "path": f"/escalations/{format_id('escalation', esc.id)}" if esc is not None
+                 else "/decisions",
+                 "title": f"{by} decided on {about}: {what} — {decision.rationale}"[:480]},
+        clock.now())
 
 
 # --- reviews ----------------------------------------------------------------------------
@@ -373,7 +384,8 @@ def _attendees(session: Session, workspace_id: int, refs: list[Any]) -> list[int
 
 
 def create_review(session: Session, workspace_id: int,
-                  data: ReviewCreate | dict[str, Any]) -> Review:
+                  data: ReviewCreate | dict[str, Any],
+                  now: dt.datetime | None = None) -> Review:
     """Schedule a review of the workspace or of an org-unit subtree, and (same
     transaction) queue the mail of its pack to the chair and the attendees."""
     body = parse(ReviewCreate, data)
@@ -384,7 +396,7 @@ def create_review(session: Session, workspace_id: int,
         scheduled_for=body.scheduled_for, chair_id=chair.id if chair else None,
         org_unit_id=unit.id if unit else None,
         attendee_ids=_attendees(session, workspace_id, body.attendee_ids)))
-    schedule_mail(session, workspace_id, review)
+    schedule_mail(session, workspace_id, review, now)
     return review
 
 
@@ -393,7 +405,7 @@ _REVIEW_MONTHS = {"monthly_business": 1, "quarterly_strategy": 3}
 MAX_SERIES = 52
 
 
-def _review_date(first: dt.date, kind: str, i: int) -> dt.date:
+def review_date(first: dt.date, kind: str, i: int) -> dt.date:
     """The i-th date of a review cadence starting on `first` (a month-end day is clamped
     to a shorter month's last day)."""
     import calendar
@@ -415,7 +427,7 @@ def schedule_review_series(session: Session, workspace_id: int,
     if not 1 <= count <= MAX_SERIES:
         raise ValidationFailed(FieldError("count", f"must be from 1 to {MAX_SERIES}", count))
     return [create_review(session, workspace_id, body.model_copy(update={
-        "scheduled_for": _review_date(body.scheduled_for, body.kind.value, i)}))
+        "scheduled_for": review_date(body.scheduled_for, body.kind.value, i)}))
         for i in range(count)]
 
 
@@ -514,6 +526,52 @@ def add_action(session: Session, workspace_id: int, key: int,
         title=body.title, owner_id=owner.id, due_on=body.due_on))
 
 
+#: The key in the latest review's `snapshot` that says its series was ended on purpose:
+#: {"on": ISO day, "by": person key} (a JSON field of the review, not a column: no
+#: migration; scheduling a new review of the series starts it again).
+SERIES_ENDED = "series_ended"
+
+
+def series_end(review: Review) -> dict[str, Any] | None:
+    """{"on", "by"} when `review` ends its series on purpose, else None."""
+    ended = (review.snapshot or {}).get(SERIES_ENDED)
+    return ended if isinstance(ended, dict) else None
+
+
+def end_series(session: Session, workspace_id: int, key: int, ended: bool,
+               by: int | None, today: dt.date) -> Review:
+    """End the series of review `key` (kind and org unit) at its latest review, so the
+    daily `reviews` job schedules no more of it; `ended=False` resumes it. Returns the
+    latest review of the series (a no-op when already so)."""
+    repo = ReviewRepository(session, workspace_id)
+    last = repo.latest_in_series(repo.get(key))
+    shot = dict(last.snapshot or {})
+    if ended == (SERIES_ENDED in shot):
+        return last
+    if ended:
+        shot[SERIES_ENDED] = {"on": today.isoformat(), "by": by}
+    else:
+        shot.pop(SERIES_ENDED)
+    last.snapshot = shot
+    session.flush()
+    return last
+
+
+def set_action_done(session: Session, workspace_id: int, key: int, done: bool,
+                    by: int | None, today: dt.date | None = None) -> ReviewAction:
+    """Mark an action done (on `today`, workspace time zone, by person `by`) or reopen
+    it; asking for the state it already has changes nothing. Actions stay open to this
+    after their review closed: they are done between reviews."""
+    action = ReviewActionRepository(session, workspace_id).get(key)
+    if bool(action.done) == done:
+        return action
+    action.done = done
+    action.done_on = (today or workspace_today(session, workspace_id)) if done else None
+    action.done_by_id = by if done else None
+    session.flush()
+    return action
+
+
 def close_review(session: Session, workspace_id: int, key: int, st: EngineState,
                  findings: list[dict[str, Any]], now: dt.datetime | None = None) -> Review:
     """Close the meeting: record every metric's forecast and status against the review
@@ -525,9 +583,11 @@ def close_review(session: Session, workspace_id: int, key: int, st: EngineState,
     _open(review, "closed again")
     day = from_day(st.evaluation.as_of)
     record_forecasts(session, workspace_id, st, review_id=review.id)
+    ended = (review.snapshot or {}).get(SERIES_ENDED)
     review.snapshot = {"forecasts_on": day.isoformat(),
                        "findings": finding_severities(session, workspace_id, review,
-                                                      findings)}
+                                                      findings)} | (
+        {SERIES_ENDED: ended} if ended else {})
     review.held_on = review.held_on or day
     review.closed_at = now or clock.now()
     session.flush()

@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.client import HTTPConnection, HTTPSConnection, RemoteDisconnected
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,6 +67,8 @@ class SmtpConfig:
     user: str = ""
     password: str = ""
     sender: str = "steerco@localhost"
+    #: No SMTP host but a folder: each e-mail is written there as a .eml file (MailDir).
+    directory: str = ""
 
 
 @dataclass
@@ -145,7 +148,9 @@ class Transport:
     @classmethod
     def from_settings(cls, st: Settings) -> Transport:
         smtp = SmtpConfig(st.smtp_host, st.smtp_port, st.smtp_starttls, st.smtp_user,
-                          st.smtp_password, st.smtp_from) if st.smtp_host else None
+                          st.smtp_password, st.smtp_from) if st.smtp_host else (
+            SmtpConfig("", sender=st.smtp_from, directory=st.mail_dir) if st.mail_dir
+            else None)
         return cls(base_url=st.base_url, smtp=smtp)
 
 
@@ -346,7 +351,30 @@ def _esc(t: Any) -> str:
     return html.escape(str(t))
 
 
+class MailDir(smtplib.SMTP):
+    """Stands in for an SMTP connection when no server is configured: each message is
+    written to a folder as `<Message-ID>.eml` (a re-send overwrites its own file), like
+    Django's file-based e-mail backend. No library does just this for smtplib callers."""
+
+    def __init__(self, directory: str) -> None:
+        super().__init__()  # no host: nothing is connected
+        self.directory = Path(directory)
+
+    def send_message(self, msg: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = str(msg["Message-ID"] or uuid.uuid4().hex).strip("<>").split("@")[0]
+        tmp = self.directory / f".{name}.tmp"
+        tmp.write_bytes(bytes(msg))
+        tmp.replace(self.directory / f"{name}.eml")
+        return {}
+
+    def quit(self) -> Any:
+        return None
+
+
 def _smtp(cfg: SmtpConfig) -> smtplib.SMTP:
+    if not cfg.host and cfg.directory:
+        return MailDir(cfg.directory)
     conn = smtplib.SMTP(cfg.host, cfg.port, timeout=15)
     if cfg.starttls:
         conn.starttls()

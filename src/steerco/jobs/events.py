@@ -17,7 +17,8 @@ from typing import Any
 EVENT_TYPES = (
     "escalation.opened", "escalation.climbed", "escalation.resolved", "decision.recorded",
     "status.changed", "checkin.due", "checkin.overdue", "milestone.approaching",
-    "decision.awaiting", "import.finished", "feed.failed",
+    "decision.awaiting", "import.finished", "feed.failed", "review_action.due",
+    "review_action.overdue",
 )
 #: Kinds that carry a secret or are only ever e-mail: never a webhook, never the inbox.
 PRIVATE_KINDS = frozenset({"password_reset", "digest"})
@@ -35,21 +36,51 @@ class Event:
     title: str
     path: str
     action: str
+    #: A paragraph more for the e-mail (what the signal says, where it stands).
+    detail: str = ""
+    #: The words of the e-mail's link (default "Open it in steerco").
+    link_text: str = ""
+
+
+#: Who holds an escalation at each rung of the ladder (governance.ladder).
+RUNG_ROLES = ("owner", "manager", "unit head", "steering committee")
+ESCALATION_ACTION = ("Decide on its page: accept the risk, re-plan the target or the date, "
+                     "reallocate or stop — or hand it on, or snooze it with a reason.")
+
+
+def _escalation(p: dict[str, Any]) -> Event:
+    rung = int(p.get("rung") or 0)
+    typ = "escalation.opened" if rung == 0 else "escalation.climbed"
+    role = RUNG_ROLES[min(rung, len(RUNG_ROLES) - 1)]
+    as_ = "for" if role == "steering committee" else "as"  # one holds it for a committee
+    summary = str(p.get("summary") or "")
+    name = str(p.get("subject_name") or "")
+    signal = str(p.get("signal_kind") or "").replace("_", " ").replace("cross team",
+                                                                       "cross-team")
+    on = f" on {name}" if name else ""
+    if rung == 0:
+        title = f"Escalation opened{on} for you as its owner"
+    else:
+        title = f"Escalation{on} reached you {as_} the {role}"
+    title += f": {signal}" if signal else (f": {summary}" if summary else "")
+    nxt = (f"Until someone decides, it goes to the {RUNG_ROLES[rung + 1]} when its grace "
+           "days run out." if rung + 1 < len(RUNG_ROLES) else
+           "It has reached the top of the ladder: the decision is yours.")
+    detail = (f"{summary}." if summary and not summary.endswith(".") else summary)
+    detail = f"{detail} You hold it {as_} the {role}. {nxt}".strip()
+    eid = p.get("escalation_id")
+    return Event(typ, frozenset({typ}), str(eid or ""), title,
+                 # The page where the assignee decides, not the list it sits in.
+                 str(p.get("path") or (f"/escalations/{eid}" if eid else "/my-work")),
+                 ESCALATION_ACTION, detail,
+                 f"Open the escalation{on}")
 
 
 def describe(kind: str, payload: dict[str, Any]) -> Event:
     """The event of an outbox message of `kind` with `payload`."""
     p = payload
     if kind == "escalation":
-        typ = "escalation.opened" if int(p.get("rung") or 0) == 0 else "escalation.climbed"
-        verb = "Escalation opened" if typ == "escalation.opened" else \
-            f"Escalation climbed to rung {int(p.get('rung') or 0) + 1}"
-        return Event(typ, frozenset({typ}), str(p.get("escalation_id") or ""),
-                     f"{verb}: {p.get('summary') or p.get('subject_id') or ''}",
-                     # The page where the assignee decides, not the list it sits in.
-                     str(p.get("path") or (f"/escalations/{p['escalation_id']}"
-                                           if p.get("escalation_id") else "/my-work")),
-                     "Open it and record a decision (Decide on the escalation's page).")
+        return _escalation(p)
     if kind == "decision":
         types = {"decision.recorded"} | ({"escalation.resolved"} if p.get("escalation_id")
                                          else set())
@@ -71,7 +102,7 @@ def describe(kind: str, payload: dict[str, Any]) -> Event:
     typ = str(p.get("event") or kind)
     return Event(typ, frozenset({typ}), str(p.get("subject") or ""),
                  str(p.get("title") or typ), str(p.get("path") or "/my-work"),
-                 str(p.get("action") or ""))
+                 str(p.get("action") or ""), str(p.get("detail") or ""))
 
 
 def text(ev: Event, base_url: str) -> str:
@@ -84,10 +115,12 @@ def email_bodies(ev: Event, base_url: str, name: str) -> tuple[str, str, str]:
     """(subject line, plain text, HTML) of the e-mail of an event to a person `name`."""
     link = base_url.rstrip("/") + ev.path
     plain = (f"Hello {name},\n\n{ev.title}\n\n"
+             + (f"{ev.detail}\n\n" if ev.detail else "")
              + (f"What to do: {ev.action}\n\n" if ev.action else "")
-             + f"Open it: {link}\n\n-- steerco\n")
+             + f"{ev.link_text or 'Open it'}: {link}\n\n-- steerco\n")
     e = html.escape
     body = (f"<p>Hello {e(name)},</p><p><strong>{e(ev.title)}</strong></p>"
+            + (f"<p>{e(ev.detail)}</p>" if ev.detail else "")
             + (f"<p>What to do: {e(ev.action)}</p>" if ev.action else "")
-            + f'<p><a href="{e(link)}">Open it in steerco</a></p>')
+            + f'<p><a href="{e(link)}">{e(ev.link_text or "Open it in steerco")}</a></p>')
     return ev.title[:200], plain, body

@@ -1,4 +1,6 @@
-"""huey around the schedule: one periodic task a minute runs `schedule.tick`.
+"""huey around the schedule: one periodic task a minute runs `schedule.tick`
+(STEERCO_JOBS_TICK_SECONDS sets another period, e.g. 1 in tests that serve the app and
+move its clock; the daily jobs still run once a day — the claims decide that).
 
 Storage comes from STEERCO_JOBS_URL: empty for a SQLite file beside the database
 (`<db>.jobs`, or `steerco-jobs.db` in the working directory for PostgreSQL), used by the
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer, Scheduler
 
 from steerco.settings import get_settings
 
@@ -82,10 +85,35 @@ def _factory() -> Any:
     return make_sessionmaker(make_engine())
 
 
-def start_consumer(huey: Huey, workers: int = 1, periodic: bool = True) -> Any:
-    """Start a consumer in threads of this process (returns it; `.stop()` ends it);
-    `periodic=False`: run enqueued tasks only, never the minute's tick."""
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic,
-                                    check_worker_health=False)
+def _scheduler(seconds: int) -> type[Scheduler]:
+    """huey's scheduler looking at the periodic tasks every `seconds` (huey: every 60 s,
+    a class attribute, hence a subclass), and not enqueuing a tick while one still
+    waits in the queue (a tick longer than the period would otherwise pile them up)."""
+
+    class TickScheduler(Scheduler):  # type: ignore[misc]
+        periodic_task_seconds = seconds
+
+        def enqueue_periodic_tasks(self, now: Any) -> None:
+            if seconds < 60 and self.huey.pending_count():
+                return
+            super().enqueue_periodic_tasks(now)
+
+    return TickScheduler
+
+
+def start_consumer(huey: Huey, workers: int = 1, tick_seconds: int | None = None,
+                   periodic: bool = True) -> Any:
+    """Start a consumer in threads of this process (returns it; `.stop()` ends it) that
+    enqueues a tick every `tick_seconds` (default: STEERCO_JOBS_TICK_SECONDS, 60);
+    `periodic=False`: run enqueued tasks only, never the tick."""
+    seconds = tick_seconds or get_settings().jobs_tick_seconds
+
+    class TickConsumer(Consumer):  # type: ignore[misc]
+        scheduler_class = _scheduler(seconds)
+
+    # An idle worker polls the queue at most every max_delay seconds: never slower
+    # than the tick comes.
+    consumer = TickConsumer(huey, workers=workers, worker_type="thread", periodic=periodic,
+                            check_worker_health=False, max_delay=min(10.0, seconds))
     consumer.start()
     return consumer

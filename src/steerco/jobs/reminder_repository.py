@@ -102,3 +102,18 @@ def reviews_on(s: Session, ws: int, day: dt.date) -> int:
 
     return int(s.scalar(select(func.count()).select_from(Review).where(
         Review.workspace_id == ws, Review.scheduled_for == day)) or 0)
+
+
+def open_review_actions(s: Session, ws: int, first: dt.date,
+                        last: dt.date) -> list[tuple[int, str, dt.date, int, str]]:
+    """(key, text, due day, owner, the review's title) of the actions given at reviews
+    that are not done and fall due from `first` to `last`, by due day."""
+    from steerco.db.models import Review, ReviewAction
+
+    return [(int(k), str(title), due, int(owner), str(review)) for k, title, due, owner, review
+            in s.execute(select(ReviewAction.id, ReviewAction.title, ReviewAction.due_on,
+                                ReviewAction.owner_id, Review.title).join(
+                Review, Review.id == ReviewAction.review_id).where(
+                ReviewAction.workspace_id == ws, ReviewAction.done.is_(False),
+                ReviewAction.due_on >= first, ReviewAction.due_on <= last).order_by(
+                ReviewAction.due_on, ReviewAction.id))]

@@ -11,7 +11,10 @@ Rules (day = the workspace's calendar day):
 - a milestone without completion (date or evidence) is reminded on the reminder days
   before its due date and on the date itself, to its owner (else the initiative's);
 - an escalation open longer than its rung's grace days (the rule's `ladder_days`, its
-  last entry for rungs past the end) reminds its assignee once per rung.
+  last entry for rungs past the end) reminds its assignee once per rung;
+- an action given at a review and not done reminds its owner on its due day
+  (`review_action.due`) and the day after (`review_action.overdue`), named by its text
+  and the review's title, linking to My work where it is marked done.
 Each reminder inserts its key into `reminder_keys` in the transaction that queues it, so
 a second run (another worker, a restart) queues nothing.
 """
@@ -23,9 +26,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from steerco.governance.service import subject_ref
 from steerco.jobs import reminder_repository as rr
 from steerco.jobs import repository as repo
 from steerco.kit.ids import format_id
+from steerco.views.labels import labels_of
 
 KIND = "reminder"
 
@@ -93,7 +98,25 @@ def run_reminders(s: Session, ws: int, today: dt.date, now: dt.datetime) -> list
                    "title": f"Milestone {name} {when} and has no completion evidence",
                    "action": "Record its completion with evidence, or re-plan its date.",
                    "due": due.isoformat()}, now, out)
-    for esc, ladder in rr.awaiting_decisions(s, ws):
+    for key, title, due, owner, review in rr.open_review_actions(
+            s, ws, today - dt.timedelta(days=1), today):
+        if owner not in people:
+            continue
+        overdue = due < today
+        event = "review_action.overdue" if overdue else "review_action.due"
+        aid = format_id("review_action", key)
+        _queue(s, ws, f"{event}:{aid}:{due.isoformat()}:{owner}", people[owner], owner, {
+            "event": event, "subject": aid, "path": "/my-work#h-actions",
+            "title": (f"Your action from {review} is overdue since {due.isoformat()}: "
+                      if overdue else f"Your action from {review} is due today: ")
+            + title,
+            "action": "Do it and mark it done in My work, or tell whoever runs the review "
+                      "why it slips.", "due": due.isoformat()}, now, out)
+    awaiting = list(rr.awaiting_decisions(s, ws))
+    refs = {int(e.id): subject_ref(e.subject_kind, e.subject_id) for e, _l in awaiting}
+    labels = labels_of(s, ws, refs.values())
+    for esc, ladder in awaiting:
+        sref = refs[int(esc.id)] or ""
         if not ladder or esc.assignee_id is None or int(esc.assignee_id) not in people:
             continue
         grace = ladder[min(int(esc.rung), len(ladder) - 1)]
@@ -104,8 +127,11 @@ def run_reminders(s: Session, ws: int, today: dt.date, now: dt.datetime) -> list
         who = int(esc.assignee_id)
         _queue(s, ws, f"decision.awaiting:{eid}:{esc.rung}:{who}", people[who], who, {
             "event": "decision.awaiting", "subject": eid, "path": f"/escalations/{eid}",
-            "title": f"A decision has waited {(today - since).days} days: {esc.summary}",
-            "action": "Open it and record a decision."},
+            "title": f"A decision on {labels.get(sref, esc.summary)} has waited "
+                     f"{(today - since).days} days",
+            "detail": esc.summary,
+            "action": "Decide on its page (accept the risk, re-plan, reallocate or stop), "
+                      "or hand it on to whoever should."},
             now, out)
     keys = _flush(s, ws, out, now)
     s.flush()

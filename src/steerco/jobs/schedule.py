@@ -102,10 +102,29 @@ def _feeds(s: Session, ws: int, day: dt.date, now: dt.datetime) -> dict[str, Any
             "failed": sum(1 for r in runs if r.error)}
 
 
+def _reviews(s: Session, ws: int, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+    """Review series go on at their cadence, and the coming reviews' agendas are rebuilt
+    (governance.followup): nobody has to schedule the next one or press "build"."""
+    from steerco.governance import followup
+
+    made = followup.continue_series(s, ws, day, now)
+    s.flush()
+    agendas = 0
+    if followup.coming_reviews(s, ws, day):
+        from steerco.evidence.service import CACHE
+        from steerco.findings.service import findings
+
+        agendas = followup.refresh_agendas(s, ws, day, CACHE.state(s, ws, day),
+                                           findings(s, ws, day))
+    return {"scheduled": len(made), "agendas": agendas}
+
+
 DAILY: tuple[Job, ...] = (
     Job("feeds", "SQL feeds whose cadence is due: new rows stored as measurements", "day",
         _feeds),
     Job("escalate", "the escalation ladder: open and climb escalations", "day", _escalate),
+    Job("reviews", "review series continued at their cadence; coming agendas rebuilt",
+        "day", _reviews),
     Job("status_changes", "status changes of metrics and objectives announced",
         "day", _status_changes),
     Job("forecast_snapshot", "forecasts recorded on review days", "day", _forecast_snapshot),
@@ -180,11 +199,14 @@ def run_daily(factory: sessionmaker[Session], now: dt.datetime,
     return done
 
 
-def tick(factory: sessionmaker[Session], now: Callable[[], dt.datetime] = clock.now,
+def tick(factory: sessionmaker[Session], now: Callable[[], dt.datetime] | None = None,
          transport: delivery.Transport | None = None,
          worker: str | None = None) -> dict[str, Any]:
-    """Everything due at `now()`: the daily jobs, then delivering the outbox."""
+    """Everything due at `now()` (default: `clock.now`, looked up at each call so a
+    moved clock reaches the scheduler): the daily jobs, then delivering the outbox."""
     from steerco.settings import get_settings
+
+    now = now or (lambda: clock.now())
 
     transport = transport or delivery.Transport.from_settings(get_settings())
     started = now()

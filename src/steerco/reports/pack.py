@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from steerco.core.snapshot import rows_of
 from steerco.db.enums import EscalationState
 from steerco.evidence.service import STATUS_NAMES, EngineState
-from steerco.governance.agenda import LEVEL, SECTIONS
+from steerco.governance.agenda import LEVEL, SECTIONS, page_link
+from steerco.governance.followup import since_last_review
 from steerco.governance.repository import (
     DecisionRepository,
     EscalationRepository,
@@ -46,6 +47,10 @@ KIND_LABELS = {"weekly_ops": "Weekly operations review",
                "monthly_business": "Monthly business review",
                "quarterly_strategy": "Quarterly strategy review"}
 RUNGS = ["owner", "manager", "unit head", "steering committee"]
+#: Decision kinds as a reader says them.
+DECISION_LABELS = {"accept_risk": "Accept the risk", "reallocate": "Reallocate",
+                   "replan_target": "Re-plan the target", "replan_date": "Re-plan the date",
+                   "stop": "Stop", "renegotiate_dependency": "Renegotiate the dependency"}
 PANGO_HINT = ("PDF output needs the Pango library of the operating system, which WeasyPrint "
               "uses to lay out text. Install it (Debian/Ubuntu: apt-get install "
               "libpango-1.0-0 libpangoft2-1.0-0; Fedora: dnf install pango; macOS: brew "
@@ -135,6 +140,7 @@ def pack_data(s: Session, ws: int, key: int, st: EngineState) -> dict[str, Any]:
     sections = [{"type": t, "name": name, "items": [i for i in agenda if i["type"] == t]}
                 for t, name in SECTIONS.items()]
     return {
+        "since": since_json(s, ws, review, from_day(int(st.evaluation.as_of))),
         "review": review, "id": format_id("review", review.id),
         "kind": KIND_LABELS.get(_value(review.kind), _value(review.kind)),
         "level": RUNGS[LEVEL.get(review.kind, 0)],
@@ -146,7 +152,8 @@ def pack_data(s: Session, ws: int, key: int, st: EngineState) -> dict[str, Any]:
         "discussed": set(review.discussed or []),
         "map": _strategy_map(s, ws, st, review.org_unit_id),
         "charts": _charts(s, ws, st, agenda),
-        "decisions": [{"kind": _value(d.kind).replace("_", " "), "rationale": d.rationale,
+        "decisions": [{"kind": DECISION_LABELS.get(_value(d.kind), _value(d.kind)),
+                       "rationale": d.rationale,
                        "by": people.get(d.decided_by_id, "?"), "on": d.decided_on,
                        "about": subjects.get(format_id(d.subject_kind, d.subject_id), "")
                        if d.subject_kind and d.subject_id else ""} for d in decisions],
@@ -154,6 +161,39 @@ def pack_data(s: Session, ws: int, key: int, st: EngineState) -> dict[str, Any]:
         "actions": [{"title": a.title, "owner": people.get(a.owner_id, "?"), "due": a.due_on,
                      "about": titles.get(a.item_key or "", ""), "done": a.done}
                     for a in actions],
+    }
+
+
+def since_json(s: Session, ws: int, review: Any, today: Any) -> dict[str, Any]:
+    """"Since the last review" of a review, by names: the decisions taken in its scope
+    since the previous review of its series and the actions given at earlier reviews
+    (done since, or still open; overdue flagged). Shared by the pack and the page."""
+    f = since_last_review(s, ws, review)
+    people = person_names(s, ws, [*(d.decided_by_id for d in f.decisions),
+                                  *(a.owner_id for a in f.actions),
+                                  *(a.done_by_id for a in f.actions)])
+    about = labels_of(s, ws, [format_id(d.subject_kind, d.subject_id) for d in f.decisions
+                              if d.subject_kind and d.subject_id])
+    reviews = {r.id: r for r in ReviewRepository(s, ws).earlier_in_series(review)}
+    return {
+        "previous": f.previous, "since": f.since, "more": f.more,
+        "decisions": [{
+            "kind": DECISION_LABELS.get(_value(d.kind), _value(d.kind)),
+            "rationale": d.rationale, "by": people.get(d.decided_by_id, "?"),
+            "on": d.decided_on,
+            "about": about.get(format_id(d.subject_kind, d.subject_id), "")
+            if d.subject_kind and d.subject_id else "",
+            "link": page_link(format_id(d.subject_kind, d.subject_id))
+            if d.subject_kind and d.subject_id else None} for d in f.decisions],
+        "actions": [{
+            "id": format_id("review_action", a.id), "title": a.title, "key": a.id,
+            "owner": people.get(a.owner_id, "?"), "owner_id": a.owner_id, "due": a.due_on,
+            "done": a.done, "done_on": a.done_on,
+            "done_by": people.get(a.done_by_id or -1),
+            "overdue": not a.done and a.due_on < today,
+            "review": reviews[a.review_id].title if a.review_id in reviews else "",
+            "review_on": reviews[a.review_id].scheduled_for if a.review_id in reviews
+            else None} for a in f.actions],
     }
 
 

@@ -55,3 +55,25 @@ def series_of(rows: list[Review]) -> dict[tuple[int | None, str], list[Review]]:
     for r in sorted(rows, key=lambda r: (r.scheduled_for, r.id)):
         out.setdefault((r.org_unit_id, r.kind.value), []).append(r)
     return out
+
+
+def open_actions_of(s: Session, ws: int, person: int) -> list[tuple[ReviewAction, Review]]:
+    """The open actions `person` owns, soonest due first, each with its review."""
+    actions = list(ReviewActionRepository(s, ws).open_of(person))
+    reviews = {r.id: r for r in s.scalars(select(Review).where(
+        Review.workspace_id == ws, Review.id.in_(sorted({a.review_id for a in actions}))))}
+    return [(a, reviews[a.review_id]) for a in actions if a.review_id in reviews]
+
+
+def action(s: Session, ws: int, key: int) -> tuple[ReviewAction, Review] | None:
+    """An action and its review (None: no such action in the workspace)."""
+    a = ReviewActionRepository(s, ws).find(key)
+    r = None if a is None else ReviewRepository(s, ws).find(a.review_id)
+    return None if a is None or r is None else (a, r)
+
+
+def latest_in_series(s: Session, ws: int, review: Review) -> Review:
+    """The latest scheduled review of `review`'s series (itself when none comes after)."""
+    from steerco.governance.repository import ReviewRepository
+
+    return ReviewRepository(s, ws).latest_in_series(review)

@@ -9,7 +9,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import Engine, text
 
 from steerco import __version__
@@ -95,6 +95,11 @@ def create_app(engine: Engine | None = None, warm: bool = False) -> FastAPI:
                         or f"the database cannot write: {type(exc).__name__}")
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> RedirectResponse:
+        # Browsers ask for it on pages without an icon link (the review pack as HTML).
+        return RedirectResponse("/static/img/favicon.svg", status_code=301)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

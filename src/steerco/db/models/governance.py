@@ -106,6 +106,10 @@ class ReviewAction(Entity, Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
     due_on: Mapped[dt.date] = mapped_column(Date)
     done: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: The day it was marked done (workspace time zone) and who did; None while open.
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    done_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"))
     __table_args__ = (Index("ix_review_actions_ws_review", "workspace_id", "review_id"),)
 
 

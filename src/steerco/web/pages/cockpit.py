@@ -22,6 +22,7 @@ from steerco.views import cockpit as views
 from steerco.views import decisions as decision_views
 from steerco.views import metrics as metric_views
 from steerco.views import objectives as objective_views
+from steerco.views import reviews as review_views
 from steerco.views.labels import labels_of
 from steerco.views.names import unit_name, units_of_kinds
 from steerco.web.pages import strategy_map
@@ -95,12 +96,17 @@ def my_work(request: Request, user: User, cpage: int = 1, fpage: int = 1) -> Res
         inbox_labels = labels_of(s, ws, {i for r in inbox for i in ids_in(r.e.summary)})
         initiatives = views.running_initiatives_of(s, ws, me)
         subject_labels = labels_of(s, ws, [f["subject"]["id"] for f in findings])
+        now = today(s, ws)
+        actions = [{"id": format_id("review_action", a.id), "title": a.title,
+                    "due": a.due_on, "overdue": a.due_on < now, "review": r.title,
+                    "review_on": r.scheduled_for, "rid": format_id("review", r.id)}
+                   for a, r in review_views.open_actions_of(s, ws, me)]
     overdue = sum(1 for d in due if d["overdue_days"] > 0)
     return render(request, "my_work.html", checkins=checkins, cpager=cpager,
                   owned=len(due), overdue=overdue, findings=findings, fpager=fpager,
                   escalations=escalations, initiatives=initiatives, link=link,
                   inbox=inbox, inbox_labels=inbox_labels, named=decision_views.named,
-                  subject_labels=subject_labels)
+                  subject_labels=subject_labels, actions=actions)
 
 
 # --- Cockpit -----------------------------------------------------------------------------

@@ -24,8 +24,11 @@ from steerco.governance.agenda import LEVEL, SECTIONS
 from steerco.governance.service import (
     add_action,
     close_review,
+    end_series,
     generate_agenda,
     record_decision,
+    series_end,
+    set_action_done,
     set_discussed,
 )
 from steerco.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -37,6 +40,7 @@ from steerco.reports.pack import (
     pack_data,
     pack_html,
     pack_pdf,
+    since_json,
 )
 from steerco.views import Session
 from steerco.views import reviews as views
@@ -119,6 +123,11 @@ def _context(s: Session, user: PageUser, r: Review) -> dict[str, Any]:
         esc = i.get("escalation_id")
         i["decided"] = bool(esc) and parse_any(esc, "escalation_id")[1] in resolved
     titles = {i["key"]: i["title"] for i in agenda}
+    now = today(s, ws)
+    may_run = _may_run(s, user, r)
+    since = since_json(s, ws, r, now)
+    for a in since["actions"]:
+        a["may_mark"] = may_run or a["owner_id"] == user.person_id
     return {
         "r": r, "rid": format_id("review", r.id),
         "kind": KIND_LABELS.get(r.kind.value, r.kind.value),
@@ -134,10 +143,26 @@ def _context(s: Session, user: PageUser, r: Review) -> dict[str, Any]:
                        "by": people.get(d.decided_by_id, "?"),
                        "about": titles.get(format_id(d.subject_kind, d.subject_id), "")
                        if d.subject_kind and d.subject_id else ""} for d in decisions],
-        "actions": [{"title": a.title, "owner": people.get(a.owner_id, "?"), "due": a.due_on,
-                     "about": titles.get(a.item_key or "", "")} for a in actions],
-        "may_run": _may_run(s, user, r),
+        "actions": [{"id": format_id("review_action", a.id), "title": a.title,
+                     "owner": people.get(a.owner_id, "?"), "due": a.due_on,
+                     "about": titles.get(a.item_key or "", ""), "done": a.done,
+                     "done_on": a.done_on, "overdue": not a.done and a.due_on < now,
+                     "may_mark": may_run or a.owner_id == user.person_id}
+                    for a in actions],
+        "may_run": may_run, "since": since, "today": now, "series": _series(s, ws, r),
+        "series_error": None,
     }
+
+
+def _series(s: Session, ws: int, r: Review) -> dict[str, Any]:
+    """Whether the review's series goes on (the daily job schedules its next review) or
+    was ended, when and by whom; its latest review."""
+    last = views.latest_in_series(s, ws, r)
+    ended = series_end(last)
+    by = person_names(s, ws, [ended["by"]]).get(ended["by"]) if ended and ended.get(
+        "by") else None
+    return {"ended": ended, "on": dt.date.fromisoformat(ended["on"]) if ended else None,
+            "by": by, "last": last, "last_id": format_id("review", last.id)}
 
 
 @router.get("/reviews/{rid}")
@@ -338,3 +363,75 @@ def meeting_close(request: Request, rid: str, user: FormUser) -> Response:
         _allow(s, user, r)
         close_review(s, ws, r.id, st, found)
     return _done(request, f"/reviews/{rid}?closed=1")
+
+
+# --- actions: done and reopened (from the review page and My work) ----------------------
+
+ACTION_REFUSED = ("only the action's owner, or the strategy office (or an admin) over its "
+                  "review's org unit, can mark it done or reopen it")
+
+
+def _back(target: str, fallback: str) -> str:
+    """A local page to go back to (never another site)."""
+    return target if target.startswith("/") and not target.startswith("//") else fallback
+
+
+async def _mark_action(request: Request, aid: str, user: PageUser, done: bool) -> Response:
+    form = await _form(request, ("next",))
+    ws = user.ctx.ws
+    with user.ctx.write() as s:
+        found = views.action(s, ws, key_of(aid, "review_action"))
+        if found is None:
+            raise NotFound("review action", aid)
+        a, r = found
+        if a.owner_id != user.person_id and not _may_run(s, user, r):
+            raise Forbidden(ACTION_REFUSED)
+        set_action_done(s, ws, a.id, done, user.person_id, today(s, ws))
+        rid = format_id("review", r.id)
+    return _done(request, _back(form["next"], f"/reviews/{rid}"))
+
+
+@router.post("/review-actions/{aid}/done")
+async def action_done(request: Request, aid: str, user: FormUser) -> Response:
+    return await _mark_action(request, aid, user, True)
+
+
+@router.post("/review-actions/{aid}/reopen")
+async def action_reopen(request: Request, aid: str, user: FormUser) -> Response:
+    return await _mark_action(request, aid, user, False)
+
+
+# --- a series ended (the daily job schedules no more of it) or resumed -----------------
+
+SERIES_CONFIRM = ("Tick 'Yes, end this series' to confirm it: nothing was changed, and "
+                  "its reviews are still scheduled at its cadence.")
+
+
+@router.post("/reviews/{rid}/series/end")
+async def series_end_page(request: Request, rid: str, user: FormUser) -> Response:
+    form = await _form(request, ("confirm",))
+    ws = user.ctx.ws
+    if form["confirm"] != "1":
+        with user.ctx.read() as s:
+            r = _find(s, ws, rid)
+            _allow(s, user, r)
+            # htmx swaps only a 2xx answer in: the refusal then comes as 200.
+            return render(request, "review.html",
+                          status_code=200 if request.headers.get("hx-request") else 422,
+                          **_context(s, user, r) | {"series_error": SERIES_CONFIRM})
+    with user.ctx.write() as s:
+        r = _find(s, ws, rid)
+        _allow(s, user, r)
+        end_series(s, ws, r.id, True, user.person_id, today(s, ws))
+    return _done(request, f"/reviews/{rid}?series=ended#h-series")
+
+
+@router.post("/reviews/{rid}/series/resume")
+async def series_resume_page(request: Request, rid: str, user: FormUser) -> Response:
+    await _form(request, ())
+    ws = user.ctx.ws
+    with user.ctx.write() as s:
+        r = _find(s, ws, rid)
+        _allow(s, user, r)
+        end_series(s, ws, r.id, False, user.person_id, today(s, ws))
+    return _done(request, f"/reviews/{rid}?series=resumed#h-series")
