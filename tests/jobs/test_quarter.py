@@ -16,7 +16,12 @@ not read back from what the jobs wrote:
   first strategy-office holder (rung 3), skipping anyone deactivated; each new holder is
   told once. At the top rung a decision that waited longer than the last grace reminds the
   holder once. Which breaches open escalations is the engine's (its findings); the test
-  takes the openings as given and checks that a metric's opens with its owner.
+  takes the openings as given and checks that a metric's opens with its owner;
+- review series: on the first day of the quarter on which a series' latest review
+  (per kind and org unit) is today or past, and not two cadence steps past, its next
+  review is scheduled at the cadence (weekly, monthly, quarterly) on or after today, and
+  the chair and each attendee are mailed its pack that day;
+- review actions: an open action reminds its owner on its due day and the day after.
 Each message reaches the person by e-mail and in the inbox on its day, exactly once, and
 the webhook once per message id.
 
@@ -64,6 +69,8 @@ from steerco.db.models import (
     OutboxMessage,
     Person,
     PlannedBenefit,
+    Review,
+    ReviewAction,
     RoleGrant,
     Rule,
     WebhookSubscription,
@@ -72,6 +79,7 @@ from steerco.db.models import (
 from steerco.db.models.accounts import Role
 from steerco.evidence.service import CACHE
 from steerco.findings import service as fs
+from steerco.governance.service import review_date
 from steerco.jobs.delivery import SmtpConfig, Transport
 from steerco.jobs.schedule import DAILY, tick
 from steerco.kit.ids import format_id
@@ -165,6 +173,38 @@ def expected_reminders(s: Session, ws: int, active: set[int]) -> list[Item]:
             day = ms.due_date - dt.timedelta(days=d)
             if FIRST <= day <= LAST and who in active:
                 out.append((day, who, "milestone.approaching", format_id("milestone", ms.id)))
+    return out
+
+
+def expected_review_mail(s: Session, ws: int, active: set[int]) -> list[Item]:
+    """The review packs mailed as series go on, and the review actions' reminders."""
+    out: list[Item] = []
+    latest: dict[tuple[Any, int | None], tuple[dt.date, int, Review]] = {}
+    for r in s.scalars(select(Review).where(Review.workspace_id == ws)):
+        key = (r.kind, r.org_unit_id)
+        if key not in latest or (r.scheduled_for, r.id) > latest[key][:2]:
+            latest[key] = (r.scheduled_for, int(r.id), r)
+    for last_day, _id, r in latest.values():
+        kind = r.kind.value
+        people = dict.fromkeys(p for p in [r.chair_id, *(r.attendee_ids or [])]
+                               if p is not None and p in active)
+        day = FIRST
+        while day <= LAST:
+            if last_day <= day <= review_date(last_day, kind, 2) and \
+                    not (r.snapshot or {}).get("series_ended"):
+                i = 1
+                while review_date(last_day, kind, i) < day:
+                    i += 1
+                last_day = review_date(last_day, kind, i)
+                out += [(day, int(p), "review_pack",
+                         f"{r.title} on {last_day:%d %b %Y}: the pack") for p in people]
+            day += dt.timedelta(days=1)
+    for a in s.scalars(select(ReviewAction).where(ReviewAction.workspace_id == ws,
+                                                  ReviewAction.done.is_(False))):
+        for day, event in ((a.due_on, "review_action.due"),
+                           (a.due_on + dt.timedelta(days=1), "review_action.overdue")):
+            if FIRST <= day <= LAST and a.owner_id in active:
+                out.append((day, int(a.owner_id), event, format_id("review_action", a.id)))
     return out
 
 
@@ -354,7 +394,8 @@ def test_a_quarter_of_the_schedule_with_two_workers_delivers_each_message_once_o
         people = People.read(s, wid)
         before = escalations_at_start(s, wid, people)
         existed = {int(k) for k in s.scalars(select(Escalation.id))}
-        reminders = expected_reminders(s, wid, people.active)
+        reminders = expected_reminders(s, wid, people.active) + expected_review_mail(
+            s, wid, people.active)
     sink, port = smtp
     receiver = Receiver(clock)
     transport = Transport(
@@ -391,6 +432,8 @@ def test_a_quarter_of_the_schedule_with_two_workers_delivers_each_message_once_o
             p = m.payload
             if m.kind == "escalation":
                 return (day, person, f"escalation:{p['rung']}", p["escalation_id"])
+            if m.kind == "review_pack":  # the new review's id is the jobs' to choose
+                return (day, person, "review_pack", p["subject"])
             return (day, person, p["event"], p["subject"])
 
         openers: dict[int, tuple[dt.date, int, int]] = {}
@@ -408,7 +451,7 @@ def test_a_quarter_of_the_schedule_with_two_workers_delivers_each_message_once_o
         assert len(set(expected)) == len(expected)
         kinds = Counter(what.split(":")[0] for _d, _p, what, _s in expected)
         assert {"checkin.due", "checkin.overdue", "milestone.approaching", "escalation",
-                "decision.awaiting"} <= set(kinds), kinds
+                "decision.awaiting", "review_pack"} <= set(kinds), kinds
         # The inbox: each once, the day it was written.
         inbox = sorted(item(msgs[int(i.message_id)], i.created_at.date(), int(i.person_id))
                        for i in s.scalars(select(InboxItem).where(InboxItem.workspace_id == wid)))
