@@ -151,3 +151,25 @@ def test_correcting_the_last_check_in_of_the_day_replaces_the_current_value():
     assert _one_day_of_corrections([1, 2, 3], [40, 45, 46], [-1, -1, 2]) == 46
     # A chain of corrections keeps the position of the row it started from.
     assert _one_day_of_corrections([1, 2, 3, 4], [40, 45, 41, 42], [-1, -1, 1, 3]) == 45
+
+
+def test_a_phased_plan_starts_from_the_baseline_not_flat_at_its_first_point():
+    """Baseline 10 today, first plan point 12 in two months, target 14: a check-in of
+    10.1 today is on plan (the plan is 10 today), not behind a flat 12 — a newcomer's
+    first key result read "off track" on its first day. Direction 0 = increase_to."""
+    from steerco.core.plan import plan_values
+
+    metrics = Metrics(
+        ids=np.array([1]), direction=np.array([0], dtype=np.int8),
+        baseline_value=np.array([10.0]), baseline_day=np.array([AS_OF]),
+        target_value=np.array([14.0]), target_day=np.array([AS_OF + 120]),
+        tolerance=np.array([0.05]), tolerance_kind=np.ones(1, dtype=np.int8),
+        cadence_days=np.array([7]), owner=np.array([1]), key_result=np.array([True]))
+    empty = np.zeros(0)
+    snap = build_snapshot(metrics, np.ones(1), np.array([AS_OF]), np.array([10.1]),
+                          np.full(1, np.nan), np.arange(1), np.full(1, -1),
+                          np.array([1, 1]), np.array([AS_OF + 60, AS_OF + 120]),
+                          np.array([12.0, 14.0]), [1], [], [], [], [1], [1], [1.0])
+    assert plan_values(snap.plans, [0, 0, 0], [AS_OF, AS_OF + 30, AS_OF + 60]).tolist() == [
+        10.0, 11.0, 12.0]
+    assert evaluate(snap, AS_OF).metrics.status.status[0] == Status.ON_TRACK

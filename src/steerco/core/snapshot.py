@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from steerco.core.directions import Direction
 from steerco.core.plan import PlanSet, default_plans
 from steerco.core.rollup import RollupGraph, build_graph
 from steerco.kit.dates import NO_DAY
@@ -269,7 +270,10 @@ def build_snapshot(metrics: Metrics, measurement_metric: npt.ArrayLike,
     rows here; unknown keys are dropped). A measurement named by another's `supersedes`
     (key, -1 = none) is left out: the correction replaces it, in its place among the
     day's rows (`submission_order`). Metrics with explicit plan
-    points use them; the others get the default linear plan from baseline to target.
+    points use them, phased from the baseline: a rising or falling metric whose baseline
+    lies before its first point starts there (a phased plan ramps from where the metric
+    stood, it is not flat at its first milestone value); the others get the default
+    linear plan from baseline to target.
     """
     mkey = np.asarray(measurement_key, dtype=np.int64)
     sup = np.asarray(measurement_supersedes, dtype=np.int64)
@@ -295,11 +299,18 @@ def build_snapshot(metrics: Metrics, measurement_metric: npt.ArrayLike,
                          metrics.target_value, metrics.target_day)
     drow = np.repeat(np.arange(metrics.n), dflt.counts)
     use = ~explicit[drow]
-    plans = PlanSet.from_points(np.concatenate([prow, drow[use]]),
-                                np.concatenate([np.asarray(plan_day, dtype=np.int64),
-                                                dflt.days[use]]),
+    pday = np.asarray(plan_day, dtype=np.int64)
+    first = np.full(metrics.n, np.iinfo(np.int64).max)
+    np.minimum.at(first, prow[prow >= 0], pday[prow >= 0])
+    bday = np.asarray(metrics.baseline_day, dtype=np.int64)
+    bval = np.asarray(metrics.baseline_value, dtype=np.float64)
+    ranged = np.isin(metrics.direction, (Direction.INCREASE_TO, Direction.DECREASE_TO))
+    lead = np.flatnonzero(explicit & ranged & (bday != NO_DAY) & np.isfinite(bval)
+                          & (bday < first))
+    plans = PlanSet.from_points(np.concatenate([prow, drow[use], lead]),
+                                np.concatenate([pday, dflt.days[use], bday[lead]]),
                                 np.concatenate([np.asarray(plan_value, dtype=np.float64),
-                                                dflt.values[use]]), metrics.n)
+                                                dflt.values[use], bval[lead]]), metrics.n)
     oids = np.asarray(objective_ids, dtype=np.int64)
     order = np.argsort(oids)
     oids = oids[order]
