@@ -165,7 +165,6 @@ def test_a_phased_plan_starts_from_the_baseline_not_flat_at_its_first_point():
         target_value=np.array([14.0]), target_day=np.array([AS_OF + 120]),
         tolerance=np.array([0.05]), tolerance_kind=np.ones(1, dtype=np.int8),
         cadence_days=np.array([7]), owner=np.array([1]), key_result=np.array([True]))
-    empty = np.zeros(0)
     snap = build_snapshot(metrics, np.ones(1), np.array([AS_OF]), np.array([10.1]),
                           np.full(1, np.nan), np.arange(1), np.full(1, -1),
                           np.array([1, 1]), np.array([AS_OF + 60, AS_OF + 120]),
