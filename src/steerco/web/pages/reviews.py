@@ -44,6 +44,7 @@ from steerco.reports.pack import (
 )
 from steerco.views import Session
 from steerco.views import reviews as views
+from steerco.views.labels import titled_agenda
 from steerco.views.names import choices, people_named, person_names, unit_names
 from steerco.web.pages.common import WORK, key_of, today
 from steerco.web.pages.render import PageRoute, error_page, render
@@ -107,7 +108,7 @@ def review_list(request: Request, user: User) -> Response:
 
 def _context(s: Session, user: PageUser, r: Review) -> dict[str, Any]:
     ws = user.ctx.ws
-    agenda = list(r.agenda or [])
+    agenda = titled_agenda(s, ws, r.agenda or [])
     decisions = views.decisions_of(s, ws, r.id)
     actions = views.actions_of(s, ws, r.id)
     assignees = [int(i["assignee_id"].split("_")[1]) for i in agenda if i.get("assignee_id")]
