@@ -41,3 +41,48 @@ def test_coming_reviews_and_the_review_pages_name_agenda_items_by_title(demo: De
         for p in pids:
             assert names[p] in html.unescape(r.text), (path, p)
         assert set(raw_ids(r.text)) & set(pids) == set(), path
+
+
+def _flash(html_text: str, flash_id: str) -> str:
+    import re
+    found = re.search(rf'id="{flash_id}">(.*?)</div>', html_text, re.S)
+    assert found is not None, flash_id
+    return html.unescape(found.group(1))
+
+
+def test_check_in_correction_and_void_flashes_say_what_for_which_metric_and_when(
+        demo: Demo) -> None:
+    import re
+
+    from tests.web.test_pages_status import _csrf
+    with unit_of_work(make_sessionmaker(demo.app.state.engine)) as s:
+        m = s.get(Metric, demo.metric)
+        name, unit = m.name, m.unit
+    day = dt.date.today() - dt.timedelta(days=1)
+    when = f"{day.day} {day.strftime('%b %Y')}"
+    c = _client(demo, "owner")
+    path = f"/metrics/met_{demo.metric}"
+    page = c.get(path, headers=HTML)
+    r = c.post(f"{path}/checkin", headers=HTML, data={
+        "csrf_token": _csrf(page.text), "value": "11", "confirm_outlier": "1",
+        "as_of": day.isoformat()})
+    assert r.status_code == 303, r.text
+    mea = re.search(r"(mea_\d+)", r.headers["location"]).group(1)  # type: ignore[union-attr]
+    text = _flash(c.get(r.headers["location"], headers=HTML).text, "checkin-done")
+    assert text.startswith(f"Checked in 11 {unit} for {name} on {when}".replace("  ", " "))
+    assert "mea_" not in text
+    form = c.get(f"{path}/corrections/{mea}", headers=HTML)
+    r = c.post(f"{path}/corrections/{mea}", headers=HTML, data={
+        "csrf_token": _csrf(form.text), "value": "12", "as_of": day.isoformat(),
+        "reason": "typo"})
+    assert r.status_code == 303, r.text
+    new = re.search(r"(mea_\d+)", r.headers["location"]).group(1)  # type: ignore[union-attr]
+    text = _flash(c.get(r.headers["location"].split("#")[0], headers=HTML).text,
+                  "checkin-done")
+    assert text.startswith(f"Corrected to 12 {unit} for {name} on {when}".replace("  ", " "))
+    form = c.get(f"{path}/voids/{new}", headers=HTML)
+    r = c.post(f"{path}/voids/{new}", headers=HTML, data={
+        "csrf_token": _csrf(form.text), "reason": "wrong"})
+    assert r.status_code == 303, r.text
+    text = _flash(c.get(r.headers["location"].split("#")[0], headers=HTML).text, "void-done")
+    assert text.startswith(f"Voided 12 {unit} for {name} on {when}".replace("  ", " "))
