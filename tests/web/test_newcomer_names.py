@@ -86,3 +86,29 @@ def test_check_in_correction_and_void_flashes_say_what_for_which_metric_and_when
     assert r.status_code == 303, r.text
     text = _flash(c.get(r.headers["location"].split("#")[0], headers=HTML).text, "void-done")
     assert text.startswith(f"Voided 12 {unit} for {name} on {when}".replace("  ", " "))
+
+
+def test_the_reviews_list_shows_the_last_held_review_and_a_held_one_offers_no_agenda(
+        demo: Demo) -> None:
+    import re
+    with unit_of_work(make_sessionmaker(demo.app.state.engine)) as s:
+        s.info["actor"] = "test"
+        ws = s.get(Metric, demo.metric).workspace_id
+        past = s.scalars(select(Review).where(
+            Review.workspace_id == ws, Review.closed_at.is_(None),
+            Review.scheduled_for < dt.date.today()).order_by(Review.id)).first()
+        assert past is not None
+        past.held_on, past.agenda = past.scheduled_for, None
+        rid, title = past.id, past.title
+    c = _client(demo, "strategy_office")
+    listing = c.get("/reviews", headers=HTML).text
+    rows = re.findall(r"<tr>(.*?)</tr>", listing, re.S)
+    assert any(f"rev_{rid}" in r for r in rows)
+    for row in rows:
+        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        if len(cells) == 4 and ("· held" in cells[3] or "· closed" in cells[3]):
+            assert "not yet" not in cells[2], row
+    assert html.escape(title) in listing
+    page = c.get(f"/reviews/rev_{rid}", headers=HTML).text
+    assert 'id="regenerate"' not in page and "No agenda yet" not in page
+    assert "was held on" in page

@@ -91,7 +91,8 @@ def review_list(request: Request, user: User) -> Response:
     groups: dict[str, list[dict[str, Any]]] = {}
     for (unit, kind), series in views.series_of(rows).items():
         coming = [r for r in series if r.closed_at is None and r.scheduled_for >= now]
-        held = [r for r in series if r.closed_at is not None]
+        # Held: closed, or marked held (a held review need not have been closed).
+        held = [r for r in series if r.closed_at is not None or r.held_on is not None]
         groups.setdefault(units.get(unit or -1, "The whole company"), []).append({
             "kind": KIND_LABELS.get(kind, kind), "next": coming[0] if coming else None,
             "last": held[-1] if held else None,
