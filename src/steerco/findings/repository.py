@@ -247,7 +247,7 @@ def work_labels(session: Session, workspace_id: int, refs: Iterable[tuple[str, i
         out.update({("milestone", int(k)): f"{ini} › {m}" for k, m, ini in rows})
     inis = sorted({k for kind, k in wanted if kind == "initiative"})
     if inis:
-        rows = session.execute(select(Initiative.id, Initiative.name).where(
+        named = session.execute(select(Initiative.id, Initiative.name).where(
             Initiative.workspace_id == workspace_id, Initiative.id.in_(inis)))
-        out.update({("initiative", int(k)): str(n) for k, n in rows})
+        out.update({("initiative", int(k)): str(n) for k, n in named})
     return out
