@@ -58,3 +58,18 @@ def test_a_300_character_title_wraps_inside_the_window(
                       full_page=False)
         assert scroll <= inner, f"{path} is {scroll} px wide in a {inner} px window"
     pg.close()
+
+
+def test_my_work_buttons_stay_on_one_line_at_1366(owner: Session) -> None:
+    """The "Check in" buttons of a full table never break mid-word ("Che/ck/in")."""
+    pg = owner.page()
+    pg.goto("/my-work")
+    buttons = pg.locator('a.btn[href$="#checkin"]')
+    assert buttons.count() > 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(Path(SHOTS) / "my-work-1366.png"), full_page=True)
+    lines = pg.evaluate("""() => [...document.querySelectorAll('a.btn[href$="#checkin"]')]
+        .map(b => { const r = document.createRange(); r.selectNodeContents(b);
+                    return r.getClientRects().length; })""")
+    assert set(lines) == {1}, lines
+    pg.close()

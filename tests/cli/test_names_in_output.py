@@ -60,3 +60,19 @@ def test_outbox_messages_name_their_subject_and_person(demo_db: Path) -> None:
         shown = " ".join(str(x or "") for x in (ev.title, ev.action, p.get("summary"),
                                                 p.get("subject_name"), p.get("assignee_name")))
         assert not RAW_ID.search(shown), (kind, p)
+
+
+def test_refused_slips_name_the_milestone_and_bad_ids_give_an_example_of_their_kind(
+        demo_db: Path) -> None:
+    rows = json.loads(steerco("findings", "--json", "--as-of", "2026-11-22", db=demo_db,
+                              check=True).stdout)
+    milestone = next(r["subject"]["id"] for r in rows if r["subject"]["id"]
+                     and r["subject"]["id"].startswith("mil_"))
+    proc = steerco("whatif", "--slip", f"{milestone}:99999", "--as-of", "2026-11-22",
+                   db=demo_db)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "would slip 99999 days" in out, out
+    assert milestone not in out and "›" in out, out  # "Initiative › Milestone"
+    proc = steerco("status", "--objective", "obj_012", db=demo_db)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "like 'obj_12'" in out and "per_12" not in out, out

@@ -197,7 +197,8 @@ def test_a_what_if_refuses_to_slip_work_that_is_already_done(session: Any) -> No
     fs.clear()
     with pytest.raises(ValidationFailed) as info:
         fs.whatif(session, c["w"].wid, TODAY, [f"mil_{done.id}:10"])
-    assert str(info.value) == f"slip: mil_{done.id} is already done; only open work can slip"
+    ini = c["ia"].name
+    assert str(info.value) == f"slip: “{ini} › Kick-off” is already done; only open work can slip"
 
 
 def test_a_what_if_on_a_cycle_member_lists_it_as_ignored_with_the_reason(

@@ -6,6 +6,7 @@ Dates come back as day numbers computed by the database (`day_number`), missing 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -228,4 +229,25 @@ def work_named(session: Session, workspace_id: int, name: str, initiatives_only:
         Initiative.workspace_id == workspace_id, func.lower(Initiative.name) == wanted)
         .order_by(Initiative.id).limit(20))
     out += [("initiative", int(k), str(n)) for k, n in inis]
+    return out
+
+
+def work_labels(session: Session, workspace_id: int, refs: Iterable[tuple[str, int]]
+                ) -> dict[tuple[str, int], str]:
+    """(kind, key) → label of milestones ("Initiative › Milestone") and initiatives (their
+    name), as `work_named` labels them: what a message about them names."""
+    wanted = list(refs)
+    out: dict[tuple[str, int], str] = {}
+    ms = sorted({k for kind, k in wanted if kind == "milestone"})
+    if ms:
+        rows = session.execute(
+            select(Milestone.id, Milestone.name, Initiative.name)
+            .join(Initiative, Initiative.id == Milestone.initiative_id)
+            .where(Milestone.workspace_id == workspace_id, Milestone.id.in_(ms)))
+        out.update({("milestone", int(k)): f"{ini} › {m}" for k, m, ini in rows})
+    inis = sorted({k for kind, k in wanted if kind == "initiative"})
+    if inis:
+        named = session.execute(select(Initiative.id, Initiative.name).where(
+            Initiative.workspace_id == workspace_id, Initiative.id.in_(inis)))
+        out.update({("initiative", int(k)): str(n) for k, n in named})
     return out

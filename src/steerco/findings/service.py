@@ -35,7 +35,7 @@ from steerco.core.severity import NAMES, Stake, rate
 from steerco.core.snapshot import Snapshot, rows_of
 from steerco.db.repository import table_generations
 from steerco.evidence.service import CACHE, ENGINE_TABLES, STATUS_NAMES
-from steerco.findings.repository import FindingsRepository, work_named
+from steerco.findings.repository import FindingsRepository, work_labels, work_named
 from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.errors import FieldError, ValidationFailed
 from steerco.kit.ids import PREFIXES, format_id, parse_any
@@ -486,6 +486,12 @@ def whatif(session: Session, workspace_id: int, as_of: dt.date, slips: Iterable[
     base, _ = baseline(session, workspace_id, as_of)
     wg = base.wg
     nodes: dict[int, int] = {}
+    labels = work_labels(session, workspace_id, [(k, key) for k, key, _ in parsed])
+
+    def named(kind: str, key: int) -> str:  # a message names the item by its title
+        label = labels.get((kind, key))
+        return f"“{label}”" if label else format_id(kind, key)
+
     for kind, key, days in parsed:
         node = int(wg.node_of(wgm.MILESTONE if kind == "milestone" else wgm.INITIATIVE,
                               [key])[0])
@@ -496,10 +502,10 @@ def whatif(session: Session, workspace_id: int, as_of: dt.date, slips: Iterable[
             # Finished work is history: a slip cannot move it (its dependants are
             # already scheduled from its completion).
             raise ValidationFailed(FieldError(
-                "slip", f"{format_id(kind, key)} is already done; only open work can slip",
+                "slip", f"{named(kind, key)} is already done; only open work can slip",
                 key))
         nodes[node] = nodes.get(node, 0) + days
-        _check_slip(base, node, nodes[node], format_id(kind, key), as_of)
+        _check_slip(base, node, nodes[node], named(kind, key), as_of)
     rows = rows_of(wg.initiatives.ids, stop_keys)
     for key, r in zip(stop_keys, rows.tolist(), strict=True):
         if r < 0:

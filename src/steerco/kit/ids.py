@@ -71,7 +71,12 @@ def parse_id(value: object, kind: str, field: str) -> int:
     """Parse a public id that must be of `kind`; name the kind it really is otherwise."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    got, key = parse_any(value, field)
+    try:
+        got, key = parse_any(value, field)
+    except ValidationFailed:  # the example is of the kind asked for, not a person's id
+        raise ValidationFailed(FieldError(
+            field, f"{value!r} is not {article(kind)} id (like '{PREFIXES[kind]}_12')",
+            value)) from None
     if got != kind:
         raise ValidationFailed(FieldError(
             field, f"must be {article(kind)}, got {article(got)} ({value})", value))

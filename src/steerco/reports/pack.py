@@ -32,7 +32,7 @@ from steerco.kit.ids import format_id, parse_id
 from steerco.metrics.repository import MetricRepository
 from steerco.reports.svg import metric_svg
 from steerco.views import strategy_map
-from steerco.views.labels import labels_of
+from steerco.views.labels import labels_of, titled_agenda
 from steerco.views.names import person_names, unit_name
 from steerco.web.pages.charts import metric_chart
 
@@ -115,7 +115,7 @@ def _charts(s: Session, ws: int, st: EngineState,
 def pack_data(s: Session, ws: int, key: int, st: EngineState) -> dict[str, Any]:
     """Everything the pack of review `key` shows (see the module's docstring)."""
     review = ReviewRepository(s, ws).get(key)
-    agenda = list(review.agenda or [])
+    agenda = titled_agenda(s, ws, review.agenda or [])
     decisions = list(DecisionRepository(s, ws).of_review(review.id))
     actions = list(ReviewActionRepository(s, ws).of_review(review.id))
     people = person_names(s, ws, [review.chair_id, *(review.attendee_ids or []),

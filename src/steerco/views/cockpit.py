@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from steerco.db.enums import EscalationState
 from steerco.db.models import Escalation, ForecastRecord, Initiative, Review
+from steerco.views.labels import titled_agenda
 
 
 def open_escalations_of(s: Session, ws: int, person: int, limit: int = 50) -> list[Escalation]:
@@ -44,5 +45,6 @@ def coming_reviews(s: Session, ws: int, first: dt.date, last: dt.date) -> list[d
         Review.workspace_id == ws, Review.scheduled_for >= first,
         Review.scheduled_for <= last).order_by(Review.scheduled_for, Review.id)).all()
     return [{"title": r.title, "on": r.scheduled_for,
-             "items": [i for i in (r.agenda or []) if i.get("type") == "escalation"]}
+             "items": titled_agenda(s, ws, [i for i in (r.agenda or [])
+                                           if i.get("type") == "escalation"])}
             for r in rows]

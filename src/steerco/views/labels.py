@@ -6,6 +6,7 @@ initiative."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -99,3 +100,15 @@ def labels_of(s: Session, ws: int, public_ids: Iterable[str | None]) -> dict[str
         put("theme", dict(s.execute(select(Theme.id, Theme.name).where(
             Theme.workspace_id == ws, Theme.id.in_(sorted(by["theme"])))).all()))
     return out
+
+
+def titled_agenda(s: Session, ws: int, agenda: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of a stored agenda's items, each titled by what its subject is called today
+    (an agenda stored before its items were labelled, or before a rename, kept the id or
+    the old name): the one label every page and the pack show for an agenda line."""
+    items = [dict(i) for i in agenda]
+    names = labels_of(s, ws, [i.get("subject_id") or i.get("key") for i in items])
+    for i in items:
+        pid = i.get("subject_id") or i.get("key")
+        i["title"] = names.get(pid or "", i.get("title") or pid or "")
+    return items

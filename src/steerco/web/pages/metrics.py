@@ -17,8 +17,9 @@ from steerco.checkins.service import check_in
 from steerco.core.status import Status
 from steerco.db.models import CausalLink, Metric
 from steerco.evidence.service import metric_view
+from steerco.kit import numbers
 from steerco.kit.errors import FieldError, NotFound, ValidationFailed
-from steerco.kit.ids import format_id
+from steerco.kit.ids import format_id, parse_any
 from steerco.metrics.service import updaters_of
 from steerco.views import Session
 from steerco.views import metrics as views
@@ -155,18 +156,38 @@ def _page(request: Request, user: PageUser, mid: str, form: dict[str, Any] | Non
         findings = work.of(format_id("metric", m.id))
         escalations = escalations_on(s, ws, "metric", m.id)
         day = today(s, ws)  # in the workspace's time zone
+        done_text = _flash(m, every, done, "checked_in")
+        void_text = _flash(m, every, request.query_params.get("voided"), "voided")
     values = form or {"value": "", "as_of": day.isoformat(), "evidence_url": "",
                       "confidence": "", "note": ""}
     ctx: dict[str, Any] = {"m": m, "v": v, "chart": chart, "history": rows, "hpager": hp,
            "superseded": superseded, "objectives": objectives, "drivers": drivers,
            "driven": driven, "names": names, "can_checkin": can, "form": values,
-           "errors": errors or {}, "findings": findings, "done": done, "updaters": updaters,
+           "errors": errors or {}, "findings": findings, "done": done_text, "updaters": updaters,
            "escalations": escalations, "voids": voids, "can_edit": can_edit,
-           "voided": request.query_params.get("voided"),
+           "voided": void_text,
            "mid": format_id("metric", m.id)}
     if form is not None and request.headers.get("hx-request"):
         return render(request, "_checkin_form.html", status_code=200, **ctx)
     return render(request, "metric.html", status_code=status_code, **ctx)
+
+
+def _flash(m: Metric, every: list[Any], mea: str | None, what: str) -> str | None:
+    """What a check-in, correction or void did, by value, metric name and date ("Checked
+    in 11 orders for Orders shipped on 1 Dec 2026"): never the measurement's id."""
+    if not mea:
+        return None
+    try:
+        key = parse_any(mea, "measurement")[1]
+    except Exception:  # a hand-made address: no flash rather than an error
+        return None
+    row = next((h for h in every if h.id == key), None)
+    if row is None:
+        return None
+    figure = " ".join(x for x in (numbers.number(row.value), m.unit or "") if x)
+    verb = ("Voided" if what == "voided" else
+            "Corrected to" if row.supersedes_id is not None else "Checked in")
+    return f"{verb} {figure} for {m.name} on {row.as_of.day} {row.as_of.strftime('%b %Y')}"
 
 
 @router.get("/metrics/{mid}")

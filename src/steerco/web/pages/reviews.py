@@ -44,6 +44,7 @@ from steerco.reports.pack import (
 )
 from steerco.views import Session
 from steerco.views import reviews as views
+from steerco.views.labels import titled_agenda
 from steerco.views.names import choices, people_named, person_names, unit_names
 from steerco.web.pages.common import WORK, key_of, today
 from steerco.web.pages.render import PageRoute, error_page, render
@@ -90,7 +91,8 @@ def review_list(request: Request, user: User) -> Response:
     groups: dict[str, list[dict[str, Any]]] = {}
     for (unit, kind), series in views.series_of(rows).items():
         coming = [r for r in series if r.closed_at is None and r.scheduled_for >= now]
-        held = [r for r in series if r.closed_at is not None]
+        # Held: closed, or marked held (a held review need not have been closed).
+        held = [r for r in series if r.closed_at is not None or r.held_on is not None]
         groups.setdefault(units.get(unit or -1, "The whole company"), []).append({
             "kind": KIND_LABELS.get(kind, kind), "next": coming[0] if coming else None,
             "last": held[-1] if held else None,
@@ -107,7 +109,7 @@ def review_list(request: Request, user: User) -> Response:
 
 def _context(s: Session, user: PageUser, r: Review) -> dict[str, Any]:
     ws = user.ctx.ws
-    agenda = list(r.agenda or [])
+    agenda = titled_agenda(s, ws, r.agenda or [])
     decisions = views.decisions_of(s, ws, r.id)
     actions = views.actions_of(s, ws, r.id)
     assignees = [int(i["assignee_id"].split("_")[1]) for i in agenda if i.get("assignee_id")]
