@@ -77,6 +77,18 @@ class EscalationRepository(Repository[Escalation]):
             | (Escalation.resolved_at >= resolved_since)).order_by(Escalation.id)).all()
 
 
+    def of_signals(self, kinds: Sequence[str],
+                   resolved_since: dt.datetime) -> Sequence[Escalation]:
+        """Escalations of these signal kinds (of any rule, or none): unresolved ones, and
+        those resolved at or after `resolved_since`, by key."""
+        if not kinds:
+            return []
+        return self.session.scalars(self.scoped().where(
+            Escalation.signal_kind.in_(list(kinds)),
+            (Escalation.state != EscalationState.RESOLVED)
+            | (Escalation.resolved_at >= resolved_since)).order_by(Escalation.id)).all()
+
+
 class DecisionRepository(Repository[Decision]):
     model = Decision
     kind = "decision"
