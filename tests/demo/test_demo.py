@@ -289,3 +289,29 @@ def test_the_small_company_loads_into_postgresql(data: DemoData) -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_the_demo_never_holds_two_identical_rules() -> None:
+    # Two "Off-track in <unit>" rules on one unit opened duplicate escalations: whatever
+    # the draw, no two rules share signal, minimum severity and scope.
+    from steerco.demo.finance import build_governance
+    from steerco.demo.org import build_org
+    from steerco.demo.sizes import get_size
+
+    collided = 0
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        org, _ = build_org(get_size("s"), rng)
+        bus = np.flatnonzero(org.level == 1)
+        probe = np.random.default_rng(seed)
+        build_org(get_size("s"), probe)
+        drawn = probe.choice(bus, 2)
+        collided += int(drawn[0] == drawn[1])
+        rules = build_governance(rng, org, AS_OF)[0]
+        cols = rules.columns
+        units = cols["org_unit_id"].idx.tolist()  # type: ignore[union-attr]
+        keys = [(cols["signal_kind"][i], int(cols["min_severity"][i]), units[i])  # type: ignore[index]
+                for i in range(rules.n)]
+        assert len(set(keys)) == len(keys), (seed, keys)
+        assert rules.n == 9
+    assert collided  # the draw that used to give twins was among the seeds
