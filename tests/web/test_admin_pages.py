@@ -260,3 +260,15 @@ def test_a_subtree_admin_sees_admin_and_manages_people_in_their_subtree(
                                        "title": "", "manager": "",
                                        "unit": admin["unit_name"]})
     assert r.status_code == 303, r.text
+
+
+def test_a_rule_identical_to_an_existing_one_is_refused_on_the_page(demo: Demo,
+                                                                     admin: dict) -> None:
+    c = _as(demo, "admin@admin.example")
+    form = {"name": "Broken promises", "signal_kind": "broken_dependency",
+            "min_severity": "3", "scope": admin["unit_name"], "ladder": "2, 5, 9"}
+    assert _post(c, "/admin/rules/new", form).status_code == 303
+    r = _post(c, "/admin/rules/new", {**form, "name": "Promises broken", "ladder": "1, 2"})
+    assert r.status_code == 422
+    assert "identical rule" in r.text and "“Broken promises”" in r.text
+    assert "Promises broken" not in c.get("/admin/rules", headers=HTML).text

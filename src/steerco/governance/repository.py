@@ -47,6 +47,22 @@ class RuleRepository(Repository[Rule]):
         return self.session.scalars(self.scoped().where(Rule.active.is_(True)).order_by(
             Rule.id)).all()
 
+    def twin_of(self, rule: Rule) -> Rule | None:
+        """The oldest other active rule with `rule`'s signal, minimum severity and scope."""
+        q = self.scoped().where(
+            Rule.active.is_(True), Rule.signal_kind == rule.signal_kind,
+            Rule.min_severity == rule.min_severity,
+            Rule.metric_id.is_(None) if rule.metric_id is None
+            else Rule.metric_id == rule.metric_id,
+            Rule.objective_id.is_(None) if rule.objective_id is None
+            else Rule.objective_id == rule.objective_id,
+            Rule.org_unit_id.is_(None) if rule.org_unit_id is None
+            else Rule.org_unit_id == rule.org_unit_id)
+        if rule.id is not None:
+            q = q.where(Rule.id != rule.id)
+        with self.session.no_autoflush:
+            return self.session.scalars(q.order_by(Rule.id).limit(1)).first()
+
 
 class EscalationRepository(Repository[Escalation]):
     model = Escalation
