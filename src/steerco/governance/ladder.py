@@ -3,8 +3,9 @@
 `run_ladder` reads the findings the engine already computes (`steerco.findings.service`)
 and the metric statuses of the evaluation behind them, matches them against the active
 rules (kind, minimum severity, scope), lets `steerco.core.ladder` decide what opens (one
-escalation per subject and signal, by the rule that applies) and what climbs, then writes the escalations and one outbox message per new assignment. It
-never commits: the caller's unit of work does.
+escalation per subject and signal, by the rule that applies) and what climbs, then writes
+the escalations and one outbox message per new assignment. It never commits: the caller's
+unit of work does.
 
 Who is assigned at each rung:
 - rung 0: the person the finding names (the subject's owner); nobody if it names none;
@@ -146,10 +147,8 @@ class _Scope:
                     rule.objective_id)
             if subject[0] != "metric" or subject[1] not in self._objectives[rule.objective_id]:
                 return False
-        if rule.org_unit_id is not None:
-            if self.units.get(subject) not in self._subtree(rule.org_unit_id):
-                return False
-        return True
+        return rule.org_unit_id is None or self.units.get(subject) in self._subtree(
+            rule.org_unit_id)
 
 
 class _Assigner:

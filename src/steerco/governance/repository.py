@@ -81,18 +81,6 @@ class EscalationRepository(Repository[Escalation]):
             Escalation.state != EscalationState.RESOLVED).order_by(
             Escalation.rung.desc(), Escalation.opened_at, Escalation.id)).all()
 
-    def of_rules(self, rule_ids: Sequence[int],
-                 resolved_since: dt.datetime) -> Sequence[Escalation]:
-        """Escalations of these rules: unresolved ones, and those resolved at or after
-        `resolved_since` (a recent decision still holds), by key."""
-        if not rule_ids:
-            return []
-        return self.session.scalars(self.scoped().where(
-            key_in(self.session, Escalation.rule_id, rule_ids),
-            (Escalation.state != EscalationState.RESOLVED)
-            | (Escalation.resolved_at >= resolved_since)).order_by(Escalation.id)).all()
-
-
     def of_signals(self, kinds: Sequence[str],
                    resolved_since: dt.datetime) -> Sequence[Escalation]:
         """Escalations of these signal kinds (of any rule, or none): unresolved ones, and

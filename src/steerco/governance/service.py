@@ -133,9 +133,9 @@ def _refuse_twin(session: Session, workspace_id: int, rule: Rule) -> None:
     twin = RuleRepository(session, workspace_id).twin_of(rule)
     if twin is not None:
         raise ValidationFailed(FieldError(
-            "signal_kind", f"an identical rule exists: “{twin.name}” ({format_id('rule', twin.id)}) "
-                           "has the same signal, minimum severity and scope; change that "
-                           "rule instead", rule.signal_kind))
+            "signal_kind", f"an identical rule exists: “{twin.name}” "
+                           f"({format_id('rule', twin.id)}) has the same signal, minimum "
+                           "severity and scope; change that rule instead", rule.signal_kind))
 
 
 def update_rule(session: Session, workspace_id: int, key: int,
