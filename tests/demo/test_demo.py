@@ -315,3 +315,27 @@ def test_the_demo_never_holds_two_identical_rules() -> None:
         assert len(set(keys)) == len(keys), (seed, keys)
         assert rules.n == 9
     assert collided  # the draw that used to give twins was among the seeds
+
+
+def test_the_demo_opens_one_escalation_per_subject_and_signal(tmp_path: Path) -> None:
+    # The newcomer's demo (as of 2026-12-01): "Inventory days on hand" opened three
+    # escalations from the workspace-wide and two identical "Off-track in Retail" rules.
+    from steerco.db.models import Escalation, Rule
+    from steerco.governance.demo import replay
+
+    today = dt.date(2026, 12, 1)
+    engine = _fresh(tmp_path / "demo.db")
+    load(engine, generate("s", 7, today))
+    with Session(engine) as s:
+        wid = s.scalar(select(Workspace.id).where(Workspace.slug == "demo"))
+        assert wid is not None
+        replay(s, wid, today)
+        s.flush()
+        escs = list(s.scalars(select(Escalation).where(Escalation.workspace_id == wid)))
+        keys = [(e.subject_kind, e.subject_id, e.signal_kind, e.opened_at) for e in escs]
+        assert escs and len(set(keys)) == len(keys)
+        rules = {r.id: r.name for r in s.scalars(select(Rule).where(Rule.workspace_id == wid))}
+        inventory = [rules[e.rule_id] for e in escs  # type: ignore[index]
+                     if e.summary.startswith("Inventory days")]
+        assert inventory == ["Off-track in Retail"]
+    engine.dispose()

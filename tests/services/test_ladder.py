@@ -342,3 +342,4 @@ def test_a_second_matching_rule_never_opens_a_duplicate_later(session):
     archive_rule(session, co.wid, wide.id)  # its escalation stays open
     assert co.run(2).opened == []
     assert {(e.subject_id, e.rule_id) for e in co.escalations()} == before
+
