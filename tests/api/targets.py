@@ -154,8 +154,10 @@ def build(engine: Engine, t: Tenant, kind: str, unit: int, owner: int) -> dict[s
                                       "org_unit_id": unit})
             ids["person"] = f"per_{p.id}"
         elif kind == "rule":
+            # Switched off: one is made per role and place, and an active rule identical
+            # to another is refused.
             rule = create_rule(s, ws, {"name": "Rule", "signal_kind": "stale_metric",
-                                       "org_unit_id": unit})
+                                       "org_unit_id": unit, "active": False})
             ids["id"] = f"rul_{rule.id}"
         elif kind in ("escalation", "decision"):
             # The subject is someone else's metric in `unit`: `owner` acts as the assignee.

@@ -239,7 +239,8 @@ ROUTES: list[Row] = [
     # governance (escalations: the assignee may act as an owner; decisions are append-only)
     r("GET", "/rules", "none", 200, ALL, ALL, other_ws=200),
     r("POST", "/rules", "none", 201, MODEL, WS, other_ws=422,
-      body=lambda d: {"name": "Rule", "signal_kind": "reality_gap", "org_unit_id": d["unit"]}),
+      body=lambda d: {"name": "Rule", "signal_kind": "reality_gap", "org_unit_id": d["unit"],
+                      "active": False}),  # one per role: identical active rules are refused
     r("GET", "/rules/{id}", "rule", 200, ALL, ALL),
     r("PATCH", "/rules/{id}", "rule", 200, MODEL, WS, if_match=True,
       body=lambda d: {"ladder_days": [1, 2]}),

@@ -253,3 +253,21 @@ def test_escalations_page_by_opening_time_in_either_order(client: Any, tenant: T
                    headers=tenant.auth("viewer"))
     assert r.status_code == 422
     assert [e["field"] for e in problem_of(r)["errors"]] == ["cursor"]
+
+
+def test_a_rule_identical_to_an_existing_one_is_refused_naming_it(
+        client: Any, tenant: Tenant) -> None:
+    # Two identical rules opened duplicate escalations (and e-mails) for one breach.
+    h = tenant.auth("ws_admin")
+    body = {"name": "Late evidence", "signal_kind": "stale_metric", "min_severity": 2}
+    assert client.post(f"{API}/rules", headers=h, json=body).status_code == 201
+    r = client.post(f"{API}/rules", headers=h, json={**body, "name": "Late again"})
+    problem = problem_of(r)
+    assert r.status_code == 422 and [e["field"] for e in problem["errors"]] == ["signal_kind"]
+    assert "“Late evidence”" in problem["errors"][0]["message"]
+    # Another minimum severity (or scope) is another rule.
+    r = client.post(f"{API}/rules", headers=h, json={**body, "name": "Very late",
+                                                      "min_severity": 3})
+    assert r.status_code == 201
+    r = client.get(f"{API}/rules", headers=h)
+    assert [x["name"] for x in r.json()["items"]].count("Late again") == 0

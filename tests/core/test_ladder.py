@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from steerco.core.ladder import Breach, Climb, Rung, climb, climbs, openings, plan
+from steerco.core.ladder import (
+    SCOPE_UNIT,
+    SCOPE_WORKSPACE,
+    Breach,
+    Climb,
+    Rung,
+    climb,
+    climbs,
+    openings,
+    plan,
+    precedence,
+)
 
 LADDER = [3, 7, 14]
 M1 = ("metric", 1)
@@ -10,12 +21,14 @@ M2 = ("metric", 2)
 
 
 def esc(key: int = 1, rung: int = 0, reached: int = 100, rule: int | None = 10,
-        subject: tuple[str, int] = M1, resolved: int | None = None) -> Rung:
-    return Rung(key, rule, subject, rung, reached, resolved)
+        subject: tuple[str, int] = M1, resolved: int | None = None,
+        signal: str = "off_track") -> Rung:
+    return Rung(key, rule, subject, rung, reached, resolved, signal=signal)
 
 
-def breach(rule: int = 10, subject: tuple[str, int] = M1, severity: int = 2) -> Breach:
-    return Breach(rule, subject, 7, severity, "off track")
+def breach(rule: int = 10, subject: tuple[str, int] = M1, severity: int = 2,
+           signal: str = "off_track") -> Breach:
+    return Breach(rule, subject, 7, severity, "off track", signal)
 
 
 def test_an_escalation_stays_put_until_its_rungs_grace_days_have_passed() -> None:
@@ -53,9 +66,41 @@ def test_a_breach_opens_one_escalation_with_the_worst_severity() -> None:
     assert [(b.subject, b.severity) for b in opened] == [(M1, 3), (M2, 2)]
 
 
-def test_an_unresolved_escalation_blocks_a_second_one_for_the_same_rule_and_subject() -> None:
-    opened = openings([breach(), breach(rule=11)], [esc()], {10: LADDER, 11: LADDER}, 100)
+def test_an_unresolved_escalation_blocks_a_second_one_for_the_same_signal_and_subject() -> None:
+    # Rule 11 watches the same signal: the open escalation of rule 10 blocks it too (no
+    # duplicate later); a rule on another signal of the same subject still opens.
+    opened = openings([breach(), breach(rule=11), breach(rule=12, signal="stale")], [esc()],
+                      {10: LADDER, 11: LADDER, 12: LADDER}, 100)
+    assert [(b.rule, b.subject, b.signal) for b in opened] == [(12, M1, "stale")]
+
+
+def test_an_open_escalation_of_a_rule_switched_off_still_blocks_its_signal() -> None:
+    assert openings([breach(rule=11)], [esc(rule=10)], {11: LADDER}, 100) == []
+
+
+def test_several_rules_matching_one_signal_open_one_escalation_by_the_rule_that_applies(
+        ) -> None:
+    ladders = {10: LADDER, 11: [2, 4, 8], 12: [2, 4, 8], 13: LADDER}
+    ranks = {10: precedence(10, SCOPE_WORKSPACE, 0, LADDER, 2),
+             11: precedence(11, SCOPE_UNIT, 40, [2, 4, 8], 1),
+             12: precedence(12, SCOPE_UNIT, 40, [2, 4, 8], 1),  # identical to 11
+             13: precedence(13, SCOPE_UNIT, 5, LADDER, 1)}  # a smaller subtree
+    both = [breach(10), breach(11), breach(12)]
+    opened = openings(both, [], ladders, 100, ranks)
+    # The org-unit rule beats the workspace-wide one; of two identical, the oldest.
     assert [(b.rule, b.subject) for b in opened] == [(11, M1)]
+    opened = openings([*both, breach(13)], [], ladders, 100, ranks)
+    assert [b.rule for b in opened] == [13]
+
+
+def test_the_strictest_ladder_then_the_highest_minimum_severity_applies() -> None:
+    ladders = {10: LADDER, 11: [2, 4, 8], 12: [2, 4, 8]}
+    ranks = {10: precedence(10, SCOPE_WORKSPACE, 0, LADDER, 3),
+             11: precedence(11, SCOPE_WORKSPACE, 0, [2, 4, 8], 1),
+             12: precedence(12, SCOPE_WORKSPACE, 0, [2, 4, 8], 2)}
+    opened = openings([breach(10), breach(11), breach(12, severity=3)], [], ladders, 100,
+                      ranks)
+    assert [(b.rule, b.severity) for b in opened] == [(12, 3)]
 
 
 def test_a_decision_holds_for_the_rules_longest_grace_then_a_breach_reopens() -> None:

@@ -289,3 +289,53 @@ def test_the_small_company_loads_into_postgresql(data: DemoData) -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_the_demo_never_holds_two_identical_rules() -> None:
+    # Two "Off-track in <unit>" rules on one unit opened duplicate escalations: whatever
+    # the draw, no two rules share signal, minimum severity and scope.
+    from steerco.demo.finance import build_governance
+    from steerco.demo.org import build_org
+    from steerco.demo.sizes import get_size
+
+    collided = 0
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        org, _ = build_org(get_size("s"), rng)
+        bus = np.flatnonzero(org.level == 1)
+        probe = np.random.default_rng(seed)
+        build_org(get_size("s"), probe)
+        drawn = probe.choice(bus, 2)
+        collided += int(drawn[0] == drawn[1])
+        rules = build_governance(rng, org, AS_OF)[0]
+        cols = rules.columns
+        units = cols["org_unit_id"].idx.tolist()  # type: ignore[union-attr]
+        keys = [(cols["signal_kind"][i], int(cols["min_severity"][i]), units[i])  # type: ignore[index]
+                for i in range(rules.n)]
+        assert len(set(keys)) == len(keys), (seed, keys)
+        assert rules.n == 9
+    assert collided  # the draw that used to give twins was among the seeds
+
+
+def test_the_demo_opens_one_escalation_per_subject_and_signal(tmp_path: Path) -> None:
+    # The newcomer's demo (as of 2026-12-01): "Inventory days on hand" opened three
+    # escalations from the workspace-wide and two identical "Off-track in Retail" rules.
+    from steerco.db.models import Escalation, Rule
+    from steerco.governance.demo import replay
+
+    today = dt.date(2026, 12, 1)
+    engine = _fresh(tmp_path / "demo.db")
+    load(engine, generate("s", 7, today))
+    with Session(engine) as s:
+        wid = s.scalar(select(Workspace.id).where(Workspace.slug == "demo"))
+        assert wid is not None
+        replay(s, wid, today)
+        s.flush()
+        escs = list(s.scalars(select(Escalation).where(Escalation.workspace_id == wid)))
+        keys = [(e.subject_kind, e.subject_id, e.signal_kind, e.opened_at) for e in escs]
+        assert escs and len(set(keys)) == len(keys)
+        rules = {r.id: r.name for r in s.scalars(select(Rule).where(Rule.workspace_id == wid))}
+        inventory = [rules[e.rule_id] for e in escs  # type: ignore[index]
+                     if e.summary.startswith("Inventory days")]
+        assert inventory == ["Off-track in Retail"]
+    engine.dispose()

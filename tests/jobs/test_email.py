@@ -141,3 +141,54 @@ def test_without_an_smtp_server_mail_goes_to_a_folder_one_file_per_message(
     assert "http://127.0.0.1:8000/metrics/met_1" in _parts(msg)["text/plain"]
     # neither SMTP host nor folder: no e-mail deliveries at all (the inbox still gets it)
     assert T.from_settings(Settings(smtp_host="", mail_dir="")).smtp is None
+
+
+def test_every_email_carries_its_send_date_and_a_message_id(
+        db: Db, clock: SimClock, smtp: tuple[Sink, int], tmp_path: Any) -> None:
+    from email.utils import parsedate_to_datetime
+
+    from steerco.jobs.delivery import Transport as T
+    from steerco.settings import Settings
+
+    sink, port = smtp
+    queue(db, 1, clock.now, recipient="alice@acme.example")
+    clock.advance(minutes=5)  # sent later than queued: the Date is the send time
+    deliver(db.factory, _transport(port), clock)
+    (msg,) = sink.messages
+    assert parsedate_to_datetime(msg["Date"]) == clock.now
+    assert msg["Message-ID"].startswith("<steerco-msg_")
+    folder = tmp_path / "mail"
+    transport = T.from_settings(Settings(smtp_host="", mail_dir=str(folder),
+                                         base_url="http://127.0.0.1:8000"))
+    queue(db, 1, clock.now, recipient="alice@acme.example")
+    clock.advance(hours=1)
+    deliver(db.factory, transport, clock)
+    (file,) = folder.glob("*.eml")
+    msg = email.message_from_bytes(file.read_bytes())
+    assert parsedate_to_datetime(msg["Date"]) == clock.now
+    assert msg["Message-ID"]
+
+
+def test_a_dependency_escalations_subject_keeps_its_title_and_stays_short(
+        db: Db, clock: SimClock, smtp: tuple[Sink, int]) -> None:
+    sink, port = smtp
+    name = ("Dependency: Replatform the customer data warehouse onto the shared lakehouse "
+            "→ Launch the loyalty programme personalisation engine in all markets")
+    with unit_of_work(db.factory) as s:
+        from steerco.db.models import OutboxMessage
+        s.add(OutboxMessage(workspace_id=db.ws, kind="escalation",
+                            recipient="alice@acme.example", created_at=clock.now, payload={
+                                "escalation_id": "esc_7", "rung": 0,
+                                "signal_kind": "broken_dependency", "subject_id": "dep_3",
+                                "subject_name": name, "summary": "the dependency slipped"}))
+    deliver(db.factory, _transport(port), clock)
+    (msg,) = sink.messages
+    import email.policy
+    subject = str(email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)[
+        "Subject"])
+    assert len(subject) <= 100, subject
+    assert subject.startswith("Escalation opened on Dependency: Replatform the customer")
+    assert subject.endswith("for you as its owner: broken dependency")
+    assert "…" in subject
+    # The body still names it in full.
+    assert name in _parts(msg)["text/plain"]

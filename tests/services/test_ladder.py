@@ -308,3 +308,38 @@ def test_a_deactivated_owner_is_skipped_an_escalation_opens_with_their_manager(s
     co.run(7)
     assert (esc.rung, esc.assignee_id) == (2, co.sheila.id)
 
+
+
+def test_several_rules_matching_one_subjects_signal_open_one_escalation(session):
+    # The newcomer's find: one off-track metric opened three escalations from three rules
+    # (two of them identical), so its owner got three identical items and e-mails.
+    co = company(session)
+    wide = co.rule("no_data")
+    in_sales = co.rule("no_data", org_unit_id=co.sales)
+    # An identical twin, as older data may still hold (creating one is refused now).
+    twin = Rule(workspace_id=co.wid, name="no_data again", signal_kind="no_data",
+                min_severity=1, ladder_days=[3, 7, 14], org_unit_id=co.sales, active=True)
+    session.add(twin)
+    session.flush()
+    report = co.run()
+    escs = co.escalations()
+    # One per (subject, signal): the Sales rule is the more specific for the Sales metric.
+    assert sorted((e.subject_id, e.rule_id) for e in escs) == sorted(
+        [(co.empty.id, in_sales.id), (co.ops_metric.id, wide.id)])
+    assert len(report.opened) == 2
+    to_alice = [m for m in co.outbox() if m.recipient == co.alice.email]
+    assert len(to_alice) == 1
+
+
+def test_a_second_matching_rule_never_opens_a_duplicate_later(session):
+    co = company(session)
+    wide = co.rule("no_data")
+    co.run()
+    before = {(e.subject_id, e.rule_id) for e in co.escalations()}
+    assert (co.empty.id, wide.id) in before
+    co.rule("no_data", org_unit_id=co.sales)  # more specific, added later
+    assert co.run(1).opened == []
+    archive_rule(session, co.wid, wide.id)  # its escalation stays open
+    assert co.run(2).opened == []
+    assert {(e.subject_id, e.rule_id) for e in co.escalations()} == before
+

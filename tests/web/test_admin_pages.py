@@ -260,3 +260,16 @@ def test_a_subtree_admin_sees_admin_and_manages_people_in_their_subtree(
                                        "title": "", "manager": "",
                                        "unit": admin["unit_name"]})
     assert r.status_code == 303, r.text
+
+
+def test_a_rule_identical_to_an_existing_one_is_refused_on_the_page(demo: Demo,
+                                                                     admin: dict) -> None:
+    c = _as(demo, "admin@admin.example")
+    # (the demo is shared by the module's tests: a rule none of them adds)
+    form = {"name": "Gaps in the unit", "signal_kind": "reality_gap",
+            "min_severity": "1", "scope": admin["unit_name"], "ladder": "2, 5, 9"}
+    assert _post(c, "/admin/rules/new", form).status_code == 303
+    r = _post(c, "/admin/rules/new", {**form, "name": "Promises broken", "ladder": "1, 2"})
+    assert r.status_code == 422
+    assert "identical rule" in r.text and "“Gaps in the unit”" in r.text
+    assert "Promises broken" not in c.get("/admin/rules", headers=HTML).text

@@ -23,10 +23,15 @@ Semantics (the contract of `plan`):
   changes nothing.
 - Resolved escalations never climb. Escalations whose rule is not given (rule switched
   off or deleted) stay where they are.
-- A breach (rule, subject) opens an escalation unless one of that rule and subject is
-  unresolved, or was resolved less than the rule's longest grace period ago (a decision
-  holds for that long; after it, a breach that is still there escalates afresh).
-- Several breaches of one rule and subject open one escalation, with the worst severity.
+- One escalation per subject and signal: a breach (signal, subject) opens an escalation
+  unless one of that signal and subject (of any rule) is unresolved, or was resolved less
+  than its rule's longest grace period ago (a decision holds for that long; after it, a
+  breach that is still there escalates afresh).
+- When several rules match one subject's signal, the rule that applies is the first by
+  `precedence` (see `precedence`: the most specific scope, then the strictest ladder,
+  then the highest minimum severity, then the oldest rule); the escalation it opens
+  carries that rule's worst breach. The other rules open nothing, then or later, while
+  that escalation stands.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class Rung:
     reached_day: int
     resolved_day: int | None = None
     snoozed_until: int | None = None
+    signal: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,7 @@ class Breach:
     person: int  # who must act, -1 when nobody can be named
     severity: int
     summary: str
+    signal: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,37 +129,59 @@ def climbs(escalations: Iterable[Rung], ladders: Mapping[int, Sequence[int]],
     return out
 
 
+#: Scope levels, most specific first (see `precedence`).
+SCOPE_METRIC, SCOPE_OBJECTIVE, SCOPE_UNIT, SCOPE_WORKSPACE = 0, 1, 2, 3
+
+
+def precedence(rule: int, scope_level: int, scope_size: int, ladder: Sequence[int],
+               min_severity: int) -> tuple[int, ...]:
+    """The sort key of a rule among rules matching the same subject's signal (lowest
+    applies): the most specific scope (a metric, then an objective, then an org-unit
+    subtree — the smaller subtree first —, then the whole workspace), then the strictest
+    ladder (the fewest grace days to the top, then the shortest first rung), then the
+    highest minimum severity, then the oldest rule (lowest key)."""
+    days = [max(1, int(d)) for d in ladder]
+    return (scope_level, scope_size, sum(days), days[0] if days else 0, -min_severity, rule)
+
+
 def openings(breaches: Iterable[Breach], escalations: Iterable[Rung],
-             ladders: Mapping[int, Sequence[int]], today: int) -> list[Breach]:
-    """The breaches that open a new escalation on ``today`` (one per rule and subject).
+             ladders: Mapping[int, Sequence[int]], today: int,
+             ranks: Mapping[int, Sequence[int]] | None = None) -> list[Breach]:
+    """The breaches that open a new escalation on ``today`` (one per signal and subject).
 
     Contract: a breach of a rule missing from ``ladders`` opens nothing; see the module
-    docstring for what blocks an opening. Order: first appearance of (rule, subject).
+    docstring for what blocks an opening and which rule applies (``ranks``: rule →
+    `precedence` key; a rule without one ranks by its key). Order: first appearance of
+    (signal, subject).
     """
-    blocked: set[tuple[int, Subject]] = set()
+    blocked: set[tuple[str, Subject]] = set()
     for esc in escalations:
-        if esc.rule is None:
-            continue
         if esc.resolved_day is None:
-            blocked.add((esc.rule, esc.subject))
+            blocked.add((esc.signal, esc.subject))
             continue
-        ladder = ladders.get(esc.rule)
+        ladder = ladders.get(esc.rule) if esc.rule is not None else None
         hold = max((int(d) for d in ladder), default=0) if ladder else 0
         if today - esc.resolved_day < hold:
-            blocked.add((esc.rule, esc.subject))
-    worst: dict[tuple[int, Subject], Breach] = {}
+            blocked.add((esc.signal, esc.subject))
+
+    def rank(b: Breach) -> tuple[Sequence[int], int]:
+        return ((ranks or {}).get(b.rule, ()), b.rule)
+
+    chosen: dict[tuple[str, Subject], Breach] = {}
     for b in breaches:
-        key = (b.rule, b.subject)
+        key = (b.signal, b.subject)
         if b.rule not in ladders or key in blocked:
             continue
-        seen = worst.get(key)
-        if seen is None or b.severity > seen.severity:
-            worst[key] = b
-    return list(worst.values())
+        seen = chosen.get(key)
+        if seen is None or rank(b) < rank(seen) or (
+                b.rule == seen.rule and b.severity > seen.severity):
+            chosen[key] = b
+    return list(chosen.values())
 
 
 def plan(breaches: Iterable[Breach], escalations: Sequence[Rung],
-         ladders: Mapping[int, Sequence[int]], today: int) -> Plan:
+         ladders: Mapping[int, Sequence[int]], today: int,
+         ranks: Mapping[int, Sequence[int]] | None = None) -> Plan:
     """One run of the ladder: the openings and the climbs (see the module docstring)."""
-    return Plan(openings(breaches, escalations, ladders, today),
+    return Plan(openings(breaches, escalations, ladders, today, ranks),
                 climbs(escalations, ladders, today))

@@ -143,18 +143,25 @@ RULES = [
 def build_governance(rng: np.random.Generator, org: Org, as_of: dt.date) -> list[Table]:
     """A handful of escalation rules and governance reviews around `as_of`."""
     bus = np.flatnonzero(org.level == 1)
-    n_r = len(RULES) + 2
+    # Two business units get their own off-track rule; the draw may pick one unit twice,
+    # and two identical rules would open duplicate escalations: take the next unit then
+    # (drawn as before, so the rest of the demo stays the same).
+    picked = [int(u) for u in rng.choice(bus, 2)]
+    if picked[0] == picked[1]:
+        picked = picked[:1] if len(bus) < 2 else [
+            picked[0], int(bus[(int(np.flatnonzero(bus == picked[0])[0]) + 1) % len(bus)])]
+    n_r = len(RULES) + len(picked)
     scope = np.full(n_r, NULL)
-    scope[len(RULES):] = rng.choice(bus, 2)
+    scope[len(RULES):] = picked
     rule_names = [r[0] for r in RULES] + [f"Off-track in {org.unit_name[u]}"
                                           for u in scope[len(RULES):].tolist()]
     rules = Table("rules", n_r, {
         **entity_cols(), "name": rule_names,
-        "signal_kind": [r[1] for r in RULES] + ["off_track", "off_track"],
-        "min_severity": np.array([r[2] for r in RULES] + [1, 1], np.int64),
+        "signal_kind": [r[1] for r in RULES] + ["off_track"] * len(picked),
+        "min_severity": np.array([r[2] for r in RULES] + [1] * len(picked), np.int64),
         "metric_id": Const(None), "objective_id": Const(None),
         "org_unit_id": Ref("org_units", scope),
-        "ladder_days": [json.dumps(r[3]) for r in RULES] + ["[2, 4, 8]", "[2, 4, 8]"],
+        "ladder_days": [json.dumps(r[3]) for r in RULES] + ["[2, 4, 8]"] * len(picked),
         "active": np.ones(n_r, bool)})
     a = day(as_of)
     monday = a - as_of.weekday()

@@ -2,9 +2,10 @@
 
 `run_ladder` reads the findings the engine already computes (`steerco.findings.service`)
 and the metric statuses of the evaluation behind them, matches them against the active
-rules (kind, minimum severity, scope), lets `steerco.core.ladder` decide what opens and
-what climbs, then writes the escalations and one outbox message per new assignment. It
-never commits: the caller's unit of work does.
+rules (kind, minimum severity, scope), lets `steerco.core.ladder` decide what opens (one
+escalation per subject and signal, by the rule that applies) and what climbs, then writes
+the escalations and one outbox message per new assignment. It never commits: the caller's
+unit of work does.
 
 Who is assigned at each rung:
 - rung 0: the person the finding names (the subject's owner); nobody if it names none;
@@ -121,6 +122,22 @@ class _Scope:
         self._subtrees: dict[int, set[int]] = {}
         self._objectives: dict[int, set[int]] = {}
 
+    def level(self, rule: Rule) -> tuple[int, int]:
+        """How specific a rule's scope is (`steerco.core.ladder.precedence`): its level
+        and, for an org unit, the size of its subtree."""
+        if rule.metric_id is not None:
+            return cl.SCOPE_METRIC, 0
+        if rule.objective_id is not None:
+            return cl.SCOPE_OBJECTIVE, 0
+        if rule.org_unit_id is not None:
+            return cl.SCOPE_UNIT, len(self._subtree(rule.org_unit_id))
+        return cl.SCOPE_WORKSPACE, 0
+
+    def _subtree(self, unit: int) -> set[int]:
+        if unit not in self._subtrees:
+            self._subtrees[unit] = self.place.subtree(unit)
+        return self._subtrees[unit]
+
     def covers(self, rule: Rule, subject: Subject) -> bool:
         if rule.metric_id is not None and subject != ("metric", rule.metric_id):
             return False
@@ -130,12 +147,8 @@ class _Scope:
                     rule.objective_id)
             if subject[0] != "metric" or subject[1] not in self._objectives[rule.objective_id]:
                 return False
-        if rule.org_unit_id is not None:
-            if rule.org_unit_id not in self._subtrees:
-                self._subtrees[rule.org_unit_id] = self.place.subtree(rule.org_unit_id)
-            if self.units.get(subject) not in self._subtrees[rule.org_unit_id]:
-                return False
-        return True
+        return rule.org_unit_id is None or self.units.get(subject) in self._subtree(
+            rule.org_unit_id)
 
 
 class _Assigner:
@@ -182,8 +195,10 @@ def run_ladder(session: Session, workspace_id: int, today: dt.date) -> LadderRep
     day = to_day(today)
     ladders = {r.id: [int(d) for d in r.ladder_days or []] for r in rules}
     hold = max((max(v, default=0) for v in ladders.values()), default=0)
-    escs = list(EscalationRepository(session, workspace_id).of_rules(
-        sorted(ladders), _midnight(day - hold)))
+    # Every escalation of the rules' signals (of any rule, active or not, or none): one
+    # still open blocks a second of its subject and signal, whichever rule matches now.
+    escs = list(EscalationRepository(session, workspace_id).of_signals(
+        sorted({r.signal_kind for r in rules}), _midnight(day - hold)))
     m = load_model(session, workspace_id, today)
     signals = _signals(m, {r.signal_kind for r in rules},
                        lambda keys: metric_names(session, workspace_id, keys))
@@ -192,7 +207,7 @@ def run_ladder(session: Session, workspace_id: int, today: dt.date) -> LadderRep
     by_kind: dict[str, list[Rule]] = {}
     for r in rules:
         by_kind.setdefault(r.signal_kind, []).append(r)
-    breaches = [cl.Breach(r.id, subject, person, severity, summary)
+    breaches = [cl.Breach(r.id, subject, person, severity, summary, kind)
                 for kind, severity, subject, person, summary in signals
                 for r in by_kind.get(kind, [])
                 if severity >= r.min_severity and scope.covers(r, subject)]
@@ -200,9 +215,12 @@ def run_ladder(session: Session, workspace_id: int, today: dt.date) -> LadderRep
                      to_day(e.escalated_at or e.opened_at),
                      None if e.state is not EscalationState.RESOLVED or e.resolved_at is None
                      else to_day(e.resolved_at),
-                     None if e.snoozed_until is None else to_day(e.snoozed_until))
+                     None if e.snoozed_until is None else to_day(e.snoozed_until),
+                     e.signal_kind)
              for e in escs]
-    plan = cl.plan(breaches, rungs, ladders, day)
+    ranks = {r.id: cl.precedence(r.id, *scope.level(r), ladders[r.id], r.min_severity)
+             for r in rules}
+    plan = cl.plan(breaches, rungs, ladders, day, ranks)
     kind_of = {r.id: r.signal_kind for r in rules}
     notify: list[Escalation] = []
     gone = [b for b in plan.opens if b.person >= 0 and not m.org.is_active([b.person])[0]]

@@ -47,6 +47,22 @@ class RuleRepository(Repository[Rule]):
         return self.session.scalars(self.scoped().where(Rule.active.is_(True)).order_by(
             Rule.id)).all()
 
+    def twin_of(self, rule: Rule) -> Rule | None:
+        """The oldest other active rule with `rule`'s signal, minimum severity and scope."""
+        q = self.scoped().where(
+            Rule.active.is_(True), Rule.signal_kind == rule.signal_kind,
+            Rule.min_severity == rule.min_severity,
+            Rule.metric_id.is_(None) if rule.metric_id is None
+            else Rule.metric_id == rule.metric_id,
+            Rule.objective_id.is_(None) if rule.objective_id is None
+            else Rule.objective_id == rule.objective_id,
+            Rule.org_unit_id.is_(None) if rule.org_unit_id is None
+            else Rule.org_unit_id == rule.org_unit_id)
+        if rule.id is not None:
+            q = q.where(Rule.id != rule.id)
+        with self.session.no_autoflush:
+            return self.session.scalars(q.order_by(Rule.id).limit(1)).first()
+
 
 class EscalationRepository(Repository[Escalation]):
     model = Escalation
@@ -65,14 +81,14 @@ class EscalationRepository(Repository[Escalation]):
             Escalation.state != EscalationState.RESOLVED).order_by(
             Escalation.rung.desc(), Escalation.opened_at, Escalation.id)).all()
 
-    def of_rules(self, rule_ids: Sequence[int],
-                 resolved_since: dt.datetime) -> Sequence[Escalation]:
-        """Escalations of these rules: unresolved ones, and those resolved at or after
-        `resolved_since` (a recent decision still holds), by key."""
-        if not rule_ids:
+    def of_signals(self, kinds: Sequence[str],
+                   resolved_since: dt.datetime) -> Sequence[Escalation]:
+        """Escalations of these signal kinds (of any rule, or none): unresolved ones, and
+        those resolved at or after `resolved_since`, by key."""
+        if not kinds:
             return []
         return self.session.scalars(self.scoped().where(
-            key_in(self.session, Escalation.rule_id, rule_ids),
+            Escalation.signal_kind.in_(list(kinds)),
             (Escalation.state != EscalationState.RESOLVED)
             | (Escalation.resolved_at >= resolved_since)).order_by(Escalation.id)).all()
 

@@ -121,7 +121,21 @@ def create_rule(session: Session, workspace_id: int, data: RuleCreate | dict[str
                 active=body.active)
     _rule_targets(session, workspace_id, rule, body.model_dump(
         include={"metric_id", "objective_id", "org_unit_id"}))
+    _refuse_twin(session, workspace_id, rule)
     return RuleRepository(session, workspace_id).add(rule)
+
+
+def _refuse_twin(session: Session, workspace_id: int, rule: Rule) -> None:
+    """Refuse an active rule identical to another active one (same signal, minimum
+    severity and scope): both would match every breach the other does."""
+    if not rule.active:
+        return
+    twin = RuleRepository(session, workspace_id).twin_of(rule)
+    if twin is not None:
+        raise ValidationFailed(FieldError(
+            "signal_kind", f"an identical rule exists: “{twin.name}” "
+                           f"({format_id('rule', twin.id)}) has the same signal, minimum "
+                           "severity and scope; change that rule instead", rule.signal_kind))
 
 
 def update_rule(session: Session, workspace_id: int, key: int,
@@ -135,6 +149,7 @@ def update_rule(session: Session, workspace_id: int, key: int,
         changes["ladder_days"] = list(changes["ladder_days"])
     apply_changes(rule, changes, {"name", "signal_kind", "min_severity", "ladder_days",
                                   "active"})
+    _refuse_twin(session, workspace_id, rule)
     session.flush()
     return rule
 

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from http.client import HTTPConnection, HTTPSConnection, RemoteDisconnected
 from pathlib import Path
 from typing import Any
@@ -323,7 +324,7 @@ def _webhook(transport: Transport, sub: WebhookSubscription, m: Any,
 
 
 def _email(smtp: smtplib.SMTP, cfg: SmtpConfig, transport: Transport, to: str, name: str,
-           m: Any) -> None:
+           m: Any, sent_at: dt.datetime) -> None:
     ev = events.describe(m.kind, m.payload or {})
     subject, plain, body = events.email_bodies(ev, transport.base_url, name)
     lines = (m.payload or {}).get("lines")
@@ -336,6 +337,7 @@ def _email(smtp: smtplib.SMTP, cfg: SmtpConfig, transport: Transport, to: str, n
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = cfg.sender, to, subject
     msg["Message-ID"] = f"<steerco-{message_id(m.id)}@{_host()}>"
+    msg["Date"] = format_datetime(_aware(sent_at))
     msg.set_content(plain)
     msg.add_alternative(f"<!doctype html><html><body>{body}</body></html>", subtype="html")
     smtp.send_message(msg)
@@ -362,7 +364,12 @@ class MailDir(smtplib.SMTP):
 
     def send_message(self, msg: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = str(msg["Message-ID"] or uuid.uuid4().hex).strip("<>").split("@")[0]
+        # A mail program reading the folder expects what an SMTP server would add.
+        if msg["Date"] is None:
+            msg["Date"] = format_datetime(dt.datetime.now(dt.UTC))
+        if msg["Message-ID"] is None:
+            msg["Message-ID"] = make_msgid("steerco", _host())
+        name = str(msg["Message-ID"]).strip("<>").split("@")[0]
         tmp = self.directory / f".{name}.tmp"
         tmp.write_bytes(bytes(msg))
         tmp.replace(self.directory / f"{name}.eml")
@@ -425,7 +432,7 @@ def _send_emails(transport: Transport, batch: _Batch, group: list[Any], now: Clo
                     smtp = _smtp(transport.smtp)
                 to = d.target[6:]
                 _email(smtp, transport.smtp, transport, to, batch.names.get(to, to),
-                       batch.messages[int(d.message_id)])
+                       batch.messages[int(d.message_id)], now())
             except Exception as exc:  # any failure of a send is retried
                 out.bad.append((d, f"{type(exc).__name__}: {exc}"))
                 if isinstance(exc, smtplib.SMTPServerDisconnected):

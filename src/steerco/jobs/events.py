@@ -10,6 +10,7 @@ and `action` in the payload, so a message names things as they were when it was 
 from __future__ import annotations
 
 import html
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,22 @@ class Event:
     detail: str = ""
     #: The words of the e-mail's link (default "Open it in steerco").
     link_text: str = ""
+    #: The e-mail's subject line when the title is too long for one (default: the title,
+    #: shortened to `SUBJECT_CHARS`).
+    subject_line: str = ""
+
+
+#: How long an e-mail subject may grow before it is cut with an ellipsis.
+SUBJECT_CHARS = 100
+
+
+def shorten(text: str, limit: int = SUBJECT_CHARS) -> str:
+    """`text` cut at a word boundary with an ellipsis so it fits `limit` characters."""
+    if len(text) <= limit:
+        return text
+    # textwrap cuts at whole words; a single over-long word is cut mid-word instead.
+    return textwrap.shorten(text, limit, placeholder="…") if " " in text[:limit] else (
+        text[:limit - 1] + "…")
 
 
 #: Who holds an escalation at each rung of the ladder (governance.ladder).
@@ -58,11 +75,21 @@ def _escalation(p: dict[str, Any]) -> Event:
     signal = str(p.get("signal_kind") or "").replace("_", " ").replace("cross team",
                                                                        "cross-team")
     on = f" on {name}" if name else ""
-    if rung == 0:
-        title = f"Escalation opened{on} for you as its owner"
-    else:
-        title = f"Escalation{on} reached you {as_} the {role}"
-    title += f": {signal}" if signal else (f": {summary}" if summary else "")
+
+    def titled(on: str) -> str:
+        if rung == 0:
+            title = f"Escalation opened{on} for you as its owner"
+        else:
+            title = f"Escalation{on} reached you {as_} the {role}"
+        return title + (f": {signal}" if signal else (f": {summary}" if summary else ""))
+
+    title = titled(on)
+    # A long subject name (a dependency names both ends) is cut in the subject line, so
+    # the line still says what happened and to whom.
+    line = ""
+    if len(title) > SUBJECT_CHARS and name:
+        room = SUBJECT_CHARS - (len(title) - len(name))
+        line = (titled(f" on {shorten(name, room)}") if room >= 20 else shorten(title))
     nxt = (f"Until someone decides, it goes to the {RUNG_ROLES[rung + 1]} when its grace "
            "days run out." if rung + 1 < len(RUNG_ROLES) else
            "It has reached the top of the ladder: the decision is yours.")
@@ -73,7 +100,7 @@ def _escalation(p: dict[str, Any]) -> Event:
                  # The page where the assignee decides, not the list it sits in.
                  str(p.get("path") or (f"/escalations/{eid}" if eid else "/my-work")),
                  ESCALATION_ACTION, detail,
-                 f"Open the escalation{on}")
+                 f"Open the escalation{on}", line)
 
 
 def describe(kind: str, payload: dict[str, Any]) -> Event:
@@ -123,4 +150,4 @@ def email_bodies(ev: Event, base_url: str, name: str) -> tuple[str, str, str]:
             + (f"<p>{e(ev.detail)}</p>" if ev.detail else "")
             + (f"<p>What to do: {e(ev.action)}</p>" if ev.action else "")
             + f'<p><a href="{e(link)}">{e(ev.link_text or "Open it in steerco")}</a></p>')
-    return ev.title[:200], plain, body
+    return ev.subject_line or shorten(ev.title), plain, body
