@@ -34,10 +34,11 @@ def _article(label: str) -> str:
 
 
 def _message(err: Any, label: str) -> str:
-    """A pydantic error said in words; an unknown kind keeps pydantic's own message."""
+    """A pydantic error said in words; an unknown kind keeps pydantic's own message (a bad
+    date too: the pages match its "valid date" and say what they got and what they want)."""
     kind, ctx, given = err["type"], err.get("ctx") or {}, err.get("input")
     the = f"the {label}"
-    if kind == "missing" or (given is None and kind.endswith("_type")) or (
+    if kind == "missing" or (given is None and kind.endswith("_type") and kind != "date_type") or (
             kind == "string_too_short" and ctx.get("min_length") == 1):
         return f"{_article(label)} is required"
     said = {
@@ -50,9 +51,6 @@ def _message(err: Any, label: str) -> str:
         "finite_number": lambda: f"{the} must be a finite number",
         "float_parsing": lambda: f"{the} must be a number, got '{given}'",
         "int_parsing": lambda: f"{the} must be a whole number, got '{given}'",
-        "date_from_datetime_parsing": lambda: f"{the} must be a date like 2026-01-31, "
-                                              f"got '{given}'",
-        "date_parsing": lambda: f"{the} must be a date like 2026-01-31, got '{given}'",
         "extra_forbidden": lambda: f"there is no field '{label}' here",
     }.get(kind)
     if said is not None:
