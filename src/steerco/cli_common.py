@@ -46,13 +46,18 @@ def workspace_id(session: Session, slug: str | None) -> int | None:
 
 
 def resolve_workspace(session: Session, slug: str | None) -> int:
-    """The workspace named by --workspace, or the only one there is."""
+    """The workspace named by --workspace, else by STEERCO_WORKSPACE, else the first one
+    made (the only one, on most installations; with several, stderr says which was taken
+    and how to pick another, as kubectl names its current context)."""
+    import os
+
     from sqlalchemy import inspect
 
     from steerco.org.repository import WorkspaceRepository
 
     if not inspect(session.connection()).has_table("workspaces"):
         fail("the database is not migrated yet: run `steerco db upgrade` (or `steerco demo`)")
+    slug = slug or os.environ.get("STEERCO_WORKSPACE") or None
     if slug is not None:
         found = workspace_id(session, slug)
         assert found is not None
@@ -61,8 +66,9 @@ def resolve_workspace(session: Session, slug: str | None) -> int:
     if not all_ws:
         fail("the database has no workspace yet: run `steerco demo` to load one")
     if len(all_ws) > 1:
-        fail("several workspaces exist; pick one with --workspace "
-             f"({', '.join(w.slug for w in all_ws)})")
+        others = ", ".join(w.slug for w in all_ws[1:])
+        typer.echo(f"workspace '{all_ws[0].slug}' (others: {others}; pick one with "
+                   "--workspace or STEERCO_WORKSPACE)", err=True)
     return all_ws[0].id
 
 

@@ -173,6 +173,10 @@ def build(engine: Engine, t: Tenant, kind: str, unit: int, owner: int) -> dict[s
         elif kind == "finding":
             # A finding about a metric `owner` owns in `unit`, by its stable key.
             ids["id"] = f"stale_metric:met_{_metric(s, ws, owner)}"
+        elif kind == "import_upload":  # a file uploaded to the workspace, its check queued
+            from steerco.transfer import upload
+
+            ids["id"] = upload.store(ws, "themes.csv", b"name\nGrowth\n")
         elif kind == "review":
             rev = create_review(s, ws, {"kind": "weekly_ops", "title": "Weekly",
                                         "scheduled_for": "2026-03-02", "org_unit_id": unit,

@@ -98,6 +98,13 @@ ROUTES: list[Row] = [
     # org
     r("GET", "/workspace", "none", 200, ALL, ALL, other_ws=200),
     r("GET", "/export", "none", 200, ALL, ALL, other_ws=200),
+    # imports of uploaded files write anywhere in the workspace: an admin or strategy
+    # office grant for the whole workspace; the upload below is not a spreadsheet (422),
+    # a queued check has no problems file yet (404) and cannot be applied (409)
+    r("POST", "/imports", "none", 422, WS, WS, other_ws=422, upload=True),
+    r("GET", "/imports/{id}", "import_upload", 200, WS, WS),
+    r("GET", "/imports/{id}/problems.csv", "import_upload", 404, WS, WS),
+    r("POST", "/imports/{id}/apply", "import_upload", 409, WS, WS),
     # (an unchanged value keeps version 1 for the next role's If-Match)
     r("PATCH", "/workspace", "none", 200, WS, WS, other_ws=200, if_match=True,
       body=lambda d: {"currency": "EUR"}),

@@ -40,8 +40,10 @@ class _DelayedImports:
     def __init__(self, huey: Any, delay_s: float) -> None:
         self.huey, self.delay_s = huey, delay_s
 
-    def import_upload(self, ws: int, token: str, dry_run: bool) -> Any:
-        return self.huey.import_upload.schedule((ws, token, dry_run), delay=self.delay_s)
+    def import_upload(self, ws: int, token: str, dry_run: bool,
+                      actor: str | None = None) -> Any:
+        return self.huey.import_upload.schedule((ws, token, dry_run, actor),
+                                                delay=self.delay_s)
 
 
 def _jobs(app: FastAPI) -> None:

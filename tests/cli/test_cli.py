@@ -119,3 +119,28 @@ def test_the_demo_ends_with_a_three_line_tour_naming_who_to_log_in_as(db):
     assert "steering committee" in tour[1] and "(owner)" in tour[2]
     again = steerco("demo", "--if-missing", db=db, check=True).stdout
     assert [ln for ln in again.splitlines() if ln.startswith("Tour ")] == tour
+
+
+def test_with_several_workspaces_the_first_is_taken_and_named_unless_one_is_picked(db):
+    """After `make run` the demo and the real-data workspace both exist: the README's
+    commands run on the first (the demo) and say so; STEERCO_WORKSPACE or --workspace
+    pick another."""
+    steerco("db", "upgrade", db=db, check=True)
+    for slug, mail in (("acme", "ada@acme.example"), ("beta", "bo@beta.example")):
+        steerco("admin", "create", "--email", mail, "--name", "Ada Admin", "--password",
+                "correct horse battery", "--workspace", slug, "--create-workspace", db=db,
+                check=True)
+    first = steerco("recompute", "--json", db=db, check=True)
+    assert "workspace 'acme' (others: beta; pick one with --workspace" in first.stderr
+
+    def with_env(slug: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "steerco", "recompute", "--json"], text=True,
+            capture_output=True, timeout=120,
+            env={**os.environ, "STEERCO_DATABASE_URL": f"sqlite:///{db}",
+                 "STEERCO_WORKSPACE": slug})
+
+    picked = with_env("beta")
+    assert picked.returncode == 0 and picked.stderr == ""
+    wrong = with_env("gamma")
+    assert wrong.returncode == 1 and "no workspace 'gamma'; known: acme, beta" in wrong.stderr
