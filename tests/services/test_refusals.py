@@ -55,7 +55,8 @@ def test_an_owner_from_another_workspace_is_refused(w, session):
 def test_a_target_date_before_the_baseline_date_is_refused(w):
     err = refused(w.session, lambda: w.metric(baseline_date="2026-06-01",
                                               target_date="2026-01-31"))
-    assert "target_date 2026-01-31 must be after baseline_date 2026-06-01" in err.detail
+    assert fields(err) == {"target_date": "the target date 31 Jan 2026 must be after the "
+                                          "baseline date 1 Jun 2026"}
 
 
 def test_plan_points_out_of_order_are_refused_at_creation(w):

@@ -54,9 +54,9 @@ def test_the_next_review_follows_up_actions_done_since_or_open_and_decisions_in_
                                         "scheduled_for": "2026-07-08",
                                         "org_unit_id": o.sales.id})
 
-    def act(review: Review, title: str):
+    def act(review: Review, title: str, due: str = "2026-07-05"):
         return add_action(session, ws, review.id, {
-            "title": title, "owner_id": f"per_{o.seller.id}", "due_on": "2026-07-05"})
+            "title": title, "owner_id": f"per_{o.seller.id}", "due_on": due})
 
     reported = act(first, "Done before the previous review")
     set_action_done(session, ws, reported.id, True, o.seller.id, dt.date(2026, 6, 28))
@@ -64,7 +64,7 @@ def test_the_next_review_follows_up_actions_done_since_or_open_and_decisions_in_
     done = act(prev, "Done since")
     set_action_done(session, ws, done.id, True, o.seller.id, dt.date(2026, 7, 3))
     still = act(prev, "Still open")
-    act(other, "Another series")
+    act(other, "Another series", "2026-07-15")  # due on or after its review
     sales_metric = o.w.metric("Bookings", owner_id=f"per_{o.seller.id}")
     ops_metric = o.w.metric("Uptime", owner_id=f"per_{o.operator.id}")
     decided = []

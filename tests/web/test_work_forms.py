@@ -168,6 +168,13 @@ def test_a_controller_adds_a_line_posts_and_corrects_an_actual_and_sees_the_vari
     assert r.status_code == 303, r.text
     bid = r.headers["location"].split("/")[2].split("?")[0]
     page = c.get(f"/finance/{bid}", headers=HTML).text
+    actual = {"csrf_token": _csrf(page), "period": "2026-01", "amount": "1e20",
+              "posted_on": "2026-02-02", "reference": "INV-7"}
+    r = c.post(f"/finance/{bid}/actuals", headers=HTML, data=actual)
+    assert r.status_code == 422 and "1e+20 is not a plausible number" in r.text
+    r = c.post(f"/finance/{bid}/actuals", headers=HTML, data=actual | {
+        "amount": "1300", "period": "1999-01"})
+    assert r.status_code == 422 and "Jan 1999 is far outside this budget line" in r.text
     r = c.post(f"/finance/{bid}/actuals", headers=HTML, data={
         "csrf_token": _csrf(page), "period": "2026-01", "amount": "1,300",
         "posted_on": "2026-02-02", "reference": "INV-7"})

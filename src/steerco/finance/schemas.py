@@ -8,7 +8,7 @@ from typing import ClassVar
 from pydantic import BaseModel, Field, field_validator
 
 from steerco.db.enums import BudgetKind, Source
-from steerco.kit.schema import Finite, Name, Ref, Strict
+from steerco.kit.schema import Name, Plausible, Ref, Strict
 
 
 def _first_of_month(v: dt.date) -> dt.date:
@@ -19,7 +19,7 @@ def _first_of_month(v: dt.date) -> dt.date:
 
 class PeriodAmount(Strict):
     period: dt.date
-    amount: Finite
+    amount: Plausible
     _period = field_validator("period")(_first_of_month)
 
 
@@ -37,7 +37,7 @@ class BudgetLineCreate(Strict):
 class LedgerEntryCreate(Strict):
     budget_line_id: Ref
     period: dt.date
-    amount: Finite
+    amount: Plausible
     posted_on: dt.date
     reference: str | None = Field(default=None, max_length=200)
     source: Source = Source.IMPORT
@@ -48,7 +48,7 @@ class LedgerCorrection(Strict):
     """The right amount of an actual posted wrongly, and why (the ledger is append-only:
     the wrong entry is reversed and the right one posted, both naming the original)."""
 
-    amount: Finite
+    amount: Plausible
     posted_on: dt.date
     reason: str = Field(min_length=1, max_length=120)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -57,12 +58,51 @@ def post_ledger_entry(session: Session, workspace_id: int,
                       data: LedgerEntryCreate | dict[str, Any]) -> LedgerEntry:
     """Append an actual to a budget line of this workspace."""
     body = parse(LedgerEntryCreate, data)
-    line = BudgetLineRepository(session, workspace_id).require(
-        parse_id(body.budget_line_id, "budget_line", "budget_line_id"), "budget_line_id")
+    repo = BudgetLineRepository(session, workspace_id)
+    line = repo.require(parse_id(body.budget_line_id, "budget_line", "budget_line_id"),
+                        "budget_line_id")
+    _check_period(session, workspace_id, line, [p for p, _ in repo.plan_of(line.id)],
+                  body.period)
     return LedgerRepository(session, workspace_id).add(LedgerEntry(
         workspace_id=workspace_id, budget_line_id=line.id, period=body.period,
         amount=body.amount, posted_on=body.posted_on, reference=body.reference,
         source=body.source))
+
+
+#: How far (in months) before its first planned period or after its last an actual may be
+#: posted: a year either way leaves room for early invoices and late accruals, and
+#: refuses a slipped year (1999-01 on a 2026–27 line).
+PERIOD_SLACK_MONTHS = 12
+
+
+def _months(d: dt.date, n: int) -> dt.date:
+    """The first of the month `n` months after `d`'s (n may be negative)."""
+    k = d.year * 12 + d.month - 1 + n
+    return dt.date(k // 12, k % 12 + 1, 1)
+
+
+def _check_period(session: Session, workspace_id: int, line: BudgetLine,
+                  planned: list[dt.date], period: dt.date) -> None:
+    """Refuse an actual's period far outside its line's plan: [first planned period −
+    PERIOD_SLACK_MONTHS, last + PERIOD_SLACK_MONTHS]. A line without a plan is judged by
+    its initiative's start and due dates instead; with neither, any period goes."""
+    what = "this budget line's plan"
+    span = (planned[0], planned[-1]) if planned else None
+    if span is None and line.initiative_id is not None:
+        from steerco.initiatives.service import get_initiative  # see create_budget_line
+        ini = get_initiative(session, workspace_id, line.initiative_id)
+        days = [d for d in (ini.start_date, ini.due_date) if d is not None]
+        if days:
+            span = (min(days).replace(day=1), max(days).replace(day=1))
+            what = "its initiative's dates"
+    if span is None:
+        return
+    low, high = _months(span[0], -PERIOD_SLACK_MONTHS), _months(span[1], PERIOD_SLACK_MONTHS)
+    if not low <= period <= high:
+        raise ValidationFailed(FieldError(
+            "period", f"{period:%b %Y} is far outside {what} ({span[0]:%b %Y} to "
+                      f"{span[1]:%b %Y}): an actual may be posted from {low:%b %Y} to "
+                      f"{high:%b %Y}", period.isoformat()))
 
 
 def update_budget_line(session: Session, workspace_id: int, key: int,

@@ -13,7 +13,7 @@ from steerco.core.finding import Severity
 from steerco.core.status import Status
 from steerco.db.enums import DecisionKind, EscalationState, ReviewKind
 from steerco.findings.service import KINDS as FINDING_KINDS
-from steerco.kit.schema import Name, Ref, Strict
+from steerco.kit.schema import Name, Plausible, Ref, Strict
 
 #: What a rule may escalate: every finding kind the engine emits (signals and hygiene),
 #: and every metric status that is a breach (an `off_track` rule acts on the status).
@@ -157,8 +157,8 @@ class DecisionCreate(Strict):
         default=None, description="What was decided about (like `ini_4`), when there is no "
                                   "escalation; with one, its subject")
     decided_on: dt.date | None = Field(default=None, description="Default: today")
-    new_target_value: float | None = Field(
-        default=None, allow_inf_nan=False,
+    new_target_value: Plausible | None = Field(
+        default=None,
         description="replan_target on a metric: its new target value (carried out with "
                     "the decision, in the same transaction)")
     new_target_date: dt.date | None = Field(

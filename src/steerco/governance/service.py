@@ -48,7 +48,7 @@ from steerco.initiatives.repository import (
 )
 from steerco.initiatives.service import stop_initiative
 from steerco.kit import clock
-from steerco.kit.dates import from_day
+from steerco.kit.dates import from_day, spoken
 from steerco.kit.errors import Conflict, FieldError, ValidationFailed
 from steerco.kit.ids import PREFIXES, article, format_id, parse_any, parse_id
 from steerco.kit.validation import parse
@@ -536,6 +536,12 @@ def add_action(session: Session, workspace_id: int, key: int,
     _open(review, "given actions")
     _agenda_item(review, body.item, "item")
     owner = require_person(session, workspace_id, body.owner_id, "owner_id")
+    held = min(d for d in (review.scheduled_for, review.held_on) if d is not None)
+    if body.due_on < held:
+        raise ValidationFailed(FieldError(
+            "due_on", f"the due date {spoken(body.due_on)} is before the review "
+                      f"({spoken(held)}): an action is due on or after it",
+            body.due_on.isoformat()))
     return ReviewActionRepository(session, workspace_id).add(ReviewAction(
         workspace_id=workspace_id, review_id=review.id, item_key=body.item,
         title=body.title, owner_id=owner.id, due_on=body.due_on))

@@ -8,6 +8,8 @@ from typing import ClassVar
 from pydantic import BaseModel, Field, model_validator
 
 from steerco.db.enums import BenefitKind, InitiativeKind, StageGate
+from steerco.kit.dates import due_before
+from steerco.kit.errors import FieldValueError
 from steerco.kit.schema import Finite, Name, Ref, Strict
 
 
@@ -27,7 +29,7 @@ class InitiativeCreate(Strict):
     @model_validator(mode="after")
     def _dates(self) -> InitiativeCreate:
         if self.start_date and self.due_date and self.due_date < self.start_date:
-            raise ValueError(f"due_date {self.due_date} is before start_date {self.start_date}")
+            raise FieldValueError("due_date", due_before(self.due_date, self.start_date))
         if self.stage not in (StageGate.DEFINED, StageGate.IDENTIFIED, StageGate.DETAILED):
             raise ValueError("a new initiative starts at defined, identified or detailed; "
                              "later stages are reached through the stage gate")

@@ -23,6 +23,7 @@ from steerco.initiatives.schemas import (
     MilestoneCreate,
     MilestoneUpdate,
 )
+from steerco.kit.dates import due_before
 from steerco.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import parse_id
 from steerco.kit.schema import Ref
@@ -201,7 +202,7 @@ def update_initiative(session: Session, workspace_id: int, key: int,
     start = changes.get("start_date", ini.start_date)
     due = changes.get("due_date", ini.due_date)
     if start and due and due < start:
-        raise ValidationFailed(FieldError("due_date", f"{due} is before start_date {start}",
+        raise ValidationFailed(FieldError("due_date", due_before(due, start),
                                           due.isoformat()))
     if ini.owner_id is None and STAGE_ORDER.index(ini.stage) >= STAGE_ORDER.index(
             StageGate.DECIDED):

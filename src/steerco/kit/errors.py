@@ -141,3 +141,12 @@ class TooLarge(SteercoError):
                          f"({limit} bytes), the most this endpoint accepts",
                          [FieldError("body", f"at most {limit} bytes")])
         self.limit = limit
+
+
+class FieldValueError(ValueError):
+    """A model validator's refusal that belongs to one field (pydantic would file it under
+    the whole body): `kit.validation.field_errors` puts it on `field`."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

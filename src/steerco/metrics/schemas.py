@@ -15,12 +15,14 @@ from steerco.db.enums import (
     Source,
     ToleranceMode,
 )
-from steerco.kit.schema import Finite, Name, Ref, Strict, Weight
+from steerco.kit.dates import target_not_after
+from steerco.kit.errors import FieldValueError
+from steerco.kit.schema import Name, Plausible, Ref, Strict, Weight
 
 
 class PlanPointIn(Strict):
     on: dt.date
-    value: Finite
+    value: Plausible
 
 
 class ObjectiveLink(Strict):
@@ -46,27 +48,27 @@ class MetricCreate(Strict):
     kind: MetricKind = MetricKind.KEY_RESULT
     unit: str = Field(min_length=1, max_length=32)
     direction: Direction
-    baseline_value: Finite
+    baseline_value: Plausible
     baseline_date: dt.date
-    target_value: Finite
+    target_value: Plausible
     target_date: dt.date
-    tolerance: Finite | None = Field(default=None, ge=0)
+    tolerance: Plausible | None = Field(default=None, ge=0)
     tolerance_mode: ToleranceMode = ToleranceMode.RELATIVE
     indicator: IndicatorType = IndicatorType.LAGGING
     cadence: Cadence = Cadence.MONTHLY
     owner_id: Ref
     source: Source = Source.MANUAL
     description: str | None = None
-    min_value: Finite | None = Field(default=None, description=BOUND_DOC)
-    max_value: Finite | None = Field(default=None, description=BOUND_DOC)
+    min_value: Plausible | None = Field(default=None, description=BOUND_DOC)
+    max_value: Plausible | None = Field(default=None, description=BOUND_DOC)
     objectives: list[ObjectiveLink] = Field(default_factory=list)
     plan: list[PlanPointIn] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _dates_and_plan(self) -> MetricCreate:
         if self.target_date <= self.baseline_date:
-            raise ValueError(f"target_date {self.target_date} must be after baseline_date "
-                             f"{self.baseline_date}")
+            raise FieldValueError("target_date", target_not_after(self.target_date,
+                                                                  self.baseline_date))
         check_plan_order(self.plan)
         return self
 
@@ -118,19 +120,19 @@ class MetricUpdate(Strict):
     name: Name | None = None
     unit: str | None = Field(default=None, min_length=1, max_length=32)
     direction: Direction | None = None
-    baseline_value: Finite | None = None
+    baseline_value: Plausible | None = None
     baseline_date: dt.date | None = None
-    target_value: Finite | None = None
+    target_value: Plausible | None = None
     target_date: dt.date | None = None
-    tolerance: Finite | None = Field(default=None, ge=0)
+    tolerance: Plausible | None = Field(default=None, ge=0)
     tolerance_mode: ToleranceMode | None = None
     indicator: IndicatorType | None = None
     cadence: Cadence | None = None
     owner_id: Ref | None = None
     source: Source | None = None
     description: str | None = None
-    min_value: Finite | None = Field(default=None, description=BOUND_DOC)
-    max_value: Finite | None = Field(default=None, description=BOUND_DOC)
+    min_value: Plausible | None = Field(default=None, description=BOUND_DOC)
+    max_value: Plausible | None = Field(default=None, description=BOUND_DOC)
 
 
 class PlanPointRead(BaseModel):

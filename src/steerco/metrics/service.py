@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from steerco.core.plausibility import bounds_of
 from steerco.db.enums import Direction
 from steerco.db.models import CausalLink, Metric, MetricObjective, MetricUpdater
+from steerco.kit.dates import target_not_after
 from steerco.kit.errors import CycleRefused, FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
 from steerco.kit.schema import Ref
@@ -209,8 +210,7 @@ def update_metric(session: Session, workspace_id: int, key: int,
     base = changes.get("baseline_date") or metric.baseline_date
     target = changes.get("target_date") or metric.target_date
     if target <= base:
-        raise ValidationFailed(FieldError("target_date", f"{target} must be after "
-                                                         f"baseline_date {base}",
+        raise ValidationFailed(FieldError("target_date", target_not_after(target, base),
                                           target.isoformat()))
 
     def after(name: str) -> Any:

@@ -8,6 +8,8 @@ from typing import ClassVar
 from pydantic import BaseModel, Field, model_validator
 
 from steerco.db.enums import ObjectiveLevel, Perspective
+from steerco.kit.dates import ends_before
+from steerco.kit.errors import FieldValueError
 from steerco.kit.schema import Name, Ref, Strict, Weight
 
 
@@ -38,8 +40,8 @@ class ObjectiveCreate(Strict):
     @model_validator(mode="after")
     def _period_in_order(self) -> ObjectiveCreate:
         if self.period_end < self.period_start:
-            raise ValueError(f"period_end {self.period_end} is before period_start "
-                             f"{self.period_start}")
+            raise FieldValueError("period_end", ends_before(self.period_end,
+                                                            self.period_start))
         return self
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from steerco.db.models import Alignment, Objective, Theme
+from steerco.kit.dates import ends_before
 from steerco.kit.errors import CycleRefused, FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
 from steerco.kit.validation import parse
@@ -151,7 +152,7 @@ def update_objective(session: Session, workspace_id: int, key: int,
     start = changes.get("period_start") or obj.period_start
     end = changes.get("period_end") or obj.period_end
     if end < start:
-        raise ValidationFailed(FieldError("period_end", f"{end} is before period_start {start}",
+        raise ValidationFailed(FieldError("period_end", ends_before(end, start),
                                           end.isoformat()))
     apply_changes(obj, changes, {"title", "period_start", "period_end", "level",
                                  "perspective"})
