@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from steerco.kit.dates import NO_DAY, from_day
 from tests.web.test_pages_status import HTML, Demo, _client, _csrf, demo  # noqa: F401
 
 
@@ -113,3 +116,67 @@ def test_a_large_workspace_page_never_waits_for_the_simulation(demo: Demo,  # no
             break
         time.sleep(0.1)
     assert "Chance of landing on time" in c.get(f"/initiatives/{iid}", headers=HTML).text
+
+
+def test_a_reforecast_initiative_gets_the_new_runs_chance_before_that_run_lands(
+        demo: Demo, monkeypatch) -> None:  # noqa: F811
+    """Above the in-line limit a page shows the last run while the new one computes; an
+    initiative re-forecast since then is updated from the last run's kept samples, and
+    that equals the full rerun (same futures) for it and its milestones."""
+    from sqlalchemy import select
+
+    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.db.models import Workspace
+    from steerco.initiatives.service import update_milestone
+    from steerco.views import schedule_risk as view
+    from steerco.views.work import WORK
+
+    maker = make_sessionmaker(demo.app.state.engine)
+    with unit_of_work(maker) as s:
+        ws = s.scalar(select(Workspace.id).where(Workspace.slug == "demo"))
+        last = view.workspace_risk(s, ws)
+        assert last is not None
+        wg = last.work.model.wg
+        for irow in np.flatnonzero(last.group_deadline != NO_DAY):
+            ms = np.flatnonzero((wg.initiative == irow) & (wg.kind == 0) & ~wg.done
+                                & ~wg.stopped)
+            if ms.size:
+                break
+        node = int(ms[0])
+        key, ini_key = int(wg.key[node]), int(wg.initiatives.ids[irow])
+        old_fc = wg.milestones.forecast_day[node]
+        new_day = int(last.net.own_finish[node]) + 23
+    try:
+        with unit_of_work(maker) as s:
+            s.info["actor"] = "test"
+            update_milestone(s, ws, key, {"forecast_date": from_day(new_day).isoformat()})
+        with unit_of_work(maker) as s:
+            work = WORK.get(s, ws)
+            assert work is not last.work
+            g = view.incremental_group(last, work, int(irow))
+            assert g is not None, "a re-forecast of its own milestone qualifies"
+            full = view._run(work)  # what the background run computes
+            assert g.p_on_time == full.risk.group_p_on_time[irow] or (
+                np.isnan(g.p_on_time) and np.isnan(full.risk.group_p_on_time[irow]))
+            assert g.finish_q.tolist() == full.risk.group_finish_q[irow].tolist()
+            assert np.array_equal(g.member_p_on_time, full.risk.p_on_time[g.members],
+                                  equal_nan=True)
+            assert np.array_equal(g.member_finish_q, full.risk.finish_q[g.members])
+            assert g.finish_q.tolist() != last.risk.group_finish_q[irow].tolist() or \
+                g.member_finish_q.tolist() != last.risk.finish_q[g.members].tolist()
+            # the page (not waiting) shows it while the last run is still the one kept
+            monkeypatch.setattr(view, "INLINE_LIMIT", 0)
+            view._RUNS[(str(s.get_bind().engine.url), ws)] = last
+            view._BUSY.add((str(s.get_bind().engine.url), ws))  # the new run "computing"
+            shown = view.initiative_risk(s, ws, ini_key, wait=False)
+            view._BUSY.clear()
+            assert shown is not None and shown["incremental"] is True
+            assert shown["p_on_time"] == view._p(full.risk.group_p_on_time[irow])
+            mine = next(m for m in shown["milestones"] if m["key"] == key)
+            assert mine["p50"] == view._day(int(full.risk.finish_q[node, 0]))
+    finally:
+        with unit_of_work(maker) as s:
+            s.info["actor"] = "test"
+            update_milestone(s, ws, key, {"forecast_date": None if old_fc == NO_DAY
+                                          else from_day(int(old_fc)).isoformat()})
+        view._RUNS.clear()

@@ -26,8 +26,10 @@ on real delivery data (bench/schedule_risk.py: Apache Jira due dates).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -102,29 +104,48 @@ def fit_slips(days_late: npt.ArrayLike, unit: npt.ArrayLike | None = None,
     return prior, SlipLaw(p, mu, sigma, cnt)
 
 
+@dataclass(frozen=True)
+class Draws:
+    """Slips to be drawn inside the Monte Carlo (`simulate`) rather than passed in.
+
+    Node v takes law row ``rows[v]`` (< 0: cannot slip, 0 days) in each of ``samples``
+    futures; the draw of (v, sample k) is a pure function of (`seed`, v, k) (see
+    `steerco.core.schedule_mc`), so `matrix` gives exactly the slips `simulate` draws.
+    """
+
+    law: SlipLaw
+    rows: IntArray
+    samples: int
+    seed: int = 0
+
+    def tables(self) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int64]]:
+        """(p_late, cdf, guide) of the law rows for the compiled draw."""
+        cdf, guide = mc.slip_tables(self.law.p_late, self.law.mu, self.law.sigma)
+        return np.ascontiguousarray(self.law.p_late, dtype=np.float64), cdf, guide
+
+    def matrix(self) -> npt.NDArray[np.int16]:
+        """The n × samples days late, materialised."""
+        p, cdf, guide = self.tables()
+        out = np.empty((self.rows.size, self.samples), dtype=np.int16)
+        mc.fill_slips(_i64(self.rows), p, cdf, guide, int(self.seed), out)
+        return out
+
+
+def draws(law: SlipLaw, rows: npt.ArrayLike, samples: int, seed: int = 0) -> Draws:
+    """`Draws` of `law` for nodes taking law rows `rows` (< 0: no slip)."""
+    return Draws(law, as_index(rows).ravel(), int(samples), int(seed))
+
+
 def sample_slips(law: SlipLaw, rows: npt.ArrayLike, samples: int,
                  seed: int = 0) -> npt.NDArray[np.int16]:
     """Days late (≥ 0) of each node × sample; `rows` picks the law row of each node.
 
     Contract: `rows` < 0 means "cannot slip" (done, or no forecast to slip): 0 days.
-    Seeded: the same inputs give the same samples.
+    Seeded: the same inputs give the same samples, and the same as `simulate` draws
+    itself from `draws(law, rows, samples, seed)`. Days late are capped at
+    ceil(e⁹) = 8,104 (int16).
     """
-    r = as_index(rows)
-    rng = np.random.default_rng(seed)
-    n = r.size
-    rr = np.maximum(r, 0)
-    p = np.where(r >= 0, law.p_late[rr], 0.0).astype(np.float32)
-    mu, sigma = law.mu[rr].astype(np.float32), law.sigma[rr].astype(np.float32)
-    out = np.empty((n, samples), dtype=np.int16)  # days late are capped at e⁹ ≈ 8,103
-    # Row blocks of ~2 M cells keep the float32 draws in cache-sized pieces; a log-normal
-    # is drawn only for the cells that are late (about half at the Apache rate).
-    block = max(1, 2_000_000 // max(samples, 1))
-    for lo in range(0, n, block):
-        hi = min(n, lo + block)
-        u = rng.random((hi - lo, samples), dtype=np.float32)
-        z = rng.standard_normal(int(np.count_nonzero(u < p[lo:hi, None])), dtype=np.float32)
-        mc.late_days(u, p[lo:hi], mu[lo:hi], sigma[lo:hi], z, out[lo:hi])
-    return out
+    return draws(law, rows, samples, seed).matrix()
 
 
 @dataclass(frozen=True)
@@ -157,13 +178,15 @@ class Samples:
     """Sampled early starts and finishes of every node (n × S), kept from a full run.
 
     Stored as int16 days past the deterministic early start / finish (``start_ref``,
-    ``finish_ref``): slips only add days, so 2 bytes per node and sample suffice.
+    ``finish_ref``): slips only add days, so 2 bytes per node and sample suffice. Node v's
+    samples are row ``row[v]`` of ``start`` and ``finish`` (the simulation's order).
     ``never`` marks what never finishes (stopped work and what waits on it) and
     ``unscheduled`` cycle members; their samples are meaningless.
     """
 
     start: npt.NDArray[np.int16]
     finish: npt.NDArray[np.int16]
+    row: IntArray
     start_ref: npt.NDArray[np.int64]
     finish_ref: npt.NDArray[np.int64]
     start_never: BoolArray
@@ -172,12 +195,12 @@ class Samples:
 
     def starts(self, nodes: IntArray) -> npt.NDArray[np.int64]:
         """Sampled early starts of `nodes` as day numbers (`NEVER` where never)."""
-        v = self.start[nodes].astype(np.int64) + self.start_ref[nodes, None]
+        v = self.start[self.row[nodes]].astype(np.int64) + self.start_ref[nodes, None]
         return np.where(self.start_never[nodes, None], NEVER, v)
 
     def finishes(self, nodes: IntArray) -> npt.NDArray[np.int64]:
         """Sampled early finishes of `nodes` as day numbers (`NEVER` where never)."""
-        v = self.finish[nodes].astype(np.int64) + self.finish_ref[nodes, None]
+        v = self.finish[self.row[nodes]].astype(np.int64) + self.finish_ref[nodes, None]
         return np.where(self.never[nodes, None], NEVER, v)
 
 
@@ -185,15 +208,19 @@ def _i64(x: npt.ArrayLike) -> npt.NDArray[np.int64]:
     return np.ascontiguousarray(x, dtype=np.int64)
 
 
-def simulate(net: Network, slips: npt.ArrayLike, *, origin: int = 0,
+def simulate(net: Network, slips: npt.ArrayLike | Draws, *, origin: int = 0,
              stopped: npt.ArrayLike | None = None,
              group_deadline: npt.ArrayLike | None = None,
-             base: Schedule | None = None, keep: bool = False) -> Risk:
-    """Propagate sampled slips (n × S days, see `sample_slips`) through `net`.
+             base: Schedule | None = None, keep: bool = False,
+             threads: int | None = None) -> Risk:
+    """Propagate sampled slips through `net`: an n × S matrix of days (see
+    `sample_slips`), or `Draws` drawn inside the compiled pass (no matrix in memory;
+    the same result as passing `Draws.matrix()`).
 
     Contract: the deterministic `schedule` (given as `base` or computed) supplies the
     topological levels, the cycle members (unscheduled: no dates, never on time) and the
-    active edges; samples are simulated `CHUNK` at a time so memory stays bounded.
+    active edges; samples are simulated `CHUNK` at a time per thread (`threads`, default
+    numba's) so memory stays bounded; the result does not depend on `threads`.
     Deadlines: a node's `deadline`, an edge's `need_day`, a group's `group_deadline`
     (one per group id of `net.group`; `NO_DAY` = none). With `keep`, the sampled starts
     and finishes are returned too (`Risk.kept`, 4 bytes per node and sample) so that one
@@ -201,12 +228,25 @@ def simulate(net: Network, slips: npt.ArrayLike, *, origin: int = 0,
     Pure; results are read-only.
     """
     det = base if base is not None else schedule(net, origin=origin, stopped=stopped)
-    sl = np.asarray(slips)
-    if not np.issubdtype(sl.dtype, np.integer):
-        sl = sl.astype(np.int32)
-    n, m, s_tot = net.n, net.m, int(sl.shape[1])
-    if sl.dtype != np.int16:  # slips past 32,767 days (90 years) are capped there
-        sl = np.clip(sl, -32767, 32767).astype(np.int16)
+    n, m = net.n, net.m
+    if isinstance(slips, Draws):
+        if slips.rows.size != n:
+            raise ValueError("one law row per node expected")
+        s_tot, draw = slips.samples, True
+        sl = np.zeros((0, 0), dtype=np.int16)
+        p, cdf, guide = slips.tables()
+        rows = _i64(slips.rows)
+        seed = int(slips.seed)
+    else:
+        sl = np.asarray(slips)
+        if not np.issubdtype(sl.dtype, np.integer):
+            sl = sl.astype(np.int32)
+        if sl.dtype != np.int16:  # slips past 32,767 days (90 years) are capped there
+            sl = np.clip(sl, -32767, 32767).astype(np.int16)
+        sl = np.ascontiguousarray(sl)
+        s_tot, draw, seed = int(sl.shape[1]), False, 0
+        p, cdf, guide = np.zeros(1), np.zeros((1, 1)), np.zeros((1, 1), dtype=np.int64)
+        rows = np.zeros(0, dtype=np.int64)
     n_groups = int(net.group.max()) + 1 if n and net.group.max() >= 0 else 0
     gdl = (np.full(n_groups, NO_DAY, dtype=np.int64) if group_deadline is None
            else as_index(group_deadline))
@@ -225,50 +265,81 @@ def simulate(net: Network, slips: npt.ArrayLike, *, origin: int = 0,
     gstarts = _i64(np.r_[np.flatnonzero(np.diff(net.group[gorder], prepend=-2)), gorder.size])
     gids = net.group[gorder][gstarts[:-1]]
     gfin = np.empty((gids.size, s_tot), dtype=np.int64)
-    counts = {k: np.zeros(size, dtype=np.int64) for k, size in (
+    width = max(1, min(CHUNK, s_tot))
+    chunks = -(-s_tot // width)
+    t_n = max(1, min(int(threads or numba.get_num_threads()), chunks))
+    counts = {k: np.zeros((t_n, size), dtype=np.int64) for k, size in (
         ("on", n), ("crit", n), ("e_on", m), ("e_crit", m), ("g_on", gids.size))}
     back = np.where(binds_consumer_finish(net.dep_type),
                     net.duration[np.clip(net.dst, 0, max(n - 1, 0))], 0)
-    graph = (_i64(det.topo.order), _i64(net.inc.indptr), _i64(net.inc.edge),
-             _i64(net.out.indptr), _i64(net.out.edge),
-             np.ascontiguousarray(det.active, dtype=np.bool_), _i64(net.src), _i64(net.dst),
+    # Rows renumbered: position i holds node perm[i], the scheduled nodes first in
+    # topological order, so that the passes walk the n × w scratch in memory order.
+    perm = _i64(np.r_[det.topo.order, np.flatnonzero(~scheduled)])
+    pos = np.empty(n, dtype=np.int64)
+    pos[perm] = np.arange(n)
+    k_sched = int(det.topo.order.size)
+    node = (lambda a: _i64(np.asarray(a)[perm]))  # noqa: E731 - node array by position
+    graph = (np.arange(k_sched, dtype=np.int64), *_csr_at(net.inc.indptr, net.inc.edge, perm),
+             *_csr_at(net.out.indptr, net.out.edge, perm),
+             np.ascontiguousarray(det.active, dtype=np.bool_),
+             _i64(pos[np.clip(net.src, 0, max(n - 1, 0))]),
+             _i64(pos[np.clip(net.dst, 0, max(n - 1, 0))]),
              np.ascontiguousarray(uses_provider_finish(net.dep_type)), _i64(net.lag - back),
-             _i64(net.lag), _i64(net.need_day), _i64(net.duration), _i64(det.own_finish),
-             np.ascontiguousarray(det.stopped, dtype=np.bool_),
-             _i64(base_start(net, det.own_finish, det.origin)), has_dl, dl, ref, start_ref,
-             gorder, gstarts, _i64(gdl[gids]), NEVER, int(NO_DAY))
-    width = min(CHUNK, s_tot)
+             _i64(net.lag), _i64(net.need_day), node(net.duration), node(det.own_finish),
+             np.ascontiguousarray(det.stopped[perm], dtype=np.bool_),
+             node(base_start(net, det.own_finish, det.origin)),
+             np.ascontiguousarray(has_dl[perm]), node(dl), node(ref), node(start_ref),
+             _i64(pos[gorder]), gstarts, _i64(gdl[gids]), NEVER, int(NO_DAY),
+             np.arange(k_sched, n, dtype=np.int64), perm)
     # Day numbers fit int32 (`NEVER` is its maximum): half the memory traffic of int64.
-    es = np.empty((n, width), dtype=np.int32)
-    ef = np.empty((n, width), dtype=np.int32)
-    path = np.empty((n, width), dtype=np.bool_)
-    for lo in range(0, s_tot, CHUNK):
-        w = min(CHUNK, s_tot - lo)
-        mc.run_chunk(*graph, sl[:, lo:lo + w], es[:, :w], ef[:, :w], path[:, :w],
-                     counts["on"], counts["crit"], counts["e_on"], counts["e_crit"],
-                     counts["g_on"], offs[:, lo:lo + w],
-                     soffs[:, lo:lo + w] if keep else soffs, keep, gfin[:, lo:lo + w])
-    fq = _quantiles(offs) + ref[:, None]
+    es = np.empty((t_n, n, width), dtype=np.int32)
+    ef = np.empty((t_n, n, width), dtype=np.int32)
+    path = np.empty((t_n, n, width), dtype=np.bool_)
+    with _KERNEL:
+        mc.run(*graph, draw, sl, rows[perm] if draw else rows, p, cdf, guide, seed, width,
+               es, ef, path, counts["on"], counts["crit"], counts["e_on"], counts["e_crit"],
+               counts["g_on"], offs, soffs, keep, gfin)
+        del es, ef, path
+        fq = _quantiles(offs)[pos] + ref[:, None]
+        g_fq = _quantiles(gfin) if gids.size else None
+    for k in ("on", "crit"):
+        counts[k] = counts[k][:, pos]
+    c = {k: v.sum(axis=0) for k, v in counts.items()}
     fq = np.where(never[:, None], NEVER, fq)
     fq = np.where(scheduled[:, None], fq, NO_DAY)
-    p_on = np.where(has_dl, counts["on"] / s_tot, np.nan)
+    p_on = np.where(has_dl, c["on"] / s_tot, np.nan)
     e_p = np.full(m, np.nan)
     has_need = np.flatnonzero(det.active & (net.need_day != NO_DAY))
-    e_p[has_need] = counts["e_on"][has_need] / s_tot
+    e_p[has_need] = c["e_on"][has_need] / s_tot
     g_p = np.full(n_groups, np.nan)
     g_q = np.full((n_groups, len(QUANTILES)), NO_DAY, dtype=np.int64)
-    if gids.size:
-        g_q[gids] = _quantiles(gfin)
+    if g_fq is not None:
+        g_q[gids] = g_fq
         with_dl = gdl[gids] != NO_DAY
-        g_p[gids[with_dl]] = counts["g_on"][with_dl] / s_tot
+        g_p[gids[with_dl]] = c["g_on"][with_dl] / s_tot
     kept = None if not keep else Samples(
-        start=soffs, finish=offs, start_ref=start_ref, finish_ref=ref,
+        start=soffs, finish=offs, row=pos, start_ref=start_ref, finish_ref=ref,
         start_never=~scheduled | (det.early_start >= NEVER),
         never=never | ~scheduled, unscheduled=~scheduled)
     return Risk(samples=s_tot, p_on_time=p_on, finish_q=fq,
-                criticality=counts["crit"] / s_tot, edge_p_on_time=e_p,
-                edge_criticality=counts["e_crit"] / s_tot,
+                criticality=c["crit"] / s_tot, edge_p_on_time=e_p,
+                edge_criticality=c["e_crit"] / s_tot,
                 group_p_on_time=g_p, group_finish_q=g_q, kept=kept)
+
+
+#: numba's default (workqueue) threading layer must not run two parallel kernels at
+#: once: concurrent callers (request threads, the background run) take turns.
+_KERNEL = threading.Lock()
+
+
+def _csr_at(indptr: IntArray, edge: IntArray,
+            perm: IntArray) -> tuple[IntArray, IntArray]:
+    """The adjacency (indptr, edge ids) with node perm[i] as row i."""
+    deg = np.diff(indptr)[perm]
+    ptr = np.zeros(perm.size + 1, dtype=np.int64)
+    np.cumsum(deg, out=ptr[1:])
+    at = np.repeat(indptr[perm] - ptr[:-1], deg) + np.arange(int(ptr[-1]))
+    return ptr, _i64(edge[at])
 
 
 def _quantiles(x: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
@@ -278,7 +349,7 @@ def _quantiles(x: npt.NDArray[np.integer]) -> npt.NDArray[np.int64]:
     ks = [min(max(int(np.ceil(q * s_tot)) - 1, 0), s_tot - 1) for q in QUANTILES]
     out = np.empty((x.shape[0], len(ks)), dtype=np.int64)
     if x.dtype == np.int16:
-        mc.row_ranks(x, np.array(ks, dtype=np.int64), out)
+        mc.row_ranks(x, np.array(ks, dtype=np.int64), out, numba.get_num_threads())
         return out
     for lo in range(0, x.shape[0], 16384):
         part = np.partition(x[lo:lo + 16384], ks, axis=1)

@@ -8,6 +8,18 @@ delivery data (`APACHE_PRIOR`); every open milestone draws `SAMPLES` slips and t
 Monte Carlo carries them through the dependency graph. One run per `Work` (the cached
 findings model of a workspace and day), kept with its samples so that a what-if or an
 initiative after a check-in is cheap.
+
+After a check-in the workspace's `Work` is recomputed and so is the Monte Carlo: in line
+up to `INLINE_LIMIT` (the `l` demo's run is a fraction of the `Work` recompute), so every
+page shows one consistent run. Above it the new run goes to a background thread and pages
+show the last run meanwhile; there the initiative page of a re-forecast initiative gets
+its own chance, finish dates and its milestones' chances from the last run's kept samples
+(`update_group`, `incremental_group`), equal to what the new run gives — criticality,
+dependencies and benefits stay the last run's until the new run lands. Why not always
+incrementally: a re-forecast also moves every initiative downstream (other pages, the
+explorer) and the criticality upstream of what it makes late, which `update_group` does
+not compute; completing a milestone, a due date or a link changes the graph, deadlines
+or the slip law itself.
 """
 
 from __future__ import annotations
@@ -22,16 +34,20 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from steerco.core import workgraph as wgm
+from steerco.core.graph import reachable
 from steerco.core.forecast import Z80, p_hit
 from steerco.core.schedule import NEVER, Network, Schedule, with_own_finish
 from steerco.core.schedule_risk import (
     APACHE_PRIOR,
+    Draws,
+    GroupRisk,
     Risk,
     SlipLaw,
     blend_p_hit,
+    draws,
     fit_slips,
-    sample_slips,
     simulate,
+    update_group,
 )
 from steerco.core.snapshot import rows_of
 from steerco.kit.dates import NO_DAY, from_day
@@ -50,7 +66,7 @@ class WorkspaceRisk:
     work: Work
     net: Network  # the work graph's network with deadlines (committed dates)
     det: Schedule
-    slips: np.ndarray[Any, Any]
+    slips: Draws  # drawn inside the Monte Carlo: the what-if replays the same futures
     risk: Risk
     group_deadline: np.ndarray[Any, Any]
     law: SlipLaw
@@ -89,7 +105,7 @@ def _run(work: Work) -> WorkspaceRisk:
     deadline = np.where(wg.done, NO_DAY, wg.due)
     net = replace(wg.net, deadline=deadline.astype(np.int64))
     det = work.model.schedule
-    slips = sample_slips(law, rows, SAMPLES, seed=SEED)
+    slips = draws(law, rows, SAMPLES, seed=SEED)
     gdl = np.where(ini.closed, NO_DAY, ini.due_day).astype(np.int64)
     risk = simulate(net, slips, base=det, group_deadline=gdl, keep=True)
     return WorkspaceRisk(work, net, det, slips, risk, gdl, law, int(done.sum()))
@@ -194,11 +210,54 @@ def initiative_risk(s: Session, ws: int, key: int, wait: bool = True,
     names = metric_names(s, ws, [b["metric_key"] for b in benefits])
     for b in benefits:
         b["metric_name"] = names.get(b.pop("metric_key"), "Metric")
-    return {"id": f"ini_{key}", "due": _day(int(r.group_deadline[irow])),
-            "p_on_time": _p(risk.group_p_on_time[irow]), **_q(risk.group_finish_q[irow]),
-            "criticality": round(float(risk.criticality[node]), 3),
-            "milestones": ms, "dependencies": deps, "benefits": benefits,
-            "law": law_summary(r)}
+    out = {"id": f"ini_{key}", "due": _day(int(r.group_deadline[irow])),
+           "p_on_time": _p(risk.group_p_on_time[irow]), **_q(risk.group_finish_q[irow]),
+           "criticality": round(float(risk.criticality[node]), 3),
+           "milestones": ms, "dependencies": deps, "benefits": benefits,
+           "law": law_summary(r), "incremental": False}
+    work = r.work if wait else WORK.get(s, ws)
+    g = None if work is r.work else incremental_group(r, work, irow)
+    if g is not None:  # a re-forecast of its own since the last run (see the module doc)
+        out.update({"p_on_time": _p(g.p_on_time), **_q(g.finish_q), "incremental": True})
+        pos = {int(v): i for i, v in enumerate(g.members)}
+        for row, i in zip(ms, members, strict=True):
+            if int(i) in pos:
+                j = pos[int(i)]
+                row.update({"p_on_time": _p(g.member_p_on_time[j]), **_q(g.member_finish_q[j])})
+    return out
+
+
+def incremental_group(r: WorkspaceRisk, work: Work, irow: int) -> GroupRisk | None:
+    """Initiative `irow`'s risk under `work` from the run `r` of an earlier `Work`, by
+    re-simulating only its own nodes (`update_group`, the same futures), when that is
+    exactly what a full run under `work` gives; else None.
+
+    Exact when the plan changed only by new forecasts of the initiative's own open
+    milestones (same graph, durations, due dates, completions, stops, units and day) and
+    no node outside the initiative that such a forecast can move feeds back into it.
+    """
+    old, new = r.work.model.wg, work.model.wg
+    a, b = old.net, new.net
+    if r.risk.kept is None or a.n != b.n or a.m != b.m or old.as_of != new.as_of:
+        return None
+    same = all(np.array_equal(getattr(a, f), getattr(b, f)) for f in (
+        "src", "dst", "dep_type", "lag", "duration", "own_start", "need_day", "valid",
+        "group", "summary")) and all(np.array_equal(getattr(old, f), getattr(new, f)) for f in (
+            "key", "kind", "due", "done", "stopped", "initiative"))
+    if not same or not np.array_equal(old.initiatives.org_unit, new.initiatives.org_unit):
+        return None
+    changed = np.flatnonzero(a.own_finish != b.own_finish)
+    group = a.group == irow
+    if changed.size == 0 or not group[changed].all() or old.done[changed].any():
+        return None
+    down = reachable(a.out, changed, a.n)
+    src = np.clip(a.src, 0, a.n - 1)
+    dst = np.clip(a.dst, 0, a.n - 1)
+    if np.any(r.det.active & down[src] & ~group[src] & group[dst]):
+        return None  # a move leaves the initiative and comes back: not exact
+    return update_group(r.net, r.det, r.risk.kept, np.flatnonzero(group),
+                        int(r.group_deadline[irow]),
+                        {int(v): int(b.own_finish[v]) for v in changed})
 
 
 def dependency_risk(s: Session, ws: int, wait: bool = True,
