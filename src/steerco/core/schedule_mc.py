@@ -114,6 +114,7 @@ def _chunk(order: Arr, inc_ptr: Arr, inc_edge: Arr, out_ptr: Arr, out_edge: Arr,
            crit: Arr, e_on: Arr, e_crit: Arr, g_on: Arr, offs: Arr, soffs: Arr,
            keep: bool, gfin: Arr) -> None:  # pragma: no cover - compiled
     """Samples lo … lo + w − 1 through the whole graph (see `run`)."""
+    nv = np.int32(never)
     for i in range(order.size):
         v = order[i]
         row = es[v]
@@ -125,22 +126,25 @@ def _chunk(order: Arr, inc_ptr: Arr, inc_edge: Arr, out_ptr: Arr, out_edge: Arr,
             if not active[e]:
                 continue
             pv = ef[src[e]] if fin[e] else es[src[e]]
-            sh = shift[e]
-            for k in range(w):
+            sh = np.int32(shift[e])
+            for k in range(w):  # int32 throughout: 8 lanes per AVX2 instruction
                 x = pv[k]
-                c = x + sh
-                if x >= never:
-                    c = never
+                c = np.int32(x + sh)
+                if x >= nv:
+                    c = nv
                 row[k] = max(row[k], c)
         out = ef[v]
         if stopped[v]:
             for k in range(w):
                 out[k] = never
         else:
-            d, o = dur[v], own[v]
+            d, o = np.int32(dur[v]), np.int32(own[v])
             for k in range(w):
                 s = row[k]
-                out[k] = never if s >= never else max(s + d, o)
+                f = max(np.int32(s + d), o)
+                if s >= nv:
+                    f = nv
+                out[k] = f
             if draw:
                 r = rows[v]
                 if r >= 0:
@@ -155,7 +159,7 @@ def _chunk(order: Arr, inc_ptr: Arr, inc_edge: Arr, out_ptr: Arr, out_edge: Arr,
                         out[k] += sl[lo + k]
         mine = path[v]
         if has_dl[v]:
-            lim, cnt = dl[v], 0
+            lim, cnt = np.int32(dl[v]), 0
             for k in range(w):
                 late = out[k] > lim
                 mine[k] = late
@@ -174,19 +178,24 @@ def _chunk(order: Arr, inc_ptr: Arr, inc_edge: Arr, out_ptr: Arr, out_edge: Arr,
             pv = ef[v] if fin[e] else es[v]
             d = dst[e]
             their, their_es = path[d], es[d]
-            sh, lg, nd = shift[e], lag[e], need[e]
+            sh = np.int32(shift[e])
             n_crit = 0
-            n_on = 0
             for k in range(w):
                 x = pv[k]
-                c = never if x >= never else x + sh
-                if c == their_es[k] and their[k]:
-                    mine[k] = True
-                    n_crit += 1
-                if nd != no_day and x < never and x + lg <= nd:
-                    n_on += 1
+                c = np.int32(x + sh)
+                if x >= nv:
+                    c = nv
+                hit = (c == their_es[k]) & their[k]
+                mine[k] |= hit
+                n_crit += hit
             e_crit[e] += n_crit
-            e_on[e] += n_on
+            if need[e] != no_day:  # provider date + lag ≤ need day, as x ≤ need − lag
+                lim = np.int32(min(max(need[e] - lag[e], -2147483647), 2147483646))
+                n_on = 0
+                for k in range(w):
+                    x = pv[k]
+                    n_on += (x < nv) & (x <= lim)
+                e_on[e] += n_on
         cnt = 0
         for k in range(w):
             cnt += mine[k]
