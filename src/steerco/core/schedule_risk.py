@@ -278,7 +278,10 @@ def simulate(net: Network, slips: npt.ArrayLike | Draws, *, origin: int = 0,
     pos = np.empty(n, dtype=np.int64)
     pos[perm] = np.arange(n)
     k_sched = int(det.topo.order.size)
-    node = (lambda a: _i64(np.asarray(a)[perm]))  # noqa: E731 - node array by position
+
+    def node(a: npt.ArrayLike) -> IntArray:  # a node array by position
+        return _i64(np.asarray(a)[perm])
+
     graph = (np.arange(k_sched, dtype=np.int64), *_csr_at(net.inc.indptr, net.inc.edge, perm),
              *_csr_at(net.out.indptr, net.out.edge, perm),
              np.ascontiguousarray(det.active, dtype=np.bool_),

@@ -34,8 +34,8 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from steerco.core import workgraph as wgm
-from steerco.core.graph import reachable
 from steerco.core.forecast import Z80, p_hit
+from steerco.core.graph import reachable
 from steerco.core.schedule import NEVER, Network, Schedule, with_own_finish
 from steerco.core.schedule_risk import (
     APACHE_PRIOR,
