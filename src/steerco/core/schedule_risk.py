@@ -15,7 +15,8 @@ pass instead of S passes). From the sampled finishes:
 
 The slip of a node lands on top of whatever its predecessors force:
 ``finish = max(early start + duration, own forecast) + slip``; a completed milestone
-(slip 0, own forecast = its actual date) passes its real date on. Pure numpy, no I/O.
+(slip 0, own forecast = its actual date) passes its real date on. No I/O (numpy and
+the compiled kernels of `schedule_mc`).
 
 Slip law: late with probability ``p_late``; when late, ``ceil(exp(N(mu, sigma²)))``
 days. Per org unit it is shrunk toward a prior (empirical Bayes: a unit with few
@@ -127,7 +128,8 @@ class Draws:
         """The n × samples days late, materialised."""
         p, cdf, guide = self.tables()
         out = np.empty((self.rows.size, self.samples), dtype=np.int16)
-        mc.fill_slips(_i64(self.rows), p, cdf, guide, int(self.seed), out)
+        with _KERNEL:
+            mc.fill_slips(_i64(self.rows), p, cdf, guide, int(self.seed), out)
         return out
 
 
