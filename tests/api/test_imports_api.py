@@ -24,7 +24,6 @@ PEOPLE = b"email,name\nnia@x.example,Nia Newhire\n"
 
 @pytest.fixture(autouse=True)
 def queue(app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(upload, "ROOT", tmp_path / "uploads")
     before = getattr(app.state, "huey", None)
     huey = make_huey(str(tmp_path / "jobs.db"), "sqlite:///unused.db",
                      factory=make_sessionmaker(app.state.engine),

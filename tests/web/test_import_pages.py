@@ -65,11 +65,6 @@ def site(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     yield Site(app, engine, ws, login)
 
 
-@pytest.fixture(autouse=True)
-def uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(upload, "ROOT", tmp_path / "uploads")
-
-
 def _post_file(c: TestClient, name: str, data: bytes) -> Any:
     token = _csrf(c.get("/admin/import", headers=HTML).text)
     return c.post("/admin/import", data={"csrf_token": token},
