@@ -184,8 +184,10 @@ def _read(ctx: Ctx, token: str) -> ImportRead:
 
 
 IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
-    **WRITE_ERRORS, 413: {"model": Problem, "description": f"Larger than "
-                                                           f"{MAX_BYTES // 2**20} MB"}}
+    **WRITE_ERRORS, 413: {"model": Problem, "description": (
+        f"The file is larger than {MAX_BYTES // 2**20} MB: the detail and errors[0] (field "
+        "`file`) name the file, its size and the limit, e.g. “plan.xlsx” is 63 MB; the "
+        "limit is 50 MB; nothing was stored")}}
 
 
 @router.post("/imports", status_code=202, response_model=ImportRead, responses=IMPORT_ERRORS,
@@ -201,7 +203,7 @@ async def post_import(request: Request, ctx: Writer, file: Annotated[UploadFile,
     if name and Path(name).suffix.lower() in upload.SUFFIXES:
         data = await file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise TooLarge(MAX_BYTES)
+        raise TooLarge(MAX_BYTES, name, file.size or len(data), upload.TOO_LARGE_HINT)
     try:
         upload.check(name, len(data))
     except upload.UploadRefused as exc:

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from steerco.db.engine import make_sessionmaker, unit_of_work
 from steerco.db.models import ImportUpload
+from steerco.kit.errors import file_too_large
 from steerco.transfer.read import MAX_BYTES, Book, read_path
 from steerco.transfer.report import Problem, Report
 from steerco.transfer.run import import_book
@@ -65,21 +66,14 @@ class UploadRefused(ValueError):
     """A file the page does not take (no name, not a kind it reads, too large)."""
 
 
-def megabytes(size: int) -> str:
-    """A size as people read it: "63 MB", "50.3 MB", "0.2 MB"."""
-    mb = size / 2**20
-    return f"{mb:.0f} MB" if mb >= 100 else f"{round(mb, 1):g} MB"
+#: What a file over the limit is told after its size (see `too_large`).
+TOO_LARGE_HINT = ("Nothing was stored: split it (e.g. one file per sheet, or measurements "
+                  "by year), or import it on the server with steerco import FILE --max-mb N.")
 
 
 def too_large(name: str, size: int, limit: int = MAX_BYTES) -> str:
-    """What a file over the limit is told: "plan.xlsx is 63 MB; the limit is 50 MB…"."""
-    shown = megabytes(size)
-    if shown == megabytes(limit):  # e.g. 50 MB and 40 bytes: say it in bytes
-        shown = f"{size:,} bytes"
-    who = f"“{name}”" if name else "The file"
-    return (f"{who} is {shown}; the limit is {megabytes(limit)}. Nothing was stored: split "
-            "it (e.g. one file per sheet, or measurements by year), or import it on the "
-            "server with steerco import FILE --max-mb N.")
+    """What a file over the limit is told: "“plan.xlsx” is 63 MB; the limit is 50 MB. …"."""
+    return f"{file_too_large(name, size, limit)}. {TOO_LARGE_HINT}"
 
 
 def check(name: str, size: int, max_bytes: int = MAX_BYTES) -> None:

@@ -94,12 +94,16 @@ def template(user: User) -> Response:
 async def upload_file(request: Request, user: FormUser,
                       file: Annotated[UploadFile | None, File()] = None) -> Response:
     _require_office(user)
+    big = getattr(request.state, "too_large", None)  # cut off by the middleware, unread
+    if big is not None:
+        return _page(request, user, shown_status(request, 413), name=big["name"],
+                     error=upload.too_large(big["name"], big["size"], big["limit"]))
     name = Path(file.filename or "").name if file is not None else ""
     data = b""
     try:
         if file is not None and name and Path(name).suffix.lower() in upload.SUFFIXES:
             data = await file.read(MAX_BYTES + 1)
-        upload.check(name, len(data))
+        upload.check(name, (file.size or len(data)) if data else 0)
     except upload.UploadRefused as exc:
         return _page(request, user, shown_status(request, 413 if data else 422),
                      name=name, error=str(exc))
