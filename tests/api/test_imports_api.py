@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from steerco.db.engine import make_sessionmaker
 from steerco.db.models import ImportUpload, Person
 from steerco.jobs.queue import make_huey
-from steerco.transfer import upload
 from tests.api.conftest import Tenant
 
 API = "/api/v1"

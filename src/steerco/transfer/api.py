@@ -175,7 +175,7 @@ def _read(ctx: Ctx, token: str) -> ImportRead:
         raise NotFound("import", token)
     st = found.status
     return ImportRead(
-        id=token, name=found.name, state=found.state,  # type: ignore[arg-type]
+        id=token, name=found.name, state=found.state,
         dry_run=bool(st.get("dry_run", True)), rows_read=int(st.get("rows_read") or 0),
         rows_checked=int(st.get("rows_checked") or 0),
         rows_total=int(st.get("rows_total") or 0),

@@ -103,7 +103,7 @@ async def upload_file(request: Request, user: FormUser,
     try:
         if file is not None and name and Path(name).suffix.lower() in upload.SUFFIXES:
             data = await file.read(MAX_BYTES + 1)
-        upload.check(name, (file.size or len(data)) if data else 0)
+        upload.check(name, (file.size or len(data)) if file is not None and data else 0)
     except upload.UploadRefused as exc:
         return _page(request, user, shown_status(request, 413 if data else 422),
                      name=name, error=str(exc))
