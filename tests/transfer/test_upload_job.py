@@ -281,15 +281,18 @@ def test_progress_is_read_from_another_connection_while_the_job_runs(
     assert _get(engine, ws, token).status["rows_checked"] == 303
 
 
+def _age(engine: Engine, token: str, days: float) -> None:
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        s.execute(update(ImportUpload).where(ImportUpload.token == token).values(
+            updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=days)))
+
+
 def test_uploads_unchanged_for_keep_days_are_swept_by_the_next_upload(
         engine: Engine, ws: int) -> None:
     old, recent = _store(engine, ws, "a.csv", PEOPLE), _store(engine, ws, "b.csv", PEOPLE)
-    with unit_of_work(make_sessionmaker(engine)) as s:
-        s.execute(update(ImportUpload).where(ImportUpload.token == old).values(
-            updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=upload.KEEP_DAYS, hours=1)))
-        s.execute(update(ImportUpload).where(ImportUpload.token == recent).values(
-            updated_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=upload.KEEP_DAYS - 1)))
-    _store(engine, ws + 0, "c.csv", PEOPLE)
+    _age(engine, old, upload.KEEP_DAYS + 0.1)
+    _age(engine, recent, upload.KEEP_DAYS - 1)
+    _store(engine, ws, "c.csv", PEOPLE)
     with make_sessionmaker(engine, readonly=True)() as s:
         assert upload.get(s, ws, old) is None
         assert upload.get(s, ws, recent) is not None
@@ -332,3 +335,25 @@ def test_measurements_progress_in_bulk(engine: Engine, ws: int, tmp_path: Path,
     _huey(engine, tmp_path).import_upload(ws, token, True)
     assert seen[-1]["state"] == "done" and seen[-1]["rows_read"] == 40
     assert seen[-1]["rows_checked"] == 40
+
+
+def test_the_daily_uploads_job_deletes_the_workspaces_old_uploads(engine: Engine,
+                                                                   ws: int) -> None:
+    from steerco.jobs.schedule import DAILY
+    from steerco.org.service import create_workspace
+
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        other = create_workspace(s, {"slug": f"o-{uuid.uuid4().hex[:10]}", "name": "O"}).id
+    old, recent = _store(engine, ws, "a.csv", PEOPLE), _store(engine, ws, "b.csv", PEOPLE)
+    foreign = _store(engine, other, "a.csv", PEOPLE)
+    for token in (old, foreign):
+        _age(engine, token, upload.KEEP_DAYS + 0.1)
+    _age(engine, recent, upload.KEEP_DAYS - 1)
+    job = next(j for j in DAILY if j.name == "uploads")
+    now = dt.datetime.now(dt.UTC)
+    assert job.run is not None
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        assert job.run(s, ws, now.date(), now) == {"deleted": 1}
+    with make_sessionmaker(engine, readonly=True)() as s:
+        assert upload.get(s, ws, old) is None and upload.get(s, ws, recent) is not None
+        assert upload.get(s, other, foreign) is not None  # its own workspace's job's

@@ -20,7 +20,8 @@ the in-process consumer runs the job (`steerco serve`, the default on SQLite).
 
 Retention: an imported file's bytes are emptied when the import commits (it cannot be
 imported twice); every upload, done or abandoned, is deleted `KEEP_DAYS` days after its
-last change, by the next upload of any workspace (`sweep`).
+last change (`sweep`: by the daily `uploads` job of jobs/schedule.py, and by the
+workspace's next upload).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class Upload:
 def store(s: Session, ws: int, name: str, data: bytes, dry_run: bool = True,
           actor: str | None = None) -> str:
     """Keep an upload for the job (and for "Import it" after its dry run); its token."""
-    sweep(s)
+    sweep(s, ws)
     token = secrets.token_urlsafe(18)
     s.execute(insert(ImportUpload).values(
         workspace_id=ws, token=token, name=Path(name).name[:255], size=len(data),
@@ -115,10 +116,12 @@ def store(s: Session, ws: int, name: str, data: bytes, dry_run: bool = True,
     return token
 
 
-def sweep(s: Session, now: dt.datetime | None = None) -> int:
-    """Delete the uploads of every workspace unchanged for KEEP_DAYS days."""
+def sweep(s: Session, ws: int, now: dt.datetime | None = None) -> int:
+    """Delete the workspace's uploads unchanged for KEEP_DAYS days (the daily `uploads`
+    job, and every upload); how many."""
     cutoff = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=KEEP_DAYS)
-    res = s.execute(delete(ImportUpload).where(ImportUpload.updated_at < cutoff))
+    res = s.execute(delete(ImportUpload).where(ImportUpload.workspace_id == ws,
+                                               ImportUpload.updated_at < cutoff))
     return int(getattr(res, "rowcount", 0) or 0)
 
 
