@@ -135,6 +135,11 @@ class Hardening:
             if meter is None:
                 state["answered"] = True
                 await _refuse(send_hardened_raw, limit, page)
+        except Exception:
+            # A layer that turned the cut-off body into another error (its answer was
+            # swallowed above): the file is still named below.
+            if meter is None or not state["over"]:
+                raise
         if meter is not None and state["over"] and not state["answered"]:
             state["answered"] = True
             await self._named(scope, receive, send_hardened_raw, meter, limit, page,
