@@ -135,7 +135,7 @@ def test_the_apply_job_writes_all_rows_counts_them_and_drops_the_bytes(
     huey = _huey(engine, tmp_path)
     huey.import_upload(ws, token, True)
     with unit_of_work(make_sessionmaker(engine)) as s:
-        upload.queue_run(s, ws, token, dry_run=False)
+        assert upload.queue_run(s, ws, token, dry_run=False)
     again = _get(engine, ws, token)
     assert again.state == "queued" and again.result is None
     seen = _states(monkeypatch)
@@ -149,9 +149,14 @@ def test_the_apply_job_writes_all_rows_counts_them_and_drops_the_bytes(
     with make_sessionmaker(engine, readonly=True)() as s:  # Admin → Jobs lists the run
         status = s.get(JobStatus, (ws, "import"))
         assert status is not None and status.runs == 2 and status.last_error is None
-    # Run once more (a duplicate job): refused, nothing imported twice.
+    # Import it again (a second click): not queued; a duplicate job: refused. Nothing is
+    # imported twice and the import's report stays.
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        assert not upload.queue_run(s, ws, token, dry_run=False)
     assert upload.run(engine, ws, token, False)["error"] == "the file was imported already"
     assert counts(engine, ws)["people"] == 3
+    kept = _get(engine, ws, token)
+    assert kept.state == "done" and kept.result is not None and kept.result["written"]
 
 
 def test_a_bad_upload_gets_the_problems_as_csv_and_writes_nothing(
@@ -357,3 +362,15 @@ def test_the_daily_uploads_job_deletes_the_workspaces_old_uploads(engine: Engine
     with make_sessionmaker(engine, readonly=True)() as s:
         assert upload.get(s, ws, old) is None and upload.get(s, ws, recent) is not None
         assert upload.get(s, other, foreign) is not None  # its own workspace's job's
+
+
+def test_a_file_changed_in_the_database_is_not_imported(engine: Engine, ws: int) -> None:
+    token = _store(engine, ws, "people.csv", PEOPLE)
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        s.execute(update(ImportUpload).where(ImportUpload.token == token).values(
+            data=PEOPLE.replace("Ada", "Eve").encode()))
+    assert upload.run(engine, ws, token, False)["state"] == "failed"
+    st = _get(engine, ws, token).status
+    assert st["state"] == "failed" and st["error"] == (
+        "The stored file is damaged (its sha256 differs): upload it again.")
+    assert counts(engine, ws)["people"] == 0

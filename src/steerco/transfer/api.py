@@ -251,7 +251,8 @@ def apply_import(id: str, request: Request, ctx: Writer) -> Any:
                        + ("is still running" if now.state not in ("done", "failed") else
                           "has problems or was imported already"))
     with ctx.write() as s:
-        upload.queue_run(s, ctx.ws, id, dry_run=False)
+        if not upload.queue_run(s, ctx.ws, id, dry_run=False):  # another click was first
+            raise Conflict("this import was queued already")
     queue_of(request.app.state).import_upload(ctx.ws, id, False, ctx.principal.actor)
     return JSONResponse(_read(ctx, id).model_dump(), status_code=202)
 

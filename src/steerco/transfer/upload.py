@@ -162,14 +162,18 @@ def problems_csv(s: Session, ws: int, token: str) -> str | None:
         ImportUpload.workspace_id == ws, ImportUpload.token == token))
 
 
-def queue_run(s: Session, ws: int, token: str, dry_run: bool) -> None:
+def queue_run(s: Session, ws: int, token: str, dry_run: bool) -> bool:
     """Mark an upload queued again (for "Import it" after its dry run, or a new check
-    with a changed mapping)."""
-    s.execute(update(ImportUpload).where(
-        ImportUpload.workspace_id == ws, ImportUpload.token == token).values(
+    with a changed mapping); for the import (`dry_run` False) only a finished dry run,
+    in one statement, so two clicks on "Import it" enqueue one import. Whether queued."""
+    where = [ImportUpload.workspace_id == ws, ImportUpload.token == token]
+    if not dry_run:
+        where += [ImportUpload.state == "done", ImportUpload.dry_run.is_(True)]
+    res = s.execute(update(ImportUpload).where(*where).values(
         state="queued", dry_run=dry_run, report=None, problems_csv=None, error=None,
         rows_read=0, rows_checked=0, rows_total=0, rows_written=0, sheet=None,
         started_at=None, finished_at=None, updated_at=dt.datetime.now(dt.UTC)))
+    return bool(getattr(res, "rowcount", 0))
 
 
 def book_of(path: Path, mapping: dict[str, dict[str, str]] | None = None,
@@ -265,7 +269,7 @@ def run(engine: Engine, ws: int, token: str, dry_run: bool,
     bytes are written to a private folder of this process for the reader and removed."""
     found = _source(engine, ws, token)
     if isinstance(found, str):
-        if "gone" not in found:  # the row is there: it says why
+        if "damaged" in found:  # the row says why (an imported one keeps its report)
             Tracker(engine, ws, token, {"state": "failed", "error": found[0].upper()
                                         + found[1:] + "."}).set()
         return {"state": "failed", "error": found}

@@ -45,9 +45,9 @@ def _found(user: PageUser, token: str) -> upload.Upload:
     return found
 
 
-def _queue_again(user: PageUser, token: str, dry_run: bool) -> None:
+def _queue_again(user: PageUser, token: str, dry_run: bool) -> bool:
     with user.ctx.write() as s:
-        upload.queue_run(s, user.ctx.ws, token, dry_run)
+        return upload.queue_run(s, user.ctx.ws, token, dry_run)
 
 
 def _saved(user: PageUser) -> list[mapping.Entry]:
@@ -143,8 +143,8 @@ async def apply(request: Request, token: str, user: FormUser) -> Response:
     res = _found(user, token).result
     if res is None or not res.get("dry_run") or not res.get("ok"):
         return done(request, f"/admin/import/{token}")
-    await run_in_threadpool(_queue_again, user, token, False)
-    await _enqueue(request, user, token, False)
+    if await run_in_threadpool(_queue_again, user, token, False):  # (not twice)
+        await _enqueue(request, user, token, False)
     return done(request, f"/admin/import/{token}")
 
 
