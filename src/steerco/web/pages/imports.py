@@ -140,7 +140,7 @@ def progress(request: Request, token: str, user: User) -> Response:
 @router.post("/admin/import/{token}/apply")
 async def apply(request: Request, token: str, user: FormUser) -> Response:
     _require_office(user)
-    res = _found(user, token).result
+    res = (await run_in_threadpool(_found, user, token)).result
     if res is None or not res.get("dry_run") or not res.get("ok"):
         return done(request, f"/admin/import/{token}")
     if await run_in_threadpool(_queue_again, user, token, False):  # (not twice)
@@ -153,7 +153,7 @@ async def save_mapping(request: Request, token: str, user: FormUser) -> Response
     """Save the columns mapped on the report (per sheet kind, for every later import of
     the workspace) and check the file again with them."""
     _require_office(user)
-    found = _found(user, token)
+    found = await run_in_threadpool(_found, user, token)
     st, res = found.status, found.result
     form = await request.form()
     errors: dict[str, str] = {}
