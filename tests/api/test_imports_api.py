@@ -3,6 +3,7 @@ every refusal a problem document naming the file, never a 500 (both databases)."
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from steerco.db.engine import make_sessionmaker
-from steerco.db.models import Person
+from steerco.db.models import ImportUpload, Person
 from steerco.jobs.queue import make_huey
-from steerco.transfer import upload
 from tests.api.conftest import Tenant
 
 API = "/api/v1"
@@ -24,7 +24,6 @@ PEOPLE = b"email,name\nnia@x.example,Nia Newhire\n"
 
 @pytest.fixture(autouse=True)
 def queue(app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(upload, "ROOT", tmp_path / "uploads")
     before = getattr(app.state, "huey", None)
     huey = make_huey(str(tmp_path / "jobs.db"), "sqlite:///unused.db",
                      factory=make_sessionmaker(app.state.engine),
@@ -90,10 +89,6 @@ def test_refusals_are_problems_not_errors(client: Any, tenant: Tenant) -> None:
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "file"
     assert "“notes.docx” is not a spreadsheet or an OKR file" in r.json()["errors"][0]["message"]
-    r = _post(client, tenant, "m.csv", b"metric,as_of,value\n" + b"x" * (50 * 2**20))
-    assert r.status_code == 413 and "larger than 50 MB" in r.json()["detail"]
-    r = _post(client, tenant, "m.csv", b"x" * (51 * 2**20))  # cut off by the body limit
-    assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
     r = client.get(f"{API}/imports/AAAAAAAAAAAAAAAAAAAAAAAA", headers=tenant.auth("ws_admin"))
     assert r.status_code == 404
     r = client.get(f"{API}/imports/..%2F..%2Fetc", headers=tenant.auth("ws_admin"))
@@ -106,3 +101,65 @@ def test_only_the_strategy_office_and_admins_import(client: Any, tenant: Tenant)
     ok = _post(client, tenant, "people.csv", PEOPLE)
     r = client.get(f"{API}/imports/{ok.json()['id']}", headers=tenant.auth("viewer"))
     assert r.status_code == 403
+
+
+def _uploads(app: Any) -> int:
+    with Session(app.state.engine) as s:
+        return int(s.scalar(select(func.count()).select_from(ImportUpload)) or 0)
+
+
+HINT = ("Nothing was stored: split it (e.g. one file per sheet, or measurements by year), "
+        "or import it on the server with steerco import FILE --max-mb N.")
+
+
+@pytest.fixture()
+def spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The process's temporary folder (where a parsed upload would be spooled)."""
+    where = tmp_path / "spool"
+    where.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(where))
+    return where
+
+
+def test_a_file_over_the_limit_is_named_with_its_size_and_nothing_is_stored(
+        app: Any, client: Any, tenant: Tenant, spool: Path) -> None:
+    before = _uploads(app)
+    r = _post(client, tenant, "plan.xlsx", b"x" * (63 * 2**20))  # cut off by the middleware
+    assert r.status_code == 413 and r.headers["content-type"] == "application/problem+json"
+    said = "“plan.xlsx” is 63 MB; the limit is 50 MB"
+    assert r.json() == {"type": "toolarge", "title": "Request too large",
+                        "detail": said + ". Nothing was stored.",
+                        "errors": [{"field": "file", "message": said}]}
+    # Just over the limit (within the form's slack, so the route reads it): the same.
+    r = _post(client, tenant, "m.csv", b"metric,as_of,value\n" + b"x" * (50 * 2**20))
+    assert r.status_code == 413
+    said = "“m.csv” is 52,428,819 bytes; the limit is 50 MB"
+    assert r.json()["detail"] == f"{said}. {HINT}"
+    assert r.json()["errors"] == [{"field": "file", "message": said}]
+    assert _uploads(app) == before and list(spool.iterdir()) == []
+
+
+def test_a_chunked_upload_over_the_limit_is_named_too(app: Any, client: Any, tenant: Tenant,
+                                                      spool: Path) -> None:
+    """No Content-Length: the body is counted as it comes, cut off past the limit."""
+    before = _uploads(app)
+    head = (b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            b"Content-Type: text/csv\r\n\r\n")
+    size = 60 * 2**20 + 5
+
+    def body() -> Iterator[bytes]:
+        yield head
+        left = size
+        while left:
+            n = min(left, 2**20)
+            yield b"y" * n
+            left -= n
+        yield b"\r\n--XyZ--\r\n"
+
+    r = client.post(f"{API}/imports", headers={
+        **tenant.auth("ws_admin"), "content-type": "multipart/form-data; boundary=XyZ"},
+        content=body())
+    assert r.status_code == 413, r.text
+    assert r.json()["errors"] == [{"field": "file",
+                                   "message": "“big.csv” is 60 MB; the limit is 50 MB"}]
+    assert _uploads(app) == before and list(spool.iterdir()) == []

@@ -34,10 +34,10 @@ def test_upload_progress_then_report_mapping_and_import(
     page.evaluate("document.getElementById('upload-form').setAttribute('data-max-bytes', 10)")
     page.set_input_files("#im-file", str(bad))
     page.click("#upload-form button[type=submit]")
-    assert page.inner_text("#err-file-size") == (
-        "“people.csv” is larger than 50 MB: split it (e.g. one file per sheet, or "
-        "measurements by year), or import it on the server with steerco import FILE "
-        "--max-mb N.")
+    said = page.inner_text("#err-file-size")
+    assert said.startswith("“people.csv” is ") and " bytes; the limit is 50 MB. Nothing " \
+        "was stored: split it (e.g. one file per sheet, or measurements by year), or " \
+        "import it on the server with steerco import FILE --max-mb N." in said
     assert page.url.endswith("/admin/import")
     page.goto("/admin/import")
     _upload(page, bad)

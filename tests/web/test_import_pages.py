@@ -6,6 +6,7 @@ answer and writes nothing, never a 500; unknown columns are mapped and saved."""
 from __future__ import annotations
 
 import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from steerco.accounts import service as accounts
 from steerco.db.engine import make_sessionmaker, unit_of_work
-from steerco.db.models import Person
+from steerco.db.models import ImportUpload, Person
 from steerco.jobs.queue import make_huey
 from steerco.org.service import create_person, create_workspace
 from steerco.transfer import upload
@@ -39,6 +40,10 @@ class Site:
         c = TestClient(self.app, follow_redirects=False)
         assert page_login(c, self.login, PASSWORD).status_code == 303
         return c
+
+    def uploads(self) -> int:
+        with Session(self.engine) as s:
+            return int(s.scalar(select(func.count()).select_from(ImportUpload)) or 0)
 
     def people(self) -> int:
         with Session(self.engine) as s:
@@ -63,11 +68,6 @@ def site(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     huey.immediate = True  # the job runs in the request, as the consumer would run it
     app.state.huey = huey
     yield Site(app, engine, ws, login)
-
-
-@pytest.fixture(autouse=True)
-def uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(upload, "ROOT", tmp_path / "uploads")
 
 
 def _post_file(c: TestClient, name: str, data: bytes) -> Any:
@@ -192,13 +192,29 @@ def test_files_the_page_does_not_take_are_refused_in_the_form(site: Site) -> Non
     big = b"email,name\n" + b"x" * (50 * 2**20)  # within the middleware's slack
     r = _post_file(c, "measurements.csv", big)
     assert r.status_code == 413
-    assert "“measurements.csv” is larger than 50 MB: split it" in r.text
+    assert "“measurements.csv” is 52,428,811 bytes; the limit is 50 MB. Nothing was " \
+        "stored: split it" in r.text
     assert "import it on the server with steerco import FILE --max-mb N." in r.text
-    # Far beyond: the body is cut off before it is stored, with a page that says why.
-    r = _post_file(c, "measurements.csv", big + b"x" * 2**20)
+
+
+def test_a_file_far_over_the_limit_gets_the_form_again_saying_how_large_it_is(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The middleware cuts the body off before it is parsed or stored; the page comes
+    back with the form and the file's name, its size and the limit (not a bare page)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where a parse would spool
+    c = site.client()
+    before = site.uploads()
+    r = _post_file(c, "plan.xlsx", b"x" * (63 * 2**20))
     assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
-    assert "This page takes files of up to 50 MB" in r.text
-    assert "<code>steerco import FILE --max-mb N</code>" in r.text
+    assert ("“plan.xlsx” is 63 MB; the limit is 50 MB. Nothing was stored: split it "
+            "(e.g. one file per sheet, or measurements by year)") in r.text
+    assert 'id="upload-form"' in r.text and 'aria-invalid="true"' in r.text
+    assert "This page takes files of up to" not in r.text
+    assert site.uploads() == before and list(tmp_path.iterdir()) == []
+    # Without the form's CSRF token the cut-off post is refused like any form post.
+    r = c.post("/admin/import", files={"file": ("plan.xlsx", b"x" * (51 * 2**20))},
+               headers=HTML)
+    assert r.status_code == 403 and site.uploads() == before
 
 
 def test_a_forged_or_foreign_token_is_not_found_not_an_error(site: Site) -> None:

@@ -55,8 +55,9 @@ enqueues one); `factory` makes the sessions (default: the configured database)."
     @huey.task(retries=0)  # type: ignore[untyped-decorator]
     def import_upload(workspace_id: int, token: str, dry_run: bool,
                       actor: str | None = None) -> None:
-        """Check or import a file uploaded on Admin → Import (transfer/upload.py); its
-        progress and report are kept beside the upload, not in the result store."""
+        """Check or import a file uploaded on Admin → Import (transfer/upload.py): the
+        file, its progress and report are in the database (`import_uploads`), so any
+        worker runs it; nothing goes to the result store."""
         from steerco.transfer.upload import run
 
         run((factory or _factory()).kw["bind"], workspace_id, token, dry_run, actor)

@@ -119,6 +119,13 @@ def _reviews(s: Session, ws: int, day: dt.date, now: dt.datetime) -> dict[str, A
     return {"scheduled": len(made), "agendas": agendas}
 
 
+def _uploads(s: Session, ws: int, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+    """Import uploads (file, progress, report) unchanged for upload.KEEP_DAYS deleted."""
+    from steerco.transfer.upload import sweep
+
+    return {"deleted": sweep(s, ws, now)}
+
+
 DAILY: tuple[Job, ...] = (
     Job("feeds", "SQL feeds whose cadence is due: new rows stored as measurements", "day",
         _feeds),
@@ -130,6 +137,7 @@ DAILY: tuple[Job, ...] = (
     Job("forecast_snapshot", "forecasts recorded on review days", "day", _forecast_snapshot),
     Job("reminders", "check-in, milestone and decision reminders", "day", _reminders),
     Job("digest", "the daily e-mail digest", "day", _digest),
+    Job("uploads", "import uploads unchanged for 7 days deleted", "day", _uploads),
 )
 DELIVER = Job("deliver", "deliver the outbox: inbox, e-mail, webhooks", "minute")
 JOBS: tuple[Job, ...] = (*DAILY, DELIVER)

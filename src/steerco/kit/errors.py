@@ -136,11 +136,35 @@ class TooLarge(SteercoError):
     title = "Request too large"
     status = 413
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"the request body is larger than {limit // (1024 * 1024)} MB "
-                         f"({limit} bytes), the most this endpoint accepts",
-                         [FieldError("body", f"at most {limit} bytes")])
+    def __init__(self, limit: int, file: str | None = None, size: int | None = None,
+                 hint: str = "") -> None:
+        """`file` and `size` (bytes): an uploaded file over `limit`, named in the answer
+        ("“plan.xlsx” is 63 MB; the limit is 50 MB"), on the field `file`."""
+        if file is None or size is None:
+            super().__init__(f"the request body is larger than {limit // (1024 * 1024)} MB "
+                             f"({limit} bytes), the most this endpoint accepts",
+                             [FieldError("body", f"at most {limit} bytes")])
+        else:
+            said = file_too_large(file, size, limit)
+            super().__init__(f"{said}." + (f" {hint}" if hint else ""),
+                             [FieldError("file", said, file)])
         self.limit = limit
+        self.file, self.size = file, size
+
+
+def megabytes(size: int) -> str:
+    """A size as people read it: "63 MB", "50.3 MB", "0.2 MB"."""
+    mb = size / 2**20
+    return f"{mb:.0f} MB" if mb >= 100 else f"{round(mb, 1):g} MB"
+
+
+def file_too_large(name: str, size: int, limit: int) -> str:
+    """“plan.xlsx” is 63 MB; the limit is 50 MB (in bytes when both round alike)."""
+    shown = megabytes(size)
+    if shown == megabytes(limit):  # e.g. 50 MB and 40 bytes
+        shown = f"{size:,} bytes"
+    who = f"“{name}”" if name else "The file"
+    return f"{who} is {shown}; the limit is {megabytes(limit)}"
 
 
 class FieldValueError(ValueError):

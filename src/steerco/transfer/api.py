@@ -26,7 +26,7 @@ from steerco.http.rest import READ_ERRORS, WRITE_ERRORS, Problem, path_key
 from steerco.jobs.queue import queue_of
 from steerco.kit.errors import Conflict, FieldError, NotFound, TooLarge, ValidationFailed
 from steerco.metrics.repository import MetricRepository
-from steerco.transfer import upload
+from steerco.transfer import mapping, upload
 from steerco.transfer.export import collect, write_csv, write_xlsx
 from steerco.transfer.feeds import service as feeds
 from steerco.transfer.feeds.repository import FeedRepository
@@ -169,23 +169,25 @@ def _require_office(ctx: Ctx) -> None:
 
 
 def _read(ctx: Ctx, token: str) -> ImportRead:
-    folder = upload.folder_of(ctx.ws, token)
-    if folder is None:
+    with ctx.read() as s:
+        found = upload.get(s, ctx.ws, token)
+    if found is None:
         raise NotFound("import", token)
-    st = upload.status(folder)
+    st = found.status
     return ImportRead(
-        id=token, name=upload.source(folder).name, state=st.get("state", "queued"),
+        id=token, name=found.name, state=found.state,
         dry_run=bool(st.get("dry_run", True)), rows_read=int(st.get("rows_read") or 0),
         rows_checked=int(st.get("rows_checked") or 0),
         rows_total=int(st.get("rows_total") or 0),
         rows_written=int(st.get("rows_written") or 0), error=st.get("error"),
-        report=upload.result(folder) if st.get("state") == "done" else None,
-        problems_csv=f"/api/v1/imports/{token}/problems.csv")
+        report=found.result, problems_csv=f"/api/v1/imports/{token}/problems.csv")
 
 
 IMPORT_ERRORS: dict[int | str, dict[str, Any]] = {
-    **WRITE_ERRORS, 413: {"model": Problem, "description": f"Larger than "
-                                                           f"{MAX_BYTES // 2**20} MB"}}
+    **WRITE_ERRORS, 413: {"model": Problem, "description": (
+        f"The file is larger than {MAX_BYTES // 2**20} MB: the detail and errors[0] (field "
+        "`file`) name the file, its size and the limit, e.g. “plan.xlsx” is 63 MB; the "
+        "limit is 50 MB; nothing was stored")}}
 
 
 @router.post("/imports", status_code=202, response_model=ImportRead, responses=IMPORT_ERRORS,
@@ -201,17 +203,22 @@ async def post_import(request: Request, ctx: Writer, file: Annotated[UploadFile,
     if name and Path(name).suffix.lower() in upload.SUFFIXES:
         data = await file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise TooLarge(MAX_BYTES)
+        raise TooLarge(MAX_BYTES, name, file.size or len(data), upload.TOO_LARGE_HINT)
     try:
         upload.check(name, len(data))
     except upload.UploadRefused as exc:
         raise ValidationFailed([FieldError("file", str(exc), name)]) from None
-    token = upload.store(ctx.ws, name, data, dry_run)
+    token = await run_in_threadpool(_store, ctx, name, data, dry_run)
     await run_in_threadpool(queue_of(request.app.state).import_upload, ctx.ws, token, dry_run,
                             ctx.principal.actor)
     body = await run_in_threadpool(_read, ctx, token)
     return JSONResponse(body.model_dump(), status_code=202,
                         headers={"Location": f"/api/v1/imports/{token}"})
+
+
+def _store(ctx: Ctx, name: str, data: bytes, dry_run: bool) -> str:
+    with ctx.write() as s:
+        return upload.store(s, ctx.ws, name, data, dry_run, ctx.principal.actor)
 
 
 @router.get("/imports/{id}", response_model=ImportRead, responses=READ_ERRORS,
@@ -227,11 +234,11 @@ def get_import(id: str, ctx: Reader) -> ImportRead:
     summary="An import's problems as CSV (sheet, row, column, value, reason)")
 def get_import_problems(id: str, ctx: Reader) -> Response:
     _require_office(ctx)
-    folder = upload.folder_of(ctx.ws, id)
-    if folder is None or not (folder / "problems.csv").is_file():
+    with ctx.read() as s:
+        text = upload.problems_csv(s, ctx.ws, id)
+    if text is None:
         raise NotFound("report of import", id)
-    return Response((folder / "problems.csv").read_text(encoding="utf-8"),
-                    media_type="text/csv; charset=utf-8")
+    return Response(text, media_type="text/csv; charset=utf-8")
 
 
 @router.post("/imports/{id}/apply", status_code=202, response_model=ImportRead,
@@ -243,8 +250,79 @@ def apply_import(id: str, request: Request, ctx: Writer) -> Any:
         raise Conflict("only a finished dry run without problems can be imported; this one "
                        + ("is still running" if now.state not in ("done", "failed") else
                           "has problems or was imported already"))
-    folder = upload.folder_of(ctx.ws, id)
-    assert folder is not None
-    upload.queue_run(folder, dry_run=False)
+    with ctx.write() as s:
+        if not upload.queue_run(s, ctx.ws, id, dry_run=False):  # another click was first
+            raise Conflict("this import was queued already")
     queue_of(request.app.state).import_upload(ctx.ws, id, False, ctx.principal.actor)
     return JSONResponse(_read(ctx, id).model_dump(), status_code=202)
+
+
+# --- the saved column mapping (the same as `steerco mapping` and Admin → Import) --------
+
+
+class MappingRead(BaseModel):
+    sheet: str = Field(description="The sheet kind, e.g. people, objectives, measurements")
+    sheet_title: str = Field(description="The sheet's title in the template, e.g. People")
+    header: str = Field(description="The file's column header as compared (normalised: "
+                                    "“Verantwortlich (E-Mail)” → verantwortlich_e_mail)")
+    column: str = Field(description="The template column it fills; empty: ignored")
+    ignored: bool = Field(description="True: the column is left out on import")
+
+
+class MappingPut(BaseModel):
+    column: str | None = Field(default=None, max_length=80, description=(
+        "The template column of this sheet the header fills (its name or one of its "
+        "synonyms, e.g. owner); empty, null, \"-\" or \"ignore\": ignore the column"))
+
+
+def _mapping_read(e: mapping.Entry) -> MappingRead:
+    from steerco.transfer.spec import BY_NAME
+
+    return MappingRead(sheet=e.sheet, sheet_title=BY_NAME[e.sheet].title, header=e.header,
+                       column=e.column, ignored=e.column == "")
+
+
+@router.get("/import-mappings", response_model=list[MappingRead], responses=READ_ERRORS,
+            summary="The workspace's saved column mapping of import files")
+def list_mappings(ctx: Reader, sheet: Annotated[str | None, Query(
+        description="Only this sheet kind (its name or title)")] = None) -> list[MappingRead]:
+    _require_office(ctx)
+    with ctx.read() as s:
+        rows = mapping.entries(s, ctx.ws)
+    if sheet is not None:
+        kind = mapping.sheet_kind(sheet)
+        if kind is None:
+            raise ValidationFailed([FieldError("sheet", mapping.unknown_sheet(sheet), sheet)])
+        rows = [e for e in rows if e.sheet == kind]
+    return [_mapping_read(e) for e in rows]
+
+
+@router.get("/import-mappings/{sheet}/{header:path}", response_model=MappingRead,
+            responses=READ_ERRORS, summary="One saved header of a sheet kind")
+def get_mapping(sheet: str, header: str, ctx: Reader) -> MappingRead:
+    _require_office(ctx)
+    with ctx.read() as s:
+        found = mapping.find(s, ctx.ws, sheet, header)
+    if found is None:
+        raise NotFound("column mapping", f"{sheet}/{header}")
+    return _mapping_read(found)
+
+
+@router.put("/import-mappings/{sheet}/{header:path}", response_model=MappingRead,
+            responses=WRITE_ERRORS,
+            summary="Map a file's header to a template column (or ignore it); every later "
+                    "import of the workspace applies it")
+def put_mapping(sheet: str, header: str, body: MappingPut, ctx: Writer) -> MappingRead:
+    _require_office(ctx)
+    with ctx.write() as s:
+        return _mapping_read(mapping.save(s, ctx.ws, sheet, header, body.column))
+
+
+@router.delete("/import-mappings/{sheet}/{header:path}", status_code=204,
+               responses=WRITE_ERRORS, summary="Forget a saved header")
+def delete_mapping(sheet: str, header: str, ctx: Writer) -> Response:
+    _require_office(ctx)
+    with ctx.write() as s:
+        if not mapping.remove(s, ctx.ws, sheet, header):
+            raise NotFound("column mapping", f"{sheet}/{header}")
+    return Response(status_code=204)

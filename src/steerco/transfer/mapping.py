@@ -76,6 +76,24 @@ def entries(session: Session, workspace_id: int) -> list[Entry]:
             for r in MappingRepository(session, workspace_id).rows()]
 
 
+def sheet_kind(sheet: str) -> str | None:
+    """The sheet kind named by its name or title (None: no such kind)."""
+    spec = BY_NAME.get(sheet) or sheet_named(sheet)
+    return None if spec is None else spec.name
+
+
+def unknown_sheet(sheet: str) -> str:
+    return f"no sheet kind {sheet!r}; one of: " + ", ".join(s.title for s in SHEETS)
+
+
+def find(session: Session, workspace_id: int, sheet: str, header: str) -> Entry | None:
+    """The saved entry of `header` (as given or normalised) of sheet kind `sheet`."""
+    kind = sheet_kind(sheet)
+    key = norm(header)
+    return next((e for e in entries(session, workspace_id)
+                 if e.sheet == kind and e.header == key), None)
+
+
 def save(session: Session, workspace_id: int, sheet: str, header: str,
          column: str | None) -> Entry:
     """Map `header` of sheet kind `sheet` (its name or title) to `column` (a template column
@@ -84,9 +102,7 @@ def save(session: Session, workspace_id: int, sheet: str, header: str,
     knows (mapping it elsewhere would make the template's own files read wrongly)."""
     spec = BY_NAME.get(sheet) or sheet_named(sheet)
     if spec is None:
-        raise ValidationFailed([FieldError("sheet", (
-            f"no sheet kind {sheet!r}; one of: " + ", ".join(s.title for s in SHEETS)),
-            sheet)])
+        raise ValidationFailed([FieldError("sheet", unknown_sheet(sheet), sheet)])
     key = norm(header)
     if not key:
         raise ValidationFailed([FieldError("header", "give the file's column header",

@@ -24,7 +24,7 @@ from steerco.db.models.governance import (
     ReviewAction,
     Rule,
 )
-from steerco.db.models.imports import ImportMapping
+from steerco.db.models.imports import ImportMapping, ImportUpload
 from steerco.db.models.initiatives import (
     Dependency,
     Initiative,
@@ -71,6 +71,7 @@ __all__ = [
     "ForecastRecord",
     "IdempotencyKey",
     "ImportMapping",
+    "ImportUpload",
     "InboxItem",
     "Initiative",
     "InitiativeMetric",

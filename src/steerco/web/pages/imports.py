@@ -4,9 +4,9 @@ then the report row by row (problems as sheet, row, column, value, reason, also 
 download), columns to map when the file's headers are not the template's, and "Import
 it", which runs the import as a job the same way.
 
-The upload is kept in a private folder of the workspace (transfer/upload.py) between the
-dry run and "Import it"; applying re-reads it, so what is written is what the dry run
-checked, all or nothing.
+The upload is kept in the database (transfer/upload.py: any worker runs the job, any web
+process shows its progress) between the dry run and "Import it"; applying re-reads it,
+so what is written is what the dry run checked, all or nothing.
 """
 
 from __future__ import annotations
@@ -37,11 +37,17 @@ def _require_office(user: PageUser) -> None:
         raise Forbidden("imports are for admins and the strategy office")
 
 
-def _folder(user: PageUser, token: str) -> Path:
-    folder = upload.folder_of(user.ctx.ws, token)
-    if folder is None:
+def _found(user: PageUser, token: str) -> upload.Upload:
+    with user.ctx.read() as s:
+        found = upload.get(s, user.ctx.ws, token)
+    if found is None:
         raise NotFound("upload", token)
-    return folder
+    return found
+
+
+def _queue_again(user: PageUser, token: str, dry_run: bool) -> bool:
+    with user.ctx.write() as s:
+        return upload.queue_run(s, user.ctx.ws, token, dry_run)
 
 
 def _saved(user: PageUser) -> list[mapping.Entry]:
@@ -88,55 +94,57 @@ def template(user: User) -> Response:
 async def upload_file(request: Request, user: FormUser,
                       file: Annotated[UploadFile | None, File()] = None) -> Response:
     _require_office(user)
+    big = getattr(request.state, "too_large", None)  # cut off by the middleware, unread
+    if big is not None:
+        return _page(request, user, shown_status(request, 413), name=big["name"],
+                     error=upload.too_large(big["name"], big["size"], big["limit"]))
     name = Path(file.filename or "").name if file is not None else ""
     data = b""
     try:
         if file is not None and name and Path(name).suffix.lower() in upload.SUFFIXES:
             data = await file.read(MAX_BYTES + 1)
-        upload.check(name, len(data))
+        upload.check(name, (file.size or len(data)) if file is not None and data else 0)
     except upload.UploadRefused as exc:
         return _page(request, user, shown_status(request, 413 if data else 422),
                      name=name, error=str(exc))
-    token = upload.store(user.ctx.ws, name, data)
+    token = await run_in_threadpool(_store, user, name, data)
     await _enqueue(request, user, token, True)
     return done(request, f"/admin/import/{token}")
 
 
-def _state(user: PageUser, token: str) -> tuple[Path, dict[str, Any], dict[str, Any] | None]:
-    folder = _folder(user, token)
-    st = upload.status(folder)
-    res = upload.result(folder) if st.get("state") == "done" else None
-    return folder, st, res
+def _store(user: PageUser, name: str, data: bytes) -> str:
+    with user.ctx.write() as s:
+        return upload.store(s, user.ctx.ws, name, data, True, user.principal.actor)
 
 
 @router.get("/admin/import/{token}")
 def run_page(request: Request, token: str, user: User) -> Response:
     """The upload's progress while its job runs, then its report."""
     _require_office(user)
-    folder, st, res = _state(user, token)
-    return _page(request, user, token=token, name=upload.source(folder).name, status=st,
-                 result=res)
+    found = _found(user, token)
+    return _page(request, user, token=token, name=found.name, status=found.status,
+                 result=found.result)
 
 
 @router.get("/admin/import/{token}/progress")
 def progress(request: Request, token: str, user: User) -> Response:
     """The progress fragment htmx polls; once the job has finished, a full reload."""
     _require_office(user)
-    folder, st, _res = _state(user, token)
-    if st.get("state") in ("done", "failed"):
+    found = _found(user, token)
+    if found.state in upload.FINAL:
         return Response(status_code=200, headers={"HX-Refresh": "true"})
-    return render(request, "admin/import_progress.html", status=st, token=token,
-                  name=upload.source(folder).name)
+    return render(request, "admin/import_progress.html", status=found.status, token=token,
+                  name=found.name)
 
 
 @router.post("/admin/import/{token}/apply")
 async def apply(request: Request, token: str, user: FormUser) -> Response:
     _require_office(user)
-    folder, _st, res = _state(user, token)
+    res = (await run_in_threadpool(_found, user, token)).result
     if res is None or not res.get("dry_run") or not res.get("ok"):
         return done(request, f"/admin/import/{token}")
-    upload.queue_run(folder, dry_run=False)
-    await _enqueue(request, user, token, False)
+    if await run_in_threadpool(_queue_again, user, token, False):  # (not twice)
+        await _enqueue(request, user, token, False)
     return done(request, f"/admin/import/{token}")
 
 
@@ -145,7 +153,8 @@ async def save_mapping(request: Request, token: str, user: FormUser) -> Response
     """Save the columns mapped on the report (per sheet kind, for every later import of
     the workspace) and check the file again with them."""
     _require_office(user)
-    folder, st, res = _state(user, token)
+    found = await run_in_threadpool(_found, user, token)
+    st, res = found.status, found.result
     form = await request.form()
     errors: dict[str, str] = {}
     chosen = []
@@ -165,9 +174,8 @@ async def save_mapping(request: Request, token: str, user: FormUser) -> Response
             errors["map"] = "; ".join(e.message for e in exc.errors)
     if errors:
         return _page(request, user, shown_status(request, 422), token=token,
-                     name=upload.source(folder).name, status=st, result=res,
-                     map_errors=errors)
-    upload.queue_run(folder, dry_run=True)
+                     name=found.name, status=st, result=res, map_errors=errors)
+    await run_in_threadpool(_queue_again, user, token, True)
     await _enqueue(request, user, token, True)
     return done(request, f"/admin/import/{token}")
 
@@ -185,9 +193,9 @@ async def remove_mapping(request: Request, user: FormUser) -> Response:
 @router.get("/admin/import/{token}/problems.csv")
 def problems_csv(token: str, user: User) -> Response:
     _require_office(user)
-    try:
-        text = (_folder(user, token) / "problems.csv").read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NotFound("report of upload", token) from None
+    with user.ctx.read() as s:
+        text = upload.problems_csv(s, user.ctx.ws, token)
+    if text is None:
+        raise NotFound("report of upload", token)
     return Response(text, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="import-problems.csv"'})

@@ -283,7 +283,11 @@
     e.stopPropagation();
     var err = form.querySelector("[data-size-error]");
     if (err) {
-      err.textContent = "“" + file.name + "” " + form.getAttribute("data-max-message");
+      // As the server says it: "“plan.xlsx” is 63 MB; the limit is 50 MB. …"
+      var mb = file.size / 1048576;
+      var size = mb < 0.1 ? file.size + " bytes"
+        : (mb >= 100 ? Math.round(mb) : Math.round(mb * 10) / 10) + " MB";
+      err.textContent = "“" + file.name + "” is " + size + form.getAttribute("data-max-message");
       err.hidden = false;
       input.setAttribute("aria-invalid", "true");
       input.setAttribute("aria-describedby", err.id);
