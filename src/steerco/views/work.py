@@ -64,6 +64,11 @@ class Work:
     #: finding, keyed by the triage table's generation and the day): a page over tens of
     #: thousands of findings then only filters what it shows.
     memo: dict[Any, Any] = field(default_factory=dict)
+    #: The rated findings of each kind in the order `run_findings` made them, with their
+    #: ranks: what `_update` keeps of the kinds whose inputs did not change.
+    kinds: dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]] = field(
+        default_factory=dict)
+    currency: str = ""
 
     def of(self, public_id: str) -> list[dict[str, Any]]:
         return self.by_subject.get(public_id, [])
@@ -74,13 +79,22 @@ class Work:
         return self.by_initiative.get(key, [])
 
 
-def _compute(s: Session, ws: int, day: dt.date) -> Work:
-    generations = table_generations(s, ws, ENGINE_TABLES)
-    m = fs.load_model(s, ws, day)
-    rows = [fs.finding_json(f) for b in fs.run_findings(m) for f in b.rows()]
-    rows = fs.rate_findings(m, rows, FindingsRepository(s, ws).currency())
-    ev = cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
-    w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations)
+def _by_kind(m: fs.Model, kinds: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The findings (JSON, not rated) of `kinds` (all by default), per kind in run order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for b in fs.run_findings(m, kinds):
+        out.setdefault(b.kind, []).extend(fs.finding_json(f) for f in b.rows())
+    return out
+
+
+def _work(m: fs.Model, kinds: dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]],
+          ev: cb.EarnedValue, generations: tuple[int, ...], currency: str) -> Work:
+    """A `Work` from rated findings per kind: all of them, most urgent first."""
+    flat = [(r, f) for rows, ranks in kinds.values() for f, r in zip(rows, ranks, strict=True)]
+    order = sorted(range(len(flat)), key=lambda i: flat[i][0], reverse=True)
+    rows = [flat[i][1] for i in order]
+    w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations, kinds=kinds,
+             currency=currency)
     for f in rows:
         w.by_key.setdefault(f["key"], f)
         w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
@@ -91,6 +105,60 @@ def _compute(s: Session, ws: int, day: dt.date) -> Work:
             if k is not None:
                 w.broken[k] = f
     return w
+
+
+def _earned(m: fs.Model) -> cb.EarnedValue:
+    return cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
+
+
+def _compute(s: Session, ws: int, day: dt.date) -> Work:
+    generations = table_generations(s, ws, ENGINE_TABLES)
+    m = fs.load_model(s, ws, day)
+    currency = FindingsRepository(s, ws).currency()
+    kinds = {}
+    for kind, rows in _by_kind(m).items():
+        kinds[kind] = (rows, fs.rate_rows(m, rows, currency))
+    return _work(m, kinds, _earned(m), generations, currency)
+
+
+def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
+    """`old` brought up to date after edits to the work tables: only the sources of the
+    tables that moved are read again, and only the finding kinds (and earned value) that
+    read a source whose rows changed are recomputed; the rest is kept. The rating of the
+    kept findings is redone when its own inputs (schedule, metric links) or the currency
+    changed. Anything else — the snapshot's tables or measurements moved, another
+    evaluation, the work of another day — is a full `_compute`: the result is always what
+    `_compute` gives now."""
+    generations = table_generations(s, ws, ENGINE_TABLES)
+    st = CACHE.state(s, ws, day)
+    m0 = old.model
+    moved = {t for t, a, b in zip(ENGINE_TABLES, old.generations, generations, strict=True)
+             if a != b}
+    if (len(old.generations) != len(generations) or st.evaluation is not m0.ev
+            or st.snapshot is not m0.snap or st.snapshot.high_water != old.high_water):
+        return _compute(s, ws, day)
+    got = fs.update_model(s, m0, moved)
+    if got is None:
+        return _compute(s, ws, day)
+    m, changed = got
+    currency = FindingsRepository(s, ws).currency()
+    redo = [k for k in fs.KINDS if changed & set(fs.KIND_SOURCES[k])]
+    fresh = _by_kind(m, redo) if redo else {}
+    if not set(fresh) <= set(old.kinds):  # a kind that had no batch: its place is unknown
+        return _compute(s, ws, day)
+    rerate = currency != old.currency or bool(changed & set(fs.RATING_SOURCES))
+    kinds: dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]] = {}
+    for kind, (rows, ranks) in old.kinds.items():
+        if kind in fresh or kind in redo:
+            new = fresh.get(kind, [])
+            kinds[kind] = (new, fs.rate_rows(m, new, currency))
+        elif rerate:
+            again = [fs.unrated(f) for f in rows]
+            kinds[kind] = (again, fs.rate_rows(m, again, currency))
+        else:
+            kinds[kind] = (rows, ranks)
+    ev = _earned(m) if changed & set(fs.EARNED_SOURCES) else old.earned
+    return _work(m, kinds, ev, generations, currency)
 
 
 class WorkCache:
@@ -115,7 +183,7 @@ class WorkCache:
         # An edit to anything findings read (any process) is shown by the next page: the
         # findings are recomputed in line then, never mixed from old and new facts.
         if hit is None or hit.generations != table_generations(s, ws, ENGINE_TABLES):
-            w = _compute(s, ws, day)
+            w = _compute(s, ws, day) if hit is None else _update(s, ws, day, hit)
             with self._lock:
                 self._items[key] = w
             return w
