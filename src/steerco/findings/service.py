@@ -107,30 +107,40 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "ledger": ("ledger_entries",), "causal_links": ("causal_links",)}
 _SNAPSHOT_SOURCES = ("objective_owners", "metric_info", "benefits")
 WORK_SOURCES = ("milestones", "initiatives", "dependencies")
+_WORK_ITEMS = ("milestones", "initiatives")  # what reads no dependency
 _ORG = ("people", "org_units")
 _STRATEGY = ("themes", *_ORG)
 _LINKS = ("initiative_metrics", "budget_lines")
 _BUDGET = ("budget_lines", "budget_plans", "ledger")
 #: The sources each finding kind reads besides the snapshot and its evaluation (see
-#: `run_findings`): a kind is recomputed only when one of them changed.
+#: `run_findings`; the work graph's milestone and initiative columns come from their own
+#: sources, its edges and schedule from all three): a kind is recomputed only when one of
+#: them changed.
 KIND_SOURCES: dict[str, tuple[str, ...]] = {
-    "stale_metric": (), "stale_milestone": WORK_SOURCES,
-    "stale_dependency": WORK_SOURCES, "stale_initiative": WORK_SOURCES,
+    "stale_metric": (), "stale_milestone": _WORK_ITEMS,
+    "stale_dependency": WORK_SOURCES, "stale_initiative": _WORK_ITEMS,
     "reality_gap": (), "green_dashboard": (*WORK_SOURCES, *_LINKS, "causal_links"),
     "cross_team_conflict": ("causal_links", *_ORG), "causal_link_not_holding": ("causal_links",),
-    "benefit_leakage": (*_BUDGET, *WORK_SOURCES), "earned_value": (*_BUDGET, *WORK_SOURCES),
+    "benefit_leakage": (*_BUDGET, "initiatives"), "earned_value": (*_BUDGET, *_WORK_ITEMS),
     "broken_dependency": WORK_SOURCES, "critical_path_slip": WORK_SOURCES,
     "dependency_cycle": WORK_SOURCES, "too_many_themes": _STRATEGY,
-    "too_many_key_results": _STRATEGY, "ownership": (*_STRATEGY, *WORK_SOURCES),
-    "untrackable_initiative": (*WORK_SOURCES, *_LINKS),
-    "initiative_moves_no_metric": (*WORK_SOURCES, *_LINKS),
+    "too_many_key_results": _STRATEGY, "ownership": (*_STRATEGY, *_WORK_ITEMS),
+    "untrackable_initiative": ("initiatives", *_LINKS),
+    "initiative_moves_no_metric": ("initiatives", *_LINKS),
     "metric_without_tolerance": (*_STRATEGY, "rules"), "noise_metric": (*_STRATEGY, "rules"),
-    "objective_without_initiative": (*_STRATEGY, *WORK_SOURCES, *_LINKS),
+    "objective_without_initiative": (*_STRATEGY, "initiatives", *_LINKS),
     "target_not_beyond_baseline": ()}
-#: The sources the impact-based rating reads (`rate_findings`: schedule, links).
-RATING_SOURCES = (*WORK_SOURCES, "initiative_metrics")
 #: The sources earned value reads.
-EARNED_SOURCES = (*WORK_SOURCES, *_BUDGET)
+EARNED_SOURCES = (*_WORK_ITEMS, *_BUDGET)
+
+
+def rating_inputs(m: Model) -> tuple[Any, ...]:
+    """What the rating of a finding reads besides the finding, the snapshot and the
+    savings (`rate_rows`): which initiative each milestone belongs to, which work is on
+    the critical path, which metrics each initiative moves. Equal inputs, equal ratings."""
+    ms, ini = m.wg.milestones, m.wg.initiatives
+    return (ms.ids, ms.initiative, ini.ids, m.schedule.critical, m.links.link_initiative,
+            m.links.link_metric)
 
 
 def read_sources(repo: FindingsRepository, names: Iterable[str]) -> dict[str, tuple[Any, ...]]:

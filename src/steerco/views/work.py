@@ -111,32 +111,44 @@ def _earned(m: fs.Model) -> cb.EarnedValue:
     return cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
 
 
+Kinds = dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]]
+
+
+def _rated(m: fs.Model, rows: dict[str, list[dict[str, Any]]], currency: str) -> Kinds:
+    """`rows` per kind rated in place (one `rate_rows` over all), with their ranks."""
+    flat = [f for v in rows.values() for f in v]
+    ranks = fs.rate_rows(m, flat, currency) if flat else []
+    out: Kinds = {}
+    at = 0
+    for kind, v in rows.items():
+        out[kind] = (v, ranks[at:at + len(v)])
+        at += len(v)
+    return out
+
+
 def _compute(s: Session, ws: int, day: dt.date) -> Work:
     generations = table_generations(s, ws, ENGINE_TABLES)
     m = fs.load_model(s, ws, day)
     currency = FindingsRepository(s, ws).currency()
-    kinds = {}
-    for kind, rows in _by_kind(m).items():
-        kinds[kind] = (rows, fs.rate_rows(m, rows, currency))
-    return _work(m, kinds, _earned(m), generations, currency)
+    return _work(m, _rated(m, _by_kind(m), currency), _earned(m), generations, currency)
 
 
 def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
     """`old` brought up to date after edits to the work tables: only the sources of the
     tables that moved are read again, and only the finding kinds (and earned value) that
-    read a source whose rows changed are recomputed; the rest is kept. The rating of the
-    kept findings is redone when its own inputs (schedule, metric links) or the currency
-    changed. Anything else — the snapshot's tables or measurements moved, another
-    evaluation, the work of another day — is a full `_compute`: the result is always what
-    `_compute` gives now."""
+    read a source whose rows changed are recomputed; the rest is kept. The kept findings
+    are rated again when what rating reads (`fs.rating_inputs`: the critical path,
+    metric links) or the currency changed. Anything else — the snapshot's tables or
+    measurements moved, another evaluation — is a full `_compute`: the result is always
+    what `_compute` gives now (tests/findings/test_work_incremental.py)."""
     generations = table_generations(s, ws, ENGINE_TABLES)
     st = CACHE.state(s, ws, day)
     m0 = old.model
-    moved = {t for t, a, b in zip(ENGINE_TABLES, old.generations, generations, strict=True)
-             if a != b}
     if (len(old.generations) != len(generations) or st.evaluation is not m0.ev
             or st.snapshot is not m0.snap or st.snapshot.high_water != old.high_water):
         return _compute(s, ws, day)
+    moved = {t for t, a, b in zip(ENGINE_TABLES, old.generations, generations, strict=True)
+             if a != b}
     got = fs.update_model(s, m0, moved)
     if got is None:
         return _compute(s, ws, day)
@@ -146,17 +158,17 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
     fresh = _by_kind(m, redo) if redo else {}
     if not set(fresh) <= set(old.kinds):  # a kind that had no batch: its place is unknown
         return _compute(s, ws, day)
-    rerate = currency != old.currency or bool(changed & set(fs.RATING_SOURCES))
-    kinds: dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]] = {}
-    for kind, (rows, ranks) in old.kinds.items():
-        if kind in fresh or kind in redo:
-            new = fresh.get(kind, [])
-            kinds[kind] = (new, fs.rate_rows(m, new, currency))
+    rerate = currency != old.currency or (m is not m0 and not all(
+        fs.same_source((a,), (b,)) for a, b in zip(fs.rating_inputs(m), fs.rating_inputs(m0),
+                                                   strict=True)))
+    todo: dict[str, list[dict[str, Any]]] = {}
+    for kind, (rows, _) in old.kinds.items():
+        if kind in redo:
+            todo[kind] = fresh.get(kind, [])
         elif rerate:
-            again = [fs.unrated(f) for f in rows]
-            kinds[kind] = (again, fs.rate_rows(m, again, currency))
-        else:
-            kinds[kind] = (rows, ranks)
+            todo[kind] = [fs.unrated(f) for f in rows]
+    rated = _rated(m, todo, currency)
+    kinds: Kinds = {k: rated.get(k, v) for k, v in old.kinds.items()}
     ev = _earned(m) if changed & set(fs.EARNED_SOURCES) else old.earned
     return _work(m, kinds, ev, generations, currency)
 
