@@ -69,6 +69,8 @@ class Work:
     kinds: dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]] = field(
         default_factory=dict)
     currency: str = ""
+    #: The initiatives each finding concerns (`fs.initiatives_concerned`), by id().
+    concerned: dict[int, set[int]] = field(default_factory=dict)
 
     def of(self, public_id: str) -> list[dict[str, Any]]:
         return self.by_subject.get(public_id, [])
@@ -88,17 +90,29 @@ def _by_kind(m: fs.Model, kinds: list[str] | None = None) -> dict[str, list[dict
 
 
 def _work(m: fs.Model, kinds: dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]],
-          ev: cb.EarnedValue, generations: tuple[int, ...], currency: str) -> Work:
-    """A `Work` from rated findings per kind: all of them, most urgent first."""
+          ev: cb.EarnedValue, generations: tuple[int, ...], currency: str,
+          old: Work | None = None) -> Work:
+    """A `Work` from rated findings per kind: all of them, most urgent first. The
+    initiatives each finding concerns are `old`'s for the findings kept from it when
+    every milestone still belongs to the same initiative."""
     flat = [(r, f) for rows, ranks in kinds.values() for f, r in zip(rows, ranks, strict=True)]
     order = sorted(range(len(flat)), key=lambda i: flat[i][0], reverse=True)
     rows = [flat[i][1] for i in order]
     w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations, kinds=kinds,
              currency=currency)
+    known: dict[int, set[int]] = {}
+    if old is not None and (old.model.wg is m.wg or fs.same_source(
+            (old.model.wg.milestones.ids, old.model.wg.milestones.initiative),
+            (m.wg.milestones.ids, m.wg.milestones.initiative))):
+        known = old.concerned  # keyed by id(): `old` keeps its findings alive meanwhile
     for f in rows:
         w.by_key.setdefault(f["key"], f)
         w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
-        for ini in fs.initiatives_concerned(m, f):
+        inis = known.get(id(f))
+        if inis is None:
+            inis = fs.initiatives_concerned(m, f)
+        w.concerned[id(f)] = inis
+        for ini in inis:
             w.by_initiative.setdefault(ini, []).append(f)
         if f["kind"] == "broken_dependency":
             k = pid_key(f["subject"]["id"])
@@ -170,7 +184,7 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
     rated = _rated(m, todo, currency)
     kinds: Kinds = {k: rated.get(k, v) for k, v in old.kinds.items()}
     ev = _earned(m) if changed & set(fs.EARNED_SOURCES) else old.earned
-    return _work(m, kinds, ev, generations, currency)
+    return _work(m, kinds, ev, generations, currency, old)
 
 
 class WorkCache:
