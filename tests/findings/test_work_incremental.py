@@ -40,6 +40,7 @@ from steerco.db.models import (
 from steerco.demo import write_demo
 from steerco.evidence.service import CACHE
 from steerco.findings import service as fs
+from steerco.kit.dates import NO_DAY, from_day
 from steerco.org.service import workspace_today
 from steerco.views import work
 
@@ -77,6 +78,30 @@ def _milestone_due(s: Session, ws: int) -> None:
     assert m is not None and d.need_date is not None
     m.forecast_date = d.need_date + dt.timedelta(days=200)
     m.due_date = d.need_date + dt.timedelta(days=150)
+
+
+def _milestone_critical(s: Session, ws: int) -> None:
+    """Move an open milestone's forecast years out so that the critical path changes for
+    findings of kinds that do not read milestones (kept, but rated again)."""
+    w = WORK_BEFORE
+    m, src = w.model, w.model.sources
+    rows = [f for f in w.findings if "milestones" not in fs.KIND_SOURCES[f["kind"]]]
+    ids, _, _, due, forecast, done = src["milestones"][:6]
+    for r in np.flatnonzero(done == NO_DAY).tolist():
+        moved = forecast.copy()
+        moved[r] = (due[r] if due[r] != NO_DAY else m.as_of) + 3000
+        cols = list(src["milestones"])
+        cols[4] = moved
+        m2 = fs.build_model(m.workspace_id, m.as_of, m.snap, m.ev,
+                            {**src, "milestones": tuple(cols)})
+        again = [fs.unrated(f) for f in rows]
+        fs.rate_rows(m2, again, w.currency)
+        if any(a["impact"] != b["impact"] for a, b in zip(again, rows, strict=True)):
+            ms = s.get(Milestone, int(ids[r]))
+            assert ms is not None
+            ms.forecast_date = from_day(int(moved[r]))
+            return
+    raise AssertionError("no milestone moves the critical path of a kept finding")
 
 
 def _milestone_rename(s: Session, ws: int) -> None:
@@ -171,6 +196,7 @@ EDITS: dict[str, tuple[Edit, bool]] = {
     "dependency_lag": (_dependency_lag, True),
     "dependency_delete": (_dependency_delete, True),
     "milestone_due": (_milestone_due, True),
+    "milestone_critical": (_milestone_critical, True),
     "milestone_rename": (_milestone_rename, True),
     "initiative_description": (_initiative_description, True),
     "initiative_owner": (_initiative_owner, True),
