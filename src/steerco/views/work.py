@@ -4,8 +4,11 @@ Findings and the schedule take seconds to compute for a large workspace, so page
 them from `WorkCache`: one computed copy per workspace and day, refreshed in a background
 thread when measurements arrive or it is older than `FRESH_S` (stale-while-revalidate),
 so no page waits for a recompute after the first. An edit to anything else findings read
-(the table generations of `ENGINE_TABLES` moved, on any process) is recomputed in line:
-the next page shows it.
+(the table generations of `ENGINE_TABLES` moved, on any process) is brought up to date in
+line, so the next page shows it, and incrementally (`_update`): only the sources of the
+work tables that moved are read again, and only the finding kinds and earned value that
+read a source whose rows changed are recomputed (a rename recomputes nothing). Edits to
+the snapshot's tables, or after new measurements, are the full recompute.
 """
 
 from __future__ import annotations
