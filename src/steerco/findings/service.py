@@ -422,18 +422,20 @@ class _Stakes:
         ini = m.wg.initiatives
         self.ini_row = {int(k): i for i, k in enumerate(ini.ids.tolist())}
         self.ms_row = {int(k): i for i, k in enumerate(m.wg.milestones.ids.tolist())}
+        self._critical: list[bool] | None = None
 
     def critical(self, kind: str, key: int) -> bool:
-        sched = self.m.schedule
+        if self._critical is None:
+            self._critical = self.m.schedule.critical.tolist()
         if kind == "milestone" and key in self.ms_row:
-            return bool(sched.critical[self.ms_row[key]])
+            return self._critical[self.ms_row[key]]
         if kind == "initiative" and key in self.ini_row:
-            node = int(self.m.wg.initiative_node([self.ini_row[key]])[0])
-            return bool(sched.critical[node])
+            return self._critical[int(self.m.wg.initiative_node(self.ini_row[key]))]
         return False
 
-    def of(self, f: dict[str, Any]) -> Stake:
-        inis = initiatives_concerned(self.m, f)
+    def of(self, f: dict[str, Any], inis: set[int] | None = None) -> Stake:
+        if inis is None:
+            inis = initiatives_concerned(self.m, f)
         money = sum(self.money.get(i, 0.0) for i in inis)
         subj = f["subject"]
         kind, key = subj["kind"], _key(subj["id"])
@@ -480,15 +482,19 @@ def rate_findings(m: Model, rows: list[dict[str, Any]],
     return rows
 
 
-def rate_rows(m: Model, rows: list[dict[str, Any]], currency: str = "EUR"
-              ) -> list[tuple[Any, ...]]:
+def rate_rows(m: Model, rows: list[dict[str, Any]], currency: str = "EUR",
+              concerned: dict[int, set[int]] | None = None) -> list[tuple[Any, ...]]:
     """Rate `rows` in place as `rate_findings` does, without sorting them: the rank of
-    each (most urgent highest), in order."""
+    each (most urgent highest), in order. `concerned` gets the initiatives each row
+    concerns (`initiatives_concerned`), by id() of the row."""
     stakes = _Stakes(m)
     signal = set(SIGNAL_KINDS)
     ranks: list[tuple[Any, ...]] = []
     for f in rows:
-        stake = stakes.of(f)
+        inis = initiatives_concerned(m, f)
+        if concerned is not None:
+            concerned[id(f)] = inis
+        stake = stakes.of(f, inis)
         r = rate(int(f["severity"]), stake, f["kind"] in signal, currency)
         f["kind_severity"] = f["severity"]
         f["severity"], f["severity_name"] = r.severity, NAMES[r.severity]

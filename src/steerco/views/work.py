@@ -94,24 +94,18 @@ def _by_kind(m: fs.Model, kinds: list[str] | None = None) -> dict[str, list[dict
 
 def _work(m: fs.Model, kinds: dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]],
           ev: cb.EarnedValue, generations: tuple[int, ...], currency: str,
-          old: Work | None = None) -> Work:
-    """A `Work` from rated findings per kind: all of them, most urgent first. The
-    initiatives each finding concerns are `old`'s for the findings kept from it when
-    every milestone still belongs to the same initiative."""
+          concerned: dict[int, set[int]]) -> Work:
+    """A `Work` from rated findings per kind: all of them, most urgent first.
+    `concerned` holds the initiatives of findings known already (by id())."""
     flat = [(r, f) for rows, ranks in kinds.values() for f, r in zip(rows, ranks, strict=True)]
     order = sorted(range(len(flat)), key=lambda i: flat[i][0], reverse=True)
     rows = [flat[i][1] for i in order]
     w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations, kinds=kinds,
              currency=currency)
-    known: dict[int, set[int]] = {}
-    if old is not None and (old.model.wg is m.wg or fs.same_source(
-            (old.model.wg.milestones.ids, old.model.wg.milestones.initiative),
-            (m.wg.milestones.ids, m.wg.milestones.initiative))):
-        known = old.concerned  # keyed by id(): `old` keeps its findings alive meanwhile
     for f in rows:
         w.by_key.setdefault(f["key"], f)
         w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
-        inis = known.get(id(f))
+        inis = concerned.get(id(f))
         if inis is None:
             inis = fs.initiatives_concerned(m, f)
         w.concerned[id(f)] = inis
@@ -131,10 +125,12 @@ def _earned(m: fs.Model) -> cb.EarnedValue:
 Kinds = dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]]
 
 
-def _rated(m: fs.Model, rows: dict[str, list[dict[str, Any]]], currency: str) -> Kinds:
-    """`rows` per kind rated in place (one `rate_rows` over all), with their ranks."""
+def _rated(m: fs.Model, rows: dict[str, list[dict[str, Any]]], currency: str,
+           concerned: dict[int, set[int]]) -> Kinds:
+    """`rows` per kind rated in place (one `rate_rows` over all), with their ranks; the
+    initiatives each concerns go to `concerned`."""
     flat = [f for v in rows.values() for f in v]
-    ranks = fs.rate_rows(m, flat, currency) if flat else []
+    ranks = fs.rate_rows(m, flat, currency, concerned) if flat else []
     out: Kinds = {}
     at = 0
     for kind, v in rows.items():
@@ -147,7 +143,9 @@ def _compute(s: Session, ws: int, day: dt.date) -> Work:
     generations = table_generations(s, ws, ENGINE_TABLES)
     m = fs.load_model(s, ws, day)
     currency = FindingsRepository(s, ws).currency()
-    return _work(m, _rated(m, _by_kind(m), currency), _earned(m), generations, currency)
+    concerned: dict[int, set[int]] = {}
+    kinds = _rated(m, _by_kind(m), currency, concerned)
+    return _work(m, kinds, _earned(m), generations, currency, concerned)
 
 
 def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
@@ -184,10 +182,15 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
             todo[kind] = fresh.get(kind, [])
         elif rerate:
             todo[kind] = [fs.unrated(f) for f in rows]
-    rated = _rated(m, todo, currency)
+    concerned: dict[int, set[int]] = {}
+    if old.model.wg is m.wg or fs.same_source(
+            (old.model.wg.milestones.ids, old.model.wg.milestones.initiative),
+            (m.wg.milestones.ids, m.wg.milestones.initiative)):
+        concerned.update(old.concerned)  # by id(): `old` keeps its findings alive meanwhile
+    rated = _rated(m, todo, currency, concerned)
     kinds: Kinds = {k: rated.get(k, v) for k, v in old.kinds.items()}
     ev = _earned(m) if changed & set(fs.EARNED_SOURCES) else old.earned
-    return _work(m, kinds, ev, generations, currency, old)
+    return _work(m, kinds, ev, generations, currency, concerned)
 
 
 class WorkCache:
