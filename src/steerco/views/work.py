@@ -17,13 +17,15 @@ import datetime as dt
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from steerco.core import benefits as cb
+from steerco.core.finding import FindingBatch
 from steerco.db.models import Workspace
 from steerco.db.repository import table_generations
 from steerco.evidence.service import CACHE, ENGINE_TABLES
@@ -72,6 +74,8 @@ class Work:
     kinds: dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]] = field(
         default_factory=dict)
     currency: str = ""
+    #: What each finding of `kinds` is made from (`_row_keys`), in the same order.
+    row_keys: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     #: The initiatives each finding concerns (`fs.initiatives_concerned`), by id().
     concerned: dict[int, set[int]] = field(default_factory=dict)
 
@@ -84,11 +88,50 @@ class Work:
         return self.by_initiative.get(key, [])
 
 
-def _by_kind(m: fs.Model, kinds: list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The findings (JSON, not rated) of `kinds` (all by default), per kind in run order."""
-    out: dict[str, list[dict[str, Any]]] = {}
+Row = tuple[Any, ...]
+
+
+def _batches(m: fs.Model, kinds: list[str] | None = None) -> dict[str, list[FindingBatch]]:
+    """The finding batches of `kinds` (all by default), per kind in run order."""
+    out: dict[str, list[FindingBatch]] = {}
     for b in fs.run_findings(m, kinds):
-        out.setdefault(b.kind, []).extend(fs.finding_json(f) for f in b.rows())
+        out.setdefault(b.kind, []).append(b)
+    return out
+
+
+def _row_keys(batches: list[FindingBatch]) -> list[Row]:
+    """Each finding of `batches` as a tuple of everything its JSON is made from (equal
+    tuples, equal JSON)."""
+    out: list[Row] = []
+    for b in batches:
+        head = (b.subject_kind, b.template, tuple(b.evidence))
+        cols = [b.subject.tolist(), b.person.tolist(), b.severity.tolist(),
+                *(v.tolist() for v in b.evidence.values())]
+        if b.subject_kinds is not None:
+            cols.append(b.subject_kinds.tolist())
+        out.extend((head, *t) for t in zip(*cols, strict=True))
+    return out
+
+
+def _json(batches: list[FindingBatch], only: list[int] | None = None
+          ) -> list[dict[str, Any]]:
+    """The findings of `batches` (those at the positions `only`, ascending) as JSON."""
+    out: list[dict[str, Any]] = []
+    at = 0
+    for b in batches:
+        n = len(b)
+        if only is None:
+            part = b
+        else:
+            idx = np.asarray([i - at for i in only if at <= i < at + n], dtype=np.int64)
+            at += n
+            if not idx.size:
+                continue
+            part = FindingBatch(b.kind, b.subject_kind, b.subject[idx], b.person[idx],
+                                b.severity[idx], b.template,
+                                {k: v[idx] for k, v in b.evidence.items()},
+                                None if b.subject_kinds is None else b.subject_kinds[idx])
+        out.extend(fs.finding_json(f) for f in part.rows())
     return out
 
 
@@ -144,8 +187,11 @@ def _compute(s: Session, ws: int, day: dt.date) -> Work:
     m = fs.load_model(s, ws, day)
     currency = FindingsRepository(s, ws).currency()
     concerned: dict[int, set[int]] = {}
-    kinds = _rated(m, _by_kind(m), currency, concerned)
-    return _work(m, kinds, _earned(m), generations, currency, concerned)
+    batches = _batches(m)
+    kinds = _rated(m, {k: _json(v) for k, v in batches.items()}, currency, concerned)
+    w = _work(m, kinds, _earned(m), generations, currency, concerned)
+    w.row_keys = {k: _row_keys(v) for k, v in batches.items()}
+    return w
 
 
 def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
@@ -169,17 +215,32 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
         return _compute(s, ws, day)
     m, changed = got
     currency = FindingsRepository(s, ws).currency()
+    if m is m0 and currency == old.currency:  # nothing findings read changed (a rename)
+        return replace(old, generations=generations, made_at=time.monotonic(), memo={})
     redo = [k for k in fs.KINDS if changed & set(fs.KIND_SOURCES[k])]
-    fresh = _by_kind(m, redo) if redo else {}
+    fresh = _batches(m, redo) if redo else {}
     if not set(fresh) <= set(old.kinds):  # a kind that had no batch: its place is unknown
         return _compute(s, ws, day)
     rerate = currency != old.currency or (m is not m0 and not all(
         fs.same_source((a,), (b,)) for a, b in zip(fs.rating_inputs(m), fs.rating_inputs(m0),
                                                    strict=True)))
+    # A recomputed kind keeps the findings whose every input is as before (rated as
+    # before unless `rerate`); only the others are made (and rated) anew.
+    row_keys = dict(old.row_keys)
+    slots: dict[str, list[tuple[dict[str, Any], Row] | None]] = {}
     todo: dict[str, list[dict[str, Any]]] = {}
-    for kind, (rows, _) in old.kinds.items():
+    for kind, (rows, ranks) in old.kinds.items():
         if kind in redo:
-            todo[kind] = fresh.get(kind, [])
+            keys = row_keys[kind] = _row_keys(fresh.get(kind, []))
+            was: dict[Row, list[tuple[dict[str, Any], Row]]] = {}
+            for key, f, r in zip(old.row_keys[kind], rows, ranks, strict=True):
+                was.setdefault(key, []).append((f, r))
+            got_rows = [was[key].pop(0) if was.get(key) else None for key in keys]
+            made = iter(_json(fresh.get(kind, []),
+                              [i for i, x in enumerate(got_rows) if x is None]))
+            todo[kind] = [next(made) if x is None else fs.unrated(x[0]) if rerate else x[0]
+                          for x in got_rows]
+            slots[kind] = got_rows
         elif rerate:
             todo[kind] = [fs.unrated(f) for f in rows]
     concerned: dict[int, set[int]] = {}
@@ -187,10 +248,19 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
             (old.model.wg.milestones.ids, old.model.wg.milestones.initiative),
             (m.wg.milestones.ids, m.wg.milestones.initiative)):
         concerned.update(old.concerned)  # by id(): `old` keeps its findings alive meanwhile
-    rated = _rated(m, todo, currency, concerned)
-    kinds: Kinds = {k: rated.get(k, v) for k, v in old.kinds.items()}
+    kinds: Kinds = dict(old.kinds)
+    if rerate:
+        kinds.update(_rated(m, todo, currency, concerned))
+    else:
+        new = [f for k, v in slots.items() for f, x in zip(todo[k], v, strict=True)
+               if x is None]
+        new_ranks = iter(fs.rate_rows(m, new, currency, concerned) if new else [])
+        for k, v in slots.items():
+            kinds[k] = (todo[k], [next(new_ranks) if x is None else x[1] for x in v])
     ev = _earned(m) if changed & set(fs.EARNED_SOURCES) else old.earned
-    return _work(m, kinds, ev, generations, currency, concerned)
+    w = _work(m, kinds, ev, generations, currency, concerned)
+    w.row_keys = row_keys
+    return w
 
 
 class WorkCache:
