@@ -233,9 +233,12 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
         if kind in redo:
             keys = row_keys[kind] = _row_keys(fresh.get(kind, []))
             was: dict[Row, list[tuple[dict[str, Any], Row]]] = {}
-            for key, f, r in zip(old.row_keys[kind], rows, ranks, strict=True):
-                was.setdefault(key, []).append((f, r))
-            got_rows = [was[key].pop(0) if was.get(key) else None for key in keys]
+            try:
+                for key, f, r in zip(old.row_keys[kind], rows, ranks, strict=True):
+                    was.setdefault(key, []).append((f, r))
+                got_rows = [was[key].pop(0) if was.get(key) else None for key in keys]
+            except TypeError:  # evidence that cannot be compared so (unhashable)
+                return _compute(s, ws, day)
             made = iter(_json(fresh.get(kind, []),
                               [i for i, x in enumerate(got_rows) if x is None]))
             todo[kind] = [next(made) if x is None else fs.unrated(x[0]) if rerate else x[0]
