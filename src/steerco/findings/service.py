@@ -72,6 +72,8 @@ class Model:
     leading: np.ndarray[Any, Any]
     stage: np.ndarray[Any, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    #: The columns read per source (`read_sources`), to tell which changed.
+    sources: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     _schedule: Schedule | None = None
     _parents: dict[int, int] | None = None
 
@@ -93,6 +95,66 @@ class Model:
         return self._schedule
 
 
+#: The model's sources read from the work tables (each a few columns of one query),
+#: with the tables each reads. An edit to one of these tables only re-reads its sources
+#: (`update_model`); the sources read with the snapshot (objective owners, metric flags,
+#: planned benefits) are re-read with the whole model.
+SOURCE_TABLES: dict[str, tuple[str, ...]] = {
+    "milestones": ("milestones",), "initiatives": ("initiatives",),
+    "dependencies": ("dependencies",), "people": ("people",), "org_units": ("org_units",),
+    "themes": ("themes",), "rules": ("rules",), "initiative_metrics": ("initiative_metrics",),
+    "budget_lines": ("budget_lines",), "budget_plans": ("budget_plans",),
+    "ledger": ("ledger_entries",), "causal_links": ("causal_links",)}
+_SNAPSHOT_SOURCES = ("objective_owners", "metric_info", "benefits")
+WORK_SOURCES = ("milestones", "initiatives", "dependencies")
+_WORK_ITEMS = ("milestones", "initiatives")  # what reads no dependency
+_ORG = ("people", "org_units")
+_STRATEGY = ("themes", *_ORG)
+_LINKS = ("initiative_metrics", "budget_lines")
+_BUDGET = ("budget_lines", "budget_plans", "ledger")
+#: The sources each finding kind reads besides the snapshot and its evaluation (see
+#: `run_findings`; the work graph's milestone and initiative columns come from their own
+#: sources, its edges and schedule from all three): a kind is recomputed only when one of
+#: them changed.
+KIND_SOURCES: dict[str, tuple[str, ...]] = {
+    "stale_metric": (), "stale_milestone": _WORK_ITEMS,
+    "stale_dependency": WORK_SOURCES, "stale_initiative": _WORK_ITEMS,
+    "reality_gap": (), "green_dashboard": (*WORK_SOURCES, *_LINKS, "causal_links"),
+    "cross_team_conflict": ("causal_links", *_ORG), "causal_link_not_holding": ("causal_links",),
+    "benefit_leakage": (*_BUDGET, "initiatives"), "earned_value": (*_BUDGET, *_WORK_ITEMS),
+    "broken_dependency": WORK_SOURCES, "critical_path_slip": WORK_SOURCES,
+    "dependency_cycle": WORK_SOURCES, "too_many_themes": _STRATEGY,
+    "too_many_key_results": _STRATEGY, "ownership": (*_STRATEGY, *_WORK_ITEMS),
+    "untrackable_initiative": ("initiatives", *_LINKS),
+    "initiative_moves_no_metric": ("initiatives", *_LINKS),
+    "metric_without_tolerance": (*_STRATEGY, "rules"), "noise_metric": (*_STRATEGY, "rules"),
+    "objective_without_initiative": (*_STRATEGY, "initiatives", *_LINKS),
+    "target_not_beyond_baseline": ()}
+#: The sources earned value reads.
+EARNED_SOURCES = (*_WORK_ITEMS, *_BUDGET)
+
+
+def rating_inputs(m: Model) -> tuple[Any, ...]:
+    """What the rating of a finding reads besides the finding, the snapshot and the
+    savings (`rate_rows`): which initiative each milestone belongs to, which work is on
+    the critical path, which metrics each initiative moves. Equal inputs, equal ratings."""
+    ms, ini = m.wg.milestones, m.wg.initiatives
+    return (ms.ids, ms.initiative, ini.ids, m.schedule.critical, m.links.link_initiative,
+            m.links.link_metric)
+
+
+def read_sources(repo: FindingsRepository, names: Iterable[str]) -> dict[str, tuple[Any, ...]]:
+    """The columns of each named source, read from the database."""
+    return {name: tuple(getattr(repo, name)()) for name in names}
+
+
+def same_source(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Whether two reads of a source hold the same rows."""
+    return len(a) == len(b) and all(
+        x.shape == y.shape and x.dtype == y.dtype and bool(np.array_equal(x, y))
+        for x, y in zip(a, b, strict=True))
+
+
 def load_model(session: Session, workspace_id: int, as_of: dt.date) -> Model:
     """Read the workspace into a `Model` (the evaluation comes from the engine cache)."""
     t0 = time.perf_counter()
@@ -102,30 +164,62 @@ def load_model(session: Session, workspace_id: int, as_of: dt.date) -> Model:
     snap, ev = st.snapshot, st.evaluation
     t1 = time.perf_counter()
     repo = FindingsRepository(session, workspace_id)
-    day = to_day(as_of)
-    ms = wgm.Milestones(*repo.milestones())
-    (iid, owner, sponsor, ctrl, unit, start, due, pct, declared, stopped, stage, kind,
-     upd) = repo.initiatives()
-    closed = (stage == CLOSED_STAGE) | (pct >= 1.0)
-    ini = wgm.Initiatives(iid, owner, sponsor, ctrl, unit, start, due, pct, declared,
-                          stopped, closed, kind, upd)
-    d = repo.dependencies()
-    deps = wgm.Dependencies(
-        ids=d[0], provider_kind=np.where(d[1] >= 0, wgm.MILESTONE, wgm.INITIATIVE),
-        provider=np.where(d[1] >= 0, d[1], d[2]),
-        consumer_kind=np.where(d[3] >= 0, wgm.MILESTONE, wgm.INITIATIVE),
-        consumer=np.where(d[3] >= 0, d[3], d[4]), dep_type=d[5], lag=d[6], need_day=d[7],
-        committed_day=d[8])
-    wg = wgm.build(ms, ini, deps, day)
-    pid, punit, pmgr, pact = repo.people()
-    uid, uparent, uhead = repo.org_units()
+    src = read_sources(repo, (*SOURCE_TABLES, *_SNAPSHOT_SOURCES))
+    m = build_model(workspace_id, to_day(as_of), snap, ev, src)
+    m.timings.update(evaluation_s=round(t1 - t0, 3), load_s=round(time.perf_counter() - t1, 3))
+    return m
+
+
+def update_model(session: Session, old: Model, tables: Iterable[str]
+                 ) -> tuple[Model, set[str]] | None:
+    """`old` with the sources read from `tables` read again, and the names of the sources
+    whose rows changed; None when a table is not one of `SOURCE_TABLES` (the snapshot's:
+    read the whole model then). The snapshot, its evaluation and, when no work source
+    changed, the work graph and its schedule are the old model's."""
+    names = [n for n, ts in SOURCE_TABLES.items() if set(ts) & set(tables)]
+    covered = {t for ts in SOURCE_TABLES.values() for t in ts}
+    if not set(tables) <= covered:
+        return None
+    fresh = read_sources(FindingsRepository(session, old.workspace_id), names)
+    changed = {n for n in names if not same_source(fresh[n], old.sources[n])}
+    if not changed:
+        return old, changed
+    src = {**old.sources, **{n: fresh[n] for n in changed}}
+    keep = None if changed & set(WORK_SOURCES) else old
+    return build_model(old.workspace_id, old.as_of, old.snap, old.ev, src, keep), changed
+
+
+def build_model(workspace_id: int, day: int, snap: Snapshot, ev: Evaluation,
+                src: dict[str, tuple[Any, ...]], work_of: Model | None = None) -> Model:
+    """A `Model` from the snapshot and the sources read (`read_sources`); the work graph,
+    its stages and schedule are those of `work_of` when given (its work sources are
+    `src`'s)."""
+    if work_of is not None:
+        wg, stage = work_of.wg, work_of.stage
+    else:
+        ms = wgm.Milestones(*src["milestones"])
+        (iid, owner, sponsor, ctrl, unit, start, due, pct, declared, stopped, stage, kind,
+         upd) = src["initiatives"]
+        closed = (stage == CLOSED_STAGE) | (pct >= 1.0)
+        ini = wgm.Initiatives(iid, owner, sponsor, ctrl, unit, start, due, pct, declared,
+                              stopped, closed, kind, upd)
+        d = src["dependencies"]
+        deps = wgm.Dependencies(
+            ids=d[0], provider_kind=np.where(d[1] >= 0, wgm.MILESTONE, wgm.INITIATIVE),
+            provider=np.where(d[1] >= 0, d[1], d[2]),
+            consumer_kind=np.where(d[3] >= 0, wgm.MILESTONE, wgm.INITIATIVE),
+            consumer=np.where(d[3] >= 0, d[3], d[4]), dep_type=d[5], lag=d[6],
+            need_day=d[7], committed_day=d[8])
+        wg = wgm.build(ms, ini, deps, day)
+    pid, punit, pmgr, pact = src["people"]
+    uid, uparent, uhead = src["org_units"]
     org = Org(uid, uparent, uhead, pid, punit, pmgr, pact == 1)
-    tid, tact, towner = repo.themes()
-    oid, oowner = repo.objective_owners()
+    tid, tact, towner = src["themes"]
+    oid, oowner = src["objective_owners"]
     orow = rows_of(snap.objective_ids, oid)
     o_owner = np.full(snap.objective_ids.shape[0], -1, dtype=np.int64)
     o_owner[orow[orow >= 0]] = oowner[orow >= 0]
-    mid, kr, lead = repo.metric_info()
+    mid, kr, lead = src["metric_info"]
     mrow = rows_of(snap.metrics.ids, mid)
     key_result = np.zeros(snap.metrics.n, dtype=bool)
     leading = np.zeros(snap.metrics.n, dtype=bool)
@@ -134,24 +228,25 @@ def load_model(session: Session, workspace_id: int, as_of: dt.date) -> Model:
     strategy = hy.Strategy(tid, tact == 1, towner, snap.objective_ids, o_owner, snap.graph,
                            snap.metrics.ids, snap.metrics.owner, key_result,
                            snap.metrics.tolerance, org.unit_of(snap.metrics.owner))
-    rk, rm, ro, ru, ract = repo.rules()
+    rk, rm, ro, ru, ract = src["rules"]
     rules = hy.Rules(rk.astype(str), rm, ro, ru, ract)
-    li, lm = repo.initiative_metrics()
-    bid, bini, bsav, bmet, bline, bamt, bday, breal = repo.benefits()
-    lid, lini, lctrl = repo.budget_lines()
+    li, lm = src["initiative_metrics"]
+    bid, bini, bsav, bmet, bline, bamt, bday, breal = src["benefits"]
+    lid, lini, lctrl = src["budget_lines"]
     links = hy.Links(li, lm, bini[~bsav], bmet[~bsav], bini[bsav], lini[lini >= 0])
-    pl, pd, pa = repo.budget_plans()
-    ll, ld, la = repo.ledger()
+    pl, pd, pa = src["budget_plans"]
+    ll, ld, la = src["ledger"]
     budget = cb.Budget(lid, lini, lctrl, pl, pd, pa, ll, ld, la)
     savings = cb.Savings(bid[bsav], bini[bsav], bline[bsav], bamt[bsav], bday[bsav],
                          breal[bsav])
-    cid, cdrv, cdvn, csign, clag = repo.causal_links()
+    cid, cdrv, cdvn, csign, clag = src["causal_links"]
     causal = CausalLinks(cid, rows_of(snap.metrics.ids, cdrv), rows_of(snap.metrics.ids, cdvn),
                          csign, clag)
-    t2 = time.perf_counter()
-    return Model(workspace_id, day, snap, ev, wg, org, strategy, rules, links, budget, savings,
-                 causal, leading, stage,
-                 timings={"evaluation_s": round(t1 - t0, 3), "load_s": round(t2 - t1, 3)})
+    m = Model(workspace_id, day, snap, ev, wg, org, strategy, rules, links, budget, savings,
+              causal, leading, stage, sources=src)
+    if work_of is not None:
+        m._schedule, m._parents = work_of._schedule, work_of._parents
+    return m
 
 
 def _initiative_links(m: Model) -> InitiativeLinks:
@@ -327,18 +422,20 @@ class _Stakes:
         ini = m.wg.initiatives
         self.ini_row = {int(k): i for i, k in enumerate(ini.ids.tolist())}
         self.ms_row = {int(k): i for i, k in enumerate(m.wg.milestones.ids.tolist())}
+        self._critical: list[bool] | None = None
 
     def critical(self, kind: str, key: int) -> bool:
-        sched = self.m.schedule
+        if self._critical is None:
+            self._critical = self.m.schedule.critical.tolist()
         if kind == "milestone" and key in self.ms_row:
-            return bool(sched.critical[self.ms_row[key]])
+            return self._critical[self.ms_row[key]]
         if kind == "initiative" and key in self.ini_row:
-            node = int(self.m.wg.initiative_node([self.ini_row[key]])[0])
-            return bool(sched.critical[node])
+            return self._critical[int(self.m.wg.initiative_node(self.ini_row[key]))]
         return False
 
-    def of(self, f: dict[str, Any]) -> Stake:
-        inis = initiatives_concerned(self.m, f)
+    def of(self, f: dict[str, Any], inis: set[int] | None = None) -> Stake:
+        if inis is None:
+            inis = initiatives_concerned(self.m, f)
         money = sum(self.money.get(i, 0.0) for i in inis)
         subj = f["subject"]
         kind, key = subj["kind"], _key(subj["id"])
@@ -379,11 +476,25 @@ def rate_findings(m: Model, rows: list[dict[str, Any]],
     ``severity`` / ``severity_name`` become the rated ones, ``kind_severity`` keeps the
     kind's own, ``severity_reason`` says why in one sentence and ``impact`` holds what is
     at stake (money, critical_path, outcome_weight). Returns `rows`, most urgent first."""
+    ranks = rate_rows(m, rows, currency)
+    order = sorted(range(len(rows)), key=ranks.__getitem__, reverse=True)
+    rows[:] = [rows[i] for i in order]
+    return rows
+
+
+def rate_rows(m: Model, rows: list[dict[str, Any]], currency: str = "EUR",
+              concerned: dict[int, set[int]] | None = None) -> list[tuple[Any, ...]]:
+    """Rate `rows` in place as `rate_findings` does, without sorting them: the rank of
+    each (most urgent highest), in order. `concerned` gets the initiatives each row
+    concerns (`initiatives_concerned`), by id() of the row."""
     stakes = _Stakes(m)
     signal = set(SIGNAL_KINDS)
-    ranks: dict[int, tuple[Any, ...]] = {}
+    ranks: list[tuple[Any, ...]] = []
     for f in rows:
-        stake = stakes.of(f)
+        inis = initiatives_concerned(m, f)
+        if concerned is not None:
+            concerned[id(f)] = inis
+        stake = stakes.of(f, inis)
         r = rate(int(f["severity"]), stake, f["kind"] in signal, currency)
         f["kind_severity"] = f["severity"]
         f["severity"], f["severity_name"] = r.severity, NAMES[r.severity]
@@ -391,9 +502,13 @@ def rate_findings(m: Model, rows: list[dict[str, Any]],
         f["impact"] = {"money": round(stake.money, 2), "critical_path": stake.critical_path,
                        "outcome_weight": round(stake.outcome_weight, 4)}
         f["key"] = finding_key(f)
-        ranks[id(f)] = (*r.rank, -KINDS.index(f["kind"]))
-    rows.sort(key=lambda f: ranks[id(f)], reverse=True)
-    return rows
+        ranks.append((*r.rank, -KINDS.index(f["kind"])))
+    return ranks
+
+
+def unrated(f: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a rated finding (JSON) as `finding_json` made it, to rate again."""
+    return {**f, "severity": f["kind_severity"], "severity_name": NAMES[f["kind_severity"]]}
 
 
 # --- what-if ------------------------------------------------------------------------------

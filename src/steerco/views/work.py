@@ -4,8 +4,11 @@ Findings and the schedule take seconds to compute for a large workspace, so page
 them from `WorkCache`: one computed copy per workspace and day, refreshed in a background
 thread when measurements arrive or it is older than `FRESH_S` (stale-while-revalidate),
 so no page waits for a recompute after the first. An edit to anything else findings read
-(the table generations of `ENGINE_TABLES` moved, on any process) is recomputed in line:
-the next page shows it.
+(the table generations of `ENGINE_TABLES` moved, on any process) is brought up to date in
+line, so the next page shows it, and incrementally (`_update`): only the sources of the
+work tables that moved are read again, and only the finding kinds and earned value that
+read a source whose rows changed are recomputed (a rename recomputes nothing). Edits to
+the snapshot's tables, or after new measurements, are the full recompute.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ import datetime as dt
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from steerco.core import benefits as cb
+from steerco.core.finding import FindingBatch
 from steerco.db.models import Workspace
 from steerco.db.repository import table_generations
 from steerco.evidence.service import CACHE, ENGINE_TABLES
@@ -64,6 +69,15 @@ class Work:
     #: finding, keyed by the triage table's generation and the day): a page over tens of
     #: thousands of findings then only filters what it shows.
     memo: dict[Any, Any] = field(default_factory=dict)
+    #: The rated findings of each kind in the order `run_findings` made them, with their
+    #: ranks: what `_update` keeps of the kinds whose inputs did not change.
+    kinds: dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]] = field(
+        default_factory=dict)
+    currency: str = ""
+    #: What each finding of `kinds` is made from (`_row_keys`), in the same order.
+    row_keys: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    #: The initiatives each finding concerns (`fs.initiatives_concerned`), by id().
+    concerned: dict[int, set[int]] = field(default_factory=dict)
 
     def of(self, public_id: str) -> list[dict[str, Any]]:
         return self.by_subject.get(public_id, [])
@@ -74,22 +88,181 @@ class Work:
         return self.by_initiative.get(key, [])
 
 
-def _compute(s: Session, ws: int, day: dt.date) -> Work:
-    generations = table_generations(s, ws, ENGINE_TABLES)
-    m = fs.load_model(s, ws, day)
-    rows = [fs.finding_json(f) for b in fs.run_findings(m) for f in b.rows()]
-    rows = fs.rate_findings(m, rows, FindingsRepository(s, ws).currency())
-    ev = cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
-    w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations)
+Row = tuple[Any, ...]
+
+
+def _batches(m: fs.Model, kinds: list[str] | None = None) -> dict[str, list[FindingBatch]]:
+    """The finding batches of `kinds` (all by default), per kind in run order."""
+    out: dict[str, list[FindingBatch]] = {}
+    for b in fs.run_findings(m, kinds):
+        out.setdefault(b.kind, []).append(b)
+    return out
+
+
+def _row_keys(batches: list[FindingBatch]) -> list[Row]:
+    """Each finding of `batches` as a tuple of everything its JSON is made from (equal
+    tuples, equal JSON)."""
+    out: list[Row] = []
+    for b in batches:
+        head = (b.subject_kind, b.template, tuple(b.evidence))
+        cols = [b.subject.tolist(), b.person.tolist(), b.severity.tolist(),
+                *(v.tolist() for v in b.evidence.values())]
+        if b.subject_kinds is not None:
+            cols.append(b.subject_kinds.tolist())
+        out.extend((head, *t) for t in zip(*cols, strict=True))
+    return out
+
+
+def _json(batches: list[FindingBatch], only: list[int] | None = None
+          ) -> list[dict[str, Any]]:
+    """The findings of `batches` (those at the positions `only`, ascending) as JSON."""
+    out: list[dict[str, Any]] = []
+    at = 0
+    for b in batches:
+        n = len(b)
+        if only is None:
+            part = b
+        else:
+            idx = np.asarray([i - at for i in only if at <= i < at + n], dtype=np.int64)
+            at += n
+            if not idx.size:
+                continue
+            part = FindingBatch(b.kind, b.subject_kind, b.subject[idx], b.person[idx],
+                                b.severity[idx], b.template,
+                                {k: v[idx] for k, v in b.evidence.items()},
+                                None if b.subject_kinds is None else b.subject_kinds[idx])
+        out.extend(fs.finding_json(f) for f in part.rows())
+    return out
+
+
+def _work(m: fs.Model, kinds: dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]],
+          ev: cb.EarnedValue, generations: tuple[int, ...], currency: str,
+          concerned: dict[int, set[int]]) -> Work:
+    """A `Work` from rated findings per kind: all of them, most urgent first.
+    `concerned` holds the initiatives of findings known already (by id())."""
+    flat = [(r, f) for rows, ranks in kinds.values() for f, r in zip(rows, ranks, strict=True)]
+    order = sorted(range(len(flat)), key=lambda i: flat[i][0], reverse=True)
+    rows = [flat[i][1] for i in order]
+    w = Work(m, rows, ev, time.monotonic(), m.snap.high_water, generations, kinds=kinds,
+             currency=currency)
     for f in rows:
         w.by_key.setdefault(f["key"], f)
         w.by_subject.setdefault(f["subject"]["id"] or "", []).append(f)
-        for ini in fs.initiatives_concerned(m, f):
+        inis = concerned.get(id(f))
+        if inis is None:
+            inis = fs.initiatives_concerned(m, f)
+        w.concerned[id(f)] = inis
+        for ini in inis:
             w.by_initiative.setdefault(ini, []).append(f)
         if f["kind"] == "broken_dependency":
             k = pid_key(f["subject"]["id"])
             if k is not None:
                 w.broken[k] = f
+    return w
+
+
+def _earned(m: fs.Model) -> cb.EarnedValue:
+    return cb.earned_value(m.wg.initiatives, m.wg.milestones, m.budget, m.as_of)
+
+
+Kinds = dict[str, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]]
+
+
+def _rated(m: fs.Model, rows: dict[str, list[dict[str, Any]]], currency: str,
+           concerned: dict[int, set[int]]) -> Kinds:
+    """`rows` per kind rated in place (one `rate_rows` over all), with their ranks; the
+    initiatives each concerns go to `concerned`."""
+    flat = [f for v in rows.values() for f in v]
+    ranks = fs.rate_rows(m, flat, currency, concerned) if flat else []
+    out: Kinds = {}
+    at = 0
+    for kind, v in rows.items():
+        out[kind] = (v, ranks[at:at + len(v)])
+        at += len(v)
+    return out
+
+
+def _compute(s: Session, ws: int, day: dt.date) -> Work:
+    generations = table_generations(s, ws, ENGINE_TABLES)
+    m = fs.load_model(s, ws, day)
+    currency = FindingsRepository(s, ws).currency()
+    concerned: dict[int, set[int]] = {}
+    batches = _batches(m)
+    kinds = _rated(m, {k: _json(v) for k, v in batches.items()}, currency, concerned)
+    w = _work(m, kinds, _earned(m), generations, currency, concerned)
+    w.row_keys = {k: _row_keys(v) for k, v in batches.items()}
+    return w
+
+
+def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
+    """`old` brought up to date after edits to the work tables: only the sources of the
+    tables that moved are read again, and only the finding kinds (and earned value) that
+    read a source whose rows changed are recomputed; the rest is kept. The kept findings
+    are rated again when what rating reads (`fs.rating_inputs`: the critical path,
+    metric links) or the currency changed. Anything else — the snapshot's tables or
+    measurements moved, another evaluation — is a full `_compute`: the result is always
+    what `_compute` gives now (tests/findings/test_work_incremental.py)."""
+    generations = table_generations(s, ws, ENGINE_TABLES)
+    st = CACHE.state(s, ws, day)
+    m0 = old.model
+    if (len(old.generations) != len(generations) or st.evaluation is not m0.ev
+            or st.snapshot is not m0.snap or st.snapshot.high_water != old.high_water):
+        return _compute(s, ws, day)
+    moved = {t for t, a, b in zip(ENGINE_TABLES, old.generations, generations, strict=True)
+             if a != b}
+    got = fs.update_model(s, m0, moved)
+    if got is None:
+        return _compute(s, ws, day)
+    m, changed = got
+    currency = FindingsRepository(s, ws).currency()
+    if m is m0 and currency == old.currency:  # nothing findings read changed (a rename)
+        return replace(old, generations=generations, made_at=time.monotonic(), memo={})
+    redo = [k for k in fs.KINDS if changed & set(fs.KIND_SOURCES[k])]
+    fresh = _batches(m, redo) if redo else {}
+    if not set(fresh) <= set(old.kinds):  # a kind that had no batch: its place is unknown
+        return _compute(s, ws, day)
+    rerate = currency != old.currency or (m is not m0 and not all(
+        fs.same_source((a,), (b,)) for a, b in zip(fs.rating_inputs(m), fs.rating_inputs(m0),
+                                                   strict=True)))
+    # A recomputed kind keeps the findings whose every input is as before (rated as
+    # before unless `rerate`); only the others are made (and rated) anew.
+    row_keys = dict(old.row_keys)
+    slots: dict[str, list[tuple[dict[str, Any], Row] | None]] = {}
+    todo: dict[str, list[dict[str, Any]]] = {}
+    for kind, (rows, ranks) in old.kinds.items():
+        if kind in redo:
+            keys = row_keys[kind] = _row_keys(fresh.get(kind, []))
+            was: dict[Row, list[tuple[dict[str, Any], Row]]] = {}
+            try:
+                for key, f, r in zip(old.row_keys[kind], rows, ranks, strict=True):
+                    was.setdefault(key, []).append((f, r))
+                got_rows = [was[key].pop(0) if was.get(key) else None for key in keys]
+            except TypeError:  # evidence that cannot be compared so (unhashable)
+                return _compute(s, ws, day)
+            made = iter(_json(fresh.get(kind, []),
+                              [i for i, x in enumerate(got_rows) if x is None]))
+            todo[kind] = [next(made) if x is None else fs.unrated(x[0]) if rerate else x[0]
+                          for x in got_rows]
+            slots[kind] = got_rows
+        elif rerate:
+            todo[kind] = [fs.unrated(f) for f in rows]
+    concerned: dict[int, set[int]] = {}
+    if old.model.wg is m.wg or fs.same_source(
+            (old.model.wg.milestones.ids, old.model.wg.milestones.initiative),
+            (m.wg.milestones.ids, m.wg.milestones.initiative)):
+        concerned.update(old.concerned)  # by id(): `old` keeps its findings alive meanwhile
+    kinds: Kinds = dict(old.kinds)
+    if rerate:
+        kinds.update(_rated(m, todo, currency, concerned))
+    else:
+        new = [f for k, v in slots.items() for f, x in zip(todo[k], v, strict=True)
+               if x is None]
+        new_ranks = iter(fs.rate_rows(m, new, currency, concerned) if new else [])
+        for k, v in slots.items():
+            kinds[k] = (todo[k], [next(new_ranks) if x is None else x[1] for x in v])
+    ev = _earned(m) if changed & set(fs.EARNED_SOURCES) else old.earned
+    w = _work(m, kinds, ev, generations, currency, concerned)
+    w.row_keys = row_keys
     return w
 
 
@@ -115,7 +288,7 @@ class WorkCache:
         # An edit to anything findings read (any process) is shown by the next page: the
         # findings are recomputed in line then, never mixed from old and new facts.
         if hit is None or hit.generations != table_generations(s, ws, ENGINE_TABLES):
-            w = _compute(s, ws, day)
+            w = _compute(s, ws, day) if hit is None else _update(s, ws, day, hit)
             with self._lock:
                 self._items[key] = w
             return w
