@@ -160,12 +160,8 @@
     // cytoscape-dagre registers itself on the global cytoscape when loaded after it.
     var hasDagre = typeof window.dagre !== "undefined";
     var elements = data(el.dataset.graph) || [];
-    // Tall containers (a tablet held upright) read better top to bottom.
-    var tall = el.clientHeight > el.clientWidth * 0.9;
     var cy = window.cytoscape({
-      container: el, elements: elements,
-      layout: { name: hasDagre ? "dagre" : "breadthfirst", rankDir: tall ? "TB" : "LR", nodeSep: 16,
-        rankSep: tall ? 50 : 70, fit: false, padding: 24 },
+      container: el, elements: elements, layout: { name: "preset" },
       minZoom: 0.2, maxZoom: 2.5, wheelSensitivity: 0.3, autoungrabify: true,
       style: [
         { selector: "node", style: { shape: "round-rectangle", width: 168, height: 40, label: "data(label)",
@@ -199,8 +195,21 @@
         cy.center(core.length ? core : cy.nodes());
       }
     }
+    // Lay the network out left to right and top to bottom, and keep the direction that
+    // fills the panel better (the larger zoom that fits it whole).
+    function lay(dir) {
+      cy.layout(hasDagre ? { name: "dagre", rankDir: dir, nodeSep: 16, rankSep: 48, fit: false }
+        : { name: "breadthfirst", directed: true, fit: false }).run();
+      var bb = cy.elements().boundingBox();
+      return Math.min(el.clientWidth / Math.max(bb.w, 1), el.clientHeight / Math.max(bb.h, 1));
+    }
+    if (hasDagre) {
+      var lr = lay("LR"), tb = lay("TB");
+      if (lr > tb) { lay("LR"); }
+    } else {
+      lay();
+    }
     fitted(false);
-    cy.one("layoutstop", function () { fitted(false); });
     var fit = document.getElementById("graph-fit");
     if (fit) { fit.addEventListener("click", function () { fitted(true); }); }
     var zin = document.getElementById("graph-zoom-in");
