@@ -197,4 +197,4 @@ def test_without_a_broken_dependency_the_explorer_starts_on_all_dependencies(
     page = _as(demo, "strategy_office").get("/explorer", headers=HTML).text
     assert 'id="explorer-empty"' not in page
     assert re.search(r"[1-9][\d,]* items and [1-9][\d,]* dependencies in view", page)
-    assert "<h1>Dependencies · all</h1>" in page
+    assert "<h1>Dependencies · whole workspace</h1>" in page
