@@ -1,9 +1,9 @@
 """The forms added last for issue 12 in a real browser — a budget line's plan editor
 (typed or pasted from a spreadsheet), a planned benefit changed and deleted, a metric
 unlinked, a milestone completed with an evidence file — and the top bar, which fits one
-line at 1366 px for every role with Decisions, Reviews and Accuracy under one "Review"
-menu that works from the keyboard. Zero console errors, no serious or critical axe
-violation, screenshots at 1366×768 and 820×1180."""
+line at 1366 px for every role with Escalations, Decision log, Reviews and Forecast
+accuracy under one "Review" menu that works from the keyboard. Zero console errors, no
+serious or critical axe violation, screenshots at 1366×768 and 820×1180."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ def test_the_top_bar_fits_one_line_at_1366_and_fits_the_role(
     assert max(tops) - min(tops) <= 14, f"{role}: entries at {sorted(set(tops))}"
     nav = page.inner_text("nav.mainnav")
     assert ("Admin" in nav) == (role in ("admin", "strategy_office"))
-    assert ("Finance" in nav) == (role in ("admin", "controller"))
+    assert ("Finance" in nav) == (role in ("admin", "controller", "strategy_office",
+                                           "executive"))
     # The Review menu, from the keyboard: Enter opens it, its links follow, Escape closes.
     page.focus(".mainnav details > summary")
     page.keyboard.press("Enter")

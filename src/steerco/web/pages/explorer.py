@@ -48,13 +48,46 @@ def _edges(work: Work) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     return hit
 
 
+def _everything(p: np.ndarray[Any, Any], c: np.ndarray[Any, Any]) -> set[int]:
+    """The items of every dependency, at most MAX_NODES of them: whole neighbourhoods
+    grown from the busiest items, so that what is drawn stays connected."""
+    degree: dict[int, int] = {}
+    nbrs: dict[int, list[int]] = {}
+    for a, b in zip(p.tolist(), c.tolist(), strict=True):
+        degree[a] = degree.get(a, 0) + 1
+        degree[b] = degree.get(b, 0) + 1
+        nbrs.setdefault(a, []).append(b)
+        nbrs.setdefault(b, []).append(a)
+    if len(degree) <= MAX_NODES:
+        return set(degree)
+    picked: set[int] = set()
+    for start in sorted(degree, key=lambda n: (-degree[n], n)):
+        if start in picked:
+            continue
+        queue = [start]
+        picked.add(start)
+        while queue and len(picked) < MAX_NODES:
+            n = queue.pop(0)
+            for m in nbrs[n]:
+                if m not in picked and len(picked) < MAX_NODES:
+                    picked.add(m)
+                    queue.append(m)
+        if len(picked) >= MAX_NODES:
+            break
+    return picked
+
+
 def _scope_nodes(s: Session, ws: int, work: Work, initiative: int | None,
-                 unit: int | None) -> tuple[np.ndarray[Any, Any], set[int]]:
+                 unit: int | None, everything: bool = False
+                 ) -> tuple[np.ndarray[Any, Any], set[int]]:
     """(nodes to draw, nodes inside the scope) of the work graph."""
     wg = work.model.wg
     p, c = _edges(work)
     ok = (p >= 0) & (c >= 0)
     p, c = p[ok], c[ok]
+    if everything:
+        shown_all = _everything(p, c)
+        return np.array(sorted(shown_all), dtype=np.int64), shown_all
     if initiative is not None:
         irow = int(rows_of(wg.initiatives.ids, [initiative])[0])
         seeds = set(np.flatnonzero(wg.initiative == irow).tolist())
@@ -133,7 +166,7 @@ def _default_initiative(work: Work) -> int | None:
 
 
 def _network(s: Session, ws: int, work: Work, ikey: int | None,
-             ukey: int | None) -> dict[str, Any]:
+             ukey: int | None, everything: bool = False) -> dict[str, Any]:
     """The drawn network of a scope: elements, milestone options, the shown dependencies.
 
     Memoised per `Work`: everything it reads (the work graph, its schedule, the broken
@@ -143,11 +176,11 @@ def _network(s: Session, ws: int, work: Work, ikey: int | None,
     refresh, as the rest of the page does.
     """
     kept: dict[Any, dict[str, Any]] = work.memo.setdefault("explorer_networks", {})
-    hit = kept.get((ikey, ukey))
+    hit = kept.get((ikey, ukey, everything))
     if hit is not None:
         return hit
     wg, sched = work.model.wg, work.model.schedule
-    nodes, inside = _scope_nodes(s, ws, work, ikey, ukey)
+    nodes, inside = _scope_nodes(s, ws, work, ikey, ukey, everything)
     labels = _labels(s, ws, wg, nodes)
     elements: list[dict[str, Any]] = []
     options = []
@@ -176,23 +209,29 @@ def _network(s: Session, ws: int, work: Work, ikey: int | None,
                       _day_iso(int(wg.dependencies.need_day[e])), broken))
     options.sort(key=lambda o: o[1])
     out = {"elements": elements, "options": options[:300], "n_nodes": len(nodes),
-           "edges": edges}
+           "edges": edges, "n_all": int(np.count_nonzero((p >= 0) & (c >= 0)))}
     if len(kept) >= NETWORKS_KEPT:
         kept.clear()
-    kept[(ikey, ukey)] = out
+    kept[(ikey, ukey, everything)] = out
     return out
 
 
 @router.get("/explorer")
-def explorer(request: Request, user: User, initiative: str = "", unit: str = "") -> Response:
+def explorer(request: Request, user: User, initiative: str = "", unit: str = "",
+             view: str = "") -> Response:
     ws = user.ctx.ws
     with user.ctx.read() as s:
         work = WORK.get(s, ws)
         ikey = key_of(initiative, "initiative") if initiative else None
         ukey = key_of(unit, "org_unit") if unit else None
-        if ikey is None and ukey is None:
+        everything = view == "all" and ikey is None and ukey is None
+        # Why this view is drawn, when nobody picked it: the page says so.
+        start = ""
+        if ikey is None and ukey is None and not everything:
             ikey = _default_initiative(work)
-        net = _network(s, ws, work, ikey, ukey)
+            start = "broken" if ikey is not None else "all"
+            everything = ikey is None  # nothing is broken: draw every dependency
+        net = _network(s, ws, work, ikey, ukey, everything)
         edges = net["edges"]
         # Chances come from the schedule-risk run, which lands in the background: asked
         # for on every page, for the drawn dependencies only.
@@ -212,6 +251,8 @@ def explorer(request: Request, user: User, initiative: str = "", unit: str = "")
     return render(request, "explorer.html", elements=net["elements"],
                   options=net["options"], n_nodes=net["n_nodes"], n_edges=len(edges),
                   n_broken=sum(1 for e in edges if e[4]), scope_name=scope_name,
+                  everything=everything, start=start, n_all=net["n_all"],
+                  max_nodes=MAX_NODES,
                   initiative=format_id("initiative", ikey) if ikey else "",
                   unit=unit, units=units, format_id=format_id, result=None, errors={},
                   form={"milestone": "", "days": "14"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,15 @@ from steerco import __version__
 from steerco.accounts.errors import Forbidden, Unauthenticated
 from steerco.kit import numbers
 from steerco.kit.errors import NotFound, SteercoError, ValidationFailed
+from steerco.views import glossary
 
 WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
+
+#: Roles whose top bar lists Finance: those who keep the books or steer with them (anyone
+#: logged in may read the finance pages; these are the roles that work there).
+FINANCE_ROLES = ("admin", "controller", "strategy_office", "executive")
 
 #: How each computed status is shown: label, css class, symbol (never colour alone).
 STATUS = {
@@ -80,6 +86,47 @@ def _date(x: Any) -> str:
     return f"{x.day} {x.strftime('%b %Y')}"
 
 
+def _month(x: Any) -> str:
+    """A month (a budget period) as the pages write it: "Dec 2026"."""
+    if x is None or x == "":
+        return "—"
+    if isinstance(x, str):
+        x = dt.date.fromisoformat(x[:10] if len(x) > 7 else f"{x[:7]}-01")
+    return str(x.strftime("%b %Y"))
+
+
+def _term(key: str, label: str | None = None) -> Markup:
+    """A term of the glossary with its explanation as tooltip: `{{ term('spi') }}`."""
+    name, text = glossary.TERMS[key]
+    return Markup('<abbr title="{}">{}</abbr>').format(text, label or name)
+
+
+def _kind(kind: Any) -> Markup:
+    """A finding kind in plain words, its meaning as tooltip."""
+    text = glossary.kind_help(kind)
+    if not text:
+        return Markup("{}").format(glossary.kind_name(kind))
+    return Markup('<abbr title="{}">{}</abbr>').format(text, glossary.kind_name(kind))
+
+
+#: The terms a sentence of the engine may use that get their explanation on the page.
+_GLOSSED = re.compile("|".join(r"(?<!\w)" + re.escape(glossary.TERMS[k][0]) + r"(?![\w(])"
+                               for k in ("spi", "cpi", "p_hit")))
+_BY_LABEL = {glossary.TERMS[k][0]: glossary.TERMS[k][1] for k in ("spi", "cpi", "p_hit")}
+
+
+def _glossed(text: Any) -> Markup:
+    """A sentence (a finding's explanation, an escalation's summary) with the terms of the
+    glossary in it explained as on the rest of the page."""
+    out, at = Markup(""), 0
+    s = str(text or "")
+    for m in _GLOSSED.finditer(s):
+        out += Markup("{}<abbr title=\"{}\">{}</abbr>").format(
+            s[at:m.start()], _BY_LABEL[m.group(0)], m.group(0))
+        at = m.end()
+    return out + Markup("{}").format(s[at:])
+
+
 def _humanize(name: Any) -> str:
     return str(name or "").replace("_", " ").capitalize()
 
@@ -103,9 +150,11 @@ def _qs(request: Request, **changes: Any) -> str:
 ENV = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(),
                   trim_blocks=True, lstrip_blocks=True, auto_reload=False)
 ENV.filters.update(status=_status_badge, num=_num, pct=_pct, money=_money, whole=_count,
-                   date=_date,
+                   date=_date, month=_month, kind=_kind, kind_name=glossary.kind_name,
+                   kind_help=glossary.kind_help, level=glossary.level_name, glossed=_glossed,
                    humanize=_humanize, tojson_safe=_json)
-ENV.globals.update(STATUS=STATUS, SEVERITY=SEVERITY, version=__version__, qs=_qs)
+ENV.globals.update(STATUS=STATUS, SEVERITY=SEVERITY, version=__version__, qs=_qs,
+                   term=_term, TERMS=glossary.TERMS, FINANCE_ROLES=FINANCE_ROLES)
 
 
 def render(request: Request, template: str, status_code: int = 200,

@@ -161,12 +161,12 @@
     var hasDagre = typeof window.dagre !== "undefined";
     var elements = data(el.dataset.graph) || [];
     var cy = window.cytoscape({
-      container: el, elements: elements,
-      layout: { name: hasDagre ? "dagre" : "breadthfirst", rankDir: "LR", nodeSep: 14, rankSep: 60, fit: true, padding: 20 },
-      minZoom: 0.1, maxZoom: 3, wheelSensitivity: 0.3, autoungrabify: true,
+      container: el, elements: elements, layout: { name: "preset" },
+      minZoom: 0.2, maxZoom: 2.5, wheelSensitivity: 0.3, autoungrabify: true,
       style: [
-        { selector: "node", style: { shape: "round-rectangle", width: 150, height: 36, label: "data(label)",
-          "font-size": 10, "text-wrap": "ellipsis", "text-max-width": 140, "text-valign": "center",
+        { selector: "node", style: { shape: "round-rectangle", width: 168, height: 40, label: "data(label)",
+          "font-size": 13, "text-wrap": "ellipsis", "text-max-width": 156, "text-valign": "center",
+          "min-zoomed-font-size": 0,
           "background-color": "#fff", "border-width": 2, "border-color": "#8895a7", color: "#1b2430" } },
         { selector: "node.late", style: { "border-color": "#d93f34" } },
         { selector: "node.done", style: { "border-color": "#2e9e5b", "background-color": "#f1faf4" } },
@@ -180,16 +180,46 @@
         { selector: ".faded", style: { opacity: 0.25 } }
       ]
     });
-    // A wide network fitted into the panel gets unreadable: keep text legible and centre
-    // on the items in scope; people pan and zoom for the rest.
-    function legible() {
-      if (cy.zoom() < 0.7) {
-        cy.zoom(0.7);
-        cy.center(cy.nodes().not(".outside"));
+    // Fit the whole network into the panel, between two limits: a small network is not
+    // blown up (at most 1.2×), and a big one is never shrunk below the zoom at which its
+    // 13 px labels still read as 9 px (0.7×): then the items in scope are centred and
+    // people pan, zoom or press "Fit all" for the rest.
+    var LEGIBLE = 0.7, LARGEST = 1.2;
+    function fitted(all) {
+      cy.resize();
+      cy.fit(undefined, 24);
+      if (cy.zoom() > LARGEST) { cy.zoom(LARGEST); cy.center(); }
+      if (!all && cy.zoom() < LEGIBLE) {
+        cy.zoom(LEGIBLE);
+        var core = cy.nodes().not(".outside");
+        cy.center(core.length ? core : cy.nodes());
       }
     }
-    legible();
-    cy.one("layoutstop", legible);
+    // Lay the network out left to right and top to bottom, and keep the direction that
+    // fills the panel better (the larger zoom that fits it whole).
+    function lay(dir) {
+      cy.layout(hasDagre ? { name: "dagre", rankDir: dir, nodeSep: 16, rankSep: 48, fit: false }
+        : { name: "breadthfirst", directed: true, fit: false }).run();
+      var bb = cy.elements().boundingBox();
+      return Math.min(el.clientWidth / Math.max(bb.w, 1), el.clientHeight / Math.max(bb.h, 1));
+    }
+    if (hasDagre) {
+      var lr = lay("LR"), tb = lay("TB");
+      if (lr > tb) { lay("LR"); }
+    } else {
+      lay();
+    }
+    fitted(false);
+    var fit = document.getElementById("graph-fit");
+    if (fit) { fit.addEventListener("click", function () { fitted(true); }); }
+    var zin = document.getElementById("graph-zoom-in");
+    var zout = document.getElementById("graph-zoom-out");
+    function zoomBy(f) {
+      cy.zoom({ level: Math.max(cy.minZoom(), Math.min(cy.maxZoom(), cy.zoom() * f)),
+        renderedPosition: { x: el.clientWidth / 2, y: el.clientHeight / 2 } });
+    }
+    if (zin) { zin.addEventListener("click", function () { zoomBy(1.25); }); }
+    if (zout) { zout.addEventListener("click", function () { zoomBy(0.8); }); }
     var select = document.getElementById("slip-milestone");
     cy.on("tap", "node", function (e) {
       var id = e.target.id();
