@@ -427,14 +427,14 @@ def _shows(case: FormCase, form: dict[str, Any], sent: dict[str, str]) -> None:
 
 
 def time_form(client: TestClient, case: FormCase, n: int,
-              ) -> tuple[list[float], float, list[float]]:
-    """POST round trips of one form (ms), the CPU seconds they took, and the page the
-    first `AFTER_SAMPLES` posts redirect to (ms: the fresh state the author sees next;
-    an edit to the engine's model rebuilds its evaluation or findings there, seconds on
-    `l`, so only a few are timed)."""
+              ) -> tuple[list[float], float, list[float], float]:
+    """POST round trips of one form (ms), the CPU seconds they took, the page the
+    first `AFTER_SAMPLES` posts redirect to (ms: the fresh state the author sees next,
+    where an edit to the engine's model is patched into its evaluation or rebuilds the
+    findings, so only a few are timed) and the CPU seconds those pages took."""
     out: list[float] = []
     after: list[float] = []
-    cpu = 0.0
+    cpu = after_cpu = 0.0
     sent: dict[str, str] = {}
     form = _form(client, case, 0)
     for i in range(n):
@@ -455,12 +455,14 @@ def time_form(client: TestClient, case: FormCase, n: int,
         if "version" in form["fields"]:  # the row's next version, as its page would say
             form["fields"]["version"] = str(int(form["fields"]["version"]) + 1)
         if i < AFTER_SAMPLES:
+            c0 = time.process_time()
             after += _time(client, r.headers["location"], 1)
+            after_cpu += time.process_time() - c0
     if case.echo:
         shown = _form(client, case, n - 1)
         _shows(case, shown, {**sent, **({"version": form["fields"]["version"]}
                                         if "version" in form["fields"] else {})})
-    return out, cpu, after
+    return out, cpu, after, after_cpu
 
 
 def _num(text: str | None) -> float | None:
@@ -497,10 +499,11 @@ def forms_body(args: argparse.Namespace, engine: Any, ws: int, keys: dict[str, i
     for case in form_cases(copy, k):
         if only is not None and case.name not in only:
             continue
-        xs, cpu, after = time_form(client, case, n)
+        xs, cpu, after, after_cpu = time_form(client, case, n)
         forms[case.name] = {"action": case.action(0), **_figures(xs, cpu),
                             "page_after_max_ms": round(max(after), 1),
-                            "page_after_median_ms": round(float(np.median(after)), 1)}
+                            "page_after_median_ms": round(float(np.median(after)), 1),
+                            "page_after_cpu_ms": round(after_cpu * 1000 / len(after), 1)}
         print(f"  form {case.name}: p95 {forms[case.name]['p95_ms']} ms", file=sys.stderr)
     copy.dispose()
     worst = max(forms.items(), key=lambda kv: kv[1]["p95_ms"]) if forms else ("", {})
