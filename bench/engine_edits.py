@@ -99,9 +99,9 @@ def body(args: argparse.Namespace) -> dict[str, Any]:
     rebuilds: list[int] = []
     real = es.load_snapshot
 
-    def counted(s: Session, w: int) -> Snapshot:
-        rebuilds.append(w)
-        return real(s, w)
+    def counted(session: Session, workspace_id: int) -> Snapshot:
+        rebuilds.append(workspace_id)
+        return real(session, workspace_id)
 
     es.load_snapshot = counted
     c0, t0 = time.process_time(), time.perf_counter()
