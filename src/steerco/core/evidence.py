@@ -304,10 +304,19 @@ def reevaluate_rows(snap: Snapshot, ev: Evaluation, rows: npt.ArrayLike,
         getattr(mr.status, name)[r] = getattr(res.status, name)
 
 
-def reroll(snap: Snapshot, ev: Evaluation,
+def reroll(snap: Snapshot, ev: Evaluation, rows: npt.ArrayLike | None = None,
            rollup_settings: RollupSettings = RollupSettings()) -> None:
-    """Roll every objective up again from `ev`'s metric results over `snap.graph` (after
-    metrics were re-evaluated or the graph changed): what `evaluate` would roll up."""
-    s = ev.metrics.status
-    ev.objectives = rollup(snap.graph, ev.metrics.progress, s.status, s.deciding,
-                           rollup_settings)
+    """Roll objectives up again from `ev`'s metric results over `snap.graph` (after
+    metrics were re-evaluated or the graph changed): what `evaluate` would roll up.
+
+    With `rows` (metric rows, on the graph `ev` was rolled up over), only their
+    ancestors are recomputed, through the same per-level code as the full roll-up.
+    """
+    mr, s = ev.metrics, ev.metrics.status
+    if rows is None:
+        ev.objectives = rollup(snap.graph, mr.progress, s.status, s.deciding,
+                               rollup_settings)
+        return
+    for row in np.asarray(rows, dtype=np.int64).tolist():
+        update_metric(snap.graph, ev.objectives, row, float(mr.progress[row]),
+                      int(s.status[row]), int(s.deciding[row]))

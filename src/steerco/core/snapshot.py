@@ -223,17 +223,19 @@ def changed_plan_rows(old: PlanSet, new: PlanSet) -> IntArray:
     return np.flatnonzero(diff).astype(np.int64)
 
 
-def changed_benefit_rows(old: Benefits, new: Benefits) -> IntArray:
-    """Metric rows whose planned benefits (day, amount) differ."""
-    def points(b: Benefits) -> set[tuple[int, int, float, int]]:
-        # Counted per (row, day, amount): duplicates add up in the forecast.
-        seen: dict[tuple[int, int, float], int] = {}
-        for r, d, a in zip(b.metric.tolist(), b.day.tolist(), b.amount.tolist(), strict=True):
-            seen[(r, d, a)] = seen.get((r, d, a), 0) + 1
-        return {(*k, c) for k, c in seen.items()}
+def changed_benefit_rows(old: Benefits, new: Benefits, n: int) -> IntArray:
+    """Metric rows (of `n`) whose planned benefits, as (day, amount) multisets, differ."""
+    def ordered(b: Benefits) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
+        o = np.lexsort((b.amount, b.day, b.metric))
+        return b.metric[o], b.day[o], b.amount[o], np.bincount(b.metric, minlength=n)
 
-    moved = points(old) ^ points(new)
-    return np.array(sorted({p[0] for p in moved}), dtype=np.int64)
+    ma, da, aa, ca = ordered(old)
+    mb, db, ab, cb = ordered(new)
+    diff = ca != cb
+    keep_a, keep_b = ~diff[ma], ~diff[mb]  # rows with as many benefits before as after
+    bad = _differs(da[keep_a], db[keep_b]) | _differs(aa[keep_a], ab[keep_b])
+    diff[ma[keep_a][bad]] = True
+    return np.flatnonzero(diff).astype(np.int64)
 
 
 def submission_order(keys: npt.ArrayLike, supersedes: npt.ArrayLike) -> IntArray:
