@@ -73,6 +73,7 @@ def _edits(s: Session, ws: int) -> dict[str, Callable[[int], Any]]:
     obj = ek[0]
     day = m.target_date.isoformat()
     return {
+        "no_edit": lambda i: None,  # the floor: a read that finds nothing changed
         "metric_target": lambda i: update_metric(s, ws, met, {
             "target_value": target + step * (i % 2)}),
         "metric_rename": lambda i: update_metric(s, ws, met, {"name": f"Bench metric {i}"}),
