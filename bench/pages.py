@@ -429,9 +429,9 @@ def _shows(case: FormCase, form: dict[str, Any], sent: dict[str, str]) -> None:
 def time_form(client: TestClient, case: FormCase, n: int,
               ) -> tuple[list[float], float, list[float], float]:
     """POST round trips of one form (ms), the CPU seconds they took, the page the
-    first `AFTER_SAMPLES` posts redirect to (ms: the fresh state the author sees next;
-    an edit to the engine's model brings its evaluation or findings up to date there)
-    and the CPU seconds those pages took."""
+    first `AFTER_SAMPLES` posts redirect to (ms: the fresh state the author sees next,
+    where an edit to the engine's model is patched into its evaluation or rebuilds the
+    findings, so only a few are timed) and the CPU seconds those pages took."""
     out: list[float] = []
     after: list[float] = []
     cpu = after_cpu = 0.0

@@ -255,14 +255,18 @@ def checkin(snap: Snapshot, ev: Evaluation, row: int, day: int, value: float,
     return checkin_reevaluate(snap, ev, row, settings)
 
 
+_METRIC_FIELDS = ("last_value", "last_day", "confidence", "forecast", "lower80", "upper80",
+                  "lower95", "upper95", "p_hit", "plan_value", "progress")
+_STATUS_FIELDS = ("status", "reasons", "deciding", "age_days", "variance_abs",
+                  "variance_rel", "tolerance")
+
+
 def _patch(snap: Snapshot, ev: Evaluation, row: int, one: MetricResults) -> set[int]:
     """Write one re-evaluated metric into `ev` and roll it up to its ancestors."""
     mr = ev.metrics
-    for name in ("last_value", "last_day", "confidence", "forecast", "lower80", "upper80",
-                 "lower95", "upper95", "p_hit", "plan_value", "progress"):
+    for name in _METRIC_FIELDS:
         getattr(mr, name)[row] = getattr(one, name)[0]
-    for name in ("status", "reasons", "deciding", "age_days", "variance_abs",
-                 "variance_rel", "tolerance"):
+    for name in _STATUS_FIELDS:
         getattr(mr.status, name)[row] = getattr(one.status, name)[0]
     return update_metric(snap.graph, ev.objectives, row, float(one.progress[0]),
                          int(one.status.status[0]), int(one.status.deciding[0]))
@@ -275,3 +279,44 @@ def checkin_reevaluate(snap: Snapshot, ev: Evaluation, row: int,
     one = evaluate_rows(snap, np.array([row]), ev.as_of, settings,
                         histories=(np.array([0]), np.array([d.shape[0]]), d, v, c))
     return _patch(snap, ev, row, one)
+
+
+def reevaluate_rows(snap: Snapshot, ev: Evaluation, rows: npt.ArrayLike,
+                    settings: StatusSettings = StatusSettings()) -> None:
+    """Re-evaluate some metrics (after their definition, plan or benefits changed) from
+    their current histories, overlays included, into `ev` in place. The objectives are
+    left as they were: `reroll` them once all rows are in."""
+    r = np.unique(np.asarray(rows, dtype=np.int64))
+    if r.size == 0:
+        return
+    parts = [snap.history_of(int(i)) for i in r]
+    lens = np.array([p[0].shape[0] for p in parts], dtype=np.int64)
+    hi = np.cumsum(lens)
+    lo = hi - lens
+    days = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    values = np.concatenate([p[1] for p in parts]).astype(np.float64)
+    conf = np.concatenate([p[2] for p in parts]).astype(np.float64)
+    res = evaluate_rows(snap, r, ev.as_of, settings, histories=(lo, hi, days, values, conf))
+    mr = ev.metrics
+    for name in _METRIC_FIELDS:
+        getattr(mr, name)[r] = getattr(res, name)
+    for name in _STATUS_FIELDS:
+        getattr(mr.status, name)[r] = getattr(res.status, name)
+
+
+def reroll(snap: Snapshot, ev: Evaluation, rows: npt.ArrayLike | None = None,
+           rollup_settings: RollupSettings = RollupSettings()) -> None:
+    """Roll objectives up again from `ev`'s metric results over `snap.graph` (after
+    metrics were re-evaluated or the graph changed): what `evaluate` would roll up.
+
+    With `rows` (metric rows, on the graph `ev` was rolled up over), only their
+    ancestors are recomputed, through the same per-level code as the full roll-up.
+    """
+    mr, s = ev.metrics, ev.metrics.status
+    if rows is None:
+        ev.objectives = rollup(snap.graph, mr.progress, s.status, s.deciding,
+                               rollup_settings)
+        return
+    for row in np.asarray(rows, dtype=np.int64).tolist():
+        update_metric(snap.graph, ev.objectives, row, float(mr.progress[row]),
+                      int(s.status[row]), int(s.deciding[row]))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from steerco.core.arrays import ranges_with_owner
 from steerco.core.directions import Direction
 from steerco.core.plan import PlanSet, default_plans
 from steerco.core.rollup import RollupGraph, build_graph
@@ -129,6 +130,9 @@ class Snapshot:
     extra: dict[int, list[tuple[int, float, float]]] = field(default_factory=dict)
     #: Rows whose whole history was reloaded since the build (after a correction).
     override: dict[int, tuple[IntArray, FloatArray, FloatArray]] = field(default_factory=dict)
+    #: The explicit plan points the plans were built from, (metric key, day, value): a
+    #: metric edit rebuilds the plans (defaults follow baseline and target) from these.
+    plan_points: tuple[IntArray, IntArray, FloatArray] | None = None
 
     def history_of(self, row: int) -> tuple[IntArray, FloatArray, FloatArray]:
         """Days, values and confidences of one row, overlay included, sorted by day."""
@@ -181,6 +185,57 @@ class Snapshot:
                                      np.concatenate([h.confidence, c2]), self.metrics.n)
         self.extra = {}
         self.override = {}
+
+
+def _differs(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> npt.NDArray[np.bool_]:
+    """Elementwise a != b, NaN equal to NaN."""
+    out: npt.NDArray[np.bool_] = a != b
+    if a.dtype.kind == "f":
+        out &= ~(np.isnan(a) & np.isnan(b))
+    return out
+
+
+def changed_metric_rows(old: Metrics, new: Metrics) -> IntArray:
+    """Rows whose engine inputs differ between two `Metrics` of the same ids (the owner
+    is not one: nothing the engine computes depends on it)."""
+    if not np.array_equal(old.ids, new.ids):
+        raise ValueError("changed_metric_rows compares the same metrics")
+    diff = np.zeros(new.n, dtype=bool)
+    for name in ("direction", "baseline_value", "baseline_day", "target_value", "target_day",
+                 "tolerance", "tolerance_kind", "cadence_days", "key_result"):
+        a, b = getattr(old, name), getattr(new, name)
+        if a is None or b is None:
+            if (a is None) != (b is None):
+                diff[:] = True
+            continue
+        diff |= _differs(a, b)
+    return np.flatnonzero(diff).astype(np.int64)
+
+
+def changed_plan_rows(old: PlanSet, new: PlanSet) -> IntArray:
+    """Rows whose plans differ (same number of rows)."""
+    diff = old.counts != new.counts
+    same = np.flatnonzero(~diff)
+    ia, owner = ranges_with_owner(old.offsets[same], old.offsets[same + 1])
+    ib, _ = ranges_with_owner(new.offsets[same], new.offsets[same + 1])
+    bad = _differs(old.days[ia], new.days[ib]) | _differs(old.values[ia], new.values[ib])
+    diff[same[owner[bad]]] = True
+    return np.flatnonzero(diff).astype(np.int64)
+
+
+def changed_benefit_rows(old: Benefits, new: Benefits, n: int) -> IntArray:
+    """Metric rows (of `n`) whose planned benefits, as (day, amount) multisets, differ."""
+    def ordered(b: Benefits) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
+        o = np.lexsort((b.amount, b.day, b.metric))
+        return b.metric[o], b.day[o], b.amount[o], np.bincount(b.metric, minlength=n)
+
+    ma, da, aa, ca = ordered(old)
+    mb, db, ab, cb = ordered(new)
+    diff = ca != cb
+    keep_a, keep_b = ~diff[ma], ~diff[mb]  # rows with as many benefits before as after
+    bad = _differs(da[keep_a], db[keep_b]) | _differs(aa[keep_a], ab[keep_b])
+    diff[ma[keep_a][bad]] = True
+    return np.flatnonzero(diff).astype(np.int64)
 
 
 def submission_order(keys: npt.ArrayLike, supersedes: npt.ArrayLike) -> IntArray:
@@ -292,6 +347,26 @@ def build_snapshot(metrics: Metrics, measurement_metric: npt.ArrayLike,
         o = np.lexsort((okey, mday, mrow))
         mrow, mday, mval, mconf = mrow[o], mday[o], mval[o], mconf[o]
     history = History.build(mrow, mday, mval, mconf, metrics.n)
+    plans = build_plans(metrics, plan_metric, plan_day, plan_value)
+    oids = np.asarray(objective_ids, dtype=np.int64)
+    order = np.argsort(oids)
+    oids = oids[order]
+    graph = build_graph(oids.shape[0], metrics.n, rows_of(oids, align_child),
+                        rows_of(oids, align_parent), align_weight,
+                        rows_of(metrics.ids, contrib_metric),
+                        rows_of(oids, contrib_objective), contrib_weight)
+    return Snapshot(metrics=metrics, history=history, plans=plans, objective_ids=oids,
+                    graph=graph, benefits=benefits or Benefits.empty(),
+                    high_water=int(mkey.max()) if mkey.size else 0,
+                    plan_points=(np.asarray(plan_metric, dtype=np.int64),
+                                 np.asarray(plan_day, dtype=np.int64),
+                                 np.asarray(plan_value, dtype=np.float64)))
+
+
+def build_plans(metrics: Metrics, plan_metric: npt.ArrayLike, plan_day: npt.ArrayLike,
+                plan_value: npt.ArrayLike) -> PlanSet:
+    """Every metric's plan: its explicit points (metric keys), phased from the baseline,
+    or the default linear plan from baseline to target (see `build_snapshot`)."""
     prow = rows_of(metrics.ids, plan_metric)
     explicit = np.zeros(metrics.n, dtype=bool)
     explicit[prow[prow >= 0]] = True
@@ -307,17 +382,8 @@ def build_snapshot(metrics: Metrics, measurement_metric: npt.ArrayLike,
     ranged = np.isin(metrics.direction, (Direction.INCREASE_TO, Direction.DECREASE_TO))
     lead = np.flatnonzero(explicit & ranged & (bday != NO_DAY) & np.isfinite(bval)
                           & (bday < first))
-    plans = PlanSet.from_points(np.concatenate([prow, drow[use], lead]),
+    return PlanSet.from_points(np.concatenate([prow, drow[use], lead]),
                                 np.concatenate([pday, dflt.days[use], bday[lead]]),
                                 np.concatenate([np.asarray(plan_value, dtype=np.float64),
                                                 dflt.values[use], bval[lead]]), metrics.n)
-    oids = np.asarray(objective_ids, dtype=np.int64)
-    order = np.argsort(oids)
-    oids = oids[order]
-    graph = build_graph(oids.shape[0], metrics.n, rows_of(oids, align_child),
-                        rows_of(oids, align_parent), align_weight,
-                        rows_of(metrics.ids, contrib_metric),
-                        rows_of(oids, contrib_objective), contrib_weight)
-    return Snapshot(metrics=metrics, history=history, plans=plans, objective_ids=oids,
-                    graph=graph, benefits=benefits or Benefits.empty(),
-                    high_water=int(mkey.max()) if mkey.size else 0)
+
