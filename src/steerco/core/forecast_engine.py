@@ -5,8 +5,7 @@ Per series, on the last `window` columns of its history:
    and swing in proportion to their level; a log makes both additive);
 2. M4's autocorrelation test at the season length; when it passes, a classical
    decomposition gives a seasonal component, so a December peak is not read as trend;
-3. three exponential-smoothing methods — SES, Theta (SES with drift: half the slope of
-   the last three seasonal cycles, `theta_slope_span`) and damped Holt —
+3. three exponential-smoothing methods — SES, Theta (SES with drift) and damped Holt —
    each fitted by a parameter grid on the seasonally adjusted series and, for seasonal
    series, also on the unadjusted one: up to six candidates; seasonal series add
    seasonal means (the seasonal naive and the mean of the last three cycles at the same
@@ -66,39 +65,11 @@ class Params:
     drift: FloatArray
 
 
-#: Theta's drift is half the least-squares slope of the last THETA_SLOPE_CYCLES cycles
-#: of the longest season (at least THETA_SLOPE_MIN points), not of the whole fit window
-#: (ten cycles): a trend fitted across a level shift — a crash, then a recovery —
-#: averages two regimes and points nowhere. 3 was chosen on bench/calibration.py's
-#: training backtest (M4 origins 3–5 horizons back, Weekly a year ahead inside the
-#: training part) over the whole window, 2 and 4 cycles: Weekly sMAPE/MASE 7.694/2.535 →
-#: 7.673/2.515, Hourly unchanged (9.818/0.941 → 9.819/0.940), Weekly a year ahead Brier
-#: 0.1697 → 0.1668 (bench/README.md). Non-seasonal rows (m ≤ 1) keep the whole window:
-#: no cycle to count and no training evidence.
-THETA_SLOPE_CYCLES = 3
-THETA_SLOPE_MIN = 24
-
-
-def theta_slope_span(m: int, extra_seasons: tuple[int, ...] = ()) -> int | None:
-    """How many of the last points Theta's drift is fitted on (None: the whole window).
-
-    It does not depend on the horizon, so the forecast at step k stays the same for
-    every horizon ≥ k.
-    """
-    if m <= 1:
-        return None
-    return max(THETA_SLOPE_CYCLES * max((m, *extra_seasons)), THETA_SLOPE_MIN)
-
-
-def fit_params(za: FloatArray, first: IntArray, slope_span: int | None = None) -> Params:
-    """Pick, per row and method, the grid point with the least one-step squared error.
-
-    Theta's drift comes from the last `slope_span` points (None: all of them).
-    """
+def fit_params(za: FloatArray, first: IntArray) -> Params:
+    """Pick, per row and method, the grid point with the least one-step squared error."""
     n = za.shape[0]
     alpha, beta, phi, fams = _grid()
-    sfirst = first if slope_span is None else np.maximum(first, za.shape[1] - slope_span)
-    slope = fm.ols_slope(za, sfirst)
+    slope = fm.ols_slope(za, first)
     drift = np.zeros((n, alpha.size))
     drift[:, fams[1]] = 0.5 * slope[:, None]  # Theta: SES plus half the linear trend
     sse = fm.smooth_grid(za, first, alpha, beta, phi, drift)
@@ -331,12 +302,11 @@ def forecast_block(y: FloatArray, m: int, h: int, window: int, cycles: int,
     za, comp = _adjusted(z, first, m, seasonal, cycles)
     strength = fm.seasonal_strength(z, first, m, seasonal, comp)
     strong = seasonal & (strength >= STRONG_SEASON)
-    sspan = theta_slope_span(m, extra_seasons)
-    p_plain = fit_params(z, first, sspan)
+    p_plain = fit_params(z, first)
     p_seas = p_plain
     if seasonal.any():
         rows = np.flatnonzero(seasonal)
-        sub = fit_params(za[rows], first[rows], sspan)
+        sub = fit_params(za[rows], first[rows])
         p_seas = Params(*(getattr(p_plain, f).copy() for f in ("alpha", "beta", "phi", "drift")))
         for f in ("alpha", "beta", "phi", "drift"):
             getattr(p_seas, f)[rows] = getattr(sub, f)
