@@ -104,7 +104,10 @@ def stage(session: Session, workspace_id: int, book: Book, *, today: dt.date | N
         title = book.title(h.spec.name)
         rows = book.rows(h.spec.name)
         if h.bulk or h.batched:
+            if progress:
+                ctx.checking = lambda i, t=title, d=done: progress(t, d + i, total)
             report.problems.extend(h.stage_bulk(ctx, title, rows, report))
+            ctx.checking = None
             done += len(rows)
             if progress:
                 progress(title, done, total)
@@ -135,6 +138,8 @@ def stage(session: Session, workspace_id: int, book: Book, *, today: dt.date | N
             if isinstance(exc, Deferred):
                 exc = RowRefused([(None, None, "refers to a row that was refused")])
             report.problems.extend(problems_of(book.title(sheet), number, h, exc, ctx))
+    for finish in ctx.finish:
+        report.problems.extend(finish())
     session.flush()
     return report
 

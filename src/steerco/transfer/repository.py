@@ -166,6 +166,24 @@ class TransferRepository:
             for key, r in zip(ids, rows, strict=True)])
         return ids
 
+    def insert_links_audited(self, model: Any, rows: list[dict[str, Any]],
+                             key: tuple[str, ...]) -> None:
+        """Insert rows of a link table (a composite key, no id) in one executemany, each
+        audited as created as the flush listener audits one (by the key's first part)."""
+        if not rows:
+            return
+        self.session.connection().execute(insert(model.__table__), rows)
+        record_bulk(self.session, self.workspace_id, model.__tablename__, [
+            (r[key[0]], AuditAction.CREATE, {**{k: v for k, v in r.items()
+                                                if k != "workspace_id"},
+                                             "key": [r[k] for k in key]})
+            for r in rows])
+
+    def count_by(self, model: Any, column: Any) -> dict[int, int]:
+        """Rows of `model` in the workspace per value of `column` (e.g. per initiative)."""
+        return {k: n for k, n in self.session.execute(select(column, func.count()).where(
+            model.workspace_id == self.workspace_id).group_by(column)) if k is not None}
+
     def update_audited(self, model: Any, changes: dict[int, dict[str, tuple[Any, Any]]]
                        ) -> None:
         """Change rows of `model` by primary key ({id: {field: (before, after)}}): one
