@@ -176,7 +176,7 @@ class TransferRepository:
         record_bulk(self.session, self.workspace_id, model.__tablename__, [
             (r[key[0]], AuditAction.CREATE, {**{k: v for k, v in r.items()
                                                 if k != "workspace_id"},
-                                             "key": [r[k] for k in key]})
+                                             "key": [plain(r[k]) for k in key]})
             for r in rows])
 
     def count_by(self, model: Any, column: Any) -> dict[int, int]:
