@@ -7,8 +7,9 @@ written in bulk (entities.py; an existing row is updated by its service in a sav
 and the bulk ones (measurements, ledger) likewise; references further down the file and
 stage gates are set at the end (`Ctx.deferred`, `Ctx.finish`) — collects every problem,
 and leaves the decision to the boundary (`run.import_book`): commit when there is no
-problem and it is not a dry run, roll back otherwise. The rules are the services' own, so a row the API
-would refuse is refused here with the same reason, named by sheet, row and column.
+problem and it is not a dry run, roll back otherwise. The rules are the services' own,
+so a row the API would refuse is refused here with the same reason, named by sheet, row
+and column.
 """
 
 from __future__ import annotations
