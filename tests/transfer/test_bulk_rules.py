@@ -99,3 +99,23 @@ def test_a_deactivated_owner_of_a_new_theme_is_refused(engine, ws, tmp_path):
     bad = {"themes": "key,name,description,owner,active\nT2,Another,,alan@acme.example,yes\n"}
     problems = refused(engine, ws, csvs(tmp_path / "b", bad))
     assert "deactivated" in problems[("themes", 2, "owner")].reason
+
+
+def test_rows_written_in_bulk_move_the_generations_of_cached_reads(engine, ws, tmp_path):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from steerco.db.models import TableGeneration
+
+    def generations():
+        with Session(engine) as s:
+            return dict(s.execute(select(TableGeneration.table_name,
+                                         TableGeneration.generation).where(
+                TableGeneration.workspace_id == ws)).all())
+
+    before = generations()
+    assert run(engine, ws, csvs(tmp_path / "in", COMPANY)).written
+    after = generations()
+    for table in ("org_units", "people", "objectives", "alignments", "metrics",
+                  "plan_points", "initiatives", "milestones", "budget_plans"):
+        assert after.get(table, 0) > before.get(table, 0), table
