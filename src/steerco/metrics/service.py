@@ -111,9 +111,9 @@ def create_metric(session: Session, workspace_id: int,
 _PLAN = TypeAdapter(list[PlanPointIn])
 
 
-def set_plan(session: Session, workspace_id: int, metric_ref: Ref, points: Any) -> Metric:
-    """Replace a metric's explicit plan; refuse points out of date order."""
-    metric = get_metric(session, workspace_id, metric_ref)
+def check_plan(points: Any) -> list[PlanPointIn]:
+    """A metric's plan as `set_plan` takes it: every point valid, in date order (an import
+    checks each metric's merged plan with this rule)."""
     try:
         plan = _PLAN.validate_python(points)
     except ValidationError as exc:
@@ -123,6 +123,13 @@ def set_plan(session: Session, workspace_id: int, metric_ref: Ref, points: Any) 
         check_plan_order(plan)
     except ValueError as exc:
         raise ValidationFailed(FieldError("plan", str(exc), None)) from None
+    return plan
+
+
+def set_plan(session: Session, workspace_id: int, metric_ref: Ref, points: Any) -> Metric:
+    """Replace a metric's explicit plan; refuse points out of date order."""
+    metric = get_metric(session, workspace_id, metric_ref)
+    plan = check_plan(points)
     MetricRepository(session, workspace_id).replace_plan(
         metric.id, [(p.on, p.value) for p in plan])
     return metric

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -89,21 +90,28 @@ def _path_up(repo: ObjectiveRepository, start: int, goal: int) -> list[int] | No
     return None
 
 
+def check_alignment(child: int, parent: int, weight: float,
+                    path_up: Callable[[int, int], list[int] | None]) -> None:
+    """Refuse a weight out of range, a self-link or a link that would close a cycle
+    (`path_up(start, goal)`: the alignment path from start up to goal; an import checks
+    its rows with this rule on the graph in memory)."""
+    if not (0 < weight <= 1000):
+        raise ValidationFailed(FieldError("weight", "must be > 0 and ≤ 1000", weight))
+    if child == parent:
+        raise CycleRefused("parent_id", [format_id("objective", child)] * 2)
+    # The new edge child → parent closes a cycle iff child is already above parent.
+    path = path_up(parent, child)
+    if path is not None:
+        raise CycleRefused("parent_id", [format_id("objective", k) for k in [child, *path]])
+
+
 def align(session: Session, workspace_id: int, child_ref: Any, parent_ref: Any,
           weight: float = 1.0) -> Alignment:
     """Align child under parent; refuse a self-link or one that would close a cycle."""
     repo = ObjectiveRepository(session, workspace_id)
     child = repo.require(parse_id(child_ref, "objective", "child_id"), "child_id")
     parent = repo.require(parse_id(parent_ref, "objective", "parent_id"), "parent_id")
-    if not (0 < weight <= 1000):
-        raise ValidationFailed(FieldError("weight", "must be > 0 and ≤ 1000", weight))
-    if child.id == parent.id:
-        raise CycleRefused("parent_id", [format_id("objective", child.id)] * 2)
-    # The new edge child → parent closes a cycle iff child is already above parent.
-    path = _path_up(repo, parent.id, child.id)
-    if path is not None:
-        ids = [format_id("objective", k) for k in [child.id, *path]]
-        raise CycleRefused("parent_id", ids)
+    check_alignment(child.id, parent.id, weight, lambda a, b: _path_up(repo, a, b))
     existing = repo.alignment(child.id, parent.id)
     if existing is not None:
         existing.weight = weight

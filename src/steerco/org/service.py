@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -136,12 +137,26 @@ def apply_changes(row: Any, changes: dict[str, Any], required: set[str]) -> None
         setattr(row, k, v)
 
 
-def _unit_path_up(repo: OrgUnitRepository, start: int) -> list[int]:
-    path, node = [start], repo.parent_of(start)
+def _unit_path_up(parent_of: Callable[[int], int | None], start: int) -> list[int]:
+    path, node = [start], parent_of(start)
     while node is not None and node not in path:
         path.append(node)
-        node = repo.parent_of(node)
+        node = parent_of(node)
     return path
+
+
+def check_unit_parent(unit: int, parent: int, parent_of: Callable[[int], int | None],
+                      ref: Any) -> None:
+    """A unit is never put under itself (`parent_of`: a unit's parent; an import checks
+    its rows with this rule on the tree in memory)."""
+    if unit in _unit_path_up(parent_of, parent):
+        raise ValidationFailed(FieldError("parent_id", "would put the unit under itself", ref))
+
+
+def check_manager(person: int, manager: int, ref: Any) -> None:
+    """Nobody manages themselves."""
+    if manager == person:
+        raise ValidationFailed(FieldError("manager_id", "nobody manages themselves", ref))
 
 
 def update_org_unit(session: Session, workspace_id: int, key: int,
@@ -153,9 +168,8 @@ def update_org_unit(session: Session, workspace_id: int, key: int,
     changes = body.model_dump(exclude_unset=True)
     if "parent_id" in changes:
         parent = optional_org_unit(session, workspace_id, changes.pop("parent_id"), "parent_id")
-        if parent is not None and unit.id in _unit_path_up(repo, parent.id):
-            raise ValidationFailed(FieldError("parent_id", "would put the unit under itself",
-                                              body.parent_id))
+        if parent is not None:
+            check_unit_parent(unit.id, parent.id, repo.parent_of, body.parent_id)
         unit.parent_id = parent.id if parent else None
     if "head_id" in changes:
         head = optional_person(session, workspace_id, changes.pop("head_id"), "head_id")
@@ -180,9 +194,8 @@ def update_person(session: Session, workspace_id: int, key: int,
     if "manager_id" in changes:
         manager = optional_person(session, workspace_id, changes.pop("manager_id"),
                                   "manager_id")
-        if manager is not None and manager.id == person.id:
-            raise ValidationFailed(FieldError("manager_id", "nobody manages themselves",
-                                              body.manager_id))
+        if manager is not None:
+            check_manager(person.id, manager.id, body.manager_id)
         person.manager_id = manager.id if manager else None
     if "org_unit_id" in changes:
         unit = optional_org_unit(session, workspace_id, changes.pop("org_unit_id"),

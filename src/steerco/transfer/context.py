@@ -20,6 +20,7 @@ from steerco.db.models import (
     Theme,
 )
 from steerco.kit.ids import PREFIXES, format_id
+from steerco.transfer.report import Problem
 from steerco.transfer.repository import TransferRepository
 from steerco.transfer.values import Reader
 
@@ -66,6 +67,14 @@ class Ctx:
     cache: dict[str, Any] = field(default_factory=dict)
     #: Every person of the workspace by id (the batched sheets check who is active).
     people: dict[int, Person] = field(default_factory=dict)
+    #: Work of the bulk sheets once every sheet and the deferred rows are in (references
+    #: further down the file, stage gates), each returning the problems of its rows.
+    finish: list[Callable[[], list[Problem]]] = field(default_factory=list)
+    #: Names (lower case) of the people this file adds, before they are written: a
+    #: reference by name to one of them waits until they are (see `person`).
+    pending_names: set[str] = field(default_factory=set)
+    #: Rows checked so far of the sheet at hand (the import's progress), every 200 rows.
+    checking: Callable[[int], None] | None = None
 
     def once(self, name: str, load: Callable[[], Any]) -> Any:
         if name not in self.cache:
@@ -138,7 +147,8 @@ class Ctx:
             if len(ids) > 1:
                 raise RowRefused([(column, value, f"{len(ids)} people are called {value}: "
                                                   "give the e-mail")])
-        if defer and value.lower() in self.file_keys.get("people", set()):
+        if defer and (value.lower() in self.file_keys.get("people", set()) or
+                      value.strip().lower() in self.pending_names):
             raise Deferred
         what = "e-mail" if "@" in value else "e-mail or name"
         raise RowRefused([(column, value, f"no person with {what} {value} in this workspace "

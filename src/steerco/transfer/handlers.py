@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from sqlalchemy.exc import IntegrityError
+
 from steerco.db.enums import STAGE_ORDER, StageGate
 from steerco.db.models import (
     BudgetLine,
     Initiative,
+    InitiativeMetric,
     Metric,
     Milestone,
     Objective,
@@ -17,14 +20,18 @@ from steerco.db.models import (
     Theme,
 )
 from steerco.finance import service as finance
+from steerco.finance.schemas import BudgetLineCreate
 from steerco.initiatives import service as initiatives
-from steerco.initiatives.schemas import MilestoneCreate, MilestoneUpdate
-from steerco.kit.errors import FieldError, SteercoError
+from steerco.initiatives.schemas import InitiativeCreate, MilestoneCreate, MilestoneUpdate
+from steerco.kit.errors import FieldError, SteercoError, ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.kit.validation import parse
 from steerco.metrics import service as metrics
+from steerco.metrics.schemas import MetricCreate
 from steerco.objectives import service as objectives
+from steerco.objectives.schemas import ObjectiveCreate, ThemeCreate
 from steerco.org import service as org
+from steerco.org.schemas import OrgUnitCreate, PersonCreate
 from steerco.transfer.context import Ctx, Deferred
 from steerco.transfer.report import Action, Outcome, Problem, Report
 from steerco.transfer.spec import BY_NAME, SheetSpec
@@ -82,7 +89,9 @@ class Handler:
 
         problems: list[Problem] = []
         seen: dict[str, int] = {}
-        for number, raw in rows:
+        for i, (number, raw) in enumerate(rows):
+            if ctx.checking is not None and i % 200 == 0:
+                ctx.checking(i)
             try:
                 values = convert(self.spec, raw, ctx.reader)
                 key = self.key(values)
@@ -92,7 +101,7 @@ class Handler:
                 seen[key] = number
                 action, changes = check(number, key, values)
                 report.outcomes.append(Outcome(self.spec.title, number, key, action, changes))
-            except (RowRefused, SteercoError) as exc:
+            except (RowRefused, SteercoError, IntegrityError) as exc:
                 problems.extend(problems_of(title, number, self, exc, ctx))
         return problems
 
@@ -157,6 +166,37 @@ class EntityHandler(Handler):
             type(self).update(ctx.session, ctx.workspace_id, row_id, {field: ref})
         return work
 
+    def stage_bulk(self, ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any]]],
+                   report: Report) -> list[Problem]:
+        """New rows checked with the create service's rules and inserted at once; rows
+        already in the workspace updated by the service (see entities.py)."""
+        from steerco.transfer.entities import stage_entities
+
+        return stage_entities(self, ctx, title, rows, report)
+
+    def new_row(self, ctx: Ctx, key: str, body: dict[str, Any], v: dict[str, Any]
+                ) -> tuple[dict[str, Any], Any]:
+        """The columns of a new row as the create service writes them, from its body
+        (references as ids), checked with the service's rules; and what `inserted` needs
+        of the row besides (the batched sheets)."""
+        raise NotImplementedError
+
+    def checked(self, ctx: Ctx, key: str, row: dict[str, Any]) -> None:
+        """A new row passed its checks (it is written after the sheet)."""
+
+    def registered(self, ctx: Ctx, row_id: int, row: dict[str, Any]) -> None:
+        """A new row is written and its key registered."""
+
+    def inserted(self, ctx: Ctx, title: str,
+                 rows: list[tuple[int, int, dict[str, Any], Any]]) -> None:
+        """The new rows are written: (row number, id, columns, `new_row`'s extra)."""
+
+    def check_later(self, ctx: Ctx, row_id: int, field: str, ref: int, value: str) -> None:
+        """The rules of the update that sets `field` of new row `row_id` to `ref` (a
+        reference to a row further down the file): an active person by default."""
+        if ref in ctx.people and self.refs[field][0] == "person":
+            org.check_active(ctx.people[ref], field)
+
     def after_create(self, ctx: Ctx, row: Any, v: dict[str, Any]) -> None:
         """Write what the create service does not take (e.g. a milestone's completion)."""
 
@@ -166,6 +206,19 @@ class EntityHandler(Handler):
 
 def _show(x: Any) -> Any:
     return getattr(x, "value", x)
+
+
+def _active(ctx: Ctx, body: dict[str, Any], *fields: str) -> None:
+    """Someone who has left owns nothing (`org.check_active`, as the services' own
+    `require_person`); a person this file adds is active."""
+    for f in fields:
+        who = body.get(f)
+        if who is not None and who in ctx.people:
+            org.check_active(ctx.people[who], f)
+
+
+def _columns(body: Any, *names: str) -> dict[str, Any]:
+    return {n: getattr(body, n) for n in names}
 
 
 def _plain(v: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -182,9 +235,26 @@ class OrgUnits(EntityHandler):
         "head_id": ("person", "head"),
     }
     deferrable = ("parent_id", "head_id")
+    batched = True
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         return _plain(v, "code", "name", "kind")
+
+    def new_row(self, ctx: Ctx, key: str, body: dict[str, Any], v: dict[str, Any]
+                ) -> tuple[dict[str, Any], Any]:
+        b = parse(OrgUnitCreate, body)
+        _active(ctx, body, "head_id")
+        return {"workspace_id": ctx.workspace_id, **_columns(b, "name", "kind", "code"),
+                "parent_id": body.get("parent_id"), "head_id": body.get("head_id")}, None
+
+    def check_later(self, ctx: Ctx, row_id: int, field: str, ref: int, value: str) -> None:
+        if field != "parent_id":
+            super().check_later(ctx, row_id, field, ref, value)
+            return
+        parents = ctx.once("org_unit_parents", lambda: {
+            k: r.parent_id for k, r in ctx.repo.rows(OrgUnit).items()})
+        org.check_unit_parent(row_id, ref, parents.get, value)
+        parents[row_id] = ref
 
 
 class People(EntityHandler):
@@ -201,11 +271,36 @@ class People(EntityHandler):
     def key(self, v: dict[str, Any]) -> str:
         return str(v["email"]).lower()
 
+    batched = True
+
     def after_create(self, ctx: Ctx, row: Any, v: dict[str, Any]) -> None:
         ctx.names.setdefault(row.name.strip().lower(), []).append(row.id)
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         return _plain(v, "email", "name", "title")
+
+    def new_row(self, ctx: Ctx, key: str, body: dict[str, Any], v: dict[str, Any]
+                ) -> tuple[dict[str, Any], Any]:
+        b = parse(PersonCreate, body)
+        _active(ctx, body, "manager_id")
+        return {"workspace_id": ctx.workspace_id, **_columns(b, "name", "email", "title"),
+                "manager_id": body.get("manager_id"),
+                "org_unit_id": body.get("org_unit_id")}, None
+
+    def checked(self, ctx: Ctx, key: str, row: dict[str, Any]) -> None:
+        ctx.pending_names.add(row["name"].strip().lower())
+
+    def registered(self, ctx: Ctx, row_id: int, row: dict[str, Any]) -> None:
+        ctx.names.setdefault(row["name"].strip().lower(), []).append(row_id)
+
+    def inserted(self, ctx: Ctx, title: str,
+                 rows: list[tuple[int, int, dict[str, Any], Any]]) -> None:
+        ctx.pending_names.clear()
+
+    def check_later(self, ctx: Ctx, row_id: int, field: str, ref: int, value: str) -> None:
+        super().check_later(ctx, row_id, field, ref, value)
+        if field == "manager_id":
+            org.check_manager(row_id, ref, value)
 
 
 class Themes(EntityHandler):
@@ -216,9 +311,18 @@ class Themes(EntityHandler):
     refs: ClassVar[Refs] = {
         "owner_id": ("person", "owner"),
     }
+    batched = True
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         return _plain(v, "name", "description", "active")
+
+    def new_row(self, ctx: Ctx, key: str, body: dict[str, Any], v: dict[str, Any]
+                ) -> tuple[dict[str, Any], Any]:
+        b = parse(ThemeCreate, body)
+        _active(ctx, body, "owner_id")
+        return {"workspace_id": ctx.workspace_id, **_columns(b, "name", "description",
+                                                             "active"),
+                "owner_id": body.get("owner_id"), "external_key": key}, None
 
 
 class Objectives(EntityHandler):
@@ -233,9 +337,20 @@ class Objectives(EntityHandler):
         "theme_id": ("theme", "theme"),
     }
 
+    batched = True
+
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         return _plain(v, "title", "description", "period_start", "period_end", "level",
                       "perspective")
+
+    def new_row(self, ctx: Ctx, key: str, body: dict[str, Any], v: dict[str, Any]
+                ) -> tuple[dict[str, Any], Any]:
+        b = parse(ObjectiveCreate, body)
+        _active(ctx, body, "owner_id")
+        return {"workspace_id": ctx.workspace_id, **_columns(
+            b, "title", "description", "period_start", "period_end", "level", "perspective"),
+            "owner_id": body["owner_id"], "org_unit_id": body.get("org_unit_id"),
+            "theme_id": body.get("theme_id"), "external_key": key}, None
 
 
 class Metrics(EntityHandler):
@@ -249,8 +364,24 @@ class Metrics(EntityHandler):
         "owner_id": ("person", "owner"),
     }
 
+    batched = True
+
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         return _plain(v, "name", "kind", *self.updatable[1:11], "description")
+
+    def new_row(self, ctx: Ctx, key: str, body: dict[str, Any], v: dict[str, Any]
+                ) -> tuple[dict[str, Any], Any]:
+        b = parse(MetricCreate, body)
+        errors = metrics.shape_errors(b.direction, b.baseline_value, b.target_value, b.unit,
+                                      b.min_value, b.max_value)
+        if errors:
+            raise ValidationFailed(errors)
+        _active(ctx, body, "owner_id")
+        return {"workspace_id": ctx.workspace_id, **_columns(
+            b, "name", "kind", "unit", "direction", "baseline_value", "baseline_date",
+            "target_value", "target_date", "tolerance", "tolerance_mode", "indicator",
+            "cadence", "source", "description", "min_value", "max_value"),
+            "owner_id": body["owner_id"], "external_key": key}, None
 
     def after_update(self, ctx: Ctx, row: Any, v: dict[str, Any], action: Action) -> Action:
         if v["kind"] is not None and row.kind != v["kind"]:
@@ -272,6 +403,54 @@ class Initiatives(EntityHandler):
         "org_unit_id": ("org_unit", "org_unit"),
     }
     fields: ClassVar[dict[str, str]] = {"metric_ids": "metrics"}
+    batched = True
+
+    def new_row(self, ctx: Ctx, key: str, body: dict[str, Any], v: dict[str, Any]
+                ) -> tuple[dict[str, Any], Any]:
+        b = parse(InitiativeCreate, body)
+        _active(ctx, body, "owner_id", "sponsor_id", "controller_id")
+        row = {"workspace_id": ctx.workspace_id, **_columns(
+            b, "name", "description", "kind", "stage", "start_date", "due_date"),
+            **{f: body.get(f) for f in ("owner_id", "sponsor_id", "controller_id",
+                                        "org_unit_id")}, "external_key": key}
+        return row, (list(dict.fromkeys(body.get("metric_ids", []))), v["stage"])
+
+    def inserted(self, ctx: Ctx, title: str,
+                 rows: list[tuple[int, int, dict[str, Any], Any]]) -> None:
+        """The metrics each new initiative should move (as `create_initiative` links
+        them); its stage gate once every sheet is in (the budget lines come later)."""
+        ctx.repo.insert_links_audited(InitiativeMetric, [
+            {"workspace_id": ctx.workspace_id, "initiative_id": row_id, "metric_id": m}
+            for _, row_id, _, (metric_ids, _) in rows for m in metric_ids],
+            ("initiative_id", "metric_id"))
+        gates = [(number, row_id, row, StageGate(stage)) for number, row_id, row, (_, stage)
+                 in rows if stage is not None and StageGate(stage) != row["stage"]]
+        if gates:
+            ctx.finish.append(lambda: self._gates(ctx, title, gates))
+
+    def _gates(self, ctx: Ctx, title: str,
+               gates: list[tuple[int, int, dict[str, Any], StageGate]]) -> list[Problem]:
+        """Move new initiatives through the gate to the stage of their row, step by step
+        as `move_stage` does: from `decided` on each needs what `gaps_of` names."""
+        from steerco.transfer.pipeline import problems_of
+
+        metric_counts = ctx.repo.count_by(InitiativeMetric, InitiativeMetric.initiative_id)
+        line_counts = ctx.repo.count_by(BudgetLine, BudgetLine.initiative_id)
+        decided = STAGE_ORDER.index(StageGate.DECIDED)
+        problems: list[Problem] = []
+        changes: dict[int, dict[str, tuple[Any, Any]]] = {}
+        for number, row_id, row, stage in gates:
+            if STAGE_ORDER.index(stage) >= decided:
+                gaps = initiatives.gaps_of(row["owner_id"], row["due_date"],
+                                           metric_counts.get(row_id, 0),
+                                           line_counts.get(row_id, 0))
+                if gaps:
+                    problems.extend(problems_of(title, number, self, ValidationFailed(gaps),
+                                                ctx))
+                    continue
+            changes[row_id] = {"stage": (row["stage"], stage)}
+        ctx.repo.update_audited(Initiative, changes)
+        return problems
 
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         body = _plain(v, "name", "description", "kind", "start_date", "due_date")
@@ -393,8 +572,19 @@ class BudgetLines(EntityHandler):
         "controller_id": ("person", "controller"),
     }
 
+    batched = True
+
     def payload(self, ctx: Ctx, v: dict[str, Any]) -> dict[str, Any]:
         return _plain(v, "code", "name", "kind", "currency")
+
+    def new_row(self, ctx: Ctx, key: str, body: dict[str, Any], v: dict[str, Any]
+                ) -> tuple[dict[str, Any], Any]:
+        b = parse(BudgetLineCreate, body)
+        _active(ctx, body, "controller_id")
+        return {"workspace_id": ctx.workspace_id, **_columns(b, "code", "name", "kind",
+                                                             "currency"),
+                **{f: body.get(f) for f in ("org_unit_id", "initiative_id",
+                                            "controller_id")}}, None
 
 
 def _refuse(column: str, value: Any, reason: str) -> Exception:

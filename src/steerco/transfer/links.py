@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from steerco.checkins.schemas import MeasurementCreate
 from steerco.db.enums import Source
-from steerco.db.models import Dependency, Metric, MetricObjective
+from steerco.db.models import Alignment, BudgetPlan, Dependency, Metric, MetricObjective, PlanPoint
 from steerco.dependencies import service as dependencies
 from steerco.dependencies.schemas import DependencyCreate, DependencyUpdate
 from steerco.finance.schemas import LedgerEntryCreate
@@ -34,20 +34,42 @@ class Alignments(Handler):
     def raw_key(self, raw: dict[str, Any]) -> str | None:
         return None
 
-    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
-        child = ctx.ref("objective", "child", v["child"])
-        parent = ctx.ref("objective", "parent", v["parent"])
-        weight = 1.0 if v["weight"] is None else v["weight"]
-        known = ctx.once("alignments", lambda: {
-            k: a.weight for k, a in ctx.repo.alignments().items()})
-        before = known.get((child, parent))
-        if before is not None and before == weight:
-            return "unchanged", {}
-        objectives.align(ctx.session, ctx.workspace_id, child, parent, weight)
-        known[(child, parent)] = weight
-        if before is None:
+    batched = True
+
+    def stage_bulk(self, ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any]]],
+                   report: Report) -> list[Problem]:
+        """Every link checked with `objectives.check_alignment` on the graph in memory;
+        the new ones inserted in one executemany, a changed weight through `align`."""
+        known = {k: a.weight for k, a in ctx.repo.alignments().items()}
+        parents: dict[int, list[int]] = {}
+        for c, p in known:
+            parents.setdefault(c, []).append(p)
+        new: list[dict[str, Any]] = []
+
+        def check(number: int, key: str, v: dict[str, Any]) -> Applied:
+            child = ctx.ref("objective", "child", v["child"])
+            parent = ctx.ref("objective", "parent", v["parent"])
+            assert child is not None and parent is not None  # required cells
+            weight = 1.0 if v["weight"] is None else v["weight"]
+            before = known.get((child, parent))
+            if before is not None and before == weight:
+                return "unchanged", {}
+            if before is not None:
+                with ctx.session.begin_nested():
+                    objectives.align(ctx.session, ctx.workspace_id, child, parent, weight)
+                known[(child, parent)] = weight
+                return "update", {"weight": (before, weight)}
+            objectives.check_alignment(child, parent, weight,
+                                       lambda a, b: _walk_up(parents, a, b))
+            parents.setdefault(child, []).append(parent)
+            known[(child, parent)] = weight
+            new.append({"workspace_id": ctx.workspace_id, "child_id": child,
+                        "parent_id": parent, "weight": weight})
             return "create", {}
-        return "update", {"weight": (before, weight)}
+
+        problems = self.each_row(ctx, title, rows, report, check)
+        ctx.repo.insert_links_audited(Alignment, new, ("child_id", "parent_id"))
+        return problems
 
 
 class MetricObjectives(Handler):
@@ -60,28 +82,40 @@ class MetricObjectives(Handler):
     def raw_key(self, raw: dict[str, Any]) -> str | None:
         return None
 
-    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
-        metric = ctx.ref("metric", "metric", v["metric"])
-        objective = ctx.ref("objective", "objective", v["objective"])
-        weight = 1.0 if v["weight"] is None else v["weight"]
-        if not 0 < weight <= 1000:
-            raise RowRefused([("weight", weight, "must be > 0 and ≤ 1000")])
-        known = ctx.once("metric_objectives", ctx.repo.metric_objectives)
-        existing = known.get((metric, objective))
-        if existing is not None:
-            if existing.weight == weight:
-                return "unchanged", {}
-            before, existing.weight = existing.weight, weight
-            ctx.session.flush()
-            return "update", {"weight": (before, weight)}
-        # No service links a metric to an objective after it exists; the row is the
-        # same one create_metric writes.
-        link = MetricObjective(workspace_id=ctx.workspace_id, metric_id=metric,
-                               objective_id=objective, weight=weight)
-        ctx.session.add(link)
-        ctx.session.flush()
-        known[(metric, objective)] = link
-        return "create", {}
+    batched = True
+
+    def stage_bulk(self, ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any]]],
+                   report: Report) -> list[Problem]:
+        """New links inserted in one executemany (no service links a metric to an
+        objective after it exists; the row is the one create_metric writes)."""
+        known = ctx.repo.metric_objectives()
+        new: list[dict[str, Any]] = []
+        seen: set[tuple[int, int]] = set()
+
+        def check(number: int, key: str, v: dict[str, Any]) -> Applied:
+            metric = ctx.ref("metric", "metric", v["metric"])
+            objective = ctx.ref("objective", "objective", v["objective"])
+            assert metric is not None and objective is not None  # required cells
+            weight = 1.0 if v["weight"] is None else v["weight"]
+            if not 0 < weight <= 1000:
+                raise RowRefused([("weight", weight, "must be > 0 and ≤ 1000")])
+            existing = known.get((metric, objective))
+            if existing is not None:
+                if existing.weight == weight:
+                    return "unchanged", {}
+                before, existing.weight = existing.weight, weight
+                ctx.session.flush()
+                return "update", {"weight": (before, weight)}
+            if (metric, objective) in seen:  # the same link under another spelling
+                raise RowRefused([("objective", v["objective"], "duplicate link")])
+            seen.add((metric, objective))
+            new.append({"workspace_id": ctx.workspace_id, "metric_id": metric,
+                        "objective_id": objective, "weight": weight})
+            return "create", {}
+
+        problems = self.each_row(ctx, title, rows, report, check)
+        ctx.repo.insert_links_audited(MetricObjective, new, ("metric_id", "objective_id"))
+        return problems
 
 
 class PlanPoints(Handler):
@@ -96,20 +130,43 @@ class PlanPoints(Handler):
     def raw_key(self, raw: dict[str, Any]) -> str | None:
         return None
 
-    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
-        metric = ctx.ref("metric", "metric", v["metric"])
-        assert metric is not None
+    batched = True
+
+    def stage_bulk(self, ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any]]],
+                   report: Report) -> list[Problem]:
+        """Each row's merged plan checked with `metrics.check_plan` (set_plan's rule);
+        then a plan that only gains points gets them in one executemany for all, and a
+        plan with a changed value is replaced by `set_plan` (once per metric)."""
         plans = ctx.once("plan_points", ctx.repo.plan_points)
-        plan = plans.get(metric, {})
-        before = plan.get(v["on"])
-        if before == v["value"]:
-            return "unchanged", {}
-        merged = {**plan, v["on"]: v["value"]}
-        metrics.set_plan(ctx.session, ctx.workspace_id, metric,
-                         [{"on": d, "value": x} for d, x in sorted(merged.items())])
+        added: dict[int, dict[Any, float]] = {}
+        changed: set[int] = set()
+
+        def check(number: int, key: str, v: dict[str, Any]) -> Applied:
+            metric = ctx.ref("metric", "metric", v["metric"])
+            assert metric is not None
+            plan = plans.get(metric, {})
+            before = plan.get(v["on"])
+            if before == v["value"]:
+                return "unchanged", {}
+            merged = {**plan, v["on"]: v["value"]}
+            metrics.check_plan([{"on": d, "value": x} for d, x in sorted(merged.items())])
+            plans[metric] = merged
+            if before is None:
+                added.setdefault(metric, {})[v["on"]] = v["value"]
+                return "create", {}
+            changed.add(metric)
+            return "update", {"value": (before, v["value"])}
+
+        problems = self.each_row(ctx, title, rows, report, check)
+        for metric in changed:
+            metrics.set_plan(ctx.session, ctx.workspace_id, metric,
+                             [{"on": d, "value": x} for d, x in sorted(plans[metric].items())])
         ctx.session.flush()
-        plans[metric] = merged
-        return ("create", {}) if before is None else ("update", {"value": (before, v["value"])})
+        ctx.repo.insert_links_audited(PlanPoint, [
+            {"workspace_id": ctx.workspace_id, "metric_id": m, "on": d, "value": x}
+            for m, points in added.items() if m not in changed for d, x in points.items()],
+            ("metric_id", "on"))
+        return problems
 
 
 class BudgetPlans(Handler):
@@ -122,23 +179,39 @@ class BudgetPlans(Handler):
     def raw_key(self, raw: dict[str, Any]) -> str | None:
         return None
 
-    def apply(self, ctx: Ctx, number: int, v: dict[str, Any]) -> Applied:
-        line = ctx.ref("budget_line", "budget_line", v["budget_line"])
-        assert line is not None
-        if v["period"].day != 1:
-            raise RowRefused([("period", v["period"].isoformat(),
-                               "must be the first day of a month")])
-        known = ctx.once("budget_plans", ctx.repo.budget_plans)
-        existing = known.get((line, v["period"]))
-        if existing is None:
-            known[(line, v["period"])] = ctx.repo.add_budget_plan(line, v["period"],
-                                                                  v["amount"])
-            return "create", {}
-        if existing.amount == v["amount"]:
-            return "unchanged", {}
-        before, existing.amount = existing.amount, v["amount"]
-        ctx.session.flush()
-        return "update", {"amount": (before, v["amount"])}
+    batched = True
+
+    def stage_bulk(self, ctx: Ctx, title: str, rows: list[tuple[int, dict[str, Any]]],
+                   report: Report) -> list[Problem]:
+        """New planned amounts inserted in one executemany; a changed one updated."""
+        known = ctx.repo.budget_plans()
+        new: list[dict[str, Any]] = []
+        seen: set[tuple[int, Any]] = set()
+
+        def check(number: int, key: str, v: dict[str, Any]) -> Applied:
+            line = ctx.ref("budget_line", "budget_line", v["budget_line"])
+            assert line is not None
+            if v["period"].day != 1:
+                raise RowRefused([("period", v["period"].isoformat(),
+                                   "must be the first day of a month")])
+            existing = known.get((line, v["period"]))
+            if existing is None:
+                if (line, v["period"]) in seen:
+                    raise RowRefused([("period", v["period"].isoformat(),
+                                       "duplicate period of this budget line")])
+                seen.add((line, v["period"]))
+                new.append({"workspace_id": ctx.workspace_id, "budget_line_id": line,
+                            "period": v["period"], "amount": v["amount"]})
+                return "create", {}
+            if existing.amount == v["amount"]:
+                return "unchanged", {}
+            before, existing.amount = existing.amount, v["amount"]
+            ctx.session.flush()
+            return "update", {"amount": (before, v["amount"])}
+
+        problems = self.each_row(ctx, title, rows, report, check)
+        ctx.repo.insert_links_audited(BudgetPlan, new, ("budget_line_id", "period"))
+        return problems
 
 
 class Dependencies(Handler):
@@ -227,6 +300,27 @@ class Dependencies(Handler):
             ctx.repo.insert_audited(Dependency, group)
         ctx.repo.update_audited(Dependency, changed)
         return problems
+
+
+def _walk_up(parents: dict[int, list[int]], start: int, goal: int) -> list[int] | None:
+    """The alignment path from start up to goal, breadth-first (as the service's)."""
+    came_from = {start: start}
+    frontier = [start]
+    while frontier:
+        nxt = []
+        for node in frontier:
+            for parent in parents.get(node, ()):
+                if parent in came_from:
+                    continue
+                came_from[parent] = node
+                if parent == goal:
+                    path = [goal]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return path[::-1]
+                nxt.append(parent)
+        frontier = nxt
+    return None
 
 
 def _node(ref: str) -> tuple[str, int]:

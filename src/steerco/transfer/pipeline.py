@@ -1,13 +1,15 @@
 """The one import pipeline: convert → validate with the services → report → stage.
 
-`stage` never commits: it runs every row through the domain services inside the caller's
-transaction (each row in a savepoint, so a refused row leaves nothing behind and the next
-row still sees everything before it; the batched sheets — milestones, dependencies — are
-checked row by row with the services' rules without writing, then written in bulk, and
-the bulk ones — measurements, ledger — likewise), collects every problem, and leaves the
-decision to the boundary (`run.import_book`): commit when there is no problem and it is
-not a dry run, roll back otherwise. The rules are the services' own, so a row the API
-would refuse is refused here with the same reason, named by sheet, row and column.
+`stage` never commits: it checks every row with the domain services' rules inside the
+caller's transaction — the batched sheets (every entity and link sheet, milestones,
+dependencies) row by row without writing, with the services' check functions, then
+written in bulk (entities.py; an existing row is updated by its service in a savepoint),
+and the bulk ones (measurements, ledger) likewise; references further down the file and
+stage gates are set at the end (`Ctx.deferred`, `Ctx.finish`) — collects every problem,
+and leaves the decision to the boundary (`run.import_book`): commit when there is no
+problem and it is not a dry run, roll back otherwise. The rules are the services' own,
+so a row the API would refuse is refused here with the same reason, named by sheet, row
+and column.
 """
 
 from __future__ import annotations
@@ -104,7 +106,10 @@ def stage(session: Session, workspace_id: int, book: Book, *, today: dt.date | N
         title = book.title(h.spec.name)
         rows = book.rows(h.spec.name)
         if h.bulk or h.batched:
+            if progress:
+                ctx.checking = lambda i, t=title, d=done: progress(t, d + i, total)
             report.problems.extend(h.stage_bulk(ctx, title, rows, report))
+            ctx.checking = None
             done += len(rows)
             if progress:
                 progress(title, done, total)
@@ -135,6 +140,8 @@ def stage(session: Session, workspace_id: int, book: Book, *, today: dt.date | N
             if isinstance(exc, Deferred):
                 exc = RowRefused([(None, None, "refers to a row that was refused")])
             report.problems.extend(problems_of(book.title(sheet), number, h, exc, ctx))
+    for finish in ctx.finish:
+        report.problems.extend(finish())
     session.flush()
     return report
 

@@ -149,14 +149,14 @@ class TransferRepository:
         t = model.__table__
         conn = self.session.connection()
         if conn.dialect.name == "postgresql":  # batched INSERT … RETURNING, in order
-            ids = list(conn.execute(insert(t).returning(
+            ids = list(self.session.execute(insert(t).returning(
                 t.c.id, sort_by_parameter_order=True), rows).scalars())
         else:
             # SQLite would run an ordered RETURNING row by row: one plain executemany,
             # then the ids read back in order (one writer holds the database: the
             # workspace's rows above the previous maximum are exactly these).
             before = self.max_id(model)
-            conn.execute(insert(t), rows)
+            self.session.execute(insert(t), rows)
             ids = list(self.session.scalars(select(t.c.id).where(
                 t.c.workspace_id == self.workspace_id, t.c.id > before).order_by(t.c.id)))
             assert len(ids) == len(rows)
@@ -165,6 +165,24 @@ class TransferRepository:
                                                      if k != "workspace_id"}})
             for key, r in zip(ids, rows, strict=True)])
         return ids
+
+    def insert_links_audited(self, model: Any, rows: list[dict[str, Any]],
+                             key: tuple[str, ...]) -> None:
+        """Insert rows of a link table (a composite key, no id) in one executemany, each
+        audited as created as the flush listener audits one (by the key's first part)."""
+        if not rows:
+            return
+        self.session.execute(insert(model.__table__), rows)
+        record_bulk(self.session, self.workspace_id, model.__tablename__, [
+            (r[key[0]], AuditAction.CREATE, {**{k: v for k, v in r.items()
+                                                if k != "workspace_id"},
+                                             "key": [plain(r[k]) for k in key]})
+            for r in rows])
+
+    def count_by(self, model: Any, column: Any) -> dict[int, int]:
+        """Rows of `model` in the workspace per value of `column` (e.g. per initiative)."""
+        return {k: n for k, n in self.session.execute(select(column, func.count()).where(
+            model.workspace_id == self.workspace_id).group_by(column)) if k is not None}
 
     def update_audited(self, model: Any, changes: dict[int, dict[str, tuple[Any, Any]]]
                        ) -> None:
@@ -180,9 +198,8 @@ class TransferRepository:
             bumps["version"] = t.c.version + 1
         if "updated_at" in t.c:
             bumps["updated_at"] = dt.datetime.now(dt.UTC)
-        conn = self.session.connection()
         for names, params in by_fields.items():
-            conn.execute(update(t).where(t.c.id == bindparam("b_id")).values(
+            self.session.execute(update(t).where(t.c.id == bindparam("b_id")).values(
                 {**{f: bindparam(f"v_{f}") for f in names}, **bumps}), params)
         record_bulk(self.session, self.workspace_id, model.__tablename__, [
             (key, AuditAction.UPDATE, {f: [plain(a), plain(b)] for f, (a, b) in f.items()})
