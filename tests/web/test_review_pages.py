@@ -210,12 +210,12 @@ def test_the_strategy_office_ends_a_series_and_the_daily_job_schedules_no_more(
 
 
 def test_a_held_reviews_agenda_is_not_regenerated_and_the_page_says_why(demo: Demo) -> None:
+    import datetime as dt
+
     from sqlalchemy import select
 
     from steerco.db.engine import make_sessionmaker, unit_of_work
     from steerco.db.models import Review
-
-    import datetime as dt
 
     with unit_of_work(make_sessionmaker(demo.app.state.engine)) as s:
         s.info["actor"] = "test"
