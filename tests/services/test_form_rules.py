@@ -12,6 +12,7 @@ from steerco.dependencies.service import create_dependency
 from steerco.initiatives.service import add_milestone, create_initiative
 from steerco.kit.errors import ValidationFailed
 from steerco.metrics.service import attach_objective, update_metric
+from steerco.objectives.service import update_objective
 from tests.factories import world
 
 
@@ -94,3 +95,15 @@ def test_a_dependency_with_two_bad_ends_names_both(w):
 def test_the_stage_gate_reads_in_lifecycle_order():
     assert [s.value for s in STAGE_ORDER] == [
         "identified", "defined", "detailed", "decided", "implemented", "closed"]
+
+
+def test_an_objective_names_every_bad_reference_and_date_at_once(w):
+    with pytest.raises(ValidationFailed) as err:
+        w.objective(owner_id="per_999999", org_unit_id="org_999999", theme_id="thm_999999")
+    assert {e.field for e in err.value.errors} == {"owner_id", "org_unit_id", "theme_id"}
+    obj = w.objective()
+    with pytest.raises(ValidationFailed) as err:
+        update_objective(w.session, w.wid, obj.id, {"owner_id": "per_999999",
+                                                    "period_end": "2025-01-01"})
+    assert {e.field for e in err.value.errors} == {"owner_id", "period_end"}
+    assert obj.period_end.isoformat() == "2026-12-31"  # nothing changed
