@@ -108,3 +108,16 @@ def test_an_admin_form_names_both_bad_fields(demo: Demo, admin: dict,  # noqa: F
     assert r.status_code == 422, r.text[:300]
     for m in messages:
         assert m in r.text, m
+
+
+def test_the_settings_name_both_bad_fields(demo: Demo, admin: dict) -> None:  # noqa: F811
+    c = _as(demo, "admin@admin.example")
+    page = c.get("/admin/workspace", headers=HTML).text
+    version = re.search(r'name="version" value="(\d+)"', page)
+    assert version is not None
+    r = _post(c, "/admin/workspace", {"name": "Demo", "time_zone": "Mars/Olympus",
+                                      "fiscal_year_start": "13", "currency": "EUR",
+                                      "locale": "en", "version": version.group(1)})
+    assert r.status_code == 422
+    assert "Time zone: “Mars/Olympus” was refused" in r.text
+    assert "“13” was refused" in r.text
