@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.servers import MailSink, smtp_server
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -99,3 +102,10 @@ def session(engine: object) -> object:
         s.close()
         trans.rollback()
         conn.close()
+
+
+@pytest.fixture()
+def smtp() -> Iterator[tuple[MailSink, int]]:
+    """A local SMTP server keeping every message it accepts: (sink, port)."""
+    with smtp_server(MailSink()) as got:
+        yield got

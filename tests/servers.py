@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import email
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import Message
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -57,3 +61,45 @@ def uvicorn_server(app: str, env: dict[str, str], log_dir: Path, ready_path: str
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+class MailSink:
+    """A local SMTP server's handler: keeps every message it accepts, in order."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.lock = threading.Lock()  # the server runs on its own thread
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = email.message_from_bytes(envelope.content)
+        with self.lock:
+            self.messages.append(msg)
+            self.received(msg)
+        return "250 OK"
+
+    def received(self, msg: Message) -> None:
+        """What a subclass also notes of each message (the simulated day, …)."""
+
+
+S = TypeVar("S", bound=MailSink)
+
+
+@contextmanager
+def smtp_server(sink: S) -> Iterator[tuple[S, int]]:
+    """A local SMTP server (aiosmtpd) on a free loopback port handing each message to
+    `sink`; yields the sink and the port, and stops the server on exit."""
+    from aiosmtpd.controller import Controller
+
+    port = free_port()
+    ctl = Controller(sink, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        yield sink, port
+    finally:
+        ctl.stop()
+
+
+def mail_parts(msg: Message) -> dict[str, str]:
+    """An e-mail's text parts by content type (text/plain, text/html)."""
+    return {p.get_content_type(): p.get_payload(decode=True).decode()  # type: ignore[union-attr]
+            for p in msg.walk() if not p.is_multipart()}

@@ -53,7 +53,7 @@ def test_a_metric_is_unlinked_and_a_decided_initiative_keeps_its_last_one(
     client.post("/api/v1/budget-lines", headers=h, json={
         "code": "R-1", "name": "Retention", "initiative_id": ini,
         "org_unit_id": f"org_{tenant.own}"})
-    for stage in ("identified", "detailed", "decided"):
+    for stage in ("detailed", "decided"):
         v = client.get(f"/api/v1/initiatives/{ini}", headers=h).json()["version"]
         r = client.post(f"/api/v1/initiatives/{ini}/stage", json={"stage": stage},
                         headers={**h, "If-Match": f'"{v}"'})

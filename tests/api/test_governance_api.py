@@ -217,6 +217,12 @@ def test_a_review_is_scheduled_held_and_gets_its_subtrees_agenda(
     r = client.delete(f"{API}/reviews/{rev}", headers={**h, "If-Match": '"3"'})
     assert r.status_code == 409
     assert rev in problem_of(r)["detail"]
+    r = client.post(f"{API}/reviews/{rev}/close", headers=h)
+    assert r.status_code == 200, r.text
+    r = client.post(f"{API}/reviews/{rev}/agenda", headers=h)  # its agenda is its record
+    assert r.status_code == 409, r.text
+    assert rev in problem_of(r)["detail"] and "closed" in problem_of(r)["detail"]
+    assert client.get(f"{API}/reviews/{rev}", headers=h).json()["agenda"] == agenda
     r = client.get(f"{API}/reviews", headers=tenant.auth("viewer"),
                    params={"from": "2026-03-01", "to": "2026-03-02", "kind": "weekly_ops"})
     assert [x["id"] for x in r.json()["items"]] == [rev]

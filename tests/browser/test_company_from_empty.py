@@ -189,6 +189,9 @@ def _objective(b: Build, title: str, level: str, owner: str, unit: str,
     p.select_option("#ob-level", level)
     p.fill("#ob-owner", owner)
     p.fill("#ob-unit", unit)
+    # A rolling period that holds its key results' dates (a key result is due within it).
+    p.fill("#ob-start", _day(-90))
+    p.fill("#ob-end", _day(270))
     if theme:
         p.select_option("#ob-theme", label=theme)
     p.fill("#ob-parent", parent)

@@ -11,14 +11,12 @@ pdftotext)."""
 from __future__ import annotations
 
 import datetime as dt
-import email
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -27,39 +25,12 @@ import httpx
 import pytest
 
 from tests.browser.conftest import DESKTOP, ROOT, axe_violations, shot
-from tests.servers import free_port
+from tests.servers import MailSink, free_port, mail_parts
 
 #: The served app's scheduler ticks every second here (STEERCO_JOBS_TICK_SECONDS; a
 #: minute by default), so the day's jobs follow the moved clock within seconds; this
 #: is how long the test waits for the e-mail (the day's jobs run first, on a busy box).
 TICK_WAIT_S = 60
-
-
-class Sink:
-    """A local SMTP server's handler: keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture()
-def smtp() -> Iterator[tuple[Sink, int]]:
-    from aiosmtpd.controller import Controller
-
-    sink, port = Sink(), free_port()
-    ctl = Controller(sink, hostname="127.0.0.1", port=port)
-    ctl.start()
-    yield sink, port
-    ctl.stop()
-
-
-def _parts(msg: Message) -> dict[str, str]:
-    return {p.get_content_type(): p.get_payload(decode=True).decode()  # type: ignore[union-attr]
-            for p in msg.walk() if not p.is_multipart()}
 
 
 def _first_day_reaching(url: str, person: int, today: dt.date) -> tuple[dt.date, int]:
@@ -98,7 +69,7 @@ def _pdf_text(data: bytes, tmp: Path) -> str:
 
 
 def test_an_executive_is_mailed_decides_in_the_browser_and_the_next_pack_shows_it(
-        chromium: Any, smtp: tuple[Sink, int], tmp_path: Path) -> None:
+        chromium: Any, smtp: tuple[MailSink, int], tmp_path: Path) -> None:
     from sqlalchemy import func, select
 
     from steerco.accounts.demo import DEMO_PASSWORD, demo_logins
@@ -161,7 +132,7 @@ def test_an_executive_is_mailed_decides_in_the_browser_and_the_next_pack_shows_i
         mine: list[Message] = []
         while not mine:
             mine = [m for m in sink.messages if m["To"] == exec_email
-                    and f"esc_{esc}" in _parts(m).get("text/plain", "")]
+                    and f"esc_{esc}" in mail_parts(m).get("text/plain", "")]
             assert proc.poll() is None, (tmp_path / "server.log").read_text()
             assert time.monotonic() < deadline, (
                 f"no e-mail to {exec_email} about esc_{esc} within {TICK_WAIT_S} s; got "
@@ -175,7 +146,7 @@ def test_an_executive_is_mailed_decides_in_the_browser_and_the_next_pack_shows_i
             title = labels_of(s, ws.id, [subject])[subject]
         # The e-mail names the thing and the person, says what to do, links to the page.
         msg = mine[0]
-        parts = _parts(msg)
+        parts = mail_parts(msg)
         link = f"{base}/escalations/esc_{esc}"
         assert title in msg["Subject"]
         plain, html = parts["text/plain"], parts["text/html"]

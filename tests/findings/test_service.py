@@ -41,7 +41,7 @@ def chain(session: Any) -> dict[str, Any]:
     """Alice's milestone A feeds Bob's milestone B (needed in 20 days); Bob's initiative
     promises +80 on a metric that is flat at 150 and must reach 200 in 70 days."""
     w = world(session)
-    obj = w.objective("Win the holiday season")
+    obj = w.objective("Win the holiday season", period_end="2027-03-31")
     metric = w.metric("Orders", cadence="weekly", baseline_value=150, target_value=200,
                       baseline_date="2025-11-01", target_date=day(70), tolerance=0.05,
                       objectives=[{"objective_id": f"obj_{obj.id}"}],

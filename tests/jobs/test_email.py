@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-from collections.abc import Iterator
-from email.message import Message
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from steerco.db.engine import unit_of_work
@@ -19,26 +15,7 @@ from steerco.db.models import Delivery, InboxItem, NotificationPref
 from steerco.jobs.delivery import SmtpConfig, Transport, deliver
 from steerco.jobs.schedule import run_daily
 from tests.jobs.conftest import Db, SimClock, queue
-from tests.servers import free_port
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture()
-def smtp() -> Iterator[tuple[Sink, int]]:
-    sink = Sink()
-    port = free_port()
-    ctl = Controller(sink, hostname="127.0.0.1", port=port)
-    ctl.start()
-    yield sink, port
-    ctl.stop()
+from tests.servers import MailSink, mail_parts
 
 
 def _transport(port: int) -> Transport:
@@ -47,13 +24,8 @@ def _transport(port: int) -> Transport:
                                      sender="steerco@acme.example"))
 
 
-def _parts(msg: Message) -> dict[str, str]:
-    return {p.get_content_type(): p.get_payload(decode=True).decode()  # type: ignore[union-attr]
-            for p in msg.walk() if not p.is_multipart()}
-
-
 def test_an_email_names_the_thing_links_to_it_and_says_what_to_do(
-        db: Db, clock: SimClock, smtp: tuple[Sink, int]) -> None:
+        db: Db, clock: SimClock, smtp: tuple[MailSink, int]) -> None:
     sink, port = smtp
     keys = queue(db, 1, clock.now, recipient="alice@acme.example")
     deliver(db.factory, _transport(port), clock)
@@ -62,7 +34,7 @@ def test_an_email_names_the_thing_links_to_it_and_says_what_to_do(
     assert msg["To"] == "alice@acme.example"
     assert msg["Subject"] == "Check-in on Revenue 0 due today"
     assert f"msg_{keys[0]}" in msg["Message-ID"]
-    parts = _parts(msg)
+    parts = mail_parts(msg)
     assert "Hello Alice Example" in parts["text/plain"]
     assert "What to do: Check in on Revenue." in parts["text/plain"]
     assert "https://steerco.acme.example/metrics/met_1" in parts["text/plain"]
@@ -72,7 +44,7 @@ def test_an_email_names_the_thing_links_to_it_and_says_what_to_do(
 
 
 def test_a_muted_event_reaches_neither_email_nor_inbox(
-        db: Db, clock: SimClock, smtp: tuple[Sink, int]) -> None:
+        db: Db, clock: SimClock, smtp: tuple[MailSink, int]) -> None:
     sink, port = smtp
     with unit_of_work(db.factory) as s:
         s.add(NotificationPref(workspace_id=db.ws, person_id=db.alice,
@@ -85,7 +57,7 @@ def test_a_muted_event_reaches_neither_email_nor_inbox(
 
 
 def test_the_daily_digest_gathers_a_day_into_one_email(
-        db: Db, clock: SimClock, smtp: tuple[Sink, int]) -> None:
+        db: Db, clock: SimClock, smtp: tuple[MailSink, int]) -> None:
     sink, port = smtp
     with unit_of_work(db.factory) as s:
         s.add(NotificationPref(workspace_id=db.ws, person_id=db.alice, email="digest"))
@@ -97,7 +69,7 @@ def test_the_daily_digest_gathers_a_day_into_one_email(
     run_daily(db.factory, clock.now, "w1")
     deliver(db.factory, _transport(port), clock)
     assert len(sink.messages) == 1
-    plain = _parts(sink.messages[0])["text/plain"]
+    plain = mail_parts(sink.messages[0])["text/plain"]
     assert sink.messages[0]["Subject"].startswith("Your steerco digest for 2026-12-01: 3 ")
     assert plain.count("Check-in on Revenue") == 3
     run_daily(db.factory, clock.now, "w2")
@@ -106,7 +78,7 @@ def test_the_daily_digest_gathers_a_day_into_one_email(
 
 
 def test_quiet_hours_hold_an_email_until_they_end(
-        db: Db, clock: SimClock, smtp: tuple[Sink, int]) -> None:
+        db: Db, clock: SimClock, smtp: tuple[MailSink, int]) -> None:
     sink, port = smtp
     with unit_of_work(db.factory) as s:
         s.add(NotificationPref(workspace_id=db.ws, person_id=db.alice, quiet_start=20,
@@ -138,13 +110,13 @@ def test_without_an_smtp_server_mail_goes_to_a_folder_one_file_per_message(
     assert [f.name for f in files] == [f"steerco-msg_{k}.eml" for k in keys]
     msg = email.message_from_bytes(files[0].read_bytes())
     assert msg["To"] == "alice@acme.example"
-    assert "http://127.0.0.1:8000/metrics/met_1" in _parts(msg)["text/plain"]
+    assert "http://127.0.0.1:8000/metrics/met_1" in mail_parts(msg)["text/plain"]
     # neither SMTP host nor folder: no e-mail deliveries at all (the inbox still gets it)
     assert T.from_settings(Settings(smtp_host="", mail_dir="")).smtp is None
 
 
 def test_every_email_carries_its_send_date_and_a_message_id(
-        db: Db, clock: SimClock, smtp: tuple[Sink, int], tmp_path: Any) -> None:
+        db: Db, clock: SimClock, smtp: tuple[MailSink, int], tmp_path: Any) -> None:
     from email.utils import parsedate_to_datetime
 
     from steerco.jobs.delivery import Transport as T
@@ -170,7 +142,7 @@ def test_every_email_carries_its_send_date_and_a_message_id(
 
 
 def test_a_dependency_escalations_subject_keeps_its_title_and_stays_short(
-        db: Db, clock: SimClock, smtp: tuple[Sink, int]) -> None:
+        db: Db, clock: SimClock, smtp: tuple[MailSink, int]) -> None:
     sink, port = smtp
     name = ("Dependency: Replatform the customer data warehouse onto the shared lakehouse "
             "→ Launch the loyalty programme personalisation engine in all markets")
@@ -191,4 +163,4 @@ def test_a_dependency_escalations_subject_keeps_its_title_and_stays_short(
     assert subject.endswith("for you as its owner: broken dependency")
     assert "…" in subject
     # The body still names it in full.
-    assert name in _parts(msg)["text/plain"]
+    assert name in mail_parts(msg)["text/plain"]

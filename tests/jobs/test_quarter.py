@@ -33,19 +33,18 @@ webhook: ~175 s of CPU) only with STEERCO_QUARTER_M=1; see bench/README.md.
 from __future__ import annotations
 
 import datetime as dt
-import email
 import os
 import shutil
 import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -84,7 +83,7 @@ from steerco.jobs.delivery import SmtpConfig, Transport
 from steerco.jobs.schedule import DAILY, tick
 from steerco.kit.ids import format_id
 from tests.jobs.conftest import SECRET, Receiver, SimClock
-from tests.servers import free_port
+from tests.servers import MailSink, smtp_server
 
 AS_OF = dt.date(2026, 11, 30)
 DAYS = 91
@@ -109,29 +108,22 @@ def demo_file(request: pytest.FixtureRequest,
     return path
 
 
-class Sink:
+class Sink(MailSink):
     """An SMTP server's handler: each e-mail with the simulated day it arrived."""
 
     def __init__(self, clock: SimClock) -> None:
+        super().__init__()
         self.clock = clock
         self.got: list[tuple[dt.date, str, str]] = []  # (day, to, Message-ID)
-        self.lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = email.message_from_bytes(envelope.content)
-        with self.lock:
-            self.got.append((self.clock.now.date(), str(msg["To"]), str(msg["Message-ID"])))
-        return "250 OK"
+    def received(self, msg: Message) -> None:
+        self.got.append((self.clock.now.date(), str(msg["To"]), str(msg["Message-ID"])))
 
 
 @pytest.fixture()
 def smtp(clock: SimClock) -> Iterator[tuple[Sink, int]]:
-    sink = Sink(clock)
-    port = free_port()
-    ctl = Controller(sink, hostname="127.0.0.1", port=port)
-    ctl.start()
-    yield sink, port
-    ctl.stop()
+    with smtp_server(Sink(clock)) as got:
+        yield got
 
 
 @pytest.fixture()

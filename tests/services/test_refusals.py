@@ -196,8 +196,8 @@ def test_deciding_a_complete_initiative_passes_the_gate(w):
 
 def test_the_stage_gate_cannot_be_skipped(w):
     ini = create_initiative(w.session, w.wid, {"name": "Portal"})
-    err = refused(w.session, lambda: move_stage(w.session, w.wid, ini.id, "detailed"))
-    assert "cannot skip from defined to detailed; next is identified" in err.detail
+    err = refused(w.session, lambda: move_stage(w.session, w.wid, ini.id, "decided"))
+    assert "cannot skip from defined to decided; next is detailed" in err.detail
 
 
 def test_a_duplicate_workspace_slug_is_refused(session):

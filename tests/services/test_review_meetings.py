@@ -164,6 +164,11 @@ def test_the_meeting_marks_items_discussed_and_records_actions_until_closed(sess
     with pytest.raises(Conflict):
         add_action(session, ws, review.id, {"title": "Late", "due_on": "2026-07-08",
                                             "owner_id": f"per_{o.seller.id}"})
+    held = list(review.agenda or [])
+    with pytest.raises(Conflict) as closed:  # a held review's agenda is its record
+        generate_agenda(session, ws, review.id, st, [])
+    assert "was closed" in closed.value.detail and closed.value.errors[0].field == "closed_at"
+    assert review.agenda == held
 
 
 def test_scheduling_a_review_mails_the_chair_and_attendees_a_link_to_the_pack(session):

@@ -207,3 +207,27 @@ def test_the_strategy_office_ends_a_series_and_the_daily_job_schedules_no_more(
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(Review).where(
             Review.org_unit_id == unit)) == 1
+
+
+def test_a_held_reviews_agenda_is_not_regenerated_and_the_page_says_why(demo: Demo) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from steerco.db.engine import make_sessionmaker, unit_of_work
+    from steerco.db.models import Review
+
+    with unit_of_work(make_sessionmaker(demo.app.state.engine)) as s:
+        s.info["actor"] = "test"
+        held = s.scalars(select(Review).order_by(Review.id.desc())).first()
+        assert held is not None
+        held.closed_at = held.closed_at or dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC)
+        rid, agenda = f"rev_{held.id}", held.agenda
+    c = _client(demo, "strategy_office")
+    page = c.get(f"/reviews/{rid}", headers=HTML)
+    assert 'id="regenerate"' not in page.text  # no button; a stale tab still posts
+    r = c.post(f"/reviews/{rid}/agenda", headers=HTML, data={"csrf_token": _csrf(page.text)})
+    assert r.status_code == 409
+    assert 'id="err-agenda"' in r.text and "was closed" in r.text
+    with unit_of_work(make_sessionmaker(demo.app.state.engine)) as s:
+        assert s.get(Review, int(rid[4:])).agenda == agenda

@@ -57,7 +57,7 @@ NON_METRIC_SIGNALS = frozenset({
     "target_not_beyond_baseline",
     "initiative_moves_no_metric"})
 #: Stage names by code; `decided` is the gate from which trackability is required.
-STAGES = ("defined", "identified", "detailed", "decided", "implemented", "closed")
+STAGES = ("identified", "defined", "detailed", "decided", "implemented", "closed")
 DECIDED = 3
 COST_MEASURE = 2
 

@@ -72,8 +72,12 @@ class InitiativeKind(enum.StrEnum):
 
 
 class StageGate(enum.StrEnum):
-    DEFINED = "defined"
+    """The stage gate in lifecycle order (an idea is identified, then defined, detailed,
+    decided, implemented and closed): STAGE_ORDER, every select and the findings' codes
+    follow it."""
+
     IDENTIFIED = "identified"
+    DEFINED = "defined"
     DETAILED = "detailed"
     DECIDED = "decided"
     IMPLEMENTED = "implemented"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -13,7 +13,7 @@ from steerco.dependencies.schemas import DependencyCreate, DependencyUpdate
 from steerco.initiatives.repository import InitiativeRepository, MilestoneRepository
 from steerco.kit.errors import CycleRefused, FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import article, format_id, parse_any
-from steerco.kit.validation import parse
+from steerco.kit.validation import Checks, parse
 
 
 def _node(session: Session, workspace_id: int, ref: str, field: str) -> Node:
@@ -80,8 +80,11 @@ def create_dependency(session: Session, workspace_id: int,
     message are the same.
     """
     body = parse(DependencyCreate, data)
-    prov = _node(session, workspace_id, body.provider, "provider")
-    cons = _node(session, workspace_id, body.consumer, "consumer")
+    checks = Checks()  # both ends named at once when both are wrong
+    found = (checks(lambda: _node(session, workspace_id, body.provider, "provider")),
+             checks(lambda: _node(session, workspace_id, body.consumer, "consumer")))
+    checks.done()
+    prov, cons = cast(tuple[Node, Node], found)
     repo = DependencyRepository(session, workspace_id)
     check_new(prov, cons, lambda m: MilestoneRepository(session, workspace_id).require(
         m, "provider").initiative_id,
@@ -97,7 +100,18 @@ def create_dependency(session: Session, workspace_id: int,
         dep.consumer_milestone_id = cons[1]
     else:
         dep.consumer_initiative_id = cons[1]
+    _declared(session, workspace_id, cons)
     return repo.add(dep)
+
+
+def _declared(session: Session, workspace_id: int, consumer: Node) -> None:
+    """Naming what an initiative needs declares its dependencies (the hygiene finding
+    "dependencies not declared" is for one that named none and said nothing)."""
+    key = consumer[1] if consumer[0] == "initiative" else MilestoneRepository(
+        session, workspace_id).require(consumer[1], "consumer").initiative_id
+    ini = InitiativeRepository(session, workspace_id).find(key)
+    if ini is not None and not ini.dependencies_declared:
+        ini.dependencies_declared = True
 
 
 def update_dependency(session: Session, workspace_id: int, key: int,

@@ -58,7 +58,8 @@ def replay(session: Session, workspace_id: int, today: dt.date) -> LadderReport:
     # The agendas name the findings too (benefits at risk, new findings): computed once.
     found = findings(session, workspace_id, today) if reviews else []
     for review in reviews:
-        generate_agenda(session, workspace_id, review.id, st, found)
+        if review.closed_at is None:  # a held review keeps the agenda it was held on
+            generate_agenda(session, workspace_id, review.id, st, found)
     return report
 
 

@@ -488,6 +488,7 @@ def generate_agenda(session: Session, workspace_id: int, key: int, st: EngineSta
     snapshot of the previous closed review of its series (else the latest recorded
     forecasts)."""
     review = ReviewRepository(session, workspace_id).get(key)
+    _open(review, "given a new agenda")  # a held review's agenda is its record
     before = ReviewRepository(session, workspace_id).previous_closed(review)
     shot = (before.snapshot if before is not None else None) or {}
     since = shot.get("forecasts_on")

@@ -7,6 +7,7 @@ becomes a person's ("the weight must be at most 1,000"): the field keeps its dot
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from steerco.kit.errors import FieldError, FieldValueError, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def _label(loc: tuple[Any, ...]) -> str:
@@ -79,3 +81,32 @@ def parse(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed(field_errors(exc)) from None
+
+
+class Checks:
+    """A service's independent checks, run all before it refuses once naming every bad
+    field (never one round at a time): `checks(lambda: require(...))` runs one check and
+    keeps its refusal, `add` states one, `done` refuses with them all.
+
+        checks = Checks()
+        owner = checks(lambda: require_person(s, ws, body.owner_id, "owner_id"))
+        unit = checks(lambda: optional_org_unit(s, ws, body.org_unit_id, "org_unit_id"))
+        checks.done()  # ValidationFailed with both, if both are bad
+    """
+
+    def __init__(self, errors: list[FieldError] | None = None) -> None:
+        self.errors: list[FieldError] = list(errors or [])
+
+    def __call__(self, check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except ValidationFailed as exc:
+            self.errors.extend(exc.errors)
+            return None
+
+    def add(self, field: str, message: str, value: Any = None) -> None:
+        self.errors.append(FieldError(field, message, value))
+
+    def done(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)

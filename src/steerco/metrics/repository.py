@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
-from steerco.db.models import CausalLink, Metric, MetricUpdater, PlanPoint
+from steerco.db.models import (
+    CausalLink,
+    Metric,
+    MetricObjective,
+    MetricUpdater,
+    Objective,
+    PlanPoint,
+)
 from steerco.db.repository import Repository
 
 
@@ -21,6 +28,25 @@ class MetricRepository(Repository[Metric]):
                                        on=on, value=value) for on, value in points)
         self.session.flush()
 
+
+    def named_under(self, objective_id: int, name: str,
+                    other_than: int | None = None) -> Metric | None:
+        """A metric measuring `objective_id` called `name` (case and outer spaces
+        aside), other than `other_than`."""
+        q = select(Metric).join(MetricObjective, MetricObjective.metric_id == Metric.id).where(
+            Metric.workspace_id == self.workspace_id,
+            MetricObjective.objective_id == objective_id,
+            func.lower(func.trim(Metric.name)) == name.strip().lower())
+        if other_than is not None:
+            q = q.where(Metric.id != other_than)
+        return self.session.scalars(q.order_by(Metric.id).limit(1)).first()
+
+    def objectives_of(self, metric_id: int) -> list[Objective]:
+        """The objectives `metric_id` measures."""
+        return list(self.session.scalars(select(Objective).join(
+            MetricObjective, MetricObjective.objective_id == Objective.id).where(
+            MetricObjective.workspace_id == self.workspace_id,
+            MetricObjective.metric_id == metric_id).order_by(Objective.id)))
 
     def plan_of(self, metric_id: int) -> list[tuple[object, float]]:
         """The explicit plan points of a metric in date order."""

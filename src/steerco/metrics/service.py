@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
+from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from steerco.core.plausibility import bounds_of
-from steerco.db.enums import Direction
-from steerco.db.models import CausalLink, Metric, MetricObjective, MetricUpdater
+from steerco.db.enums import Direction, MetricKind
+from steerco.db.models import CausalLink, Metric, MetricObjective, MetricUpdater, Objective
 from steerco.kit.dates import target_not_after
 from steerco.kit.errors import CycleRefused, FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
 from steerco.kit.schema import Ref
-from steerco.kit.validation import field_errors, parse
+from steerco.kit.validation import Checks, field_errors, parse
 from steerco.metrics.plan_paste import parse_plan_block
 from steerco.metrics.repository import CausalLinkRepository, MetricRepository
 from steerco.metrics.schemas import (
@@ -76,22 +78,27 @@ def shape_errors(direction: Direction, baseline: float, target: float, unit: str
 
 def create_metric(session: Session, workspace_id: int,
                   data: MetricCreate | dict[str, Any]) -> Metric:
-    """Add a KPI or key result with one accountable person, its plan and objective links."""
+    """Add a KPI or key result with one accountable person, its plan and objective links
+    (every refusal named at once: see `objective_errors` for a key result's rules)."""
     body = parse(MetricCreate, data)
-    errors = shape_errors(body.direction, body.baseline_value, body.target_value, body.unit,
-                          body.min_value, body.max_value)
-    if errors:
-        raise ValidationFailed(errors)
-    owner = require_person(session, workspace_id, body.owner_id, "owner_id")
+    checks = Checks(shape_errors(body.direction, body.baseline_value, body.target_value,
+                                 body.unit, body.min_value, body.max_value))
+    owner = checks(lambda: require_person(session, workspace_id, body.owner_id, "owner_id"))
     objectives = ObjectiveRepository(session, workspace_id)
+    repo = MetricRepository(session, workspace_id)
     links: list[tuple[int, float]] = []
     for i, link in enumerate(body.objectives):
         field = f"objectives.{i}.objective_id"
-        obj = objectives.require(parse_id(link.objective_id, "objective", field), field)
+        obj = checks(partial(_objective, objectives, link.objective_id, field))
+        if obj is None:
+            continue
         if any(k == obj.id for k, _ in links):
-            raise ValidationFailed(FieldError(field, "objective listed twice", link.objective_id))
+            checks.add(field, "objective listed twice", link.objective_id)
+            continue
         links.append((obj.id, link.weight))
-    repo = MetricRepository(session, workspace_id)
+        checks.errors += objective_errors(repo, obj, body.name, body.kind, body.target_date)
+    checks.done()
+    assert owner is not None
     metric = repo.add(Metric(
         workspace_id=workspace_id, name=body.name, kind=body.kind, unit=body.unit,
         direction=body.direction, baseline_value=body.baseline_value,
@@ -106,6 +113,30 @@ def create_metric(session: Session, workspace_id: int,
         repo.replace_plan(metric.id, [(p.on, p.value) for p in body.plan])
     session.flush()
     return metric
+
+
+def _objective(objectives: ObjectiveRepository, ref: Any, field: str) -> Objective:
+    return objectives.require(parse_id(ref, "objective", field), field)
+
+
+def objective_errors(repo: MetricRepository, obj: Objective, name: str, kind: MetricKind,
+                     target: dt.date, other_than: int | None = None) -> list[FieldError]:
+    """What a metric called `name` may not be under objective `obj` (as OKR tools rule):
+    two metrics of one objective share no name (the other is named), and a key result is
+    due within its objective's period (its target date from start to end)."""
+    out = []
+    twin = repo.named_under(obj.id, name, other_than)
+    if twin is not None:
+        out.append(FieldError("name", f"the objective “{obj.title}” already has a metric "
+                                      f"called “{twin.name}” ({format_id('metric', twin.id)});"
+                                      " give this one another name", name))
+    if kind is MetricKind.KEY_RESULT and not obj.period_start <= target <= obj.period_end:
+        out.append(FieldError(
+            "target_date", f"{target.isoformat()} is outside the period of the objective "
+                           f"“{obj.title}” ({obj.period_start.isoformat()} to "
+                           f"{obj.period_end.isoformat()}): a key result is due within it",
+            target.isoformat()))
+    return out
 
 
 _PLAN = TypeAdapter(list[PlanPointIn])
@@ -219,6 +250,11 @@ def update_metric(session: Session, workspace_id: int, key: int,
     if target <= base:
         raise ValidationFailed(FieldError("target_date", target_not_after(target, base),
                                           target.isoformat()))
+    if {"name", "target_date"} & changes.keys():
+        repo = MetricRepository(session, workspace_id)
+        kind = MetricKind(changes.get("kind") or metric.kind)
+        Checks([e for o in repo.objectives_of(metric.id) for e in objective_errors(
+            repo, o, changes.get("name") or metric.name, kind, target, metric.id)]).done()
 
     def after(name: str) -> Any:
         """The field's value once this update is applied (a one-field PATCH included)."""
@@ -322,6 +358,8 @@ def attach_objective(session: Session, workspace_id: int, metric_ref: Ref,
     if row is not None and row.workspace_id == workspace_id:
         row.weight = weight
     else:
+        Checks(objective_errors(MetricRepository(session, workspace_id), obj, metric.name,
+                                metric.kind, metric.target_date, metric.id)).done()
         row = MetricObjective(workspace_id=workspace_id, metric_id=metric.id,
                               objective_id=obj.id, weight=weight)
         session.add(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from steerco.db.models import Alignment, Objective, Theme
 from steerco.kit.dates import ends_before
 from steerco.kit.errors import CycleRefused, FieldError, NotFound, ValidationFailed
 from steerco.kit.ids import format_id, parse_id
-from steerco.kit.validation import parse
+from steerco.kit.validation import Checks, parse
 from steerco.objectives.repository import ObjectiveRepository, ThemeRepository
 from steerco.objectives.schemas import (
     ObjectiveCreate,
@@ -42,22 +43,28 @@ def create_objective(session: Session, workspace_id: int,
     """Add an objective and align it to its parents (all checked before any write)."""
     body = parse(ObjectiveCreate, data)
     repo = ObjectiveRepository(session, workspace_id)
-    owner = require_person(session, workspace_id, body.owner_id, "owner_id")
-    unit = optional_org_unit(session, workspace_id, body.org_unit_id, "org_unit_id")
+    checks = Checks()  # every bad reference named at once
+    owner = checks(lambda: require_person(session, workspace_id, body.owner_id, "owner_id"))
+    unit = checks(lambda: optional_org_unit(session, workspace_id, body.org_unit_id,
+                                            "org_unit_id"))
     theme = None
     if body.theme_id is not None:
-        theme = ThemeRepository(session, workspace_id).require(
-            parse_id(body.theme_id, "theme", "theme_id"), "theme_id")
+        theme = checks(lambda: ThemeRepository(session, workspace_id).require(
+            parse_id(body.theme_id, "theme", "theme_id"), "theme_id"))
     parents: list[tuple[Objective, float]] = []
     seen: set[int] = set()
     for i, link in enumerate(body.parents):
         field = f"parents.{i}.objective_id"
-        parent = repo.require(parse_id(link.objective_id, "objective", field), field)
+        parent = checks(partial(_require, repo, link.objective_id, field))
+        if parent is None:
+            continue
         if parent.id in seen:
-            raise ValidationFailed(FieldError(field, f"{format_id('objective', parent.id)} "
-                                                     "is listed twice", link.objective_id))
+            checks.add(field, f"{format_id('objective', parent.id)} is listed twice",
+                       link.objective_id)
         seen.add(parent.id)
         parents.append((parent, link.weight))
+    checks.done()
+    assert owner is not None
     obj = repo.add(Objective(
         workspace_id=workspace_id, title=body.title, description=body.description,
         period_start=body.period_start, period_end=body.period_end, level=body.level,
@@ -68,6 +75,10 @@ def create_objective(session: Session, workspace_id: int,
                               weight=weight))
     session.flush()
     return obj
+
+
+def _require(repo: ObjectiveRepository, ref: Any, field: str) -> Objective:
+    return repo.require(parse_id(ref, "objective", field), field)
 
 
 def _path_up(repo: ObjectiveRepository, start: int, goal: int) -> list[int] | None:
@@ -144,24 +155,33 @@ def update_objective(session: Session, workspace_id: int, key: int,
     body = parse(ObjectiveUpdate, data)
     obj = ObjectiveRepository(session, workspace_id).get(key)
     changes = body.model_dump(exclude_unset=True)
+    checks = Checks()  # every refusal named at once, nothing changed before
+    owner = unit = theme = None
     if "owner_id" in changes:
         if changes["owner_id"] is None:
-            raise ValidationFailed(FieldError("owner_id", "an objective needs an owner"))
-        obj.owner_id = require_person(session, workspace_id, changes.pop("owner_id"),
-                                      "owner_id").id
+            checks.add("owner_id", "an objective needs an owner")
+        else:
+            owner = checks(lambda: require_person(session, workspace_id, changes["owner_id"],
+                                                  "owner_id"))
     if "org_unit_id" in changes:
-        unit = optional_org_unit(session, workspace_id, changes.pop("org_unit_id"),
-                                 "org_unit_id")
-        obj.org_unit_id = unit.id if unit else None
-    if "theme_id" in changes:
-        ref = changes.pop("theme_id")
-        obj.theme_id = None if ref is None else ThemeRepository(session, workspace_id).require(
-            parse_id(ref, "theme", "theme_id"), "theme_id").id
+        unit = checks(lambda: optional_org_unit(session, workspace_id, changes["org_unit_id"],
+                                                "org_unit_id"))
+    if changes.get("theme_id") is not None:
+        theme = checks(lambda: ThemeRepository(session, workspace_id).require(
+            parse_id(changes["theme_id"], "theme", "theme_id"), "theme_id"))
     start = changes.get("period_start") or obj.period_start
     end = changes.get("period_end") or obj.period_end
     if end < start:
-        raise ValidationFailed(FieldError("period_end", ends_before(end, start),
-                                          end.isoformat()))
+        checks.add("period_end", ends_before(end, start), end.isoformat())
+    checks.done()
+    if owner is not None:
+        obj.owner_id = owner.id
+    if "org_unit_id" in changes:
+        obj.org_unit_id = unit.id if unit else None
+    if "theme_id" in changes:
+        obj.theme_id = theme.id if theme else None
+    for f in ("owner_id", "org_unit_id", "theme_id"):
+        changes.pop(f, None)
     apply_changes(obj, changes, {"title", "period_start", "period_end", "level",
                                  "perspective"})
     session.flush()

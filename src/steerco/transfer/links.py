@@ -8,7 +8,15 @@ from typing import Any, ClassVar
 
 from steerco.checkins.schemas import MeasurementCreate
 from steerco.db.enums import Source
-from steerco.db.models import Alignment, BudgetPlan, Dependency, Metric, MetricObjective, PlanPoint
+from steerco.db.models import (
+    Alignment,
+    BudgetPlan,
+    Dependency,
+    Initiative,
+    Metric,
+    MetricObjective,
+    PlanPoint,
+)
 from steerco.dependencies import service as dependencies
 from steerco.dependencies.schemas import DependencyCreate, DependencyUpdate
 from steerco.finance.schemas import LedgerEntryCreate
@@ -299,6 +307,13 @@ class Dependencies(Handler):
         for group in shapes.values():
             ctx.repo.insert_audited(Dependency, group)
         ctx.repo.update_audited(Dependency, changed)
+        # Naming what an initiative needs declares its dependencies (as the service does).
+        needs = {r.get("consumer_initiative_id") or initiative_of.get(
+            r.get("consumer_milestone_id") or -1) for r in new}
+        ctx.repo.update_audited(Initiative, {
+            i.id: {"dependencies_declared": (False, True)}
+            for i in ctx.repo.rows(Initiative).values()
+            if i.id in needs and not i.dependencies_declared})
         return problems
 
 

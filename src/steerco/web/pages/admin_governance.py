@@ -17,7 +17,6 @@ from steerco.db.enums import ReviewKind
 from steerco.db.models import Rule
 from steerco.governance.schemas import SIGNAL_KINDS
 from steerco.governance.service import create_rule, schedule_review_series, update_rule
-from steerco.kit.errors import ValidationFailed
 from steerco.kit.ids import format_id
 from steerco.views import Session
 from steerco.views import admin as views
@@ -198,17 +197,14 @@ async def schedule_reviews(request: Request, user: FormUser) -> Response:
         if not form["count"].isdigit():
             errors["count"] = (f"How many: “{form['count']}” is not a whole number; "
                                "enter e.g. 6.")
-        if not errors:
-            try:
-                made = schedule_review_series(s, ws, {
-                    "title": form["title"], "kind": form["kind"],
-                    "scheduled_for": form["first"] or None,
-                    "chair_id": format_id("person", chair) if chair else None,
-                    "org_unit_id": format_id("org_unit", unit) if unit else None},
-                    int(form["count"]))
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = fw.labelled_messages(exc, form, RV_FIELD_OF, RV_LABELS, "title")
-        if errors:
+        body = {"title": form["title"], "kind": form["kind"],
+                "scheduled_for": form["first"] or None,
+                "chair_id": format_id("person", chair) if chair else None,
+                "org_unit_id": format_id("org_unit", unit) if unit else None}
+        count = int(form["count"]) if form["count"].isdigit() else 1
+        made = fw.attempt(s, errors, lambda: schedule_review_series(s, ws, body, count),
+                          lambda exc: fw.labelled_messages(exc, form, RV_FIELD_OF, RV_LABELS,
+                                                           "title"))
+        if errors or made is None:
             return _cadences(request, s, ws, form, errors, status_code=422)
     return fw.done(request, f"/admin/cadences?saved={len(made)}")

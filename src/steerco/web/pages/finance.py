@@ -125,24 +125,19 @@ async def new_line(request: Request, user: FormUser) -> Response:
             if not form[f]:
                 errors[f] = f"Give the budget line {what}."
         plan = _plan(form["plan"], errors)
-        if not errors:
-            try:
-                line = create_budget_line(s, ws, {
-                    "code": form["code"], "name": form["name"], "kind": form["kind"] or "opex",
-                    "currency": workspace_currency(s, ws),
-                    "initiative_id": format_id("initiative", ini) if ini else None,
-                    "org_unit_id": format_id("org_unit", unit) if unit else None,
-                    "controller_id": format_id("person", ctl) if ctl else None,
-                    "plan": plan})
-                target = f"/finance/{format_id('budget_line', line.id)}?saved=1"
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = fw.messages(exc, {"initiative_id": "initiative",
-                                           "org_unit_id": "unit",
-                                           "controller_id": "controller"},
-                                     LINE_FIELDS, "code", form)
-        if errors:
+        body = {"code": form["code"], "name": form["name"], "kind": form["kind"] or "opex",
+                "currency": workspace_currency(s, ws),
+                "initiative_id": format_id("initiative", ini) if ini else None,
+                "org_unit_id": format_id("org_unit", unit) if unit else None,
+                "controller_id": format_id("person", ctl) if ctl else None, "plan": plan}
+        line = fw.attempt(s, errors, lambda: create_budget_line(s, ws, body),
+                          lambda exc: fw.messages(exc, {"initiative_id": "initiative",
+                                                        "org_unit_id": "unit",
+                                                        "controller_id": "controller"},
+                                                  LINE_FIELDS, "code", form))
+        if errors or line is None:
             return _render_list(request, s, user, form, errors, 422)
+        target = f"/finance/{format_id('budget_line', line.id)}?saved=1"
     return fw.done_again(request, target)
 
 
@@ -227,12 +222,8 @@ async def post_actual(request: Request, bid: str, user: FormUser) -> Response:
                 "amount": fw.number(form["amount"], "amount", errors),
                 "posted_on": fw.day(form["posted_on"], "posted_on", errors),
                 "reference": form["reference"] or None, "source": Source.MANUAL.value}
-        if not errors:
-            try:
-                post_ledger_entry(s, ws, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = fw.messages(exc, {}, ACTUAL_FIELDS, "amount", form)
+        fw.attempt(s, errors, lambda: post_ledger_entry(s, ws, body),
+                   lambda exc: fw.messages(exc, {}, ACTUAL_FIELDS, "amount", form))
         if errors:
             return _render_line(request, s, user, bid, form, errors, 422)
     return fw.done_again(request, f"/finance/{bid}?saved=1#ledger")

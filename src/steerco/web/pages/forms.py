@@ -187,17 +187,37 @@ def stale(s: Session, ws: int, form: Mapping[str, str], row: Any, labels: Mappin
 
 def attempt(s: Session, errors: dict[str, str], call: Callable[[], T],
             refused: Callable[[ValidationFailed], Mapping[str, str]]) -> T | None:
-    """Run a service `call` unless the form already has `errors`. A refusal rolls the
-    unit of work back and lands in `errors` as `refused(exc)` says (by form field);
-    the caller then renders the form again with them."""
-    if errors:
-        return None
+    """Run a service `call` and land its refusals in `errors` by form field (as
+    `refused(exc)` says), next to what the form itself already found: every bad field is
+    reported at once, never one round at a time. A refusal rolls the unit of work back.
+
+    When the form already has `errors` the call is only a check: whatever it did is
+    rolled back and None returned; a field the form could not read keeps the form's own
+    message, and any other refusal the service could not reach without it waits."""
+    checking = bool(errors)
     try:
-        return call()
+        result = call()
     except ValidationFailed as exc:
         s.rollback()
-        errors.update(refused(exc))
+        merge(errors, refused(exc))
         return None
+    except NotFound:
+        if not checking:
+            raise
+        s.rollback()  # a name the form could not read: its own message says why
+        return None
+    if checking:
+        s.rollback()
+        return None
+    return result
+
+
+def merge(errors: dict[str, str], more: Mapping[str, str]) -> dict[str, str]:
+    """`errors` with the messages of `more` for fields that have none yet (the first
+    message found for a field is the one shown next to it)."""
+    for field, message in more.items():
+        errors.setdefault(field, message)
+    return errors
 
 
 def found(row: R | None, kind: str, public_id: str) -> R:

@@ -66,6 +66,9 @@ GAP_FIX = {"owner_id": "set the owner under Details",
            "metric_ids": "link a metric under Linked metrics",
            "budget_lines": "a controller adds a budget line on the Finance page"}
 BENEFIT_FIELDS = ("ben_kind", "ben_amount", "ben_due", "ben_metric", "ben_line")
+#: Service field → the benefit form's field.
+BENEFIT_FIELD = {"amount": "ben_amount", "due_date": "ben_due", "metric_id": "ben_metric",
+                 "budget_line_id": "ben_line"}
 REFUSED_CREATE = "only the strategy office (or an admin) can add initiatives here"
 REFUSED_STEER = ("only the initiative's owner, an executive or the strategy office over its "
                  "org unit can change it")
@@ -189,15 +192,11 @@ async def create(request: Request, user: FormUser) -> Response:
         unit = key_of(body["org_unit_id"], "org_unit") if body["org_unit_id"] else None
         if not user.can(s, "model", unit):
             raise Forbidden(REFUSED_CREATE)
-        if not errors:
-            try:
-                row = create_initiative(s, ws, body)
-                target = f"/initiatives/{format_id('initiative', row.id)}/edit?saved=1"
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = fw.messages(exc, FORM_FIELD, FIELDS, "name", form)
-        if errors:
+        row = fw.attempt(s, errors, lambda: create_initiative(s, ws, body),
+                         lambda exc: fw.messages(exc, FORM_FIELD, FIELDS, "name", form))
+        if errors or row is None:
             return render_edit(request, s, user, None, form, errors, 422)
+        target = f"/initiatives/{format_id('initiative', row.id)}/edit?saved=1"
     return fw.done_again(request, target)
 
 
@@ -229,12 +228,8 @@ async def save(request: Request, iid: str, user: FormUser) -> Response:
         if new_unit != ini.org_unit_id and not user.can(s, "steer", new_unit,
                                                           [ini.owner_id]):
             raise Forbidden(REFUSED_STEER)  # moving it needs the right where it goes
-        if not errors:
-            try:
-                update_initiative(s, ws, ini.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = fw.messages(exc, FORM_FIELD, FIELDS, "name", form)
+        fw.attempt(s, errors, lambda: update_initiative(s, ws, ini.id, body),
+                   lambda exc: fw.messages(exc, FORM_FIELD, FIELDS, "name", form))
         if errors:
             return render_edit(request, s, user, find(s, ws, iid), form, errors, 422)
     return fw.done_again(request, f"/initiatives/{iid}/edit?saved=1")
@@ -327,15 +322,9 @@ async def benefit(request: Request, iid: str, user: FormUser) -> Response:
                                       "initiative; pick one from the list." if form["ben_line"]
                                       else "Savings name the budget line they show on.")
             body["budget_line_id"] = format_id("budget_line", line.id) if line else None
-        if not errors:
-            try:
-                add_benefit(s, ws, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = fw.messages(exc, {"amount": "ben_amount", "due_date": "ben_due",
-                                           "metric_id": "ben_metric",
-                                           "budget_line_id": "ben_line"},
-                                     BENEFIT_FIELDS, "ben_amount", form)
+        fw.attempt(s, errors, lambda: add_benefit(s, ws, body),
+                   lambda exc: fw.messages(exc, BENEFIT_FIELD, BENEFIT_FIELDS, "ben_amount",
+                                           form))
         if errors:
             ini = find(s, ws, iid)
             return render_edit(request, s, user, ini, _values(s, ws, ini) | form, errors, 422)

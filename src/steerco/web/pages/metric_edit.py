@@ -39,16 +39,16 @@ from steerco.transfer.feeds import service as feeds
 from steerco.transfer.feeds.repository import FeedRepository
 from steerco.views import Session
 from steerco.views import metrics as views
+from steerco.views import objectives as objective_views
 from steerco.views.names import (
     choices,
     metric_names,
-    objective_titles,
     objectives_titled,
     people_named,
     person_names,
 )
 from steerco.web.pages.common import key_of, today
-from steerco.web.pages.forms import changed_by, found, number, one, read_form
+from steerco.web.pages.forms import attempt, changed_by, found, number, one, read_form
 from steerco.web.pages.forms import done_again as done
 from steerco.web.pages.render import PageRoute, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -214,15 +214,15 @@ def new(request: Request, user: User, objective: str = "") -> Response:
     ws = user.ctx.ws
     with user.ctx.read() as s:
         day = today(s, ws)
-        title = ""
+        title, due = "", f"{day.year}-12-31" if day.month < 12 else f"{day.year + 1}-12-31"
         if objective:
-            key = key_of(objective, "objective")
-            title = objective_titles(s, ws, [key]).get(key, "")
+            o = objective_views.find(s, ws, key_of(objective, "objective"))
+            if o is not None:  # a key result is due when its objective's period ends
+                title, due = o.title, o.period_end.isoformat()
         form = dict.fromkeys(FIELDS, "") | {
             "kind": "key_result", "direction": "increase_to", "tolerance_mode": "relative",
             "indicator": "lagging", "cadence": "monthly", "owner": user.name,
-            "baseline_date": day.isoformat(), "target_date": f"{day.year}-12-31"
-            if day.month < 12 else f"{day.year + 1}-12-31",
+            "baseline_date": day.isoformat(), "target_date": due,
             "objective": title, "weight": "1"}
         return _render(request, s, user, None, form)
 
@@ -244,15 +244,11 @@ async def create(request: Request, user: FormUser) -> Response:
                       if body.get("owner_id") else None)
         if not user.can(s, "model", owner_unit):
             raise Forbidden(REFUSED["model"])
-        if not errors:
-            try:
-                row = create_metric(s, ws, body)
-                target = f"/metrics/{format_id('metric', row.id)}/edit?saved=1#plan"
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = _messages(exc, form)
-        if errors:
+        row = attempt(s, errors, lambda: create_metric(s, ws, body),
+                      lambda exc: _messages(exc, form))
+        if errors or row is None:
             return _render(request, s, user, None, form, errors, status_code=422)
+        target = f"/metrics/{format_id('metric', row.id)}/edit?saved=1#plan"
     return done(request, target)
 
 
@@ -288,12 +284,8 @@ async def save(request: Request, mid: str, user: FormUser) -> Response:
             unit = scopes.person_unit(s, ws, key_of(body["owner_id"], "person"))
             if not user.can(s, "model", unit):
                 raise Forbidden(REFUSED["model"])
-        if not errors:
-            try:
-                update_metric(s, ws, m.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = _messages(exc, form)
+        attempt(s, errors, lambda: update_metric(s, ws, m.id, body),
+                lambda exc: _messages(exc, form))
         if errors:
             return _render(request, s, user, _metric(s, ws, mid), form, errors,
                            status_code=422)

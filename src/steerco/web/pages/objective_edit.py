@@ -179,15 +179,11 @@ async def create(request: Request, user: FormUser) -> Response:
                                 "weight": weight}]
         unit = key_of(body["org_unit_id"], "org_unit") if body["org_unit_id"] else None
         _allow(s, user, "create", unit)
-        if not errors:
-            try:
-                row = create_objective(s, ws, body)
-                target = f"/objectives/{format_id('objective', row.id)}?saved=1"
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = _messages(exc, {}, form)
-        if errors:
+        row = fw.attempt(s, errors, lambda: create_objective(s, ws, body),
+                         lambda exc: _messages(exc, {}, form))
+        if errors or row is None:
             return _render(request, s, ws, None, form, errors, status_code=422, user=user)
+        target = f"/objectives/{format_id('objective', row.id)}?saved=1"
     return fw.done(request, target)
 
 
@@ -225,12 +221,8 @@ async def save(request: Request, oid: str, user: FormUser) -> Response:
         new_unit = key_of(body["org_unit_id"], "org_unit") if body["org_unit_id"] else None
         if new_unit != o.org_unit_id:  # moving it needs the right where it goes, too
             _allow(s, user, "edit", new_unit, [o.owner_id])
-        if not errors:
-            try:
-                update_objective(s, ws, o.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = _messages(exc, {}, form)
+        fw.attempt(s, errors, lambda: update_objective(s, ws, o.id, body),
+                   lambda exc: _messages(exc, {}, form))
         if errors:
             o = _find(s, ws, oid)
             return _render(request, s, ws, o, form, errors, status_code=422, user=user)

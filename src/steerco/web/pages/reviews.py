@@ -11,6 +11,7 @@ org unit, as their API routes. Forms keep the input and name the field on a refu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -31,7 +32,13 @@ from steerco.governance.service import (
     set_action_done,
     set_discussed,
 )
-from steerco.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from steerco.kit.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    SteercoError,
+)
 from steerco.kit.ids import format_id, parse_any
 from steerco.reports.pack import (
     KIND_LABELS,
@@ -46,6 +53,7 @@ from steerco.views import Session
 from steerco.views import reviews as views
 from steerco.views.labels import titled_agenda
 from steerco.views.names import choices, people_named, person_names, unit_names
+from steerco.web.pages import forms as fw
 from steerco.web.pages.common import WORK, key_of, today
 from steerco.web.pages.render import PageRoute, error_page, render
 from steerco.web.pages.session import FormUser, PageUser, User
@@ -184,7 +192,13 @@ def review_agenda(request: Request, rid: str, user: FormUser) -> Response:
     with user.ctx.write() as s:
         r = _find(s, ws, rid)
         _allow(s, user, r)
-        generate_agenda(s, ws, r.id, st, found)
+        try:
+            generate_agenda(s, ws, r.id, st, found)
+        except Conflict as exc:  # held meanwhile (another tab): its agenda is its record
+            s.rollback()
+            ctx = _context(s, user, _find(s, ws, rid))
+            return render(request, "review.html", status_code=fw.status(request, 409),
+                          **ctx, agenda_error=exc.detail)
     return _done(request, f"/reviews/{rid}")
 
 
@@ -256,6 +270,19 @@ def _item_of(r: Review, at: int) -> dict[str, Any]:
     return dict(agenda[min(at, len(agenda) - 1)])
 
 
+def _check(s: Session, errors: dict[str, str], call: Callable[[], Any],
+           field: Callable[[FieldError], str], fallback: str) -> None:
+    """Run a meeting form's service `call` (a check only when the form has `errors`):
+    every refusal lands next to its `field`, with what the form found itself."""
+    def refused(exc: SteercoError) -> dict[str, str]:
+        return {field(e): e.message for e in exc.errors} or {fallback: exc.detail}
+    try:
+        fw.attempt(s, errors, call, refused)
+    except Conflict as exc:  # the review was held meanwhile
+        s.rollback()
+        fw.merge(errors, refused(exc))
+
+
 def _closed(r: Review) -> dict[str, str]:
     return {"form": "The review is closed: nothing can be added to it."} if r.closed_at else {}
 
@@ -286,13 +313,8 @@ async def meeting_decision(request: Request, rid: str, user: FormUser) -> Respon
         if not user.can(s, "steer", sc.unit, list(sc.owners)):
             errors["kind"] = ("Only the owner of this item, an executive or the strategy "
                               "office over its org unit can decide about it.")
-        if not errors:
-            try:
-                record_decision(s, ws, body, user.person_id)
-            except (ValidationFailed, Conflict) as exc:
-                s.rollback()
-                errors = {"rationale" if e.field == "rationale" else "kind": e.message
-                          for e in exc.errors} or {"kind": exc.detail}
+        _check(s, errors, lambda: record_decision(s, ws, body, user.person_id),
+               lambda e: "rationale" if e.field == "rationale" else "kind", "kind")
         if errors:
             return _meeting(request, s, user, r, at, form, errors, status_code=422)
     return _done(request, f"/reviews/{rid}/meeting?item={at}&saved=decision")
@@ -318,21 +340,17 @@ async def meeting_action(request: Request, rid: str, user: FormUser) -> Response
                                "e-mail to say which.")
         if not form["title"]:
             errors["title"] = "Say what is to be done."
+        due: dt.date | None = None
         try:
             due = dt.date.fromisoformat(form["due"])
         except ValueError:
             errors["due"] = (f"“{form['due']}” is not a date; enter one like 2026-01-31."
                              if form["due"] else "Enter the date it is due.")
-        if not errors:
-            try:
-                add_action(s, ws, r.id, {"title": form["title"], "due_on": due,
-                                         "owner_id": format_id("person", found[0].id),
-                                         "item": item["key"]})
-            except (ValidationFailed, Conflict) as exc:
-                s.rollback()
-                field = {"owner_id": "owner", "due_on": "due"}
-                errors = {field.get(e.field, "title"): e.message for e in exc.errors} or {
-                    "title": exc.detail}
+        action = {"title": form["title"], "due_on": due, "item": item["key"],
+                  "owner_id": format_id("person", found[0].id) if len(found) == 1 else None}
+        field = {"owner_id": "owner", "due_on": "due"}
+        _check(s, errors, lambda: add_action(s, ws, r.id, action),
+               lambda e: field.get(e.field, "title"), "title")
         if errors:
             return _meeting(request, s, user, r, at, form, errors, status_code=422)
     return _done(request, f"/reviews/{rid}/meeting?item={at}&saved=action")

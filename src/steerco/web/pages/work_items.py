@@ -100,16 +100,12 @@ async def new_milestone(request: Request, iid: str, user: FormUser) -> Response:
         if not form["ms_name"]:
             errors["ms_name"] = "Give the milestone a title."
         due = fw.day(form["ms_due"], "ms_due", errors)
-        if not errors:
-            try:
-                add_milestone(s, ws, {"initiative_id": format_id("initiative", ini.id),
-                                      "name": form["ms_name"], "due_date": due,
-                                      "owner_id": format_id("person", owner) if owner
-                                      else None})
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = fw.messages(exc, {"name": "ms_name", "due_date": "ms_due",
-                                           "owner_id": "ms_owner"}, NEW_MS, "ms_name", form)
+        body = {"initiative_id": format_id("initiative", ini.id), "name": form["ms_name"],
+                "due_date": due, "owner_id": format_id("person", owner) if owner else None}
+        fw.attempt(s, errors, lambda: add_milestone(s, ws, body),
+                   lambda exc: fw.messages(exc, {"name": "ms_name", "due_date": "ms_due",
+                                                 "owner_id": "ms_owner"}, NEW_MS, "ms_name",
+                                           form))
         if errors:
             ini = find(s, ws, iid)
             return render_edit(request, s, user, ini, _values(s, ws, ini) | form, errors, 422)
@@ -361,15 +357,10 @@ async def new_dependency(request: Request, iid: str, user: FormUser) -> Response
             _allow(s, user, sc)
         else:
             _allow(s, user, scopes.of_initiative(s, ws, ini))
-        if not errors:
-            try:
-                create_dependency(s, ws, body)
-            except CycleRefused as exc:
-                s.rollback()
-                errors = {"dep_consumer": _cycle(s, ws, exc)}
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = fw.messages(exc, DEP_FORM, NEW_DEP, "dep_provider", form)
+        fw.attempt(s, errors, lambda: create_dependency(s, ws, body),
+                   lambda exc: {"dep_consumer": _cycle(s, ws, exc)}
+                   if isinstance(exc, CycleRefused)
+                   else fw.messages(exc, DEP_FORM, NEW_DEP, "dep_provider", form))
         if errors:
             ini = find(s, ws, iid)
             return render_edit(request, s, user, ini, _values(s, ws, ini) | form, errors, 422)
@@ -427,12 +418,8 @@ async def save_dependency(request: Request, did: str, user: FormUser) -> Respons
                                code=409, back=form["back"], conflict=fw.changed_by(
                                    s, ws, Dependency.__tablename__, d.id, DEP_LABELS))
         body = _dep_body(form, errors)
-        if not errors:
-            try:
-                update_dependency(s, ws, d.id, body)
-            except ValidationFailed as exc:
-                s.rollback()
-                errors = fw.messages(exc, DEP_FORM, DEP_FIELDS, "dep_type", form)
+        fw.attempt(s, errors, lambda: update_dependency(s, ws, d.id, body),
+                   lambda exc: fw.messages(exc, DEP_FORM, DEP_FIELDS, "dep_type", form))
         if errors:
             return _render_dep(request, s, user, _dependency(s, ws, did), form, errors, 422,
                                back=form["back"])
