@@ -49,3 +49,22 @@ def test_no_two_metrics_objectives_or_initiatives_of_one_unit_share_a_name(size:
         assert not repeated, f"{size}: {kind} names repeat in a unit: {repeated[:3]}"
         # Meaningful: a name is a template's words (and its unit), never a bare number.
         assert all(any(ch.isalpha() for ch in n.split(" — ")[0]) for _, n in pairs)
+
+
+@pytest.mark.parametrize("size", ["s", "m", "l", "xl"])
+def test_every_key_result_is_due_within_the_period_of_each_objective_it_measures(
+        size: str) -> None:
+    # The services refuse any other (metrics.link_errors); the demo must not hold what a
+    # user could not enter, or editing such a key result's name would be refused.
+    spec = get_size(size)
+    rng = np.random.default_rng([7, 0x57EE2C0])  # as generate() seeds it
+    org, _ = build_org(spec, rng)
+    strategy, _ = build_strategy(spec, rng, org, AS_OF)
+    info, (_, links, _) = _define(spec, rng, org, strategy, AS_OF)
+    metric, objective = links.columns["metric_id"], links.columns["objective_id"]
+    assert isinstance(metric, Ref) and isinstance(objective, Ref)
+    m, o = metric.idx, objective.idx
+    kr = info["kr"][m]
+    due = info["t_day"][m]
+    outside = kr & ((due < strategy.obj_start[o]) | (due > strategy.obj_end[o]))
+    assert kr.sum() > 0 and not outside.any(), f"{size}: {int(outside.sum())} key results"

@@ -119,3 +119,23 @@ def test_rows_written_in_bulk_move_the_generations_of_cached_reads(engine, ws, t
     for table in ("org_units", "people", "objectives", "alignments", "metrics",
                   "plan_points", "initiatives", "milestones", "budget_plans"):
         assert after.get(table, 0) > before.get(table, 0), table
+
+
+def test_a_key_result_due_outside_its_objectives_period_is_refused(engine, ws, tmp_path):
+    # attach_objective's rule, on the import's bulk path: the key result M1 is due on
+    # 2026-12-31, and O1's period now ends on 2026-06-30.
+    bad = {**COMPANY, "objectives": COMPANY["objectives"].replace(
+        "O1,Customers choose us first,,2026-01-01,2026-12-31",
+        "O1,Customers choose us first,,2026-01-01,2026-06-30")}
+    problems = refused(engine, ws, csvs(tmp_path / "in", bad))
+    reason = problems[("metric_objectives", 2, "metric")].reason
+    assert "outside the period of the objective “Customers choose us first”" in reason
+
+
+def test_two_metrics_of_one_objective_with_one_name_are_refused(engine, ws, tmp_path):
+    twin = COMPANY["metrics"].splitlines()[-1].replace("M1,", "M2,", 1)
+    bad = {**COMPANY, "metrics": COMPANY["metrics"] + twin + "\n",
+           "metric_objectives": COMPANY["metric_objectives"] + "M2,O1,1\n"}
+    problems = refused(engine, ws, csvs(tmp_path / "in", bad))
+    reason = problems[("metric_objectives", 3, "metric")].reason
+    assert "already has a metric called “Net revenue retention”" in reason

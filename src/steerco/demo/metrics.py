@@ -106,6 +106,12 @@ def _define(size: Size, rng: np.random.Generator, org: Org, st: Strategy, as_of:
     kr_t = np.where(r < 0.5, q1, np.where(r < 0.9, y1, q0 - 1))
     b_day = np.where(kr, kr_b, kpi_b).astype(np.int64)
     t_day = np.where(kr, kr_t, kpi_t).astype(np.int64)
+    # A key result is due within its objective's period (the services refuse any other):
+    # one drawn outside it is due at the period's end, from the period's start if need be.
+    s0, s1 = st.obj_start[obj], st.obj_end[obj]
+    out = kr & ((t_day < s0) | (t_day > s1))
+    t_day = np.where(out, s1, t_day)
+    b_day = np.where(out & (b_day >= t_day), s0, b_day)
     tol = np.where(pct, rng.choice([0.5, 1.0, 2.0], n), np.round(rng.uniform(0.03, 0.15, n), 3))
     tol = np.where(rng.random(n) < 0.15, np.nan, tol)
     cadence = rng.choice(3, n, p=[0.7, 0.25, 0.05])
@@ -133,7 +139,9 @@ def _define(size: Size, rng: np.random.Generator, org: Org, st: Strategy, as_of:
     # parent-level neighbour (many-to-many with weights).
     extra = np.flatnonzero(rng.random(n) < 0.1)
     other = rng.integers(0, n_obj, len(extra))
-    keep = other != obj[extra]
+    # ...and counts towards another objective only when due within that one's period too.
+    keep = (other != obj[extra]) & ~(kr[extra] & ((t_day[extra] < st.obj_start[other])
+                                                  | (t_day[extra] > st.obj_end[other])))
     mo_m = np.concatenate([np.arange(n), extra[keep]])
     mo_o = np.concatenate([obj, other[keep]])
     weight = np.concatenate([np.round(rng.choice([1.0, 1.0, 2.0, 0.5], n), 2),

@@ -168,6 +168,9 @@ class Strategy:
     obj_unit: IntArray
     obj_level: IntArray
     obj_perspective: IntArray
+    #: Each objective's period as day numbers (a key result is due within it).
+    obj_start: IntArray
+    obj_end: IntArray
 
 
 def build_strategy(size: Size, rng: np.random.Generator, org: Org, as_of: dt.date
@@ -258,5 +261,5 @@ def build_strategy(size: Size, rng: np.random.Generator, org: Org, as_of: dt.dat
         "workspace_id": WORKSPACE, "child_id": Ref("objectives", pa[:, 0].astype(np.int64)),
         "parent_id": Ref("objectives", pa[:, 1].astype(np.int64)), "weight": pa[:, 2]},
         keyed=False)
-    strategy = Strategy(n_themes, obj_unit, obj_level, persp)
+    strategy = Strategy(n_themes, obj_unit, obj_level, persp, start, end)
     return strategy, [themes, objectives, alignments]

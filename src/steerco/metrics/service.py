@@ -124,18 +124,26 @@ def objective_errors(repo: MetricRepository, obj: Objective, name: str, kind: Me
     """What a metric called `name` may not be under objective `obj` (as OKR tools rule):
     two metrics of one objective share no name (the other is named), and a key result is
     due within its objective's period (its target date from start to end)."""
-    out = []
     twin = repo.named_under(obj.id, name, other_than)
+    return link_errors(obj.title, obj.period_start, obj.period_end, name, kind, target,
+                       None if twin is None else (twin.id, twin.name))
+
+
+def link_errors(title: str, start: dt.date, end: dt.date, name: str, kind: MetricKind | str,
+                target: dt.date, twin: tuple[int, str] | None) -> list[FieldError]:
+    """`objective_errors` on facts already read (an import checks thousands of links
+    against one read of the tables): `twin` is (id, name) of another metric of the
+    objective with the same name, if any."""
+    out = []
     if twin is not None:
-        out.append(FieldError("name", f"the objective “{obj.title}” already has a metric "
-                                      f"called “{twin.name}” ({format_id('metric', twin.id)});"
+        out.append(FieldError("name", f"the objective “{title}” already has a metric "
+                                      f"called “{twin[1]}” ({format_id('metric', twin[0])});"
                                       " give this one another name", name))
-    if kind is MetricKind.KEY_RESULT and not obj.period_start <= target <= obj.period_end:
+    if kind == MetricKind.KEY_RESULT and not start <= target <= end:
         out.append(FieldError(
             "target_date", f"{target.isoformat()} is outside the period of the objective "
-                           f"“{obj.title}” ({obj.period_start.isoformat()} to "
-                           f"{obj.period_end.isoformat()}): a key result is due within it",
-            target.isoformat()))
+                           f"“{title}” ({start.isoformat()} to {end.isoformat()}): a key "
+                           "result is due within it", target.isoformat()))
     return out
 
 

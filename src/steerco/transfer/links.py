@@ -15,6 +15,7 @@ from steerco.db.models import (
     Initiative,
     Metric,
     MetricObjective,
+    Objective,
     PlanPoint,
 )
 from steerco.dependencies import service as dependencies
@@ -99,6 +100,12 @@ class MetricObjectives(Handler):
         known = ctx.repo.metric_objectives()
         new: list[dict[str, Any]] = []
         seen: set[tuple[int, int]] = set()
+        # The rules `metrics.attach_objective` applies (no two metrics of one objective
+        # share a name; a key result is due within its objective's period), on one read.
+        metric_rows, objective_rows = ctx.repo.rows(Metric), ctx.repo.rows(Objective)
+        names_under: dict[int, dict[str, int]] = {}
+        for m, o in known:
+            names_under.setdefault(o, {})[metric_rows[m].name.strip().lower()] = m
 
         def check(number: int, key: str, v: dict[str, Any]) -> Applied:
             metric = ctx.ref("metric", "metric", v["metric"])
@@ -116,6 +123,15 @@ class MetricObjectives(Handler):
                 return "update", {"weight": (before, weight)}
             if (metric, objective) in seen:  # the same link under another spelling
                 raise RowRefused([("objective", v["objective"], "duplicate link")])
+            m_row, o_row = metric_rows[metric], objective_rows[objective]
+            name = m_row.name.strip().lower()
+            twin = names_under.get(objective, {}).get(name)
+            errors = metrics.link_errors(
+                o_row.title, o_row.period_start, o_row.period_end, m_row.name, m_row.kind,
+                m_row.target_date, None if twin is None else (twin, metric_rows[twin].name))
+            if errors:
+                raise RowRefused([("metric", v["metric"], e.message) for e in errors])
+            names_under.setdefault(objective, {})[name] = metric
             seen.add((metric, objective))
             new.append({"workspace_id": ctx.workspace_id, "metric_id": metric,
                         "objective_id": objective, "weight": weight})
