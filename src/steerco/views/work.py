@@ -205,12 +205,13 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
     generations = table_generations(s, ws, ENGINE_TABLES)
     st = CACHE.state(s, ws, day)
     m0 = old.model
-    if (len(old.generations) != len(generations) or st.evaluation is not m0.ev
-            or st.snapshot is not m0.snap or st.snapshot.high_water != old.high_water):
+    if len(old.generations) != len(generations) or st.snapshot.high_water != old.high_water:
         return _compute(s, ws, day)
     moved = {t for t, a, b in zip(ENGINE_TABLES, old.generations, generations, strict=True)
              if a != b}
-    got = fs.update_model(s, m0, moved)
+    with st.lock:
+        st.snapshot.compact()  # as `load_model` does
+    got = fs.update_model(s, m0, moved, (st.snapshot, st.evaluation))
     if got is None:
         return _compute(s, ws, day)
     m, changed = got
