@@ -98,7 +98,7 @@ class Model:
 #: The model's sources read from the work tables (each a few columns of one query),
 #: with the tables each reads. An edit to one of these tables only re-reads its sources
 #: (`update_model`); the sources read with the snapshot (objective owners, metric flags,
-#: planned benefits) are re-read with the whole model.
+#: planned benefits) are re-read with the whole model or a patched snapshot.
 SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "milestones": ("milestones",), "initiatives": ("initiatives",),
     "dependencies": ("dependencies",), "people": ("people",), "org_units": ("org_units",),

@@ -7,8 +7,11 @@ so no page waits for a recompute after the first. An edit to anything else findi
 (the table generations of `ENGINE_TABLES` moved, on any process) is brought up to date in
 line, so the next page shows it, and incrementally (`_update`): only the sources of the
 work tables that moved are read again, and only the finding kinds and earned value that
-read a source whose rows changed are recomputed (a rename recomputes nothing). Edits to
-the snapshot's tables, or after new measurements, are the full recompute.
+read a source whose rows changed are recomputed (a rename recomputes nothing). An edit
+to the snapshot's tables (metrics, plans, objectives, alignments, benefits), which the
+engine patches into its evaluation, recomputes the kinds that read the snapshot, keeping
+their findings whose inputs are unchanged. New measurements, metrics created or deleted,
+or a new day are the full recompute.
 """
 
 from __future__ import annotations
@@ -195,13 +198,15 @@ def _compute(s: Session, ws: int, day: dt.date) -> Work:
 
 
 def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
-    """`old` brought up to date after edits to the work tables: only the sources of the
-    tables that moved are read again, and only the finding kinds (and earned value) that
-    read a source whose rows changed are recomputed; the rest is kept. The kept findings
-    are rated again when what rating reads (`fs.rating_inputs`: the critical path,
-    metric links) or the currency changed. Anything else — the snapshot's tables or
-    measurements moved, another evaluation — is a full `_compute`: the result is always
-    what `_compute` gives now (tests/findings/test_work_incremental.py)."""
+    """`old` brought up to date after edits: only the sources of the work tables that
+    moved are read again, and only the finding kinds (and earned value) that read a
+    source whose rows changed are recomputed; the rest is kept. An edit of the
+    snapshot's tables is read from the engine's patched snapshot and evaluation (the
+    source "snapshot", with the sources read beside it). The kept findings are rated
+    again when what rating reads (`fs.rating_inputs`: the critical path, metric links,
+    outcome weights, savings) or the currency changed. Anything else — measurements
+    arrived, metrics created or deleted, another day — is a full `_compute`: the result
+    is always what `_compute` gives now (tests/findings/test_work_incremental.py)."""
     generations = table_generations(s, ws, ENGINE_TABLES)
     st = CACHE.state(s, ws, day)
     m0 = old.model
