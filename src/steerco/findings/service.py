@@ -144,13 +144,14 @@ EARNED_SOURCES = (*_WORK_ITEMS, *_BUDGET)
 
 
 def rating_inputs(m: Model) -> tuple[Any, ...]:
-    """What the rating of a finding reads besides the finding, the snapshot and the
-    savings (`rate_rows`): which initiative each milestone belongs to, which work is on
-    the critical path, which metrics each initiative moves. Equal inputs, equal ratings."""
-    ms, ini, g = m.wg.milestones, m.wg.initiatives, m.snap.graph
+    """What the rating of a finding reads besides the finding (`rate_rows`): which
+    initiative each milestone belongs to, which work is on the critical path, which
+    metrics each initiative moves, each metric's outcome weight, the savings. Equal
+    inputs, equal ratings."""
+    ms, ini = m.wg.milestones, m.wg.initiatives
     return (ms.ids, ms.initiative, ini.ids, m.schedule.critical, m.links.link_initiative,
-            m.links.link_metric, m.snap.metrics.ids, g.total_w, g.in_met_ptr, g.in_met_w,
-            g.in_met_metric, m.savings.initiative, m.savings.amount)
+            m.links.link_metric, m.snap.metrics.ids, outcome_share(m.snap),
+            m.savings.initiative, m.savings.amount)
 
 
 def read_sources(repo: FindingsRepository, names: Iterable[str]) -> dict[str, tuple[Any, ...]]:
@@ -418,6 +419,19 @@ def finding_key(f: dict[str, Any]) -> str:
     return f"{f['kind']}:{f['subject']['id']}"
 
 
+def outcome_share(snap: Snapshot) -> np.ndarray[Any, Any]:
+    """Per metric row, the largest share of an objective's weight it carries."""
+    g = snap.graph
+    n_o = int(g.total_w.shape[0])
+    obj = np.repeat(np.arange(n_o), np.diff(g.in_met_ptr)[:n_o])
+    share = np.zeros(snap.metrics.n)
+    if obj.size:
+        tot = g.total_w[obj]
+        w = np.where(tot > 0, g.in_met_w[:obj.size] / np.where(tot > 0, tot, 1), 0.0)
+        np.maximum.at(share, g.in_met_metric[:obj.size], w)
+    return share
+
+
 class _Stakes:
     """What is at stake per initiative and metric of a model (see core.severity)."""
 
@@ -429,14 +443,7 @@ class _Stakes:
             if np.isfinite(amount):
                 money[int(ini)] = money.get(int(ini), 0.0) + float(amount)
         self.money = money
-        g = m.snap.graph
-        n_o = int(g.total_w.shape[0])
-        obj = np.repeat(np.arange(n_o), np.diff(g.in_met_ptr)[:n_o])
-        share = np.zeros(m.snap.metrics.n)
-        if obj.size:
-            tot = g.total_w[obj]
-            w = np.where(tot > 0, g.in_met_w[:obj.size] / np.where(tot > 0, tot, 1), 0.0)
-            np.maximum.at(share, g.in_met_metric[:obj.size], w)
+        share = outcome_share(m.snap)
         self.weight = dict(zip(m.snap.metrics.ids.tolist(), share.tolist(), strict=True))
         links: dict[int, list[int]] = {}
         for ini, met in zip(m.links.link_initiative.tolist(), m.links.link_metric.tolist(),

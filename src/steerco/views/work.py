@@ -253,9 +253,10 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
         elif rerate:
             todo[kind] = [fs.unrated(f) for f in rows]
     concerned: dict[int, set[int]] = {}
-    if old.model.wg is m.wg or fs.same_source(
-            (old.model.wg.milestones.ids, old.model.wg.milestones.initiative),
-            (m.wg.milestones.ids, m.wg.milestones.initiative)):
+    same_parents = old.model.wg is m.wg or fs.same_source(
+        (old.model.wg.milestones.ids, old.model.wg.milestones.initiative),
+        (m.wg.milestones.ids, m.wg.milestones.initiative))
+    if same_parents:
         concerned.update(old.concerned)  # by id(): `old` keeps its findings alive meanwhile
     kinds: Kinds = dict(old.kinds)
     if rerate:
@@ -267,6 +268,14 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
         for k, v in slots.items():
             kinds[k] = (todo[k], [next(new_ranks) if x is None else x[1] for x in v])
     ev = _earned(m) if changed & set(fs.EARNED_SOURCES) else old.earned
+    if not rerate and same_parents and ev is old.earned and all(
+            len(v) == len(old.kinds[k][0]) and all(
+                x is not None and x[0] is f for x, f in zip(v, old.kinds[k][0], strict=True))
+            for k, v in slots.items()):
+        # Every finding kept as it was (say, the snapshot patched for a rename or an edit
+        # no finding reads): the same findings in the same order, only the model is new.
+        return replace(old, model=m, kinds=kinds, row_keys=row_keys,
+                       generations=generations, made_at=time.monotonic(), memo={})
     w = _work(m, kinds, ev, generations, currency, concerned)
     w.row_keys = row_keys
     return w
