@@ -106,6 +106,9 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "budget_lines": ("budget_lines",), "budget_plans": ("budget_plans",),
     "ledger": ("ledger_entries",), "causal_links": ("causal_links",)}
 _SNAPSHOT_SOURCES = ("objective_owners", "metric_info", "benefits")
+#: The table each of those reads (all snapshot tables).
+_SNAPSHOT_SOURCE_TABLES = {"objective_owners": "objectives", "metric_info": "metrics",
+                           "benefits": "planned_benefits"}
 #: What a kind reads of the snapshot: "snapshot" stands for the evaluated snapshot itself
 #: (metrics, plans, objective graph, measurements and their evaluation), the others are
 #: read with it. When the engine patched an edit of its tables (`update_model` with a new
@@ -200,7 +203,7 @@ def update_model(session: Session, old: Model, tables: Iterable[str],
                                                            old.snap.metrics.ids):
             return None  # another day, or metrics created or deleted: rows moved
         covered |= set(SNAPSHOT_TABLES)
-        names += _SNAPSHOT_SOURCES
+        names += [n for n, table in _SNAPSHOT_SOURCE_TABLES.items() if table in tables]
     if not set(tables) <= covered:
         return None
     fresh = read_sources(FindingsRepository(session, old.workspace_id), names)

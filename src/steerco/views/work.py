@@ -81,6 +81,9 @@ class Work:
     row_keys: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     #: The initiatives each finding concerns (`fs.initiatives_concerned`), by id().
     concerned: dict[int, set[int]] = field(default_factory=dict)
+    #: The finding batches of `kinds`: a recomputed kind whose batches are equal keeps
+    #: its findings without comparing them one by one.
+    batches: dict[str, list[FindingBatch]] = field(default_factory=dict)
 
     def of(self, public_id: str) -> list[dict[str, Any]]:
         return self.by_subject.get(public_id, [])
@@ -114,6 +117,29 @@ def _row_keys(batches: list[FindingBatch]) -> list[Row]:
             cols.append(b.subject_kinds.tolist())
         out.extend((head, *t) for t in zip(*cols, strict=True))
     return out
+
+
+def _same_array(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> bool:
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+def _columns(b: FindingBatch) -> list[np.ndarray[Any, Any]]:
+    out: list[np.ndarray[Any, Any]] = [b.subject, b.person, b.severity, *b.evidence.values()]
+    if b.subject_kinds is not None:
+        out.append(b.subject_kinds)
+    return out
+
+
+def _same_batches(a: list[FindingBatch], b: list[FindingBatch]) -> bool:
+    """Whether two runs of a kind made the same findings (equal batches, equal JSON)."""
+    return len(a) == len(b) and all(
+        x.kind == y.kind and x.subject_kind == y.subject_kind and x.template == y.template
+        and list(x.evidence) == list(y.evidence)
+        and (x.subject_kinds is None) == (y.subject_kinds is None)
+        and all(_same_array(p, q) for p, q in zip(_columns(x), _columns(y), strict=True))
+        for x, y in zip(a, b, strict=True))
 
 
 def _json(batches: list[FindingBatch], only: list[int] | None = None
@@ -194,6 +220,7 @@ def _compute(s: Session, ws: int, day: dt.date) -> Work:
     kinds = _rated(m, {k: _json(v) for k, v in batches.items()}, currency, concerned)
     w = _work(m, kinds, _earned(m), generations, currency, concerned)
     w.row_keys = {k: _row_keys(v) for k, v in batches.items()}
+    w.batches = batches
     return w
 
 
@@ -233,10 +260,14 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
     # A recomputed kind keeps the findings whose every input is as before (rated as
     # before unless `rerate`); only the others are made (and rated) anew.
     row_keys = dict(old.row_keys)
+    batches = {**old.batches, **fresh}
     slots: dict[str, list[tuple[dict[str, Any], Row] | None]] = {}
     todo: dict[str, list[dict[str, Any]]] = {}
     for kind, (rows, ranks) in old.kinds.items():
-        if kind in redo:
+        if kind in redo and _same_batches(fresh.get(kind, []), old.batches.get(kind, [])):
+            slots[kind] = list(zip(rows, ranks, strict=True))  # every finding as it was
+            todo[kind] = [fs.unrated(f) for f in rows] if rerate else rows
+        elif kind in redo:
             keys = row_keys[kind] = _row_keys(fresh.get(kind, []))
             was: dict[Row, list[tuple[dict[str, Any], Row]]] = {}
             try:
@@ -274,10 +305,11 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
             for k, v in slots.items()):
         # Every finding kept as it was (say, the snapshot patched for a rename or an edit
         # no finding reads): the same findings in the same order, only the model is new.
-        return replace(old, model=m, kinds=kinds, row_keys=row_keys,
+        return replace(old, model=m, kinds=kinds, row_keys=row_keys, batches=batches,
                        generations=generations, made_at=time.monotonic(), memo={})
     w = _work(m, kinds, ev, generations, currency, concerned)
     w.row_keys = row_keys
+    w.batches = batches
     return w
 
 
