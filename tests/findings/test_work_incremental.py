@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from steerco.db.engine import make_sessionmaker, unit_of_work
 from steerco.db.models import (
+    Alignment,
     BudgetLine,
     BudgetPlan,
     CausalLink,
@@ -30,9 +31,13 @@ from steerco.db.models import (
     InitiativeMetric,
     LedgerEntry,
     Metric,
+    MetricObjective,
     Milestone,
+    Objective,
     OrgUnit,
     Person,
+    PlannedBenefit,
+    PlanPoint,
     Rule,
     Theme,
     Workspace,
@@ -191,6 +196,67 @@ def _metric_edit(s: Session, ws: int) -> None:
         s, Metric.id, Metric.workspace_id, ws)).values(tolerance=None))
 
 
+def _metric_target(s: Session, ws: int) -> None:
+    """Every key result's target far beyond (or behind) its baseline: plans, forecasts,
+    statuses and the target-direction hygiene move."""
+    s.execute(update(Metric).where(Metric.workspace_id == ws).values(
+        target_value=Metric.baseline_value * -3 - 1000))
+
+
+def _metric_rename(s: Session, ws: int) -> None:
+    m = s.get(Metric, _first(s, Metric.id, Metric.workspace_id, ws))
+    assert m is not None
+    m.name += " (renamed)"
+
+
+def _plan_save(s: Session, ws: int) -> None:
+    """A plan for each of a few metrics: far off what they measure."""
+    for m in s.scalars(select(Metric).where(Metric.workspace_id == ws).order_by(Metric.id)
+                       .limit(5)).all():
+        s.execute(delete(PlanPoint).where(PlanPoint.metric_id == m.id))
+        s.add(PlanPoint(workspace_id=ws, metric_id=m.id, on=m.target_date,
+                        value=m.target_value * 50 + 1000))
+
+
+def _objective_title(s: Session, ws: int) -> None:
+    o = s.get(Objective, _first(s, Objective.id, Objective.workspace_id, ws))
+    assert o is not None
+    o.title += " (renamed)"
+
+
+def _objective_archive(s: Session, ws: int) -> None:
+    # The objective with most metric links: its metrics' outcome weights move.
+    oid = s.scalar(select(MetricObjective.objective_id).where(
+        MetricObjective.workspace_id == ws).group_by(MetricObjective.objective_id).order_by(
+        func.count().desc(), MetricObjective.objective_id).limit(1))
+    o = s.get(Objective, oid)
+    assert o is not None
+    o.archived = True
+
+
+def _objective_create(s: Session, ws: int) -> None:
+    o = s.get(Objective, _first(s, Objective.id, Objective.workspace_id, ws))
+    assert o is not None
+    s.add(Objective(workspace_id=ws, title="New objective", period_start=o.period_start,
+                    period_end=o.period_end, level=o.level, perspective=o.perspective,
+                    owner_id=o.owner_id))
+
+
+def _alignment_weight(s: Session, ws: int) -> None:
+    s.execute(update(Alignment).where(Alignment.workspace_id == ws).values(
+        weight=Alignment.weight * 7))
+    s.execute(update(MetricObjective).where(MetricObjective.workspace_id == ws,
+                                            MetricObjective.metric_id == _first(
+        s, MetricObjective.metric_id, MetricObjective.workspace_id, ws)).values(
+        weight=MetricObjective.weight * 9))
+
+
+def _benefit_edit(s: Session, ws: int) -> None:
+    """Every planned benefit (metric impacts and savings) ten times larger."""
+    s.execute(update(PlannedBenefit).where(PlannedBenefit.workspace_id == ws).values(
+        amount=PlannedBenefit.amount * 10))
+
+
 #: Each edit, and whether it is brought up to date without a full compute.
 EDITS: dict[str, tuple[Edit, bool]] = {
     "dependency_lag": (_dependency_lag, True),
@@ -211,13 +277,29 @@ EDITS: dict[str, tuple[Edit, bool]] = {
     "unlink_metric": (_unlink_metric, True),
     "causal_delete": (_causal_delete, True),
     "currency": (_currency, True),
-    "metric_edit": (_metric_edit, False),  # a snapshot table: the full compute
+    # The snapshot's tables: the engine patches its evaluation, findings follow.
+    "metric_edit": (_metric_edit, True),
+    "metric_target": (_metric_target, True),
+    "metric_rename": (_metric_rename, True),
+    "plan_save": (_plan_save, True),
+    "objective_title": (_objective_title, True),
+    "objective_archive": (_objective_archive, True),
+    "objective_create": (_objective_create, True),
+    "alignment_weight": (_alignment_weight, True),
+    "benefit_edit": (_benefit_edit, True),
 }
 
 
 #: Edits that change nothing findings read (names, descriptions: relabelling only).
 UNSEEN = {"milestone_rename", "initiative_description", "person_rename", "unit_rename",
-          "theme_rename"}
+          "theme_rename", "metric_rename", "objective_title",
+          "plan_save"}  # re-evaluates metrics, but no finding reads their plans
+#: Snapshot edits that move what rating reads (outcome weights, savings).
+RERATED = {"objective_archive", "alignment_weight", "benefit_edit"}
+#: Edits of the snapshot's tables: the findings read the engine's patched evaluation.
+SNAPSHOT_EDITS = {"metric_edit", "metric_target", "metric_rename", "plan_save",
+                  "objective_title", "objective_archive", "objective_create",
+                  "alignment_weight", "benefit_edit"}
 
 
 @pytest.fixture(scope="module")
@@ -272,10 +354,20 @@ def test_update_after_an_edit_equals_a_full_compute(engine: Engine, demo: int, n
     assert sorted(after.broken) == sorted(full.broken)
     # The edit shows (or, for a relabelling, nothing findings read changed).
     assert (_dumps(after.findings) != kept) is (name not in UNSEEN)
+    # A snapshot edit is read from the engine's patched evaluation, the same a full
+    # compute reads.
+    assert (after.model.ev is not before.model.ev) is (name in SNAPSHOT_EDITS)
+    assert after.model.ev is full.model.ev
+    if name in SNAPSHOT_EDITS - RERATED:
+        # Kinds that read nothing of the snapshot keep their findings (not made again).
+        snap = {"snapshot", "objective_owners", "metric_info", "benefits"}
+        kept_kinds = [k for k in before.kinds if not snap & set(fs.KIND_SOURCES[k])]
+        assert kept_kinds
+        assert all(after.kinds[k] is before.kinds[k] for k in kept_kinds)
     assert _dumps(before.findings) == kept  # the copy served before is left as it was
 
 
 def test_every_kind_names_its_sources() -> None:
     assert set(fs.KIND_SOURCES) == set(fs.KINDS)
-    sources = set(fs.SOURCE_TABLES)
+    sources = {*fs.SOURCE_TABLES, "snapshot", "objective_owners", "metric_info", "benefits"}
     assert all(set(v) <= sources for v in fs.KIND_SOURCES.values())

@@ -34,7 +34,7 @@ from steerco.core.schedule import NEVER, Schedule
 from steerco.core.severity import NAMES, Stake, rate
 from steerco.core.snapshot import Snapshot, rows_of
 from steerco.db.repository import table_generations
-from steerco.evidence.service import CACHE, ENGINE_TABLES, STATUS_NAMES
+from steerco.evidence.service import CACHE, ENGINE_TABLES, SNAPSHOT_TABLES, STATUS_NAMES
 from steerco.findings.repository import FindingsRepository, work_labels, work_named
 from steerco.kit.dates import NO_DAY, from_day, to_day
 from steerco.kit.errors import FieldError, ValidationFailed
@@ -98,7 +98,7 @@ class Model:
 #: The model's sources read from the work tables (each a few columns of one query),
 #: with the tables each reads. An edit to one of these tables only re-reads its sources
 #: (`update_model`); the sources read with the snapshot (objective owners, metric flags,
-#: planned benefits) are re-read with the whole model.
+#: planned benefits) are re-read with the whole model or a patched snapshot.
 SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "milestones": ("milestones",), "initiatives": ("initiatives",),
     "dependencies": ("dependencies",), "people": ("people",), "org_units": ("org_units",),
@@ -106,6 +106,14 @@ SOURCE_TABLES: dict[str, tuple[str, ...]] = {
     "budget_lines": ("budget_lines",), "budget_plans": ("budget_plans",),
     "ledger": ("ledger_entries",), "causal_links": ("causal_links",)}
 _SNAPSHOT_SOURCES = ("objective_owners", "metric_info", "benefits")
+#: The table each of those reads (all snapshot tables).
+_SNAPSHOT_SOURCE_TABLES = {"objective_owners": "objectives", "metric_info": "metrics",
+                           "benefits": "planned_benefits"}
+#: What a kind reads of the snapshot: "snapshot" stands for the evaluated snapshot itself
+#: (metrics, plans, objective graph, measurements and their evaluation), the others are
+#: read with it. When the engine patched an edit of its tables (`update_model` with a new
+#: snapshot) the kinds reading one of them are recomputed.
+_SNAP = ("snapshot", "objective_owners", "metric_info", "benefits")
 WORK_SOURCES = ("milestones", "initiatives", "dependencies")
 _WORK_ITEMS = ("milestones", "initiatives")  # what reads no dependency
 _ORG = ("people", "org_units")
@@ -117,30 +125,36 @@ _BUDGET = ("budget_lines", "budget_plans", "ledger")
 #: sources, its edges and schedule from all three): a kind is recomputed only when one of
 #: them changed.
 KIND_SOURCES: dict[str, tuple[str, ...]] = {
-    "stale_metric": (), "stale_milestone": _WORK_ITEMS,
+    "stale_metric": _SNAP, "stale_milestone": _WORK_ITEMS,
     "stale_dependency": WORK_SOURCES, "stale_initiative": _WORK_ITEMS,
-    "reality_gap": (), "green_dashboard": (*WORK_SOURCES, *_LINKS, "causal_links"),
-    "cross_team_conflict": ("causal_links", *_ORG), "causal_link_not_holding": ("causal_links",),
-    "benefit_leakage": (*_BUDGET, "initiatives"), "earned_value": (*_BUDGET, *_WORK_ITEMS),
+    "reality_gap": _SNAP, "green_dashboard": (*WORK_SOURCES, *_LINKS, "causal_links", *_SNAP),
+    "cross_team_conflict": ("causal_links", *_ORG, *_SNAP),
+    "causal_link_not_holding": ("causal_links", *_SNAP),
+    "benefit_leakage": (*_BUDGET, "initiatives", "benefits"),
+    "earned_value": (*_BUDGET, *_WORK_ITEMS),
     "broken_dependency": WORK_SOURCES, "critical_path_slip": WORK_SOURCES,
-    "dependency_cycle": WORK_SOURCES, "too_many_themes": _STRATEGY,
-    "too_many_key_results": _STRATEGY, "ownership": (*_STRATEGY, *_WORK_ITEMS),
-    "untrackable_initiative": ("initiatives", *_LINKS),
-    "initiative_moves_no_metric": ("initiatives", *_LINKS),
-    "metric_without_tolerance": (*_STRATEGY, "rules"), "noise_metric": (*_STRATEGY, "rules"),
-    "objective_without_initiative": (*_STRATEGY, "initiatives", *_LINKS),
-    "target_not_beyond_baseline": ()}
+    "dependency_cycle": WORK_SOURCES, "too_many_themes": (*_STRATEGY, *_SNAP),
+    "too_many_key_results": (*_STRATEGY, *_SNAP),
+    "ownership": (*_STRATEGY, *_WORK_ITEMS, *_SNAP),
+    "untrackable_initiative": ("initiatives", *_LINKS, "benefits"),
+    "initiative_moves_no_metric": ("initiatives", *_LINKS, "benefits"),
+    "metric_without_tolerance": (*_STRATEGY, "rules", *_SNAP),
+    "noise_metric": (*_STRATEGY, "rules", *_SNAP),
+    "objective_without_initiative": (*_STRATEGY, "initiatives", *_LINKS, *_SNAP),
+    "target_not_beyond_baseline": _SNAP}
 #: The sources earned value reads.
 EARNED_SOURCES = (*_WORK_ITEMS, *_BUDGET)
 
 
 def rating_inputs(m: Model) -> tuple[Any, ...]:
-    """What the rating of a finding reads besides the finding, the snapshot and the
-    savings (`rate_rows`): which initiative each milestone belongs to, which work is on
-    the critical path, which metrics each initiative moves. Equal inputs, equal ratings."""
+    """What the rating of a finding reads besides the finding (`rate_rows`): which
+    initiative each milestone belongs to, which work is on the critical path, which
+    metrics each initiative moves, each metric's outcome weight, the savings. Equal
+    inputs, equal ratings."""
     ms, ini = m.wg.milestones, m.wg.initiatives
     return (ms.ids, ms.initiative, ini.ids, m.schedule.critical, m.links.link_initiative,
-            m.links.link_metric)
+            m.links.link_metric, m.snap.metrics.ids, outcome_share(m.snap),
+            m.savings.initiative, m.savings.amount)
 
 
 def read_sources(repo: FindingsRepository, names: Iterable[str]) -> dict[str, tuple[Any, ...]]:
@@ -170,23 +184,37 @@ def load_model(session: Session, workspace_id: int, as_of: dt.date) -> Model:
     return m
 
 
-def update_model(session: Session, old: Model, tables: Iterable[str]
+def update_model(session: Session, old: Model, tables: Iterable[str],
+                 state: tuple[Snapshot, Evaluation] | None = None
                  ) -> tuple[Model, set[str]] | None:
     """`old` with the sources read from `tables` read again, and the names of the sources
     whose rows changed; None when a table is not one of `SOURCE_TABLES` (the snapshot's:
-    read the whole model then). The snapshot, its evaluation and, when no work source
-    changed, the work graph and its schedule are the old model's."""
+    read the whole model then) — unless `state` gives the snapshot and evaluation the
+    engine patched those edits into (same metrics, same day): the sources read with the
+    snapshot are read again then, and "snapshot" is among the changed sources. The
+    snapshot, its evaluation and, when no work source changed, the work graph and its
+    schedule are the old model's (or `state`'s)."""
     names = [n for n, ts in SOURCE_TABLES.items() if set(ts) & set(tables)]
     covered = {t for ts in SOURCE_TABLES.values() for t in ts}
+    snap, ev = old.snap, old.ev
+    if state is not None and (state[0] is not snap or state[1] is not ev):
+        snap, ev = state
+        if ev.as_of != old.ev.as_of or not np.array_equal(snap.metrics.ids,
+                                                           old.snap.metrics.ids):
+            return None  # another day, or metrics created or deleted: rows moved
+        covered |= set(SNAPSHOT_TABLES)
+        names += [n for n, table in _SNAPSHOT_SOURCE_TABLES.items() if table in tables]
     if not set(tables) <= covered:
         return None
     fresh = read_sources(FindingsRepository(session, old.workspace_id), names)
     changed = {n for n in names if not same_source(fresh[n], old.sources[n])}
+    if snap is not old.snap:
+        changed.add("snapshot")
     if not changed:
         return old, changed
-    src = {**old.sources, **{n: fresh[n] for n in changed}}
+    src = {**old.sources, **{n: fresh[n] for n in changed if n in fresh}}
     keep = None if changed & set(WORK_SOURCES) else old
-    return build_model(old.workspace_id, old.as_of, old.snap, old.ev, src, keep), changed
+    return build_model(old.workspace_id, old.as_of, snap, ev, src, keep), changed
 
 
 def build_model(workspace_id: int, day: int, snap: Snapshot, ev: Evaluation,
@@ -394,6 +422,19 @@ def finding_key(f: dict[str, Any]) -> str:
     return f"{f['kind']}:{f['subject']['id']}"
 
 
+def outcome_share(snap: Snapshot) -> np.ndarray[Any, Any]:
+    """Per metric row, the largest share of an objective's weight it carries."""
+    g = snap.graph
+    n_o = int(g.total_w.shape[0])
+    obj = np.repeat(np.arange(n_o), np.diff(g.in_met_ptr)[:n_o])
+    share = np.zeros(snap.metrics.n)
+    if obj.size:
+        tot = g.total_w[obj]
+        w = np.where(tot > 0, g.in_met_w[:obj.size] / np.where(tot > 0, tot, 1), 0.0)
+        np.maximum.at(share, g.in_met_metric[:obj.size], w)
+    return share
+
+
 class _Stakes:
     """What is at stake per initiative and metric of a model (see core.severity)."""
 
@@ -405,14 +446,7 @@ class _Stakes:
             if np.isfinite(amount):
                 money[int(ini)] = money.get(int(ini), 0.0) + float(amount)
         self.money = money
-        g = m.snap.graph
-        n_o = int(g.total_w.shape[0])
-        obj = np.repeat(np.arange(n_o), np.diff(g.in_met_ptr)[:n_o])
-        share = np.zeros(m.snap.metrics.n)
-        if obj.size:
-            tot = g.total_w[obj]
-            w = np.where(tot > 0, g.in_met_w[:obj.size] / np.where(tot > 0, tot, 1), 0.0)
-            np.maximum.at(share, g.in_met_metric[:obj.size], w)
+        share = outcome_share(m.snap)
         self.weight = dict(zip(m.snap.metrics.ids.tolist(), share.tolist(), strict=True))
         links: dict[int, list[int]] = {}
         for ini, met in zip(m.links.link_initiative.tolist(), m.links.link_metric.tolist(),

@@ -7,8 +7,11 @@ so no page waits for a recompute after the first. An edit to anything else findi
 (the table generations of `ENGINE_TABLES` moved, on any process) is brought up to date in
 line, so the next page shows it, and incrementally (`_update`): only the sources of the
 work tables that moved are read again, and only the finding kinds and earned value that
-read a source whose rows changed are recomputed (a rename recomputes nothing). Edits to
-the snapshot's tables, or after new measurements, are the full recompute.
+read a source whose rows changed are recomputed (a rename recomputes nothing). An edit
+to the snapshot's tables (metrics, plans, objectives, alignments, benefits), which the
+engine patches into its evaluation, recomputes the kinds that read the snapshot, keeping
+their findings whose inputs are unchanged. New measurements, metrics created or deleted,
+or a new day are the full recompute.
 """
 
 from __future__ import annotations
@@ -78,6 +81,9 @@ class Work:
     row_keys: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     #: The initiatives each finding concerns (`fs.initiatives_concerned`), by id().
     concerned: dict[int, set[int]] = field(default_factory=dict)
+    #: The finding batches of `kinds`: a recomputed kind whose batches are equal keeps
+    #: its findings without comparing them one by one.
+    batches: dict[str, list[FindingBatch]] = field(default_factory=dict)
 
     def of(self, public_id: str) -> list[dict[str, Any]]:
         return self.by_subject.get(public_id, [])
@@ -111,6 +117,29 @@ def _row_keys(batches: list[FindingBatch]) -> list[Row]:
             cols.append(b.subject_kinds.tolist())
         out.extend((head, *t) for t in zip(*cols, strict=True))
     return out
+
+
+def _same_array(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> bool:
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+
+
+def _columns(b: FindingBatch) -> list[np.ndarray[Any, Any]]:
+    out: list[np.ndarray[Any, Any]] = [b.subject, b.person, b.severity, *b.evidence.values()]
+    if b.subject_kinds is not None:
+        out.append(b.subject_kinds)
+    return out
+
+
+def _same_batches(a: list[FindingBatch], b: list[FindingBatch]) -> bool:
+    """Whether two runs of a kind made the same findings (equal batches, equal JSON)."""
+    return len(a) == len(b) and all(
+        x.kind == y.kind and x.subject_kind == y.subject_kind and x.template == y.template
+        and list(x.evidence) == list(y.evidence)
+        and (x.subject_kinds is None) == (y.subject_kinds is None)
+        and all(_same_array(p, q) for p, q in zip(_columns(x), _columns(y), strict=True))
+        for x, y in zip(a, b, strict=True))
 
 
 def _json(batches: list[FindingBatch], only: list[int] | None = None
@@ -191,26 +220,30 @@ def _compute(s: Session, ws: int, day: dt.date) -> Work:
     kinds = _rated(m, {k: _json(v) for k, v in batches.items()}, currency, concerned)
     w = _work(m, kinds, _earned(m), generations, currency, concerned)
     w.row_keys = {k: _row_keys(v) for k, v in batches.items()}
+    w.batches = batches
     return w
 
 
 def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
-    """`old` brought up to date after edits to the work tables: only the sources of the
-    tables that moved are read again, and only the finding kinds (and earned value) that
-    read a source whose rows changed are recomputed; the rest is kept. The kept findings
-    are rated again when what rating reads (`fs.rating_inputs`: the critical path,
-    metric links) or the currency changed. Anything else — the snapshot's tables or
-    measurements moved, another evaluation — is a full `_compute`: the result is always
-    what `_compute` gives now (tests/findings/test_work_incremental.py)."""
+    """`old` brought up to date after edits: only the sources of the work tables that
+    moved are read again, and only the finding kinds (and earned value) that read a
+    source whose rows changed are recomputed; the rest is kept. An edit of the
+    snapshot's tables is read from the engine's patched snapshot and evaluation (the
+    source "snapshot", with the sources read beside it). The kept findings are rated
+    again when what rating reads (`fs.rating_inputs`: the critical path, metric links,
+    outcome weights, savings) or the currency changed. Anything else — measurements
+    arrived, metrics created or deleted, another day — is a full `_compute`: the result
+    is always what `_compute` gives now (tests/findings/test_work_incremental.py)."""
     generations = table_generations(s, ws, ENGINE_TABLES)
     st = CACHE.state(s, ws, day)
     m0 = old.model
-    if (len(old.generations) != len(generations) or st.evaluation is not m0.ev
-            or st.snapshot is not m0.snap or st.snapshot.high_water != old.high_water):
+    if len(old.generations) != len(generations) or st.snapshot.high_water != old.high_water:
         return _compute(s, ws, day)
     moved = {t for t, a, b in zip(ENGINE_TABLES, old.generations, generations, strict=True)
              if a != b}
-    got = fs.update_model(s, m0, moved)
+    with st.lock:
+        st.snapshot.compact()  # as `load_model` does
+    got = fs.update_model(s, m0, moved, (st.snapshot, st.evaluation))
     if got is None:
         return _compute(s, ws, day)
     m, changed = got
@@ -227,10 +260,14 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
     # A recomputed kind keeps the findings whose every input is as before (rated as
     # before unless `rerate`); only the others are made (and rated) anew.
     row_keys = dict(old.row_keys)
+    batches = {**old.batches, **fresh}
     slots: dict[str, list[tuple[dict[str, Any], Row] | None]] = {}
     todo: dict[str, list[dict[str, Any]]] = {}
     for kind, (rows, ranks) in old.kinds.items():
-        if kind in redo:
+        if kind in redo and _same_batches(fresh.get(kind, []), old.batches.get(kind, [])):
+            slots[kind] = list(zip(rows, ranks, strict=True))  # every finding as it was
+            todo[kind] = [fs.unrated(f) for f in rows] if rerate else rows
+        elif kind in redo:
             keys = row_keys[kind] = _row_keys(fresh.get(kind, []))
             was: dict[Row, list[tuple[dict[str, Any], Row]]] = {}
             try:
@@ -247,9 +284,10 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
         elif rerate:
             todo[kind] = [fs.unrated(f) for f in rows]
     concerned: dict[int, set[int]] = {}
-    if old.model.wg is m.wg or fs.same_source(
-            (old.model.wg.milestones.ids, old.model.wg.milestones.initiative),
-            (m.wg.milestones.ids, m.wg.milestones.initiative)):
+    same_parents = old.model.wg is m.wg or fs.same_source(
+        (old.model.wg.milestones.ids, old.model.wg.milestones.initiative),
+        (m.wg.milestones.ids, m.wg.milestones.initiative))
+    if same_parents:
         concerned.update(old.concerned)  # by id(): `old` keeps its findings alive meanwhile
     kinds: Kinds = dict(old.kinds)
     if rerate:
@@ -261,8 +299,17 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
         for k, v in slots.items():
             kinds[k] = (todo[k], [next(new_ranks) if x is None else x[1] for x in v])
     ev = _earned(m) if changed & set(fs.EARNED_SOURCES) else old.earned
+    if not rerate and same_parents and ev is old.earned and all(
+            len(v) == len(old.kinds[k][0]) and all(
+                x is not None and x[0] is f for x, f in zip(v, old.kinds[k][0], strict=True))
+            for k, v in slots.items()):
+        # Every finding kept as it was (say, the snapshot patched for a rename or an edit
+        # no finding reads): the same findings in the same order, only the model is new.
+        return replace(old, model=m, kinds=kinds, row_keys=row_keys, batches=batches,
+                       generations=generations, made_at=time.monotonic(), memo={})
     w = _work(m, kinds, ev, generations, currency, concerned)
     w.row_keys = row_keys
+    w.batches = batches
     return w
 
 
