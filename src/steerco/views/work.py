@@ -358,17 +358,24 @@ def _patched(old: Work, m: fs.Model, kinds: Kinds, ev: cb.EarnedValue,
         if len(removed) + len(added) > PATCH_MAX:
             return None
     gone = {id(f) for f in removed}
-    place: dict[int, _Before] = {}
+    # Each finding's rank and place in run order (no object made per finding: the
+    # garbage collector would walk the whole heap for them).
+    rank_of: dict[int, tuple[Any, ...]] = {}
+    at_of: dict[int, int] = {}
     at = 0
     for rows, ranks in kinds.values():
-        for f, r in zip(rows, ranks, strict=True):
-            place[id(f)] = _Before(r, at)
-            at += 1
+        rank_of.update(zip(map(id, rows), ranks, strict=True))
+        at_of.update(zip(map(id, rows), range(at, at + len(rows)), strict=True))
+        at += len(rows)
+
+    def place(f: dict[str, Any]) -> _Before:
+        return _Before(rank_of[id(f)], at_of[id(f)])
+
     # The kept findings keep their order (ranks and run order as before); the new ones
     # go where the sort puts them.
     out = [f for f in old.findings if id(f) not in gone] if gone else list(old.findings)
-    for f in sorted(added, key=lambda f: place[id(f)]):
-        out.insert(bisect.bisect_left(out, place[id(f)], key=lambda g: place[id(g)]), f)
+    for f in sorted(added, key=place):
+        out.insert(bisect.bisect_left(out, place(f), key=place), f)
     w = Work(m, out, ev, time.monotonic(), m.snap.high_water, generations, kinds=kinds,
              currency=currency)
     w.concerned = concerned
@@ -378,7 +385,6 @@ def _patched(old: Work, m: fs.Model, kinds: Kinds, ev: cb.EarnedValue,
         w.by_key, w.by_subject = old.by_key, old.by_subject
         w.by_initiative, w.broken = old.by_initiative, old.broken
         return w
-    order = {id(f): i for i, f in enumerate(out)}
     changed = removed + added
 
     def relist(index: dict[Any, list[dict[str, Any]]], keys: set[Any],
@@ -387,7 +393,7 @@ def _patched(old: Work, m: fs.Model, kinds: Kinds, ev: cb.EarnedValue,
         for key in keys:
             v = [f for f in index.get(key, ()) if id(f) not in gone] + new.get(key, [])
             if v:
-                out[key] = sorted(v, key=lambda f: order[id(f)])
+                out[key] = sorted(v, key=place)
             else:
                 out.pop(key, None)
         return out
@@ -420,8 +426,8 @@ def _patched(old: Work, m: fs.Model, kinds: Kinds, ev: cb.EarnedValue,
     if deps:
         brk = kinds.get("broken_dependency", ([], []))[0]
         for d in deps:  # the last of its key in order
-            last = max((g for g in brk if pid_key(g["subject"]["id"]) == d),
-                       key=lambda g: order[id(g)], default=None)
+            last = max((g for g in brk if pid_key(g["subject"]["id"]) == d), key=place,
+                       default=None)
             if last is None:
                 w.broken.pop(d, None)
             else:
