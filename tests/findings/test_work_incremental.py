@@ -386,3 +386,20 @@ def test_every_kind_names_its_sources() -> None:
     assert set(fs.KIND_SOURCES) == set(fs.KINDS)
     sources = {*fs.SOURCE_TABLES, "snapshot", "objective_owners", "metric_info", "benefits"}
     assert all(set(v) <= sources for v in fs.KIND_SOURCES.values())
+
+
+def test_a_few_findings_are_rated_as_all_of_them_are(engine: Engine, demo: int) -> None:
+    """Rating a few findings looks each stake up (`_Stakes` with `few`) instead of mapping
+    every initiative, metric and row first: the same severities, impacts and ranks."""
+    with Session(engine) as s:
+        w = work._compute(s, demo, workspace_today(s, demo))
+    assert len(w.findings) > fs.FEW
+    rows = [fs.unrated(f) for f in w.findings]
+    ranks = fs.rate_rows(w.model, rows)
+    one_by_one = [fs.unrated(f) for f in w.findings]
+    ranked = [r for f in one_by_one for r in fs.rate_rows(w.model, [f])]
+    assert ranked == ranks
+    assert _dumps(one_by_one) == _dumps(rows)
+    assert any(f["impact"]["money"] for f in rows)
+    assert any(f["impact"]["outcome_weight"] for f in rows)
+    assert any(f["impact"]["critical_path"] for f in rows)
