@@ -10,8 +10,9 @@ work tables that moved are read again, and only the finding kinds and earned val
 read a source whose rows changed are recomputed (a rename recomputes nothing). An edit
 to the snapshot's tables (metrics, plans, objectives, alignments, benefits), which the
 engine patches into its evaluation, recomputes the kinds that read the snapshot, keeping
-their findings whose inputs are unchanged. New measurements, metrics created or deleted,
-or a new day are the full recompute.
+their findings whose inputs are unchanged; the order and page indexes are then patched
+for just the findings removed and added (`_patched`). New measurements, metrics created
+or deleted, or a new day are the full recompute.
 """
 
 from __future__ import annotations
