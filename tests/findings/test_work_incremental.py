@@ -319,6 +319,24 @@ def _dumps(rows: list[dict[str, Any]]) -> str:
     return json.dumps(rows, default=str)
 
 
+def _indexes(w: work.Work) -> dict[str, Any]:
+    """The page indexes of `w` with each finding as its place in `w.findings` (equal
+    findings lists, then equal indexes: the same findings in the same order)."""
+    at = {id(f): i for i, f in enumerate(w.findings)}
+    assert len(at) == len(w.findings)
+
+    def places(v: list[dict[str, Any]]) -> list[int]:
+        return [at[id(f)] for f in v]
+
+    return {
+        "by_key": {k: at[id(f)] for k, f in w.by_key.items()},
+        "by_subject": {k: places(v) for k, v in w.by_subject.items()},
+        "by_initiative": {k: places(v) for k, v in w.by_initiative.items()},
+        "broken": {k: at[id(f)] for k, f in w.broken.items()},
+        "concerned": {at[i]: v for i, v in w.concerned.items()},
+    }
+
+
 @pytest.mark.parametrize("name", list(EDITS))
 def test_update_after_an_edit_equals_a_full_compute(engine: Engine, demo: int, name: str,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -348,10 +366,7 @@ def test_update_after_an_edit_equals_a_full_compute(engine: Engine, demo: int, n
     assert after.generations == full.generations
     assert _dumps(after.findings) == _dumps(full.findings)
     _same_earned(after.earned, full.earned)
-    assert after.by_key.keys() == full.by_key.keys()
-    assert {k: [f["key"] for f in v] for k, v in after.by_initiative.items()} == {
-        k: [f["key"] for f in v] for k, v in full.by_initiative.items()}
-    assert sorted(after.broken) == sorted(full.broken)
+    assert _indexes(after) == _indexes(full)
     # The edit shows (or, for a relabelling, nothing findings read changed).
     assert (_dumps(after.findings) != kept) is (name not in UNSEEN)
     # A snapshot edit is read from the engine's patched evaluation, the same a full
@@ -371,3 +386,20 @@ def test_every_kind_names_its_sources() -> None:
     assert set(fs.KIND_SOURCES) == set(fs.KINDS)
     sources = {*fs.SOURCE_TABLES, "snapshot", "objective_owners", "metric_info", "benefits"}
     assert all(set(v) <= sources for v in fs.KIND_SOURCES.values())
+
+
+def test_a_few_findings_are_rated_as_all_of_them_are(engine: Engine, demo: int) -> None:
+    """Rating a few findings looks each stake up (`_Stakes` with `few`) instead of mapping
+    every initiative, metric and row first: the same severities, impacts and ranks."""
+    with Session(engine) as s:
+        w = work._compute(s, demo, workspace_today(s, demo))
+    assert len(w.findings) > fs.FEW
+    rows = [fs.unrated(f) for f in w.findings]
+    ranks = fs.rate_rows(w.model, rows)
+    one_by_one = [fs.unrated(f) for f in w.findings]
+    ranked = [r for f in one_by_one for r in fs.rate_rows(w.model, [f])]
+    assert ranked == ranks
+    assert _dumps(one_by_one) == _dumps(rows)
+    assert any(f["impact"]["money"] for f in rows)
+    assert any(f["impact"]["outcome_weight"] for f in rows)
+    assert any(f["impact"]["critical_path"] for f in rows)

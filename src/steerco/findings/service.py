@@ -436,10 +436,17 @@ def outcome_share(snap: Snapshot) -> np.ndarray[Any, Any]:
 
 
 class _Stakes:
-    """What is at stake per initiative and metric of a model (see core.severity)."""
+    """What is at stake per initiative and metric of a model (see core.severity). With
+    `few` (a few findings to rate) each initiative, metric and row is looked up when
+    asked, not mapped for all of them first (the same values)."""
 
-    def __init__(self, m: Model) -> None:
+    def __init__(self, m: Model, few: bool = False) -> None:
         self.m = m
+        self._critical: list[bool] | None = None
+        self.few = few
+        if few:
+            self._share = outcome_share(m.snap)
+            return
         money: dict[int, float] = {}
         for ini, amount in zip(m.savings.initiative.tolist(), m.savings.amount.tolist(),
                                strict=True):
@@ -447,7 +454,8 @@ class _Stakes:
                 money[int(ini)] = money.get(int(ini), 0.0) + float(amount)
         self.money = money
         share = outcome_share(m.snap)
-        self.weight = dict(zip(m.snap.metrics.ids.tolist(), share.tolist(), strict=True))
+        self.weight: dict[int, float] = dict(zip(m.snap.metrics.ids.tolist(), share.tolist(),
+                                                 strict=True))
         links: dict[int, list[int]] = {}
         for ini, met in zip(m.links.link_initiative.tolist(), m.links.link_metric.tolist(),
                             strict=True):
@@ -456,21 +464,60 @@ class _Stakes:
         ini = m.wg.initiatives
         self.ini_row = {int(k): i for i, k in enumerate(ini.ids.tolist())}
         self.ms_row = {int(k): i for i, k in enumerate(m.wg.milestones.ids.tolist())}
-        self._critical: list[bool] | None = None
+
+    @staticmethod
+    def _last(ids: np.ndarray[Any, Any], key: int) -> int | None:
+        """The last row of `key` in `ids` (what a dict over them keeps), or None."""
+        at = np.flatnonzero(ids == key)
+        return int(at[-1]) if at.size else None
+
+    def _money(self, ini: int) -> float:
+        if not self.few:
+            return self.money.get(ini, 0.0)
+        out = 0.0
+        for amount in self.m.savings.amount[self.m.savings.initiative == ini].tolist():
+            if np.isfinite(amount):
+                out = out + float(amount)
+        return out
+
+    def _weight(self, metric: int) -> float:
+        if not self.few:
+            return self.weight.get(metric, 0.0)
+        at = self._last(self.m.snap.metrics.ids, metric)
+        return 0.0 if at is None else float(self._share[at])
+
+    def _metrics(self, ini: int) -> list[int]:
+        if not self.few:
+            return self.metrics_of.get(ini, [])
+        links = self.m.links
+        return [int(k) for k in links.link_metric[links.link_initiative == ini].tolist()]
+
+    def _row(self, kind: str, key: int) -> int | None:
+        if not self.few:
+            return (self.ms_row if kind == "milestone" else self.ini_row).get(key)
+        ids = self.m.wg.milestones.ids if kind == "milestone" else self.m.wg.initiatives.ids
+        return self._last(ids, key)
 
     def critical(self, kind: str, key: int) -> bool:
+        if self.few:
+            row = self._row(kind, key) if kind in ("milestone", "initiative") else None
+            if row is None:
+                return False
+            crit = self.m.schedule.critical
+            return bool(crit[row if kind == "milestone" else
+                             int(self.m.wg.initiative_node(row))])
         if self._critical is None:
             self._critical = self.m.schedule.critical.tolist()
-        if kind == "milestone" and key in self.ms_row:
-            return self._critical[self.ms_row[key]]
-        if kind == "initiative" and key in self.ini_row:
-            return self._critical[int(self.m.wg.initiative_node(self.ini_row[key]))]
+        if kind == "milestone" and (row := self._row(kind, key)) is not None:
+            return self._critical[row]
+        if kind == "initiative" and (row := self._row(kind, key)) is not None:
+            return self._critical[int(self.m.wg.initiative_node(row))]
         return False
 
     def of(self, f: dict[str, Any], inis: set[int] | None = None) -> Stake:
         if inis is None:
             inis = initiatives_concerned(self.m, f)
-        money = sum(self.money.get(i, 0.0) for i in inis)
+        money = sum(self._money(i) for i in inis)
         subj = f["subject"]
         kind, key = subj["kind"], _key(subj["id"])
         ev = f["evidence"]
@@ -492,8 +539,8 @@ class _Stakes:
             if k is not None:
                 metrics.add(k)
         for i in inis:
-            metrics.update(self.metrics_of.get(i, []))
-        weight = max((self.weight.get(k, 0.0) for k in metrics), default=0.0)
+            metrics.update(self._metrics(i))
+        weight = max((self._weight(k) for k in metrics), default=0.0)
         return Stake(money=money, critical_path=path, outcome_weight=weight)
 
 
@@ -516,12 +563,16 @@ def rate_findings(m: Model, rows: list[dict[str, Any]],
     return rows
 
 
+#: Up to this many findings are rated by looking each stake up (`_Stakes` with `few`).
+FEW = 64
+
+
 def rate_rows(m: Model, rows: list[dict[str, Any]], currency: str = "EUR",
               concerned: dict[int, set[int]] | None = None) -> list[tuple[Any, ...]]:
     """Rate `rows` in place as `rate_findings` does, without sorting them: the rank of
     each (most urgent highest), in order. `concerned` gets the initiatives each row
     concerns (`initiatives_concerned`), by id() of the row."""
-    stakes = _Stakes(m)
+    stakes = _Stakes(m, few=len(rows) <= FEW)
     signal = set(SIGNAL_KINDS)
     ranks: list[tuple[Any, ...]] = []
     for f in rows:

@@ -10,12 +10,14 @@ work tables that moved are read again, and only the finding kinds and earned val
 read a source whose rows changed are recomputed (a rename recomputes nothing). An edit
 to the snapshot's tables (metrics, plans, objectives, alignments, benefits), which the
 engine patches into its evaluation, recomputes the kinds that read the snapshot, keeping
-their findings whose inputs are unchanged. New measurements, metrics created or deleted,
-or a new day are the full recompute.
+their findings whose inputs are unchanged; the order and page indexes are then patched
+for just the findings removed and added (`_patched`). New measurements, metrics created
+or deleted, or a new day are the full recompute.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import logging
 import threading
@@ -307,9 +309,130 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
         # no finding reads): the same findings in the same order, only the model is new.
         return replace(old, model=m, kinds=kinds, row_keys=row_keys, batches=batches,
                        generations=generations, made_at=time.monotonic(), memo={})
-    w = _work(m, kinds, ev, generations, currency, concerned)
+    w = None if rerate or not same_parents else _patched(
+        old, m, kinds, ev, generations, currency, concerned)
+    if w is None:
+        w = _work(m, kinds, ev, generations, currency, concerned)
     w.row_keys = row_keys
     w.batches = batches
+    return w
+
+
+class _Before:
+    """A finding's place in `_work`'s order as a key ascending in it: rank highest
+    first, then the earlier in the kinds' run order (the sort is stable)."""
+
+    __slots__ = ("at", "rank")
+
+    def __init__(self, rank: tuple[Any, ...], at: int) -> None:
+        self.rank, self.at = rank, at
+
+    def __lt__(self, o: _Before) -> bool:
+        return self.rank > o.rank or (self.rank == o.rank and self.at < o.at)
+
+
+#: Past this many findings removed or added, `_patched` leaves it to a full `_work`.
+PATCH_MAX = 2000
+
+
+def _patched(old: Work, m: fs.Model, kinds: Kinds, ev: cb.EarnedValue,
+             generations: tuple[int, ...], currency: str,
+             concerned: dict[int, set[int]]) -> Work | None:
+    """The `Work` that `_work` makes of `kinds`, made from `old`'s by patching its order
+    and page indexes for only the findings removed and added (the kept ones are the same
+    objects with the same ranks: the findings are not rated again, `concerned` holds
+    `old`'s). None when it cannot be so (a kind's kept findings in another order, or
+    many findings changed)."""
+    removed: list[dict[str, Any]] = []
+    added: list[dict[str, Any]] = []
+    for k, (rows, _) in kinds.items():
+        was = old.kinds[k][0]
+        if rows is was:
+            continue
+        now_ids = {id(f) for f in rows}
+        was_ids = {id(f) for f in was}
+        if [id(f) for f in rows if id(f) in was_ids] != [
+                id(f) for f in was if id(f) in now_ids]:
+            return None  # the kept findings of a kind in another order
+        removed.extend(f for f in was if id(f) not in now_ids)
+        added.extend(f for f in rows if id(f) not in was_ids)
+        if len(removed) + len(added) > PATCH_MAX:
+            return None
+    gone = {id(f) for f in removed}
+    # Each finding's rank and place in run order (no object made per finding: the
+    # garbage collector would walk the whole heap for them).
+    rank_of: dict[int, tuple[Any, ...]] = {}
+    at_of: dict[int, int] = {}
+    at = 0
+    for rows, ranks in kinds.values():
+        rank_of.update(zip(map(id, rows), ranks, strict=True))
+        at_of.update(zip(map(id, rows), range(at, at + len(rows)), strict=True))
+        at += len(rows)
+
+    def place(f: dict[str, Any]) -> _Before:
+        return _Before(rank_of[id(f)], at_of[id(f)])
+
+    # The kept findings keep their order (ranks and run order as before); the new ones
+    # go where the sort puts them.
+    out = [f for f in old.findings if id(f) not in gone] if gone else list(old.findings)
+    for f in sorted(added, key=place):
+        out.insert(bisect.bisect_left(out, place(f), key=place), f)
+    w = Work(m, out, ev, time.monotonic(), m.snap.high_water, generations, kinds=kinds,
+             currency=currency)
+    w.concerned = concerned
+    for f in removed:
+        concerned.pop(id(f), None)
+    if not removed and not added:
+        w.by_key, w.by_subject = old.by_key, old.by_subject
+        w.by_initiative, w.broken = old.by_initiative, old.broken
+        return w
+    changed = removed + added
+
+    def relist(index: dict[Any, list[dict[str, Any]]], keys: set[Any],
+               new: dict[Any, list[dict[str, Any]]]) -> dict[Any, list[dict[str, Any]]]:
+        out = dict(index)  # the lists of `old` are served meanwhile: never changed
+        for key in keys:
+            v = [f for f in index.get(key, ()) if id(f) not in gone] + new.get(key, [])
+            if v:
+                out[key] = sorted(v, key=place)
+            else:
+                out.pop(key, None)
+        return out
+
+    def subject(f: dict[str, Any]) -> str:
+        return f["subject"]["id"] or ""
+
+    new_of: dict[Any, list[dict[str, Any]]] = {}
+    for f in added:
+        new_of.setdefault(subject(f), []).append(f)
+    w.by_subject = relist(old.by_subject, {subject(f) for f in changed}, new_of)
+    new_of = {}
+    for f in added:
+        for ini in concerned[id(f)]:
+            new_of.setdefault(ini, []).append(f)
+    w.by_initiative = relist(old.by_initiative, {
+        ini for f in changed for ini in (old.concerned if id(f) in gone else concerned)[id(f)]
+    }, new_of)
+    w.by_key = dict(old.by_key)
+    for f in changed:  # the first of its key in order (all of a key share a subject)
+        first = next((g for g in w.by_subject.get(subject(f), ()) if g["key"] == f["key"]),
+                     None)
+        if first is None:
+            w.by_key.pop(f["key"], None)
+        else:
+            w.by_key[f["key"]] = first
+    w.broken = dict(old.broken)
+    deps = {d for f in changed if f["kind"] == "broken_dependency"
+            and (d := pid_key(f["subject"]["id"])) is not None}
+    if deps:
+        brk = kinds.get("broken_dependency", ([], []))[0]
+        for d in deps:  # the last of its key in order
+            last = max((g for g in brk if pid_key(g["subject"]["id"]) == d), key=place,
+                       default=None)
+            if last is None:
+                w.broken.pop(d, None)
+            else:
+                w.broken[d] = last
     return w
 
 
