@@ -130,10 +130,11 @@ def objective_in(engine: Engine, t: Tenant, unit: int, owner: int) -> int:
         return o.id
 
 
-def metric_of(engine: Engine, t: Tenant, owner: int, objective: int | None = None) -> int:
+def metric_of(engine: Engine, t: Tenant, owner: int, objective: int | None = None,
+              name: str = "Revenue") -> int:
     with unit_of_work(make_sessionmaker(engine)) as s:
         m = create_metric(s, t.ws, {
-            "name": "Revenue", "unit": "EUR", "direction": "increase_to",
+            "name": name, "unit": "EUR", "direction": "increase_to",
             "baseline_value": 100.0, "baseline_date": "2026-01-01", "target_value": 200.0,
             "target_date": "2026-12-31", "owner_id": owner,
             "objectives": [{"objective_id": objective}] if objective else []})

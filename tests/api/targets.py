@@ -178,7 +178,12 @@ def build(engine: Engine, t: Tenant, kind: str, unit: int, owner: int) -> dict[s
         elif kind == "import_upload":  # a file uploaded to the workspace, its check queued
             from steerco.transfer import upload
 
-            ids["id"] = upload.store(ws, "themes.csv", b"name\nGrowth\n")
+            ids["id"] = upload.store(s, ws, "themes.csv", b"name\nGrowth\n")
+        elif kind == "import_mapping":  # a header of the workspace's objectives files
+            from steerco.transfer import mapping
+
+            ids["sheet"], ids["header"] = "objectives", f"verantwortlich_{ids['n']}"
+            mapping.save(s, ws, ids["sheet"], ids["header"], "owner")
         elif kind == "review":
             rev = create_review(s, ws, {"kind": "weekly_ops", "title": "Weekly",
                                         "scheduled_for": "2026-03-02", "org_unit_id": unit,

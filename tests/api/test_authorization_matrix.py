@@ -105,6 +105,13 @@ ROUTES: list[Row] = [
     r("GET", "/imports/{id}", "import_upload", 200, WS, WS),
     r("GET", "/imports/{id}/problems.csv", "import_upload", 404, WS, WS),
     r("POST", "/imports/{id}/apply", "import_upload", 409, WS, WS),
+    # the saved column mapping of import files: who may import may map (another
+    # workspace reads and writes its own mapping, where that header is not saved)
+    r("GET", "/import-mappings", "none", 200, WS, WS, other_ws=200),
+    r("GET", "/import-mappings/{sheet}/{header:path}", "import_mapping", 200, WS, WS),
+    r("PUT", "/import-mappings/{sheet}/{header:path}", "import_mapping", 200, WS, WS,
+      other_ws=200, body=lambda d: {"column": "owner"}),
+    r("DELETE", "/import-mappings/{sheet}/{header:path}", "import_mapping", 204, WS, WS),
     # (an unchanged value keeps version 1 for the next role's If-Match)
     r("PATCH", "/workspace", "none", 200, WS, WS, other_ws=200, if_match=True,
       body=lambda d: {"currency": "EUR"}),
@@ -328,7 +335,7 @@ def _target(engine: Any, t: Tenant, row: Row, role: str, variant: str) -> dict[s
 
 
 def _call(client: Any, row: Row, ids: dict[str, Any], headers: dict[str, str]) -> int:
-    path = PREFIX + row.path.format(**ids)
+    path = PREFIX + row.path.replace(":path}", "}").format(**ids)
     h = dict(headers)
     if row.if_match:
         h["If-Match"] = '"1"'

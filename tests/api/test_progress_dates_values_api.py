@@ -115,7 +115,7 @@ def test_an_objective_half_measured_is_at_risk_and_says_how_much_is_measured(
     t = seed_tenant(api_engine)
     obj = objective_in(api_engine, t, t.own, t.users["owner"])
     m1 = metric_of(api_engine, t, t.users["owner"], obj)
-    metric_of(api_engine, t, t.users["owner"], obj)
+    metric_of(api_engine, t, t.users["owner"], obj, name="Margin")  # names differ per objective
     # The target is met: on the old rule, half the weight unmeasured still read green.
     assert _checkin(client, t, f"met_{m1}", 200, "2026-11-01").status_code == 201
     r = client.get(f"/api/v1/objectives/obj_{obj}/status?as_of=2026-11-02",
