@@ -123,6 +123,19 @@ def test_a_check_in_before_the_baseline_date_needs_load_history(w):
     assert row.as_of == dt.date(2025, 6, 30)
 
 
+def test_a_history_row_before_the_baseline_can_be_corrected_on_its_own_date(w):
+    # A wrong value in loaded history must be fixable by its owner: the correction keeps
+    # (or moves later) the date of the row it corrects; an earlier date still needs
+    # load_history, so a 1999 typo cannot slip in through a correction.
+    m = w.metric()  # baseline 2026-01-01
+    old = checkin(w, m, 90, as_of="2025-06-30", load_history=True)
+    fixed = checkin(w, m, 91, as_of="2025-06-30", supersedes_id=f"mea_{old.id}")
+    assert fixed.supersedes_id == old.id and fixed.as_of == dt.date(2025, 6, 30)
+    err = refused(w.session, lambda: checkin(w, m, 92, as_of="1999-06-30",
+                                             supersedes_id=f"mea_{fixed.id}"))
+    assert "load_history" in fields(err)["as_of"]
+
+
 # --- class 4: bounds and outliers ------------------------------------------------------
 
 

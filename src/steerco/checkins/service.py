@@ -27,14 +27,18 @@ def _mea(key: int) -> str:
 
 
 def _check_dates(body: MeasurementCreate, metric: Metric, ws: Workspace,
-                 today: dt.date) -> None:
+                 today: dt.date, corrects: dt.date | None = None) -> None:
     """No evidence from the future (in the workspace's zone), none from before the
     baseline unless history is being loaded on purpose (a 1999 typo stretches the chart
-    over decades and cannot be undone: measurements are append-only)."""
+    over decades and cannot be undone: measurements are append-only). A correction of
+    a history row dated `corrects` may keep that date or move it later: a wrong value in
+    loaded history stays fixable by its owner."""
     if body.as_of > today:
         raise ValidationFailed(FieldError(
             "as_of", f"{body.as_of} is after today ({today} in {ws.time_zone}, the "
                      f"workspace's time zone)", body.as_of.isoformat()))
+    if corrects is not None and corrects <= body.as_of:
+        return
     if body.as_of < metric.baseline_date and not body.load_history:
         raise ValidationFailed(FieldError(
             "as_of", f"{body.as_of} is before the metric's baseline date "
@@ -113,9 +117,10 @@ def check_in(session: Session, workspace_id: int, data: MeasurementCreate | dict
     body = parse(MeasurementCreate, data)
     metric = get_metric(session, workspace_id, body.metric_id)
     ws = get_workspace(session, workspace_id)
-    _check_dates(body, metric, ws, today or clock.today_in(ws.time_zone))
     repo = MeasurementRepository(session, workspace_id)
     supersedes = _corrected(repo, body, metric)
+    _check_dates(body, metric, ws, today or clock.today_in(ws.time_zone),
+                 None if supersedes is None else repo.require(supersedes, "supersedes_id").as_of)
     outlier = _is_outlier(repo, body, metric, ws)
     evidence_file = None
     if body.evidence_file is not None:  # last: a refused item moves no file
