@@ -403,3 +403,46 @@ def test_a_few_findings_are_rated_as_all_of_them_are(engine: Engine, demo: int) 
     assert any(f["impact"]["money"] for f in rows)
     assert any(f["impact"]["outcome_weight"] for f in rows)
     assert any(f["impact"]["critical_path"] for f in rows)
+
+
+def test_measurements_arrived_bring_the_findings_up_to_date_like_an_edit(
+        engine: Engine, demo: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Check-ins move no table generation but the engine's high water: the background
+    refresh then updates (only the kinds reading the evaluation), never a full compute,
+    and gives exactly what a full compute gives."""
+    from steerco.checkins.service import check_in
+
+    CACHE.clear()
+    cache = work.WorkCache()
+    with Session(engine) as s:
+        before = cache.get(s, demo)
+        kept = _dumps(before.findings)
+        day = workspace_today(s, demo)
+        # Each metric's latest value far off plan: statuses, signals and findings move.
+        metrics = s.execute(select(Metric.id, Metric.baseline_value, Metric.baseline_date)
+                            .where(Metric.workspace_id == demo).order_by(Metric.id)
+                            .limit(12)).all()
+    with unit_of_work(make_sessionmaker(engine)) as s:
+        s.info["actor"] = "test"
+        for key, base, since in metrics:
+            check_in(s, demo, {"metric_id": key, "value": base, "confirm_outlier": True,
+                               "as_of": max(since, day - dt.timedelta(days=1)).isoformat()})
+    full_runs: list[int] = []
+    compute = work._compute
+
+    def counting(s: Session, ws: int, d: dt.date) -> work.Work:
+        full_runs.append(ws)
+        return compute(s, ws, d)
+
+    monkeypatch.setattr(work, "_compute", counting)
+    with Session(engine) as s:
+        st = CACHE.state(s, demo, day)
+        assert st.snapshot.high_water != before.high_water
+        after = work._update(s, demo, day, before)
+        assert full_runs == []
+        full = compute(s, demo, day)
+    assert after.high_water == full.high_water == st.snapshot.high_water
+    assert _dumps(after.findings) != kept  # the check-ins show
+    assert _dumps(after.findings) == _dumps(full.findings)
+    _same_earned(after.earned, full.earned)
+    assert _indexes(after) == _indexes(full)

@@ -185,7 +185,7 @@ def load_model(session: Session, workspace_id: int, as_of: dt.date) -> Model:
 
 
 def update_model(session: Session, old: Model, tables: Iterable[str],
-                 state: tuple[Snapshot, Evaluation] | None = None
+                 state: tuple[Snapshot, Evaluation] | None = None, evidence: bool = False
                  ) -> tuple[Model, set[str]] | None:
     """`old` with the sources read from `tables` read again, and the names of the sources
     whose rows changed; None when a table is not one of `SOURCE_TABLES` (the snapshot's:
@@ -193,11 +193,12 @@ def update_model(session: Session, old: Model, tables: Iterable[str],
     engine patched those edits into (same metrics, same day): the sources read with the
     snapshot are read again then, and "snapshot" is among the changed sources. The
     snapshot, its evaluation and, when no work source changed, the work graph and its
-    schedule are the old model's (or `state`'s)."""
+    schedule are the old model's (or `state`'s). `evidence`: measurements arrived since
+    `old` (the engine caught `state` up with them): "snapshot" changed too."""
     names = [n for n, ts in SOURCE_TABLES.items() if set(ts) & set(tables)]
     covered = {t for ts in SOURCE_TABLES.values() for t in ts}
     snap, ev = old.snap, old.ev
-    if state is not None and (state[0] is not snap or state[1] is not ev):
+    if state is not None and (state[0] is not snap or state[1] is not ev or evidence):
         snap, ev = state
         if ev.as_of != old.ev.as_of or not np.array_equal(snap.metrics.ids,
                                                            old.snap.metrics.ids):
@@ -208,7 +209,7 @@ def update_model(session: Session, old: Model, tables: Iterable[str],
         return None
     fresh = read_sources(FindingsRepository(session, old.workspace_id), names)
     changed = {n for n in names if not same_source(fresh[n], old.sources[n])}
-    if snap is not old.snap:
+    if snap is not old.snap or evidence:
         changed.add("snapshot")
     if not changed:
         return old, changed

@@ -239,13 +239,16 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
     generations = table_generations(s, ws, ENGINE_TABLES)
     st = CACHE.state(s, ws, day)
     m0 = old.model
-    if len(old.generations) != len(generations) or st.snapshot.high_water != old.high_water:
+    if len(old.generations) != len(generations):
         return _compute(s, ws, day)
     moved = {t for t, a, b in zip(ENGINE_TABLES, old.generations, generations, strict=True)
              if a != b}
     with st.lock:
         st.snapshot.compact()  # as `load_model` does
-    got = fs.update_model(s, m0, moved, (st.snapshot, st.evaluation))
+    # Measurements arrived (the engine caught up with them): the kinds reading the
+    # evaluated snapshot are recomputed like after an edit of its tables.
+    evidence = st.snapshot.high_water != old.high_water
+    got = fs.update_model(s, m0, moved, (st.snapshot, st.evaluation), evidence)
     if got is None:
         return _compute(s, ws, day)
     m, changed = got
@@ -308,7 +311,8 @@ def _update(s: Session, ws: int, day: dt.date, old: Work) -> Work:
         # Every finding kept as it was (say, the snapshot patched for a rename or an edit
         # no finding reads): the same findings in the same order, only the model is new.
         return replace(old, model=m, kinds=kinds, row_keys=row_keys, batches=batches,
-                       generations=generations, made_at=time.monotonic(), memo={})
+                       generations=generations, made_at=time.monotonic(), memo={},
+                       high_water=m.snap.high_water)
     w = None if rerate or not same_parents else _patched(
         old, m, kinds, ev, generations, currency, concerned)
     if w is None:
@@ -473,11 +477,16 @@ class WorkCache:
             if key in self._busy:
                 return
             self._busy.add(key)
+            old = self._items.get(key)
 
         def run() -> None:
             try:
                 with Session(engine) as s:
-                    w = _compute(s, key[1], key[2])
+                    # Brought up to date like after an edit: only the kinds reading the
+                    # evaluation are recomputed (a full compute held the GIL for seconds
+                    # on a large workspace, slowing every request meanwhile).
+                    w = _compute(s, key[1], key[2]) if old is None else _update(
+                        s, key[1], key[2], old)
                 with self._lock:
                     self._items[key] = w
             except Exception:  # a failed refresh keeps serving the last copy
