@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -82,12 +82,20 @@ def _require(repo: ObjectiveRepository, ref: Any, field: str) -> Objective:
 
 
 def _path_up(repo: ObjectiveRepository, start: int, goal: int) -> list[int] | None:
-    """Alignment path from `start` up to `goal`, or None (breadth-first, one query a level)."""
+    """Alignment path from `start` up to `goal`, or None (one query a level)."""
+    return path_up(start, goal, repo.parents_of)
+
+
+def path_up(start: int, goal: int,
+            parents_of: Callable[[list[int]], Iterable[tuple[int, int]]]) -> list[int] | None:
+    """The alignment path from `start` up to `goal`, or None: breadth-first over
+    `parents_of(frontier)`, which gives the (child, parent) pairs of a level (read from
+    the database by the service, from a graph in memory by an import)."""
     came_from: dict[int, int] = {start: start}
     frontier = [start]
     while frontier:
         nxt = []
-        for child, parent in repo.parents_of(frontier):
+        for child, parent in parents_of(frontier):
             if parent in came_from:
                 continue
             came_from[parent] = child

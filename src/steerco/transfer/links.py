@@ -334,24 +334,10 @@ class Dependencies(Handler):
 
 
 def _walk_up(parents: dict[int, list[int]], start: int, goal: int) -> list[int] | None:
-    """The alignment path from start up to goal, breadth-first (as the service's)."""
-    came_from = {start: start}
-    frontier = [start]
-    while frontier:
-        nxt = []
-        for node in frontier:
-            for parent in parents.get(node, ()):
-                if parent in came_from:
-                    continue
-                came_from[parent] = node
-                if parent == goal:
-                    path = [goal]
-                    while path[-1] != start:
-                        path.append(came_from[path[-1]])
-                    return path[::-1]
-                nxt.append(parent)
-        frontier = nxt
-    return None
+    """The alignment path from start up to goal on the graph in memory (the service's
+    breadth-first walk, `objectives.path_up`)."""
+    return objectives.path_up(start, goal, lambda frontier: [
+        (node, parent) for node in frontier for parent in parents.get(node, ())])
 
 
 def _node(ref: str) -> tuple[str, int]:
