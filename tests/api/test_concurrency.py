@@ -29,7 +29,8 @@ def test_fifty_concurrent_writers_lose_nothing_and_duplicate_nothing(
     t = seed_tenant(api_engine, subtree_roles=False)
     owner = t.users["owner"]
     objectives = [objective_in(api_engine, t, t.own, owner) for _ in range(3)]
-    metrics = [metric_of(api_engine, t, owner, objectives[0]) for _ in range(5)]
+    metrics = [metric_of(api_engine, t, owner, objectives[0], name=f"Revenue {i}")
+               for i in range(5)]
     headers = t.auth("ws_admin")
     accepted_checkins: set[str] = set()
     patched = {o: 0 for o in objectives}
