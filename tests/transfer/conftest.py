@@ -99,3 +99,13 @@ COMPANY = {
     "ledger": "budget_line,period,amount,posted_on,reference\n"
               "CC100,2026-03-01,23750.5,2026-04-03,INV-1\n",
 }
+
+
+def refused(engine: Engine, ws: int, path: Path) -> dict[tuple[str, int | None, str | None], Any]:
+    """The problems of an import that must be refused, by (sheet, row, column), after
+    checking that it wrote nothing."""
+    before = counts(engine, ws)
+    report = run(engine, ws, path)
+    assert not report.ok and not report.written
+    assert counts(engine, ws) == before, "a refused import wrote something"
+    return {(p.sheet, p.row, p.column): p for p in report.problems}

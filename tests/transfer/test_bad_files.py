@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.transfer.conftest import COMPANY, counts, csvs, run, workbook
-
-
-def refused(engine, ws, path):
-    before = counts(engine, ws)
-    report = run(engine, ws, path)
-    assert not report.ok and not report.written
-    assert counts(engine, ws) == before, "a refused import wrote something"
-    return {(p.sheet, p.row, p.column): p for p in report.problems}
+from tests.transfer.conftest import COMPANY, counts, csvs, refused, run, workbook
 
 
 def test_wrong_types_are_named_by_row_and_column_and_nothing_is_written(engine, ws, tmp_path):

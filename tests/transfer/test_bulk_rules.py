@@ -13,15 +13,7 @@ from steerco.kit.errors import SteercoError
 from steerco.metrics.service import check_plan
 from steerco.objectives.service import check_alignment
 from steerco.org.service import check_manager, check_unit_parent
-from tests.transfer.conftest import COMPANY, counts, csvs, run
-
-
-def refused(engine, ws, path):
-    before = counts(engine, ws)
-    report = run(engine, ws, path)
-    assert not report.ok and not report.written
-    assert counts(engine, ws) == before, "a refused import wrote something"
-    return {(p.sheet, p.row, p.column): p for p in report.problems}
+from tests.transfer.conftest import COMPANY, csvs, refused, run
 
 
 def test_the_split_rules_refuse_what_the_services_refused():
